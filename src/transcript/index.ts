@@ -1,0 +1,2 @@
+/** Fiat–Shamir transcript (re-exports only). */
+export * from './transcript.js';
