@@ -1,0 +1,2 @@
+export * from './multilinear.js';
+export * from './univariate.js';
