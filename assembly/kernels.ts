@@ -488,40 +488,52 @@ function bitReverse(a: usize, n: usize): void {
   }
 }
 
+/** One radix-2 stage with half-size h (≥ 2) over len words at base: butterflies (k + j, k + j + h). */
+@inline function stage(base: usize, len: usize, h: usize, tw: usize): void {
+  const t = tw + (h << 2);
+  const hb = h << 2;
+  const end = base + (len << 2);
+  for (let pa = base; pa < end; pa += hb << 1) {
+    const pb = pa + hb;
+    for (let j: usize = 0; j < hb; j += 4) {
+      const u = load<u32>(pa + j);
+      const v = <u32>((<u64>load<u32>(pb + j) * <u64>load<u32>(t + j)) % P64);
+      store<u32>(pa + j, addm(u, v));
+      store<u32>(pb + j, subm(u, v));
+    }
+  }
+}
+
+/** log2 of the block that the first stages run on while it stays in L1 (4·2^12 B = 16 KiB). */
+const BLOCK_LOG: u32 = 12;
+
 /**
  * In-place NTT of `count` rows of 2^logN words at a (natural order in and out), iterative
  * radix-2 Cooley–Tukey after a bit reversal, twiddles from the table at tw (≥ 2^logN words,
- * see initTwiddles). The inverse uses DFT^−1(a)[j] = N^−1·DFT(a)[(N − j) mod N]: a forward
- * transform, then reversing positions 1..N−1 and scaling by N^−1 in one pass.
+ * see initTwiddles). Stages with butterflies inside a 2^BLOCK_LOG block run block by block
+ * (cache blocking), the rest stage by stage. The inverse uses
+ * DFT^−1(a)[j] = N^−1·DFT(a)[(N − j) mod N]: a forward transform, then reversing positions
+ * 1..N−1 and scaling by N^−1 in one pass.
  */
 export function nttBatch(a: usize, count: usize, logN: u32, inverse: bool, tw: usize): void {
   const n: usize = (<usize>1) << logN;
   if (n == 1) return;
   const nInv = powm(INV2, logN);
+  const blk: usize = logN < BLOCK_LOG ? n : (<usize>1) << BLOCK_LOG;
   for (let row: usize = 0; row < count; row++) {
     const base = a + ((row * n) << 2);
     bitReverse(base, n);
-    // stage h = 1: twiddle 1, no multiplication
-    for (let k: usize = 0; k < n; k += 2) {
-      const p = base + (k << 2);
-      const u = load<u32>(p), v = load<u32>(p, 4);
-      store<u32>(p, addm(u, v));
-      store<u32>(p, subm(u, v), 4);
-    }
-    for (let h: usize = 2; h < n; h <<= 1) {
-      const t = tw + (h << 2);
-      const hb = h << 2;
-      for (let k: usize = 0; k < n; k += h << 1) {
-        const pa = base + (k << 2);
-        const pb = pa + hb;
-        for (let j: usize = 0; j < hb; j += 4) {
-          const u = load<u32>(pa + j);
-          const v = <u32>((<u64>load<u32>(pb + j) * <u64>load<u32>(t + j)) % P64);
-          store<u32>(pa + j, addm(u, v));
-          store<u32>(pb + j, subm(u, v));
-        }
+    for (let b = base; b < base + (n << 2); b += blk << 2) {
+      // stage h = 1: twiddle 1, no multiplication
+      for (let k: usize = 0; k < blk; k += 2) {
+        const p = b + (k << 2);
+        const u = load<u32>(p), v = load<u32>(p, 4);
+        store<u32>(p, addm(u, v));
+        store<u32>(p, subm(u, v), 4);
       }
+      for (let h: usize = 2; h < blk; h <<= 1) stage(b, blk, h, tw);
     }
+    for (let h: usize = blk; h < n; h <<= 1) stage(base, n, h, tw);
     if (inverse) {
       store<u32>(base, mulm(load<u32>(base), nInv));
       const mid = base + (n << 1);

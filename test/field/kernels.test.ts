@@ -46,6 +46,23 @@ test('the wasm kernels load synchronously and are the default', () => {
   assert.equal(again.name, 'wasm');
 });
 
+test('loadWasmKernels returns null, not an exception, when WebAssembly is unavailable', () => {
+  const g = globalThis as { WebAssembly?: unknown };
+  const saved = g.WebAssembly;
+  try {
+    g.WebAssembly = undefined;
+    assert.equal(loadWasmKernels(), null);
+    g.WebAssembly = {
+      Module: function refuse() {
+        throw new RangeError('synchronous compilation refused');
+      },
+    };
+    assert.equal(loadWasmKernels(), null);
+  } finally {
+    g.WebAssembly = saved;
+  }
+});
+
 test('base64 decoder matches Buffer on all tail lengths', () => {
   const rand = rng(7);
   for (let len = 0; len < 40; len++) {

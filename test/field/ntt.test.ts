@@ -38,6 +38,19 @@ test('wasm NTT round trip for N = 2^20, and it equals the reference there', () =
   assert.ok(x.every((v, i) => v === a[i]), 'round trip at 2^20');
 });
 
+test('wasm NTT round trip at 2^24 (linear memory grows on demand), batched 2 × 2^22', () => {
+  const a = new Uint32Array(1 << 24);
+  for (let i = 0; i < a.length; i++) a[i] = (Math.imul(i, 2654435761) >>> 1) % P;
+  const x = a.slice();
+  W.nttBatch(x, 1, 24, false);
+  assert.ok(x.some((v, i) => v !== a[i]));
+  W.nttBatch(x, 1, 24, true);
+  assert.ok(x.every((v, i) => v === a[i]), 'round trip at 2^24');
+  W.nttBatch(x, 2, 22, false);
+  W.nttBatch(x, 2, 22, true);
+  assert.ok(x.every((v, i) => v === a[i]), 'round trip of 2 × 2^22');
+});
+
 test('NTT agrees with the naive DFT for N ≤ 2^7 (both implementations)', () => {
   const rand = rng(3);
   for (let logN = 0; logN <= 7; logN++) {
