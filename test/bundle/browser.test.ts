@@ -3,7 +3,8 @@
  * sumcheck, transcript, hash or field modules (SHA-256 reaches Node's crypto only through
  * `process.getBuiltinModule` at run time). This bundles them with esbuild for the browser
  * platform — esbuild fails on any `node:` import there — and runs a verification inside the
- * bundle with Node's globals hidden, so the portable SHA-256 and the reference kernels are used.
+ * bundle in a context without Node's globals, so the portable SHA-256 is used, with and
+ * without WebAssembly.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,8 +35,8 @@ test('PCS, sumcheck, transcript, hash and field bundle for the browser platform'
   assert.ok(!/from\s+["']node:/.test(code) && !/require\(["']node:/.test(code), 'no node: imports in the bundle');
   assert.ok(code.length < 2_000_000, `bundle is ${code.length} bytes`);
 
-  // Run it in a context with only what a browser offers (no process, no require, and no
-  // WebAssembly, to exercise the reference-kernel fallback): commit, open, verify, tamper.
+  // Run it in a fresh context without Node's globals (no process, no require), once with
+  // WebAssembly and once without it (the reference-kernel fallback): commit, open, verify, tamper.
   const iife = await build({
     stdin: { contents: entry, resolveDir: srcRoot, sourcefile: 'entry.js' },
     bundle: true,
@@ -57,8 +58,12 @@ test('PCS, sumcheck, transcript, hash and field bundle for the browser platform'
     const bad = pcs.verify(commitment, z, wrong, proof, new zk.Transcript('browser')).ok;
     ({ ok, bad, kernels: zk.kernels ? zk.kernels().name : 'n/a' });
   `;
-  const result = runInNewContext(script, { TextEncoder, Uint8Array, Uint32Array, DataView, console });
-  assert.equal(result.ok, true, 'honest opening verifies in a browser-like context');
-  assert.equal(result.bad, false, 'a wrong value is rejected there too');
-  assert.equal(result.kernels, 'reference', 'without WebAssembly the reference kernels are used');
+  for (const wasm of [true, false]) {
+    const globals: Record<string, unknown> = { TextEncoder, console };
+    if (!wasm) globals.WebAssembly = undefined;
+    const result = runInNewContext(script, globals);
+    assert.equal(result.ok, true, 'honest opening verifies in a browser-like context');
+    assert.equal(result.bad, false, 'a wrong value is rejected there too');
+    assert.equal(result.kernels, wasm ? 'wasm' : 'reference', 'kernel choice');
+  }
 });
