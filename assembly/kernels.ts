@@ -378,11 +378,16 @@ export function eqTable(out: usize, z: usize, k: usize): void {
  * v_l(t+1) = v_l(t) + d_l, so evaluating at t = 0..degree needs additions only.
  */
 export function productRound(out: usize, tables: usize, stride: usize, L: usize, n: usize, degree: usize, scratch: usize): void {
+  // (two and three tables take productRoundSmall, which keeps the running values in locals)
   const vs = scratch;
   const accs = scratch + (L << 5);
   const nt = degree + 1;
   memory.fill(accs, 0, nt * 112);
   const prod = out; // out doubles as a 16-byte temporary for the running product
+  if (L == 2 || L == 3) {
+    productRoundSmall(tables, stride, L, n, nt, accs, prod);
+    n = 0; // skip the generic loop; the final reduction below is shared
+  }
   for (let i: usize = 0; i < n; i++) {
     const io = i << 5;
     for (let l: usize = 0; l < L; l++) {
@@ -442,6 +447,56 @@ export function productRound(out: usize, tables: usize, stride: usize, L: usize,
     store<u32>(o, <u32>((<u64>lazyReduce(load<u64>(acc, 16), load<u64>(acc, 24)) + 11 * c5) % P64), 4);
     store<u32>(o, <u32>((<u64>lazyReduce(load<u64>(acc, 32), load<u64>(acc, 40)) + 11 * c6) % P64), 8);
     store<u32>(o, lazyReduce(load<u64>(acc, 48), load<u64>(acc, 56)), 12);
+  }
+}
+
+/** Adds the 7 convolution terms of a·b to the lazy sums at acc (7 × 16 bytes). */
+@inline function lazyConv(acc: usize, a0: u32, a1: u32, a2: u32, a3: u32, b0: u32, b1: u32, b2: u32, b3: u32): void {
+  const x0 = <u64>a0, x1 = <u64>a1, x2 = <u64>a2, x3 = <u64>a3;
+  const y0 = <u64>b0, y1 = <u64>b1, y2 = <u64>b2, y3 = <u64>b3;
+  lazyAdd(acc, x0 * y0);
+  lazyAdd(acc + 16, x0 * y1 + x1 * y0);
+  lazyAdd(acc + 32, x0 * y2 + x1 * y1 + x2 * y0);
+  lazyAdd(acc + 48, x0 * y3 + x1 * y2 + x2 * y1 + x3 * y0);
+  lazyAdd(acc + 64, x1 * y3 + x2 * y2 + x3 * y1);
+  lazyAdd(acc + 80, x2 * y3 + x3 * y2);
+  lazyAdd(acc + 96, x3 * y3);
+}
+
+/**
+ * productRound for two or three tables with every running value in locals (the common
+ * sumcheck shapes): the same arithmetic as the generic loop, without its scratch traffic.
+ */
+function productRoundSmall(tables: usize, stride: usize, L: usize, n: usize, nt: usize, accs: usize, tmp: usize): void {
+  const t1 = tables + stride, t2 = t1 + stride;
+  for (let i: usize = 0; i < n; i++) {
+    const io = i << 5;
+    const p = tables + io, q = t1 + io;
+    let a0 = load<u32>(p), a1 = load<u32>(p, 4), a2 = load<u32>(p, 8), a3 = load<u32>(p, 12);
+    const da0 = subm(load<u32>(p, 16), a0), da1 = subm(load<u32>(p, 20), a1);
+    const da2 = subm(load<u32>(p, 24), a2), da3 = subm(load<u32>(p, 28), a3);
+    let b0 = load<u32>(q), b1 = load<u32>(q, 4), b2 = load<u32>(q, 8), b3 = load<u32>(q, 12);
+    const db0 = subm(load<u32>(q, 16), b0), db1 = subm(load<u32>(q, 20), b1);
+    const db2 = subm(load<u32>(q, 24), b2), db3 = subm(load<u32>(q, 28), b3);
+    if (L == 2) {
+      for (let t: usize = 0; t < nt; t++) {
+        lazyConv(accs + t * 112, a0, a1, a2, a3, b0, b1, b2, b3);
+        a0 = addm(a0, da0); a1 = addm(a1, da1); a2 = addm(a2, da2); a3 = addm(a3, da3);
+        b0 = addm(b0, db0); b1 = addm(b1, db1); b2 = addm(b2, db2); b3 = addm(b3, db3);
+      }
+    } else {
+      const r = t2 + io;
+      let c0 = load<u32>(r), c1 = load<u32>(r, 4), c2 = load<u32>(r, 8), c3 = load<u32>(r, 12);
+      const dc0 = subm(load<u32>(r, 16), c0), dc1 = subm(load<u32>(r, 20), c1);
+      const dc2 = subm(load<u32>(r, 24), c2), dc3 = subm(load<u32>(r, 28), c3);
+      for (let t: usize = 0; t < nt; t++) {
+        extMulTo(tmp, a0, a1, a2, a3, b0, b1, b2, b3);
+        lazyConv(accs + t * 112, load<u32>(tmp), load<u32>(tmp, 4), load<u32>(tmp, 8), load<u32>(tmp, 12), c0, c1, c2, c3);
+        a0 = addm(a0, da0); a1 = addm(a1, da1); a2 = addm(a2, da2); a3 = addm(a3, da3);
+        b0 = addm(b0, db0); b1 = addm(b1, db1); b2 = addm(b2, db2); b3 = addm(b3, db3);
+        c0 = addm(c0, dc0); c1 = addm(c1, dc1); c2 = addm(c2, dc2); c3 = addm(c3, dc3);
+      }
+    }
   }
 }
 
