@@ -9,17 +9,7 @@ import { ext, type Ext } from '../../src/field/extension.js';
 /** Values where modular arithmetic tends to break. */
 export const EDGE = [0, 1, 2, P - 1, P - 2, 2 ** 30, (P - 1) / 2, (P + 1) / 2, 2 ** 31 - P + 1000, 11];
 
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../support/random.js';
 
 /** A vector of `len` canonical values: random, with edge values mixed in when `edges`. */
 export function randVec(rand: () => number, len: number, edges = true): Uint32Array {

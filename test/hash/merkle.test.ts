@@ -24,24 +24,10 @@ import {
   type MerkleTree,
   type MerkleResult,
 } from '../../src/hash/index.js';
+import { randomBytes, rng } from '../support/random.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function randomBytes(r: () => number, n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = (r() * 256) | 0;
-  return b;
-}
 
 function randomTree(r: () => number, depth: number, leafSize = 24): { tree: MerkleTree; data: Uint8Array } {
   const data = randomBytes(r, leafSize << depth);
