@@ -1,0 +1,96 @@
+/**
+ * LayerNormalization (normalized over dims[axis:]) and InstanceNormalization (over the spatial dims,
+ * per channel). Integer semantics (x int8 at fi), per normalized group of n values:
+ *   mean = round(Σx / n); d = x − mean; V = round(Σd² / n) + round(ε·2^(2fi)) (V ≈ var·2^(2fi));
+ *   V = m·4^j with m ∈ [2^8, 2^10); r = T_rsqrt[m] = round(2^14/√m);
+ *   y = round(d·r·γ / 2^(14 + j + fγ − fo)) + β   (γ int8 at fγ, β at fo).
+ * All values are integers with |d| ≤ 255, |Σd²| ≤ n·2^16; the rsqrt table has 768 entries.
+ */
+import type { Node } from '../model/graph.js';
+import { normAxis, sizeOf, type Tensor } from '../model/tensor.js';
+import { checkBound, expForMax, quantizeAt, roundHalfUp, type Lowering } from '../quantize/lowering.js';
+import { QHI, QLO } from './common.js';
+import { attrFloat, attrInt, type OpDef } from './op.js';
+
+const R_BITS = 14;
+
+function normFloat(x: Tensor, outer: number, n: number, eps: number, g: Float64Array, b: Float64Array | null, gIdx: (o: number, k: number) => number): Tensor {
+  const out = new Float64Array(x.data.length);
+  for (let o = 0; o < outer; o++) {
+    let s = 0;
+    for (let k = 0; k < n; k++) s += x.data[o * n + k];
+    const mean = s / n;
+    let v = 0;
+    for (let k = 0; k < n; k++) v += (x.data[o * n + k] - mean) ** 2;
+    const r = 1 / Math.sqrt(v / n + eps);
+    for (let k = 0; k < n; k++) {
+      const gi = gIdx(o, k);
+      out[o * n + k] = (x.data[o * n + k] - mean) * r * g[gi] + (b ? b[gi] : 0);
+    }
+  }
+  return { dims: x.dims, data: out, dtype: x.dtype };
+}
+
+function lnSplit(n: Node, dims: number[]): { outer: number; n: number } {
+  const a = normAxis(attrInt(n, 'axis', -1), dims.length);
+  return { outer: sizeOf(dims.slice(0, a)), n: sizeOf(dims.slice(a)) };
+}
+
+function lowerNorm(q: Lowering, nd: Node, outer: number, n: number, affine: 'n' | 'outer', eps: number): void {
+  const x = q.act(nd.inputs[0]);
+  const out = nd.outputs[0];
+  const fo = q.expOf(out);
+  const g = q.constant(nd.inputs[1]);
+  const b = nd.inputs[2] ? q.constant(nd.inputs[2]) : undefined;
+  const len = affine === 'n' ? n : sizeOf(g.dims);
+  const gd = new Float64Array(len);
+  const bd = new Float64Array(len);
+  for (let i = 0; i < len; i++) {
+    gd[i] = g.data[g.data.length === 1 ? 0 : i];
+    bd[i] = b ? b.data[b.data.length === 1 ? 0 : i] : 0;
+  }
+  const gExp = expForMax(gd.reduce((m, v) => Math.max(m, Math.abs(v)), 0), 1);
+  const gamma = quantizeAt(gd, gExp);
+  const beta = quantizeAt(bd, fo);
+  const rsqrtTable = new Int32Array(768);
+  for (let m = 256; m < 1024; m++) rsqrtTable[m - 256] = roundHalfUp(2 ** R_BITS / Math.sqrt(m));
+  const epsQ = roundHalfUp(eps * 2 ** (2 * x.exp));
+  const bound = 255 * 1024 * 128 * 2 + n * 2 ** 17;
+  checkBound(bound, nd, `the normalization (n = ${n})`);
+  q.emit(
+    {
+      kind: 'norm', name: nd.name, op: nd.opType, inputs: [x.name], output: out, bound, outer, n, inner: 1, epsQ, rBits: R_BITS,
+      rsqrtTable, gamma, gExp, beta, affine, outExp: fo,
+    },
+    { dims: x.dims, exp: fo, lo: QLO, hi: QHI },
+  );
+}
+
+export const LayerNormalization: OpDef = {
+  params: [1, 2],
+  float(n, x) {
+    if (n.outputs.length > 1 && n.outputs.slice(1).some((o) => o !== '')) throw new Error('Mean/InvStdDev outputs are not supported');
+    const X = x[0]!;
+    const s = lnSplit(n, X.dims);
+    const g = x[1]!.data;
+    return [normFloat(X, s.outer, s.n, attrFloat(n, 'epsilon', 1e-5), g, x[2]?.data ?? null, (_o, k) => (g.length === 1 ? 0 : k))];
+  },
+  lower(q, n) {
+    const s = lnSplit(n, q.act(n.inputs[0]).dims);
+    lowerNorm(q, n, s.outer, s.n, 'n', attrFloat(n, 'epsilon', 1e-5));
+  },
+};
+
+export const InstanceNormalization: OpDef = {
+  params: [1, 2],
+  float(n, x) {
+    const X = x[0]!;
+    const C = X.dims[1];
+    const sp = sizeOf(X.dims.slice(2));
+    return [normFloat(X, X.dims[0] * C, sp, attrFloat(n, 'epsilon', 1e-5), x[1]!.data, x[2]?.data ?? null, (o) => o % C)];
+  },
+  lower(q, n) {
+    const d = q.act(n.inputs[0]).dims;
+    lowerNorm(q, n, d[0] * d[1], sizeOf(d.slice(2)), 'outer', attrFloat(n, 'epsilon', 1e-5));
+  },
+};

@@ -1,0 +1,215 @@
+/**
+ * Shared lowering of the element-wise binary ops (Add, Sub, Mul, Div, Max, Min, Pow, Sum, Mean).
+ * A scalar constant operand turns the op into a unary table of the other operand (one rounding).
+ * Otherwise: Add/Sub/Sum/Mean/Max/Min align operands to a common exponent F with integer
+ * multipliers ±2^(F−f_i) and requantise once (one division with remainder); Mul multiplies int8
+ * operands (|a·b| ≤ 2^14) and requantises; Div is a division with remainder y = round(a·2^t / b).
+ */
+import type { Node } from '../model/graph.js';
+import { broadcastIndex, sizeOf, type Tensor } from '../model/tensor.js';
+import { checkBound, expForMax, quantizeAt, requantBound, type Lowering } from '../quantize/lowering.js';
+import { lowerUnaryTable, mapBinary, QHI, QLO } from './common.js';
+import type { OpDef } from './op.js';
+
+type F2 = (a: number, b: number) => number;
+
+function sameDims(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function mapOf(dims: number[], out: number[]): Int32Array | null {
+  return sameDims(dims, out) ? null : broadcastIndex(dims, out);
+}
+
+/** Scalar-constant operand → unary table. Returns true when handled. */
+function tryScalarTable(q: Lowering, n: Node, f: F2): boolean {
+  const [a, b] = n.inputs;
+  if (q.isConst(b) && sizeOf(q.constant(b).dims) === 1 && !q.isConst(a) && sizeOf(q.dims(a)) === sizeOf(q.dims(n.outputs[0]))) {
+    const c = q.constant(b).data[0];
+    lowerUnaryTable(q, n, (x) => f(x, c));
+    return true;
+  }
+  if (q.isConst(a) && sizeOf(q.constant(a).dims) === 1 && !q.isConst(b) && sizeOf(q.dims(b)) === sizeOf(q.dims(n.outputs[0]))) {
+    const c = q.constant(a).data[0];
+    const m = { ...n, inputs: [b] };
+    lowerUnaryTable(q, m, (x) => f(c, x));
+    return true;
+  }
+  return false;
+}
+
+/** y = Σ sign_i·x_i / divN (or max/min), operands activations or constants. */
+export function lowerSum(q: Lowering, n: Node, signs: number[], divN = 1, mode: 'sum' | 'max' | 'min' = 'sum'): void {
+  const out = n.outputs[0];
+  const outDims = q.dims(out);
+  const fo = q.expOf(out);
+  const ins = n.inputs.filter((x) => x !== '');
+  const actExps = ins.filter((x) => !q.isConst(x)).map((x) => q.act(x).exp);
+  const fc = Math.max(fo, ...actExps);
+  const names: string[] = [];
+  const exps: number[] = [];
+  const mags: number[] = [];
+  const dimsOf: number[][] = [];
+  for (const x of ins) {
+    if (q.isConst(x)) {
+      const c = q.constant(x);
+      const data = quantizeAt(c.data, fc);
+      names.push(q.addConst(x, { dims: c.dims, exp: fc, data }));
+      exps.push(fc);
+      mags.push(data.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
+      dimsOf.push(c.dims);
+    } else {
+      const a = q.act(x);
+      names.push(a.name);
+      exps.push(a.exp);
+      mags.push(Math.max(-a.lo, a.hi));
+      dimsOf.push(a.dims);
+    }
+  }
+  const F = Math.max(...exps);
+  let mult = exps.map((e, i) => signs[i] * 2 ** (F - e));
+  let D = divN;
+  if (F >= fo) D = divN * 2 ** (F - fo);
+  else mult = mult.map((m) => m * 2 ** (fo - F));
+  const accMax = mode === 'sum' ? mult.reduce((s, m, i) => s + Math.abs(m) * mags[i], 0) : Math.max(...mult.map((m, i) => Math.abs(m) * mags[i]));
+  const bound = requantBound(accMax, D);
+  checkBound(bound, n, 'the requantisation');
+  q.emit(
+    { kind: 'sum', name: n.name, op: n.opType, inputs: names, output: out, bound, maps: dimsOf.map((d) => mapOf(d, outDims)), mult, div: D, ...(mode !== 'sum' ? { mode } : {}) },
+    { dims: outDims, exp: fo, lo: QLO, hi: QHI },
+  );
+}
+
+function operand(q: Lowering, name: string): { name: string; exp: number; dims: number[]; mag: number } {
+  if (q.isConst(name)) {
+    const c = q.constant(name);
+    let m = 0;
+    for (const v of c.data) m = Math.max(m, Math.abs(v));
+    const e = expForMax(m, 1);
+    const data = quantizeAt(c.data, e);
+    return { name: q.addConst(name, { dims: c.dims, exp: e, data }), exp: e, dims: c.dims, mag: 127 };
+  }
+  const a = q.act(name);
+  return { name: a.name, exp: a.exp, dims: a.dims, mag: Math.max(-a.lo, a.hi) };
+}
+
+export function lowerMul(q: Lowering, n: Node): void {
+  const out = n.outputs[0];
+  const outDims = q.dims(out);
+  const fo = q.expOf(out);
+  const a = operand(q, n.inputs[0]);
+  const b = operand(q, n.inputs[1]);
+  const t = a.exp + b.exp - fo;
+  const mult = t >= 0 ? 1 : 2 ** -t;
+  const div = t >= 0 ? 2 ** t : 1;
+  const bound = requantBound(a.mag * b.mag * mult, div);
+  checkBound(bound, n, 'the product requantisation');
+  q.emit(
+    { kind: 'mul', name: n.name, op: n.opType, inputs: [a.name, b.name], output: out, bound, aMap: mapOf(a.dims, outDims), bMap: mapOf(b.dims, outDims), mult, div },
+    { dims: outDims, exp: fo, lo: QLO, hi: QHI },
+  );
+}
+
+export function lowerDiv(q: Lowering, n: Node): void {
+  const out = n.outputs[0];
+  const outDims = q.dims(out);
+  if (q.isConst(n.inputs[1])) {
+    // x / c = x · (1/c)
+    const c = q.constant(n.inputs[1]);
+    const inv = c.data.map((v) => 1 / v);
+    const name = q.fresh(`${n.inputs[1]}_reciprocal`);
+    const qq = q as Lowering & { defineConst?: (nm: string, t: Tensor) => void };
+    qq.defineConst!(name, { dims: c.dims, data: inv, dtype: c.dtype });
+    lowerMul(q, { ...n, inputs: [n.inputs[0], name] });
+    return;
+  }
+  const fo = q.expOf(out);
+  const a = operand(q, n.inputs[0]);
+  const b = operand(q, n.inputs[1]);
+  const t = fo + b.exp - a.exp;
+  const mult = t >= 0 ? 2 ** t : 1;
+  const div = t >= 0 ? 1 : 2 ** -t;
+  const bound = 2 * a.mag * mult + b.mag * div * (2 * 256 + 2);
+  checkBound(bound, n, 'the division');
+  q.emit(
+    { kind: 'div', name: n.name, op: n.opType, inputs: [a.name, b.name], output: out, bound, aMap: mapOf(a.dims, outDims), bMap: mapOf(b.dims, outDims), mult, div },
+    { dims: outDims, exp: fo, lo: QLO, hi: QHI },
+  );
+}
+
+function variadicFloat(f: F2, post?: (v: number, k: number) => number): OpDef['float'] {
+  return (_n, x) => {
+    const xs = x.filter((t): t is Tensor => t !== undefined);
+    let acc = xs[0];
+    for (let i = 1; i < xs.length; i++) acc = mapBinary(acc, xs[i], f);
+    if (post) acc = { ...acc, data: acc.data.map((v) => post(v, xs.length)) };
+    return [acc];
+  };
+}
+
+const isInt = (t: Tensor) => t.dtype !== 1 && t.dtype !== 11 && t.dtype !== 10 && t.dtype !== 16;
+
+export const addOp: OpDef = {
+  float: variadicFloat((a, b) => a + b),
+  lower(q, n) {
+    if (!tryScalarTable(q, n, (a, b) => a + b)) lowerSum(q, n, [1, 1]);
+  },
+};
+export const subOp: OpDef = {
+  float: variadicFloat((a, b) => a - b),
+  lower(q, n) {
+    if (!tryScalarTable(q, n, (a, b) => a - b)) lowerSum(q, n, [1, -1]);
+  },
+};
+export const sumOp: OpDef = {
+  float: variadicFloat((a, b) => a + b),
+  lower(q, n) {
+    lowerSum(q, n, n.inputs.map(() => 1));
+  },
+};
+export const meanOp: OpDef = {
+  float: variadicFloat((a, b) => a + b, (v, k) => v / k),
+  lower(q, n) {
+    lowerSum(q, n, n.inputs.map(() => 1), n.inputs.filter((x) => x !== '').length);
+  },
+};
+export const maxOp: OpDef = {
+  float: variadicFloat((a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b))),
+  lower(q, n) {
+    if (n.inputs.length === 2 && tryScalarTable(q, n, Math.max)) return;
+    lowerSum(q, n, n.inputs.map(() => 1), 1, 'max');
+  },
+};
+export const minOp: OpDef = {
+  float: variadicFloat((a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b))),
+  lower(q, n) {
+    if (n.inputs.length === 2 && tryScalarTable(q, n, Math.min)) return;
+    lowerSum(q, n, n.inputs.map(() => 1), 1, 'min');
+  },
+};
+export const mulOp: OpDef = {
+  float: (_n, x) => [mapBinary(x[0]!, x[1]!, (a, b) => a * b)],
+  lower(q, n) {
+    if (!tryScalarTable(q, n, (a, b) => a * b)) lowerMul(q, n);
+  },
+};
+export const divOp: OpDef = {
+  float: (_n, x) => {
+    const a = x[0]!;
+    return [mapBinary(a, x[1]!, isInt(a) ? (u, v) => Math.trunc(u / v) : (u, v) => u / v)];
+  },
+  lower(q, n) {
+    if (!tryScalarTable(q, n, (a, b) => a / b)) lowerDiv(q, n);
+  },
+};
+export const powOp: OpDef = {
+  float: (_n, x) => [mapBinary(x[0]!, x[1]!, (a, b) => a ** b)],
+  lower(q, n) {
+    if (!tryScalarTable(q, n, (a, b) => a ** b)) throw new Error('Pow with a non-scalar or non-constant exponent is not supported');
+  },
+};
+
+/** Comparison and logic ops: folded in constant sub-graphs only. */
+export function compareOp(f: (a: number, b: number) => boolean): OpDef {
+  return { float: (_n, x) => [mapBinary(x[0]!, x[1]!, (a, b) => (f(a, b) ? 1 : 0), 9)] };
+}

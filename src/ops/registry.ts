@@ -1,0 +1,41 @@
+/** The op table: ONNX op type → module. Ops absent here are reported as unsupported, by node. */
+import type { OpDef } from './op.js';
+import { Gemm } from './Gemm.js';
+import { MatMul } from './MatMul.js';
+import { Conv } from './Conv.js';
+import { Transpose } from './Transpose.js';
+import { MaxPool } from './MaxPool.js';
+import { AveragePool } from './AveragePool.js';
+import { GlobalAveragePool } from './GlobalAveragePool.js';
+import { GlobalMaxPool } from './GlobalMaxPool.js';
+import * as reduce from './reduce.js';
+import { Softmax, LogSoftmax } from './Softmax.js';
+import { LayerNormalization, InstanceNormalization } from './LayerNormalization.js';
+import { BatchNormalization } from './BatchNormalization.js';
+import { PRelu } from './PRelu.js';
+import { ArgMax, ArgMin } from './ArgMax.js';
+import * as unary from './unary.js';
+import * as layout from './layout.js';
+import * as shape from './shape.js';
+import { addOp, subOp, mulOp, divOp, powOp, sumOp, meanOp, maxOp, minOp } from './binary.js';
+
+/** The OpDef exports of a module (helpers are skipped). */
+function defs(mod: Record<string, unknown>): Record<string, OpDef> {
+  const r: Record<string, OpDef> = {};
+  for (const [k, v] of Object.entries(mod)) if (v && typeof v === 'object' && 'float' in v) r[k] = v as OpDef;
+  return r;
+}
+
+export const OPS: Record<string, OpDef> = {
+  Gemm, MatMul, Conv, Transpose, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool,
+  ...defs(reduce), Softmax, LogSoftmax, LayerNormalization, InstanceNormalization, BatchNormalization, PRelu, ArgMax, ArgMin,
+  ...defs(unary), ...defs(layout), ...defs(shape),
+  Add: addOp, Sub: subOp, Mul: mulOp, Div: divOp, Pow: powOp, Sum: sumOp, Mean: meanOp, Max: maxOp, Min: minOp,
+};
+
+export const CONTROL_FLOW = new Set(['If', 'Loop', 'Scan', 'SequenceMap']);
+export const RECURRENT = new Set(['RNN', 'LSTM', 'GRU']);
+
+export function opDef(opType: string): OpDef | undefined {
+  return Object.prototype.hasOwnProperty.call(OPS, opType) ? OPS[opType] : undefined;
+}

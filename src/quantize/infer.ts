@@ -1,0 +1,142 @@
+/**
+ * Integer inference: the bit-exact, deterministic witness generator. Inputs are quantized at their
+ * calibrated exponent (NaN/Inf, wrong sizes and values outside the int8 range are errors naming the
+ * input); every layer runs its integer kernel on Int32Array tensors; requantised results are clamped
+ * to the layer's range, and in strict mode a clamp that changes a value is an error naming the layer
+ * (a value outside its calibrated range). The trace holds every integer tensor.
+ */
+import { ModelError } from '../model/errors.js';
+import { sizeOf } from '../model/tensor.js';
+import { convKernel, gemmKernel, matmulKernel } from '../ops/kernels/linear.js';
+import { divKernel, gatherKernel, mulKernel, preluKernel, sumKernel, tableKernel } from '../ops/kernels/elementwise.js';
+import { argmaxKernel, normKernel, softmaxKernel, windowKernel } from '../ops/kernels/window.js';
+import type { Layer, QuantizedModel } from './layers.js';
+
+export interface IntOutput {
+  name: string;
+  dims: number[];
+  exp: number;
+  q: Int32Array;
+  values: Float64Array;
+}
+
+export interface RunOptions {
+  /** error on any clamped (saturated) value instead of clamping silently; default true */
+  strict?: boolean;
+  /** keep every intermediate tensor in `trace` */
+  trace?: boolean;
+}
+
+export interface RunResult {
+  outputs: IntOutput[];
+  trace: Map<string, Int32Array>;
+  /** per layer: how many values were clamped */
+  saturated: Map<string, number>;
+  /** per tensor: max |q| seen */
+  maxQ: Map<string, number>;
+}
+
+const REQUANT = new Set(['gemm', 'conv', 'matmul', 'sum', 'mul', 'div', 'softmax', 'norm', 'prelu', 'window']);
+
+export function quantizeInput(model: QuantizedModel, name: string, data: ArrayLike<number>, strict: boolean): Int32Array {
+  const info = model.inputs.find((i) => i.name === name)!;
+  const n = sizeOf(info.dims);
+  if (data.length !== n) {
+    throw new ModelError('BadInput', `input '${name}': expected ${n} values for shape [${info.dims}], got ${data.length}`);
+  }
+  const q = new Int32Array(n);
+  const sc = 2 ** info.exp;
+  for (let i = 0; i < n; i++) {
+    const v = data[i];
+    if (!Number.isFinite(v)) throw new ModelError('BadInput', `input '${name}': value at index ${i} is ${v}`);
+    let r = Math.floor(v * sc + 0.5);
+    if (r < info.lo || r > info.hi) {
+      if (strict) {
+        throw new ModelError('OutOfRange', `input '${name}': value ${v} at index ${i} is outside the calibrated range [${info.lo / sc}, ${info.hi / sc}] (recalibrate with representative inputs, or run with --saturate)`, name);
+      }
+      r = Math.max(info.lo, Math.min(info.hi, r));
+    }
+    q[i] = r;
+  }
+  return q;
+}
+
+export function runLayer(L: Layer, xs: Int32Array[], outSize: number): Int32Array {
+  const out = new Int32Array(outSize);
+  switch (L.kind) {
+    case 'gemm': gemmKernel(L, xs[0], out); break;
+    case 'conv': convKernel(L, xs[0], out); break;
+    case 'matmul': matmulKernel(L, xs[0], xs[1], out); break;
+    case 'sum': sumKernel(L, xs, out); break;
+    case 'mul': mulKernel(L, xs[0], xs[1], out); break;
+    case 'div': {
+      const z = divKernel(L, xs[0], xs[1], out);
+      if (z >= 0) throw new ModelError('OutOfRange', `layer '${L.name}' (${L.op}): division by zero at output index ${z} (the divisor quantized to 0)`, L.name);
+      break;
+    }
+    case 'prelu': preluKernel(L, xs[0], out); break;
+    case 'table': {
+      const bad = tableKernel(L, xs[0], out);
+      if (bad >= 0) throw new ModelError('OutOfRange', `layer '${L.name}' (${L.op}): input ${xs[0][bad]} outside its table domain`, L.name);
+      break;
+    }
+    case 'gather': gatherKernel(L, xs, out); break;
+    case 'window': windowKernel(L, xs[0], out); break;
+    case 'softmax': softmaxKernel(L, xs[0], out); break;
+    case 'argmax': argmaxKernel(L, xs[0], out); break;
+    case 'norm': normKernel(L, xs[0], out); break;
+  }
+  return out;
+}
+
+export function runQuantized(model: QuantizedModel, inputs: Record<string, ArrayLike<number>>, opts: RunOptions = {}): RunResult {
+  const strict = opts.strict ?? true;
+  const env = new Map<string, Int32Array>();
+  const maxQ = new Map<string, number>();
+  for (const [k, c] of Object.entries(model.consts)) env.set(k, c.data);
+  for (const i of model.inputs) {
+    const d = inputs[i.name];
+    if (d === undefined) throw new ModelError('BadInput', `missing input '${i.name}' (model inputs: ${model.inputs.map((x) => x.name).join(', ')})`);
+    env.set(i.name, quantizeInput(model, i.name, d, strict));
+  }
+  const info = new Map(model.tensors.map((t) => [t.name, t]));
+  const saturated = new Map<string, number>();
+  for (const L of model.layers) {
+    const xs = L.inputs.map((nm) => {
+      const t = env.get(nm);
+      if (!t) throw new ModelError('CorruptZkm', `layer '${L.name}' reads '${nm}', which is not defined`);
+      return t;
+    });
+    const ti = info.get(L.output)!;
+    const out = runLayer(L, xs, sizeOf(ti.dims));
+    let m = 0;
+    let sat = 0;
+    const { lo, hi } = ti;
+    for (let j = 0; j < out.length; j++) {
+      const v = out[j];
+      const a = v < 0 ? -v : v;
+      if (a > m) m = a;
+      if (v < lo) {
+        out[j] = lo;
+        sat++;
+      } else if (v > hi) {
+        out[j] = hi;
+        sat++;
+      }
+    }
+    maxQ.set(L.output, m);
+    if (sat > 0 && REQUANT.has(L.kind)) {
+      saturated.set(L.name, (saturated.get(L.name) ?? 0) + sat);
+      if (strict) {
+        throw new ModelError('OutOfRange', `layer '${L.name}' (${L.op}): ${sat} value(s) outside the calibrated range (max |q| = ${m} > ${hi}); the input is outside the calibration range — recalibrate with representative inputs, or run with --saturate`, L.name);
+      }
+    }
+    env.set(L.output, out);
+  }
+  const outputs = model.outputs.map((o) => {
+    const q = env.get(o.name)!;
+    const sc = 2 ** -o.exp;
+    return { name: o.name, dims: o.dims, exp: o.exp, q, values: Float64Array.from(q, (v) => v * sc) };
+  });
+  return { outputs, trace: opts.trace ? env : new Map(), saturated, maxQ };
+}

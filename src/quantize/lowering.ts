@@ -1,0 +1,91 @@
+/**
+ * The lowering context an op module uses to turn one ONNX node into integer layers: it exposes the
+ * float constants, the quantized activations (exponent, dims), the calibrated range of every tensor,
+ * and helpers shared by the op modules (weight quantization, requantisation bounds, rescaling).
+ */
+import type { Node } from '../model/graph.js';
+import type { Tensor } from '../model/tensor.js';
+import { P, type Layer, type QConst, type QTensorInfo } from './layers.js';
+
+export interface Lowering {
+  readonly opset: number;
+  readonly margin: number;
+  isConst(name: string): boolean;
+  constant(name: string): Tensor;
+  act(name: string): QTensorInfo;
+  dims(name: string): number[];
+  /** calibrated max |value| of a tensor */
+  maxAbs(name: string): number;
+  /** exponent chosen for a tensor from its calibrated range */
+  expOf(name: string): number;
+  addConst(base: string, c: QConst): string;
+  emit(layer: Layer, out: Omit<QTensorInfo, 'name'>): void;
+  /** activation `name` at exponent `exp` (inserting a rescale table when needed) */
+  rescaled(name: string, exp: number, node: Node): string;
+  fresh(base: string): string;
+  /** define a new float constant (e.g. a reciprocal) visible to isConst/constant */
+  defineConst(name: string, t: Tensor): void;
+  /** make a float constant usable as an int8 activation (per-tensor exponent) */
+  constAsAct(name: string, node: Node): void;
+  /** a transposed copy of a 2-D activation (gather layer) */
+  transposed2d(name: string, node: Node): string;
+}
+
+export const EXP_MIN = -24;
+export const EXP_MAX = 40;
+
+/** Largest e with maxAbs·margin·2^e ≤ 127 (clamped); 0 for an all-zero tensor. */
+export function expForMax(maxAbs: number, margin: number, qmax = 127): number {
+  if (!(maxAbs > 0) || !Number.isFinite(maxAbs)) return maxAbs > 0 ? EXP_MIN : 7;
+  const e = Math.floor(Math.log2(qmax / (maxAbs * margin)));
+  return Math.max(EXP_MIN, Math.min(EXP_MAX, e));
+}
+
+export function roundHalfUp(v: number): number {
+  return Math.floor(v + 0.5);
+}
+
+/** Per-row int8 quantization of a [N, K] matrix with power-of-two row exponents. */
+export function quantizeRows(w: Float64Array, N: number, K: number): { q: Int8Array; exps: Int32Array } {
+  const q = new Int8Array(N * K);
+  const exps = new Int32Array(N);
+  for (let n = 0; n < N; n++) {
+    let m = 0;
+    for (let k = 0; k < K; k++) m = Math.max(m, Math.abs(w[n * K + k]));
+    const e = expForMax(m, 1);
+    exps[n] = e;
+    const sc = 2 ** e;
+    for (let k = 0; k < K; k++) q[n * K + k] = Math.max(-127, Math.min(127, roundHalfUp(w[n * K + k] * sc)));
+  }
+  return { q, exps };
+}
+
+/** Quantize a float tensor to integers at exponent e (no clamping; caller bounds it). */
+export function quantizeAt(t: Float64Array, e: number): Int32Array {
+  const r = new Int32Array(t.length);
+  const sc = 2 ** e;
+  for (let i = 0; i < t.length; i++) {
+    const v = roundHalfUp(t[i] * sc);
+    if (!Number.isFinite(v) || Math.abs(v) >= 2 ** 31) throw new Error(`constant ${t[i]} does not fit at scale 2^${e}`);
+    r[i] = v;
+  }
+  return r;
+}
+
+/**
+ * Worst case |lhs| + |rhs| of the requantisation relation for |numerator| ≤ accMax and divisor D:
+ * D = 2^s: acc + D/2 = D·q + rem (PROTOCOL-NOTES §7), q range-checked in [−Q, Q), Q a power of two;
+ * other D: 2·acc + D = 2D·q + rem.
+ */
+export function requantBound(accMax: number, D: number): number {
+  const pow2 = Number.isInteger(Math.log2(D));
+  const qMax = Math.floor((2 * accMax + D) / (2 * D)) + 1;
+  const Q = 2 ** Math.ceil(Math.log2(qMax + 1));
+  return pow2 ? accMax + D / 2 + D * Q + D : 2 * accMax + D + 2 * D * Q + 2 * D;
+}
+
+export function checkBound(bound: number, node: Node, what: string): void {
+  if (!(bound < P)) {
+    throw Object.assign(new Error(`worst-case |lhs| + |rhs| of ${what} is ${bound} ≥ p = ${P}: the relation could wrap mod p (reduce the fan-in, or the scale gap between input and output)`), { wrap: true });
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * Quantization: calibrate on sample inputs (float reference run, max |value| per tensor), choose a
+ * power-of-two exponent per activation with headroom (largest e with max·margin·2^e ≤ 127), lower
+ * every node through its op module, and check every relation's worst case against p (no-wrap rule,
+ * DESIGN §3): a layer that could wrap is refused with its name. A second pass runs the integer
+ * model on the calibration inputs to report each layer's headroom (127 / max |q| observed).
+ */
+import { ModelError, atNode } from '../model/errors.js';
+import type { Node } from '../model/graph.js';
+import { runFloat, type Prepared } from '../model/prepare.js';
+import { sizeOf, type Tensor } from '../model/tensor.js';
+import { QHI, QLO } from '../ops/common.js';
+import { opDef } from '../ops/registry.js';
+import { runQuantized } from './infer.js';
+import type { Layer, QConst, QTensorInfo, QuantizedModel } from './layers.js';
+import { expForMax, quantizeAt, type Lowering } from './lowering.js';
+
+export const ZKM_VERSION = 1;
+
+export interface QuantizeOptions {
+  /** headroom factor: scales are chosen so that margin × calibrated max fits in int8 (default 1.25) */
+  margin?: number;
+  source?: string;
+}
+
+class Ctx implements Lowering {
+  readonly layers: Layer[] = [];
+  readonly infos = new Map<string, QTensorInfo>();
+  readonly consts: Record<string, QConst> = {};
+  private uid = 0;
+  constructor(
+    private readonly p: Prepared,
+    private readonly maxAbsMap: Map<string, number>,
+    readonly margin: number,
+    readonly opset: number,
+  ) {}
+  isConst(name: string): boolean {
+    return this.p.graph.consts.has(name) && !this.infos.has(name);
+  }
+  constant(name: string): Tensor {
+    const t = this.p.graph.consts.get(name);
+    if (!t) throw new Error(`'${name}' is not a constant`);
+    return t;
+  }
+  act(name: string): QTensorInfo {
+    const i = this.infos.get(name);
+    if (!i) throw new Error(`'${name}' is not a quantized activation`);
+    return i;
+  }
+  dims(name: string): number[] {
+    const d = this.infos.get(name)?.dims ?? this.p.shapes.get(name);
+    if (!d) throw new Error(`no shape for '${name}'`);
+    return d;
+  }
+  maxAbs(name: string): number {
+    return this.maxAbsMap.get(name) ?? 0;
+  }
+  expOf(name: string): number {
+    return expForMax(this.maxAbs(name), this.margin);
+  }
+  fresh(base: string): string {
+    let n = `${base}#${this.uid++}`;
+    while (this.infos.has(n) || this.p.graph.consts.has(n) || this.p.shapes.has(n)) n = `${base}#${this.uid++}`;
+    return n;
+  }
+  addConst(base: string, c: QConst): string {
+    const name = this.fresh(`${base}:q`);
+    this.consts[name] = c;
+    return name;
+  }
+  defineConst(name: string, t: Tensor): void {
+    this.p.graph.consts.set(name, t);
+  }
+  constAsAct(name: string, _node: Node): void {
+    if (this.infos.has(name)) return;
+    const c = this.constant(name);
+    const e = expForMax(c.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0), 1);
+    const data = quantizeAt(c.data, e);
+    const q = this.addConst(name, { dims: c.dims, exp: e, data });
+    this.infos.set(name, { name: q, dims: c.dims, exp: e, lo: QLO, hi: QHI });
+  }
+  emit(layer: Layer, out: Omit<QTensorInfo, 'name'>): void {
+    if (this.infos.has(layer.output)) throw new Error(`tensor '${layer.output}' is produced twice`);
+    this.layers.push(layer);
+    this.infos.set(layer.output, { name: layer.output, ...out });
+  }
+  rescaled(name: string, exp: number, node: Node): string {
+    const x = this.act(name);
+    if (x.exp === exp) return x.name;
+    const out = this.fresh(`${name}@2^-${exp}`);
+    const table = new Int32Array(x.hi - x.lo + 1);
+    for (let i = x.lo; i <= x.hi; i++) {
+      const v = Math.floor(i * 2 ** (exp - x.exp) + 0.5);
+      table[i - x.lo] = Math.max(QLO, Math.min(QHI, v));
+    }
+    this.emit(
+      { kind: 'table', name: `${node.name}/rescale:${name}`, op: 'Rescale', inputs: [x.name], output: out, bound: 512, tlo: x.lo, table },
+      { dims: x.dims, exp, lo: QLO, hi: QHI },
+    );
+    return out;
+  }
+  transposed2d(name: string, node: Node): string {
+    const x = this.act(name);
+    const [R, C] = x.dims;
+    const map = new Int32Array(R * C);
+    for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) map[c * R + r] = r * C + c;
+    const out = this.fresh(`${name}^T`);
+    this.emit(
+      { kind: 'gather', name: `${node.name}/transpose`, op: 'Transpose', inputs: [x.name], output: out, bound: 256, map, fill: 0 },
+      { dims: [C, R], exp: x.exp, lo: x.lo, hi: x.hi },
+    );
+    return out;
+  }
+}
+
+/** Calibrate: max |value| of every tensor over the samples (float reference). */
+export function calibrate(p: Prepared, samples: Map<string, Tensor>[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const s of samples) {
+    runFloat(p, s, (name, t) => {
+      let a = m.get(name) ?? 0;
+      for (let i = 0; i < t.data.length; i++) {
+        const v = Math.abs(t.data[i]);
+        if (v > a) a = v;
+      }
+      m.set(name, a);
+    });
+  }
+  return m;
+}
+
+export function quantizeModel(p: Prepared, samples: Map<string, Tensor>[], opts: QuantizeOptions = {}): QuantizedModel {
+  if (samples.length === 0) throw new ModelError('BadInput', 'calibration needs at least one sample input');
+  const margin = opts.margin ?? 1.25;
+  const maxAbs = calibrate(p, samples);
+  const ctx = new Ctx(p, maxAbs, margin, p.graph.opset);
+  const inputs: QTensorInfo[] = p.graph.inputs.map((i) => {
+    const info = { name: i.name, dims: i.dims!, exp: ctx.expOf(i.name), lo: QLO, hi: QHI };
+    ctx.infos.set(i.name, info);
+    return info;
+  });
+  for (const n of p.graph.nodes) {
+    try {
+      opDef(n.opType)!.lower!(ctx, n);
+    } catch (e) {
+      if ((e as { wrap?: boolean }).wrap) {
+        throw new ModelError('WrapAround', `${n.opType} node '${n.name}': ${(e as Error).message}`, n.name);
+      }
+      throw atNode(n, e);
+    }
+  }
+  const outputs = p.graph.outputs.map((o) => {
+    let i = ctx.infos.get(o.name);
+    if (i && i.name !== o.name) i = undefined;
+    if (!i) {
+      // a constant output (it does not depend on the input): a copy of the committed constant
+      if (!p.graph.consts.has(o.name) && !ctx.infos.has(o.name)) throw new ModelError('InvalidGraph', `graph output '${o.name}' is never produced`);
+      const node: Node = { name: `output:${o.name}`, opType: 'Identity', domain: '', inputs: [o.name], outputs: [o.name], attrs: {} };
+      if (!ctx.infos.has(o.name)) ctx.constAsAct(o.name, node);
+      const src = ctx.act(o.name);
+      ctx.infos.delete(o.name);
+      const map = Int32Array.from({ length: src.dims.reduce((a, b) => a * b, 1) }, (_, k) => k);
+      ctx.emit({ kind: 'gather', name: node.name, op: 'Identity', inputs: [src.name], output: o.name, bound: 256, map, fill: 0 }, { dims: src.dims, exp: src.exp, lo: src.lo, hi: src.hi });
+      i = ctx.infos.get(o.name)!;
+    }
+    return { ...i, name: o.name };
+  });
+  const tensors = [...ctx.infos.values()].filter((t) => !p.graph.inputs.some((i) => i.name === t.name) && ctx.layers.some((l) => l.output === t.name));
+  const model: QuantizedModel = {
+    format: 'zkm',
+    version: ZKM_VERSION,
+    name: p.graph.name,
+    opset: p.graph.opset,
+    inputs,
+    outputs,
+    tensors,
+    consts: ctx.consts,
+    layers: ctx.layers,
+    calibration: {},
+    meta: { margin, source: opts.source ?? '', created: new Date(0).toISOString() },
+  };
+  // headroom: integer run on the calibration samples
+  for (const s of samples) {
+    const feed: Record<string, Float64Array> = {};
+    for (const i of inputs) feed[i.name] = s.get(i.name)!.data;
+    const r = runQuantized(model, feed, { strict: false });
+    for (const [k, v] of r.maxQ) {
+      const c = (model.calibration[k] ??= { maxAbs: maxAbs.get(k) ?? 0, maxQ: 0 });
+      c.maxQ = Math.max(c.maxQ, v);
+    }
+  }
+  for (const i of inputs) {
+    let mq = 0;
+    for (const s of samples) for (const v of s.get(i.name)!.data) mq = Math.max(mq, Math.abs(Math.floor(v * 2 ** i.exp + 0.5)));
+    model.calibration[i.name] = { maxAbs: maxAbs.get(i.name) ?? 0, maxQ: mq };
+  }
+  void sizeOf;
+  return model;
+}
