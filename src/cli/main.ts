@@ -4,9 +4,12 @@
  * registered in COMMANDS below; the dispatcher only parses the subcommand name.
  */
 import { demoCommand } from './commands/demo.js';
+import { compileCommand } from './commands/compile.js';
+import { runCommand } from './commands/run.js';
+import { inspectCommand } from './commands/inspect.js';
 import type { Command } from './command.js';
 
-const COMMANDS: Command[] = [demoCommand];
+const COMMANDS: Command[] = [demoCommand, compileCommand, runCommand, inspectCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
