@@ -209,7 +209,28 @@ export const powOp: OpDef = {
   },
 };
 
-/** Comparison and logic ops: folded in constant sub-graphs only. */
-export function compareOp(f: (a: number, b: number) => boolean): OpDef {
-  return { float: (_n, x) => [mapBinary(x[0]!, x[1]!, (a, b) => (f(a, b) ? 1 : 0), 9)] };
+/**
+ * Comparisons: folded in constant sub-graphs; on activations the result is a 0/1 tensor kept at a
+ * float scale (1 ↦ 2^fo), so a following Cast/Mul/Where treats it as a number. A scalar constant
+ * operand is a table; two activations are aligned to a common exponent and compared exactly.
+ */
+export function compareOp(f: (a: number, b: number) => boolean, mode?: 'lt' | 'gt' | 'le' | 'ge' | 'eq'): OpDef {
+  return {
+    float: (_n, x) => [mapBinary(x[0]!, x[1]!, (a, b) => (f(a, b) ? 1 : 0), 9)],
+    lower: mode
+      ? (q, n) => {
+          if (tryScalarTable(q, n, (a, b) => (f(a, b) ? 1 : 0))) return;
+          const out = n.outputs[0];
+          const outDims = q.dims(out);
+          const fo = Math.min(q.expOf(out), 6);
+          const a = operand(q, n.inputs[0]);
+          const b = operand(q, n.inputs[1]);
+          const F = Math.max(a.exp, b.exp);
+          q.emit(
+            { kind: 'sum', name: n.name, op: n.opType, inputs: [a.name, b.name], output: out, bound: 2 ** (F - Math.min(a.exp, b.exp) + 9), maps: [mapOf(a.dims, outDims), mapOf(b.dims, outDims)], mult: [2 ** (F - a.exp), 2 ** (F - b.exp)], div: 2 ** fo, mode },
+            { dims: outDims, exp: fo, lo: QLO, hi: QHI },
+          );
+        }
+      : undefined,
+  };
 }

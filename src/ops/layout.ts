@@ -327,7 +327,6 @@ export const Upsample = layoutOp((n, x, opset) => [resizeNearest(n, x, opset, tr
 
 /** Where: element-wise select; with a constant condition it is a copy relation over (X, Y). */
 export const Where: OpDef = {
-  params: [0],
   float(_n, x) {
     const [c, a, b] = x as Tensor[];
     const dims = broadcastShape(c.dims, a.dims, b.dims);
@@ -340,6 +339,23 @@ export const Where: OpDef = {
   },
   lower(q, n) {
     for (const i of [1, 2]) if (q.isConst(n.inputs[i])) q.constAsAct(n.inputs[i], n);
-    lowerLayout(q, n, Where, [1, 2]);
+    if (q.isConst(n.inputs[0])) {
+      lowerLayout(q, n, Where, [1, 2]);
+      return;
+    }
+    // data-dependent select: y = c ≠ 0 ? a : b, operands at a common exponent
+    const c = q.act(n.inputs[0]);
+    const a = q.act(n.inputs[1]);
+    const b = q.act(n.inputs[2]);
+    const e = Math.min(a.exp, b.exp);
+    const an = q.rescaled(n.inputs[1], e, n);
+    const bn = q.rescaled(n.inputs[2], e, n);
+    const out = n.outputs[0];
+    const od = q.dims(out);
+    const m = (d: number[]) => (d.length === od.length && d.every((v, i) => v === od[i]) ? null : broadcastIndex(d, od));
+    q.emit(
+      { kind: 'sum', name: n.name, op: n.opType, inputs: [c.name, an, bn], output: out, bound: 512, maps: [m(c.dims), m(a.dims), m(b.dims)], mult: [1, 1, 1], div: 1, mode: 'select' },
+      { dims: od, exp: e, lo: -128, hi: 127 },
+    );
   },
 };

@@ -65,11 +65,11 @@ export const Constant: OpDef = {
   },
 };
 
-export const Equal = compareOp((a, b) => a === b);
-export const Less = compareOp((a, b) => a < b);
-export const LessOrEqual = compareOp((a, b) => a <= b);
-export const Greater = compareOp((a, b) => a > b);
-export const GreaterOrEqual = compareOp((a, b) => a >= b);
+export const Equal = compareOp((a, b) => a === b, 'eq');
+export const Less = compareOp((a, b) => a < b, 'lt');
+export const LessOrEqual = compareOp((a, b) => a <= b, 'le');
+export const Greater = compareOp((a, b) => a > b, 'gt');
+export const GreaterOrEqual = compareOp((a, b) => a >= b, 'ge');
 export const And = compareOp((a, b) => !!a && !!b);
 export const Or = compareOp((a, b) => !!a || !!b);
 export const Xor = compareOp((a, b) => !!a !== !!b);

@@ -62,8 +62,10 @@ export interface SumLayer extends Base {
   maps: (Int32Array | null)[];
   mult: number[];
   div: number;
-  /** 'max' / 'min': y = roundDiv(max_i mult[i]·x_i, div) (Max, Min) */
-  mode?: 'max' | 'min';
+  /** 'max' / 'min': y = roundDiv(max_i mult[i]·x_i, div) (Max, Min);
+   *  select (Where): y = x_0 ≠ 0 ? x_1 : x_2;
+   *  comparisons: y = cmp(mult[0]·x_0, mult[1]·x_1) ? div : 0 (a 0/1 tensor at the output scale) */
+  mode?: 'max' | 'min' | 'lt' | 'gt' | 'le' | 'ge' | 'eq' | 'select';
 }
 
 /** y = roundDiv(a[aMap]·b[bMap]·mult, div). */

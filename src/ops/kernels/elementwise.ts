@@ -13,6 +13,25 @@ export function roundDiv(num: number, den: number): number {
 export function sumKernel(L: SumLayer, xs: Int32Array[], out: Int32Array): void {
   const n = out.length;
   const acc = new Float64Array(n);
+  if (L.mode === 'select') {
+    const [c, a, b] = xs;
+    const [pc, pa, pb] = L.maps;
+    for (let j = 0; j < n; j++) out[j] = c[pc === null ? j : pc[j]] !== 0 ? a[pa === null ? j : pa[j]] : b[pb === null ? j : pb[j]];
+    return;
+  }
+  if (L.mode && L.mode !== 'max' && L.mode !== 'min') {
+    const [a, b] = xs;
+    const [ma, mb] = L.mult;
+    const [pa, pb] = L.maps;
+    const md = L.mode;
+    for (let j = 0; j < n; j++) {
+      const u = ma * a[pa === null ? j : pa[j]];
+      const v = mb * b[pb === null ? j : pb[j]];
+      const c = md === 'lt' ? u < v : md === 'gt' ? u > v : md === 'le' ? u <= v : md === 'ge' ? u >= v : u === v;
+      out[j] = c ? L.div : 0;
+    }
+    return;
+  }
   if (L.mode) {
     const isMax = L.mode === 'max';
     acc.fill(isMax ? -Infinity : Infinity);
