@@ -1,0 +1,4 @@
+export * from './gkr.js';
+export * from './tables.js';
+export * from './limbs.js';
+export * from './logup.js';

@@ -1,0 +1,412 @@
+/**
+ * LogUp lookups proven with the fractional-sum GKR (Haböck, ePrint 2022/1530; Papini–Haböck,
+ * ePrint 2023/1284; PROTOCOL-NOTES §5).
+ *
+ * Relation: the looked-up values e_i lie in T = {t_j} with multiplicities m_j iff
+ *   Σ_i 1/(α − e_i) = Σ_j m_j/(α − t_j)   as rational functions (N < p),
+ * checked at a random α ∈ K; W-wide tuples are folded with β ∈ K as e = Σ_w β^w·e_w on both sides.
+ *
+ * Leaves (2^{n+1}, top variable s), index i + s·2^n:
+ *   s = 0: p = 1,     q = α − e_i    (lookups: c columns of 2^ℓ rows, slot j = bits ℓ.., padded with row 0
+ *                                      of T, whose padding count is part of m);
+ *   s = 1: p = −m'_j, q = α − t'_j   (T' = T repeated 2^{n−b} times, m' = m on the first copy, 0 after).
+ * Σ p/q = 0 is proven by GKR, which leaves a claim (P, Q) at (x*, s*). The verifier discharges it:
+ *   P = (1 − s*) − s*·m~(x*_{<b})·eq(x*_{≥b}, 0),   Q = α − (1 − s*)·e~'(x*) − s*·t~(x*_{<b}),
+ *   e~'(x*) = eq(x*_{≥ℓ+c'}, 0)·[Σ_{j<c} eq(x*_slot, j)·Σ_w β^w v_{j,w} + (1 − Σ_{j<c} eq(x*_slot, j))·pad] + (1 − eq(x*_{≥ℓ+c'}, 0))·pad,
+ * with t~ computed itself (tables.ts) and v_{j,w} = e~_{j,w}(x*_{<ℓ}), m~(x*_{<b}) claimed by the prover,
+ * absorbed, and returned as EvalClaims **which the caller must open** (proveBatchOpening).
+ *
+ * Transcript order (Frozen Heart): the caller commits every looked-up column and every m, absorbs
+ * the roots, then calls `drawLookupChallenges`, which absorbs the statements (tables, shapes) and
+ * draws α, β. With m chosen after α, the prover can balance any sum (the harness test shows it).
+ * Several instances (tables) share α, β and run one GKR each, in order, on the same transcript.
+ * Error ≤ N_tot·(W + 2)/|K| plus the GKR's Σ_k (3k + 2)/|K|.
+ */
+import { P as MOD } from '../../field/babybear.js';
+import { kernels } from '../../field/active.js';
+import { type Ext, ext, extAdd, extEquals, extIsCanonical, extMul, extOneMinus, extSub, extToString } from '../../field/extension.js';
+import { eqAtIndex, type Point } from '../../poly/multilinear.js';
+import type { EvalClaim } from '../../pcs/batch.js';
+import type { Transcript } from '../../transcript/transcript.js';
+import type { ByteReader, ByteWriter } from '../../util/bytes.js';
+import { fail, type VerifyError } from '../../util/result.js';
+import { proveGkr, readGkrProof, verifyGkr, writeGkrProof, type GkrProof } from './gkr.js';
+import { absorbTable, betaPowers, checkTable, evaluateTable, rowFinder, tableBits, tableEntry, tableWidth, type LookupTable } from './tables.js';
+
+export const MAX_LOOKUP_VARS = 26;
+
+/** What both sides know about one lookup instance. */
+export interface LookupStatement {
+  table: LookupTable;
+  /** Number of looked-up tuples (c ≥ 1). */
+  numLookups: number;
+  /** log2 of each looked-up column's length (all columns have 2^logLen rows). */
+  logLen: number;
+}
+
+/** The prover's instance: lookups[j][w] is column w of tuple j; m has 2^b entries. */
+export interface LookupWitness {
+  table: LookupTable;
+  lookups: Uint32Array[][];
+  multiplicities: Uint32Array;
+}
+
+export interface LookupChallenges {
+  alpha: Ext;
+  beta: Ext;
+}
+
+export interface LookupInstanceProof {
+  gkr: GkrProof;
+  /** v_{j,w} = e~_{j,w}(x*_{<ℓ}), j-major: numLookups·W ext elements. */
+  columnEvals: Uint32Array;
+  /** m~(x*_{<b}). */
+  multiplicityEval: Ext;
+}
+
+export interface LookupProof {
+  instances: LookupInstanceProof[];
+}
+
+/** Claims the caller must open: on each looked-up column and on m. */
+export interface LookupClaims {
+  /** columns[j][w]: the claim on column w of tuple j (a vector of 2^logLen entries). */
+  columns: EvalClaim[][];
+  /** The claim on m (2^b entries). */
+  multiplicities: EvalClaim;
+}
+
+export type LookupVerifyResult = { ok: true; claims: LookupClaims[] } | { ok: false; error: VerifyError };
+
+/** Raised by the honest prover when a value is not in its table. */
+export class LookupMembershipError extends Error {
+  constructor(
+    readonly table: string,
+    readonly lookup: number,
+    readonly position: number,
+    readonly tuple: number[],
+  ) {
+    super(`lookup into table ${table}: tuple (${tuple.join(', ')}) of lookup ${lookup} at position ${position} is not in the table`);
+    this.name = 'LookupMembershipError';
+  }
+}
+
+interface Dims {
+  b: number;
+  width: number;
+  /** ℓ + c' (c' = ⌈log2 c⌉): variables of the concatenated lookup side. */
+  ne: number;
+  /** max(ne, b): leaf variables are n + 1. */
+  n: number;
+}
+
+function dims(st: LookupStatement): Dims {
+  const b = tableBits(st.table);
+  const ne = st.logLen + Math.ceil(Math.log2(st.numLookups));
+  return { b, width: tableWidth(st.table), ne, n: Math.max(ne, b) };
+}
+
+function checkStatement(st: LookupStatement): void {
+  checkTable(st.table);
+  if (!Number.isInteger(st.numLookups) || st.numLookups < 1 || st.numLookups > 2 ** 16) {
+    throw new RangeError(`lookup: expected 1 ≤ numLookups ≤ 2^16, got ${st.numLookups}`);
+  }
+  if (!Number.isInteger(st.logLen) || st.logLen < 0 || st.logLen > MAX_LOOKUP_VARS) {
+    throw new RangeError(`lookup: expected 0 ≤ logLen ≤ ${MAX_LOOKUP_VARS}, got ${st.logLen}`);
+  }
+  const d = dims(st);
+  if (d.n > MAX_LOOKUP_VARS) throw new RangeError(`lookup: expected at most 2^${MAX_LOOKUP_VARS} leaves per side, got 2^${d.n}`);
+}
+
+export function statementOf(w: LookupWitness): LookupStatement {
+  const len = w.lookups[0]?.[0]?.length ?? 0;
+  return { table: w.table, numLookups: w.lookups.length, logLen: Math.log2(len) };
+}
+
+/**
+ * Absorbs the statements and draws α, β. **Call only after the commitments (roots) of every
+ * looked-up column and of every multiplicity vector are absorbed on `tr`**: with m chosen after
+ * α the prover could balance any sum. Prover and verifier call this at the same place.
+ */
+export function drawLookupChallenges(tr: Transcript, statements: LookupStatement[], label = 'logup'): LookupChallenges {
+  tr.absorbNumber(`${label}/instances`, statements.length);
+  statements.forEach((st, k) => {
+    checkStatement(st);
+    absorbTable(tr, `${label}/${k}`, st.table);
+    tr.absorbNumber(`${label}/${k}/lookups`, st.numLookups);
+    tr.absorbNumber(`${label}/${k}/log-len`, st.logLen);
+  });
+  const alpha = tr.challengeExt(`${label}/alpha`);
+  const beta = tr.challengeExt(`${label}/beta`);
+  return { alpha, beta };
+}
+
+/**
+ * m_j = #{lookups equal to row j} plus the padding count on row 0. Throws a
+ * LookupMembershipError naming the table and the first offending position.
+ */
+export function computeMultiplicities(table: LookupTable, lookups: Uint32Array[][]): Uint32Array {
+  checkTable(table);
+  const st = { table, numLookups: lookups.length, logLen: Math.log2(lookups[0]?.[0]?.length ?? 0) };
+  checkWitnessShape(st, lookups);
+  const d = dims(st);
+  const m = new Uint32Array(2 ** d.b);
+  const find = rowFinder(table);
+  const tuple = new Array<number>(d.width);
+  for (let j = 0; j < lookups.length; j++) {
+    const cols = lookups[j];
+    const len = cols[0].length;
+    for (let i = 0; i < len; i++) {
+      for (let w = 0; w < d.width; w++) tuple[w] = cols[w][i];
+      const r = find(tuple);
+      if (r < 0) throw new LookupMembershipError(table.name, j, i, tuple.slice());
+      m[r]++;
+    }
+  }
+  m[0] += 2 ** d.n - lookups.length * 2 ** st.logLen;
+  return m;
+}
+
+function checkWitnessShape(st: LookupStatement, lookups: Uint32Array[][]): void {
+  const width = tableWidth(st.table);
+  if (lookups.length < 1) throw new RangeError(`lookup into table ${st.table.name}: expected at least one lookup`);
+  const len = 2 ** st.logLen;
+  if (!Number.isInteger(st.logLen)) throw new RangeError(`lookup into table ${st.table.name}: expected power-of-two column lengths`);
+  lookups.forEach((cols, j) => {
+    if (cols.length !== width) throw new RangeError(`lookup ${j} into table ${st.table.name}: expected ${width} columns, got ${cols.length}`);
+    for (const c of cols) {
+      if (c.length !== len) throw new RangeError(`lookup ${j} into table ${st.table.name}: expected columns of ${len} rows, got ${c.length}`);
+    }
+  });
+}
+
+/**
+ * Proves every instance on `tr` with challenges from `drawLookupChallenges`. Checks membership
+ * and the multiplicities first (honest prover: a value outside its table is a clear error, not a
+ * proof that fails later). Returns the proof and, per instance, the claims to open.
+ */
+export function proveLookups(tr: Transcript, ch: LookupChallenges, witnesses: LookupWitness[], label = 'logup'): { proof: LookupProof; claims: LookupClaims[] } {
+  for (const w of witnesses) {
+    const m = computeMultiplicities(w.table, w.lookups);
+    if (m.length !== w.multiplicities.length || m.some((v, i) => v !== w.multiplicities[i])) {
+      throw new RangeError(`lookup into table ${w.table.name}: the multiplicities do not count the lookups`);
+    }
+  }
+  return proveLookupsUnchecked(tr, ch, witnesses, label);
+}
+
+/**
+ * FOR TESTS ONLY (cheating-prover harnesses): the honest proving algorithm run on any trace,
+ * without the membership or multiplicity checks. A forged trace yields a proof the verifier
+ * must reject.
+ */
+export function proveLookupsUnchecked(
+  tr: Transcript,
+  ch: LookupChallenges,
+  witnesses: LookupWitness[],
+  label = 'logup',
+): { proof: LookupProof; claims: LookupClaims[] } {
+  const instances: LookupInstanceProof[] = [];
+  const claims: LookupClaims[] = [];
+  witnesses.forEach((wit, k) => {
+    const st = statementOf(wit);
+    checkStatement(st);
+    checkWitnessShape(st, wit.lookups);
+    const d = dims(st);
+    if (wit.multiplicities.length !== 2 ** d.b) {
+      throw new RangeError(`lookup into table ${wit.table.name}: expected ${2 ** d.b} multiplicities, got ${wit.multiplicities.length}`);
+    }
+    const { p, q } = buildLeaves(st, d, wit, ch);
+    const { proof: gkr, claim } = proveGkr(tr, p, q, `${label}/${k}/gkr`);
+    const K = kernels();
+    const x = claim.point;
+    const xCol = x.subarray(0, 4 * st.logLen);
+    const xTab = x.subarray(0, 4 * d.b);
+    const columnEvals = new Uint32Array(4 * st.numLookups * d.width);
+    const eqCol = K.eqTable(xCol);
+    wit.lookups.forEach((cols, j) => cols.forEach((c, w) => columnEvals.set(K.extDotBase(eqCol, c), 4 * (j * d.width + w))));
+    const multiplicityEval = K.extDotBase(K.eqTable(xTab), wit.multiplicities);
+    tr.absorbExt(`${label}/${k}/column-evals`, columnEvals);
+    tr.absorbExt(`${label}/${k}/multiplicity-eval`, multiplicityEval);
+    instances.push({ gkr, columnEvals, multiplicityEval });
+    claims.push(makeClaims(st, d, x, columnEvals, multiplicityEval));
+  });
+  return { proof: { instances }, claims };
+}
+
+function makeClaims(st: LookupStatement, d: Dims, x: Point, columnEvals: Uint32Array, mEval: Ext): LookupClaims {
+  const xCol = x.slice(0, 4 * st.logLen);
+  const columns: EvalClaim[][] = [];
+  for (let j = 0; j < st.numLookups; j++) {
+    const row: EvalClaim[] = [];
+    for (let w = 0; w < d.width; w++) {
+      const o = 4 * (j * d.width + w);
+      row.push({ point: xCol, value: columnEvals.slice(o, o + 4) });
+    }
+    columns.push(row);
+  }
+  return { columns, multiplicities: { point: x.slice(0, 4 * d.b), value: mEval.slice() } };
+}
+
+/** q-leaf α − e for a folded tuple e (ext) written at word offset o. */
+function writeDenominator(q: Uint32Array, o: number, alpha: Ext, e0: number, e1: number, e2: number, e3: number): void {
+  q[o] = (alpha[0] + MOD - e0) % MOD;
+  q[o + 1] = (alpha[1] + MOD - e1) % MOD;
+  q[o + 2] = (alpha[2] + MOD - e2) % MOD;
+  q[o + 3] = (alpha[3] + MOD - e3) % MOD;
+}
+
+/** Folds W base columns into an ext vector Σ_w β^w·col_w. */
+function foldColumns(cols: Uint32Array[], pw: Ext[]): Uint32Array {
+  const out = new Uint32Array(4 * cols[0].length);
+  for (let i = 0; i < cols[0].length; i++) out[4 * i] = cols[0][i];
+  const K = kernels();
+  for (let w = 1; w < cols.length; w++) K.extMulAddBase(out, cols[w], pw[w]);
+  return out;
+}
+
+function buildLeaves(st: LookupStatement, d: Dims, wit: LookupWitness, ch: LookupChallenges): { p: Uint32Array; q: Uint32Array } {
+  const half = 2 ** d.n;
+  const p = new Uint32Array(8 * half);
+  const q = new Uint32Array(8 * half);
+  const pw = betaPowers(ch.beta, d.width);
+  const { alpha } = ch;
+  const len = 2 ** st.logLen;
+  // s = 0: lookups, then padding with row 0.
+  for (let i = 0; i < half; i++) p[4 * i] = 1;
+  let o = 0;
+  for (const cols of wit.lookups) {
+    if (d.width === 1) {
+      const c = cols[0];
+      for (let i = 0; i < len; i++, o += 4) writeDenominator(q, o, alpha, c[i], 0, 0, 0);
+    } else {
+      const e = foldColumns(cols, pw);
+      for (let i = 0; i < 4 * len; i += 4, o += 4) writeDenominator(q, o, alpha, e[i], e[i + 1], e[i + 2], e[i + 3]);
+    }
+  }
+  const pad = padValue(st.table, pw);
+  for (; o < 4 * half; o += 4) writeDenominator(q, o, alpha, pad[0], pad[1], pad[2], pad[3]);
+  // s = 1: the table repeated, p = −m' (m on the first copy).
+  const size = 2 ** d.b;
+  const tab = new Uint32Array(4 * size);
+  if (st.table.kind === 'range') for (let i = 0; i < size; i++) tab[4 * i] = i;
+  else tab.set(foldColumns(st.table.columns, pw));
+  const m = wit.multiplicities;
+  for (let i = 0; i < size; i++) p[4 * (half + i)] = m[i] === 0 ? 0 : MOD - (m[i] % MOD);
+  for (let copy = 0; copy < half / size; copy++) {
+    const base = 4 * (half + copy * size);
+    for (let i = 0; i < 4 * size; i += 4) writeDenominator(q, base + i, alpha, tab[i], tab[i + 1], tab[i + 2], tab[i + 3]);
+  }
+  return { p, q };
+}
+
+/** The folded tuple of row 0, used to pad the lookup side. */
+function padValue(t: LookupTable, pw: Ext[]): Ext {
+  let acc = ext();
+  for (let w = 0; w < tableWidth(t); w++) acc = extAdd(acc, extMul(pw[w], ext(tableEntry(t, 0, w))));
+  return acc;
+}
+
+/**
+ * Verifies the lookup proof for `statements`, with the challenges from `drawLookupChallenges`
+ * (drawn after the commitments were absorbed). On success returns, per instance, the claims on
+ * the looked-up columns and on m **that the caller must open**; without those openings nothing
+ * is proven. Never throws on hostile input.
+ */
+export function verifyLookups(
+  tr: Transcript,
+  ch: LookupChallenges,
+  statements: LookupStatement[],
+  proof: LookupProof,
+  label = 'logup',
+): LookupVerifyResult {
+  if (!proof || !Array.isArray(proof.instances) || proof.instances.length !== statements.length) {
+    return fail('MalformedProof', `logup: expected ${statements.length} instance proofs, got ${proof?.instances?.length}`);
+  }
+  const out: LookupClaims[] = [];
+  for (let k = 0; k < statements.length; k++) {
+    const st = statements[k];
+    try {
+      checkStatement(st);
+    } catch (e) {
+      return fail('BadShape', `logup: instance ${k}: ${(e as Error).message}`, { instance: k });
+    }
+    const d = dims(st);
+    const ip = proof.instances[k];
+    if (!ip || !(ip.columnEvals instanceof Uint32Array) || ip.columnEvals.length !== 4 * st.numLookups * d.width) {
+      return fail('MalformedProof', `logup: instance ${k}: expected ${st.numLookups * d.width} column evaluations`, { instance: k });
+    }
+    if (!(ip.multiplicityEval instanceof Uint32Array) || ip.multiplicityEval.length !== 4 || !extIsCanonical(ip.multiplicityEval)) {
+      return fail('MalformedProof', `logup: instance ${k}: expected a canonical multiplicity evaluation`, { instance: k });
+    }
+    for (let i = 0; i < ip.columnEvals.length; i++) {
+      if (ip.columnEvals[i] >= MOD) return fail('NonCanonical', `logup: instance ${k}: column evaluation word ${i} is not canonical`, { instance: k });
+    }
+    const g = verifyGkr(tr, d.n + 1, ip.gkr, `${label}/${k}/gkr`);
+    if (!g.ok) return fail(g.error.kind, `logup: instance ${k} (table ${st.table.name}): ${g.error.message}`, { instance: k, cause: g.error });
+    tr.absorbExt(`${label}/${k}/column-evals`, ip.columnEvals);
+    tr.absorbExt(`${label}/${k}/multiplicity-eval`, ip.multiplicityEval);
+
+    const x = g.point;
+    const s = x.subarray(4 * d.n, 4 * d.n + 4);
+    const oneMinusS = extOneMinus(s);
+    const xTab = x.subarray(0, 4 * d.b);
+    // m'~ and t'~ at x*: T' repeats T, m' is m on the first copy.
+    const mPadded = extMul(ip.multiplicityEval, eqAtIndex(x.subarray(4 * d.b, 4 * d.n), 0));
+    const tEval = evaluateTable(st.table, xTab, ch.beta);
+    // e'~ at x*.
+    const pw = betaPowers(ch.beta, d.width);
+    const pad = padValue(st.table, pw);
+    const xSlot = x.subarray(4 * st.logLen, 4 * d.ne);
+    let inSlots = ext();
+    let eqSum = ext();
+    for (let j = 0; j < st.numLookups; j++) {
+      const eqj = eqAtIndex(xSlot, j);
+      let e = ext();
+      for (let w = 0; w < d.width; w++) {
+        const o = 4 * (j * d.width + w);
+        e = extAdd(e, extMul(pw[w], ip.columnEvals.subarray(o, o + 4)));
+      }
+      inSlots = extAdd(inSlots, extMul(eqj, e));
+      eqSum = extAdd(eqSum, eqj);
+    }
+    inSlots = extAdd(inSlots, extMul(extOneMinus(eqSum), pad));
+    const hiZero = eqAtIndex(x.subarray(4 * d.ne, 4 * d.n), 0);
+    const eEval = extAdd(extMul(hiZero, inSlots), extMul(extOneMinus(hiZero), pad));
+
+    const expectP = extSub(oneMinusS, extMul(s, mPadded));
+    const expectQ = extSub(extSub(ch.alpha, extMul(oneMinusS, eEval)), extMul(s, tEval));
+    if (!extEquals(expectP, g.p)) {
+      return fail('LeafNumeratorMismatch', `logup: instance ${k} (table ${st.table.name}): leaf p~ = ${extToString(g.p)}, expected ${extToString(expectP)}`, { instance: k });
+    }
+    if (!extEquals(expectQ, g.q)) {
+      return fail('LeafDenominatorMismatch', `logup: instance ${k} (table ${st.table.name}): leaf q~ = ${extToString(g.q)}, expected ${extToString(expectQ)}`, { instance: k });
+    }
+    out.push(makeClaims(st, d, x, ip.columnEvals, ip.multiplicityEval));
+  }
+  return { ok: true, claims: out };
+}
+
+export function writeLookupProof(w: ByteWriter, proof: LookupProof): void {
+  w.u32(proof.instances.length);
+  for (const ip of proof.instances) {
+    writeGkrProof(w, ip.gkr);
+    w.words(ip.columnEvals);
+    w.words(ip.multiplicityEval);
+  }
+}
+
+/** Reads a lookup proof whose every length is fixed by the statements (bounded reader). */
+export function readLookupProof(r: ByteReader, statements: LookupStatement[]): LookupProof {
+  r.u32In(statements.length, statements.length, 'logup instance count');
+  const instances: LookupInstanceProof[] = [];
+  for (const st of statements) {
+    checkStatement(st);
+    const d = dims(st);
+    const gkr = readGkrProof(r, d.n + 1);
+    const columnEvals = r.words(4 * st.numLookups * d.width, 'logup column evaluations');
+    const multiplicityEval = r.words(4, 'logup multiplicity evaluation');
+    instances.push({ gkr, columnEvals, multiplicityEval });
+  }
+  return { instances };
+}
