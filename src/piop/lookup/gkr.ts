@@ -28,7 +28,7 @@ import { kernels } from '../../field/active.js';
 import { P as MOD } from '../../field/babybear.js';
 import { type Ext, ext, extAdd, extEquals, extIsZero, extMul, extSub, extToString } from '../../field/extension.js';
 import { concatPoints, eqEval, eqTable, type Point } from '../../poly/multilinear.js';
-import { proveSumcheck, readSumcheckProof, verifySumcheck, writeSumcheckProof, type SumcheckProof } from '../sumcheck.js';
+import { readSumcheckProof, verifySumcheck, writeSumcheckProof, type SumcheckProof } from '../sumcheck.js';
 import type { Transcript } from '../../transcript/transcript.js';
 import type { ByteReader, ByteWriter } from '../../util/bytes.js';
 import { fail, type VerifyError } from '../../util/result.js';
@@ -75,6 +75,36 @@ function parentLayer(p: Uint32Array, q: Uint32Array): { p: Uint32Array; q: Uint3
   return { p: np, q: nq };
 }
 
+/**
+ * The layer sumcheck Σ_x eq·p0·q1 + eq·q0·u (tables in that order: eq, p0, q0, q1, u), in exactly
+ * the transcript format of `proveSumcheck` (so `verifySumcheck` checks it), but with the claimed
+ * sum P + λQ known and not recomputed — which saves a full pass over the layer. Fragile:
+ * benchmark any change.
+ */
+function proveLayerSumcheck(tr: Transcript, k: number, sum: Ext, tables: Uint32Array[], label: string) {
+  const K = kernels();
+  tr.absorbNumber(`${label}/vars`, k);
+  tr.absorbNumber(`${label}/degree`, 3);
+  tr.absorbExt(`${label}/sum`, sum);
+  const rounds: Uint32Array[] = [];
+  const point = new Uint32Array(4 * k);
+  let t = tables;
+  for (let j = 0; j < k; j++) {
+    const s = K.productRound([t[0], t[1], t[3]], 3);
+    K.extAdd(s, s, K.productRound([t[0], t[2], t[4]], 3));
+    tr.absorbExt(`${label}/round`, s);
+    const rj = tr.challengeExt(`${label}/challenge`);
+    point.set(rj, 4 * j);
+    rounds.push(s);
+    t = t.map((x) => {
+      const out = j === 0 ? new Uint32Array(x.length >>> 1) : x.subarray(0, x.length >>> 1);
+      K.foldExt(out, x, rj);
+      return out;
+    });
+  }
+  return { proof: { rounds } as SumcheckProof, point, finalEvals: t.map((x) => x.slice(0, 4)) };
+}
+
 /** The 2×2 line restriction a + μ(b − a). */
 function line(a: Ext, b: Ext, mu: Ext): Ext {
   return extAdd(a, extMul(mu, extSub(b, a)));
@@ -113,22 +143,17 @@ export function proveGkr(tr: Transcript, leavesP: Uint32Array, leavesQ: Uint32Ar
     const lambda = tr.challengeExt(`${label}/lambda`);
     const half = 4 << k;
     const pc = ps[k + 1], qc = qs[k + 1];
-    const sc = proveSumcheck(
-      tr,
-      {
-        numVars: k,
-        degree: 3,
-        tables: [eqTable(r), pc.subarray(0, half), pc.subarray(half), qc.subarray(0, half), qc.subarray(half)],
-        terms: [
-          { coeff: ext(1), factors: [0, 1, 4] },
-          { coeff: ext(1), factors: [0, 2, 3] },
-          { coeff: lambda, factors: [0, 3, 4] },
-        ],
-      },
-      `${label}/layer`,
-    );
+    // p0·q1 + p1·q0 + λ·q0·q1 = p0·q1 + q0·u with u = p1 + λ·q1: two products instead of three
+    // (exact: u is multilinear, so u~(ρ) = p1~(ρ) + λ·q1~(ρ) and a1 = u~(ρ) − λ·b1).
+    const u = pc.slice(half);
+    kernels().extMulAdd(u, qc.subarray(half), lambda);
+    const sc = proveLayerSumcheck(tr, k, extAdd(P, extMul(lambda, Q)), [eqTable(r), pc.subarray(0, half), qc.subarray(0, half), qc.subarray(half), u], `${label}/layer`);
+    const [a0, b0, b1, uEval] = sc.finalEvals.slice(1);
     const masks = new Uint32Array(16);
-    for (let j = 0; j < 4; j++) masks.set(sc.finalEvals[j + 1], 4 * j);
+    masks.set(a0, 0);
+    masks.set(extSub(uEval, extMul(lambda, b1)), 4);
+    masks.set(b0, 8);
+    masks.set(b1, 12);
     tr.absorbExt(`${label}/masks`, masks);
     mu = tr.challengeExt(`${label}/mu`);
     P = line(masks.subarray(0, 4), masks.subarray(4, 8), mu);

@@ -250,10 +250,15 @@ function makeClaims(st: LookupStatement, d: Dims, x: Point, columnEvals: Uint32A
 
 /** q-leaf α − e for a folded tuple e (ext) written at word offset o. */
 function writeDenominator(q: Uint32Array, o: number, alpha: Ext, e0: number, e1: number, e2: number, e3: number): void {
-  q[o] = (alpha[0] + MOD - e0) % MOD;
-  q[o + 1] = (alpha[1] + MOD - e1) % MOD;
-  q[o + 2] = (alpha[2] + MOD - e2) % MOD;
-  q[o + 3] = (alpha[3] + MOD - e3) % MOD;
+  // a − b for canonical a, b: one conditional add instead of a division.
+  let d = alpha[0] - e0;
+  q[o] = d < 0 ? d + MOD : d;
+  d = alpha[1] - e1;
+  q[o + 1] = d < 0 ? d + MOD : d;
+  d = alpha[2] - e2;
+  q[o + 2] = d < 0 ? d + MOD : d;
+  d = alpha[3] - e3;
+  q[o + 3] = d < 0 ? d + MOD : d;
 }
 
 /** Folds W base columns into an ext vector Σ_w β^w·col_w. */
