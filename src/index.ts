@@ -1,0 +1,10 @@
+/** zkinfer's public entry point: the proof-system core (re-exports only). */
+export * from './field/index.js';
+export * from './hash/index.js';
+export * from './transcript/index.js';
+export * from './poly/index.js';
+export * from './piop/sumcheck.js';
+export * from './piop/lookup/index.js';
+export * from './pcs/index.js';
+export type { VerifyError, VerifyResult, Result } from './util/result.js';
+export { ByteReader, ByteWriter, DecodeError, toHex, fromHex } from './util/bytes.js';
