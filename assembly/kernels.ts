@@ -415,16 +415,7 @@ export function productRound(out: usize, tables: usize, stride: usize, L: usize,
         }
       }
       const v = vs + ((L - 1) << 5);
-      const x0 = <u64>a0, x1 = <u64>a1, x2 = <u64>a2, x3 = <u64>a3;
-      const y0 = <u64>load<u32>(v), y1 = <u64>load<u32>(v, 4), y2 = <u64>load<u32>(v, 8), y3 = <u64>load<u32>(v, 12);
-      const acc = accs + t * 112;
-      lazyAdd(acc, x0 * y0);
-      lazyAdd(acc + 16, x0 * y1 + x1 * y0);
-      lazyAdd(acc + 32, x0 * y2 + x1 * y1 + x2 * y0);
-      lazyAdd(acc + 48, x0 * y3 + x1 * y2 + x2 * y1 + x3 * y0);
-      lazyAdd(acc + 64, x1 * y3 + x2 * y2 + x3 * y1);
-      lazyAdd(acc + 80, x2 * y3 + x3 * y2);
-      lazyAdd(acc + 96, x3 * y3);
+      lazyConv(accs + t * 112, a0, a1, a2, a3, load<u32>(v), load<u32>(v, 4), load<u32>(v, 8), load<u32>(v, 12));
       // advance every v_l to t + 1
       if (t + 1 < nt) {
         for (let l: usize = 0; l < L; l++) {
