@@ -1,52 +1,10 @@
-/** Builds small ONNX models in code (protobufjs encoder), so the core tests need no fixture files. */
-import { ATTR, DT, encodeModelProto, type PAttribute, type PNode, type PTensor } from '../../src/model/onnx-proto.js';
-
-export type A = number | number[] | string | PTensor;
-
-export function ftensor(name: string, dims: number[], data: ArrayLike<number>): PTensor {
-  return { name, dims, dataType: DT.FLOAT, floatData: Array.from(data) };
-}
-export function itensor(name: string, dims: number[], data: number[]): PTensor {
-  return { name, dims, dataType: DT.INT64, int64Data: data };
-}
-
-function attr(name: string, v: A): PAttribute {
-  if (typeof v === 'number') return Number.isInteger(v) ? { name, type: ATTR.INT, i: v } : { name, type: ATTR.FLOAT, f: v };
-  if (typeof v === 'string') return { name, type: ATTR.STRING, s: new TextEncoder().encode(v) };
-  if (Array.isArray(v)) return v.every(Number.isInteger) ? { name, type: ATTR.INTS, ints: v } : { name, type: ATTR.FLOATS, floats: v };
-  return { name, type: ATTR.TENSOR, t: v };
-}
-
-export function node(opType: string, inputs: string[], outputs: string[], attrs: Record<string, A> = {}, name?: string): PNode {
-  return { opType, inputs, outputs, name: name ?? `${opType}_${outputs[0]}`, attribute: Object.entries(attrs).map(([k, v]) => attr(k, v)) } as PNode & { inputs: string[] };
-}
-
-export interface ModelSpec {
-  inputs: { name: string; dims: (number | string)[] }[];
-  outputs: string[];
-  nodes: PNode[];
-  inits?: PTensor[];
-  opset?: number;
-}
-
-export function buildModel(s: ModelSpec): Uint8Array {
-  const vi = (name: string, dims?: (number | string)[]) => ({
-    name,
-    type: { tensorType: { elemType: DT.FLOAT, shape: dims ? { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } : undefined } },
-  });
-  return encodeModelProto({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: s.opset ?? 17 }],
-    producerName: 'zkinfer-test',
-    graph: {
-      name: 'g',
-      node: s.nodes.map((n) => ({ ...n, input: (n as { inputs?: string[] }).inputs, output: (n as { outputs?: string[] }).outputs })),
-      initializer: s.inits ?? [],
-      input: s.inputs.map((i) => vi(i.name, i.dims)),
-      output: s.outputs.map((o) => vi(o)),
-    },
-  });
-}
+/**
+ * Test helpers for building small ONNX models in code: the writer itself lives in
+ * `src/model/onnx-writer.ts` (re-exported here under the short names the tests use); this file
+ * adds the tests' deterministic random data and two canonical models, an MLP and a small CNN.
+ */
+export { buildModel, node, floatTensor as ftensor, int64Tensor as itensor, type AttrValue as A, type ModelSpec } from '../../src/model/onnx-writer.js';
+import { buildModel, node, floatTensor as ftensor } from '../../src/model/onnx-writer.js';
 
 /** Deterministic pseudo-random floats in [−a, a). */
 export function rand(n: number, seed: number, a = 1): Float64Array {
