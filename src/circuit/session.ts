@@ -1,0 +1,145 @@
+/**
+ * The parts of a receipt's protocol that prover and verifier share, so they cannot drift apart:
+ * the protocol constants and transcript preamble (PROTOCOL-NOTES §6 steps 0–2), the model ID, the
+ * conversion of lookup-column claims into tensor claims, and the routing of tensor claims to the
+ * witness vector, the parameter vector or direct evaluation of public data.
+ *
+ * Transcript order: protocol version and parameters → model ID → public inputs → claimed outputs
+ * → witness commitment → (lookup α, β) → lookup GKRs → each layer in order → parameter limb
+ * evaluations → witness batch opening → parameter batch opening.
+ */
+import { P } from '../field/babybear.js';
+import { type Ext, ext, extAdd, extEquals, extMulBase, extSub, extToString } from '../field/extension.js';
+import { sha256 } from '../hash/sha256.js';
+import type { EvalClaim } from '../pcs/batch.js';
+import type { TensorPcsConfig } from '../pcs/params.js';
+import type { Point } from '../poly/multilinear.js';
+import { Transcript } from '../transcript/transcript.js';
+import { toHex } from '../util/bytes.js';
+import { limbName, type Circuit } from './circuit.js';
+import { chiEval, evalPublic, modP } from './layout.js';
+import { Rejected, type ColumnSpec } from './protocol.js';
+
+export const PROTOCOL = 'zkinfer/receipt/v1';
+export const RECEIPT_VERSION = 1;
+
+export interface PublicTensor {
+  name: string;
+  values: Int32Array;
+}
+
+const enc = new TextEncoder();
+
+function u32le(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n >>> 0, true);
+  return b;
+}
+
+function pcsConfigBytes(cfg: Readonly<TensorPcsConfig>): Uint8Array {
+  return Uint8Array.of(cfg.logBlowup, cfg.securityBits & 0xff, cfg.securityBits >> 8, cfg.merged ? 1 : 0, cfg.maxLogCodeword);
+}
+
+/** Model ID = SHA-256(domain ‖ SHA-256(description) ‖ parameter commitment ‖ PCS parameters). */
+export function computeModelId(descriptionBytes: Uint8Array, paramCommitment: Uint8Array, cfg: Readonly<TensorPcsConfig>): string {
+  return toHex(sha256(enc.encode('zkinfer/model-id/v1'), sha256(descriptionBytes), u32le(paramCommitment.length), paramCommitment, pcsConfigBytes(cfg)));
+}
+
+/** Steps 0–2 of the transcript: everything public, then the witness commitment. */
+export function receiptTranscript(
+  modelId: string,
+  cfg: Readonly<TensorPcsConfig>,
+  inputs: PublicTensor[],
+  outputs: PublicTensor[],
+  witnessCommitment: Uint8Array,
+): Transcript {
+  const tr = new Transcript(PROTOCOL);
+  tr.absorbNumber('version', RECEIPT_VERSION);
+  tr.absorbBytes('params/field', enc.encode(`babybear:${P};ext:x^4-11;hash:sha256`));
+  tr.absorbBytes('params/pcs', pcsConfigBytes(cfg));
+  tr.absorbBytes('model-id', enc.encode(modelId));
+  const absorbTensors = (label: string, ts: PublicTensor[]): void => {
+    tr.absorbNumber(`${label}/count`, ts.length);
+    for (const t of ts) {
+      tr.absorbBytes(`${label}/name`, enc.encode(t.name));
+      tr.absorbBase(`${label}/values`, Uint32Array.from(t.values, modP));
+    }
+  };
+  absorbTensors('input', inputs);
+  absorbTensors('output', outputs);
+  tr.absorbBytes('witness/commitment', witnessCommitment);
+  return tr;
+}
+
+/** Column value of a tensor entry: sign·x + constOffset + chiOffset·χ (padding: χ = 0). */
+export function columnValues(col: ColumnSpec, field: Uint32Array, chi: Uint8Array): Uint32Array {
+  const sign = col.sign ?? 1;
+  const c = modP(col.constOffset ?? 0);
+  const cc = modP((col.constOffset ?? 0) + (col.chiOffset ?? 0));
+  const out = new Uint32Array(field.length);
+  for (let i = 0; i < field.length; i++) {
+    const x = sign === 1 ? field[i] : field[i] === 0 ? 0 : P - field[i];
+    const off = chi[i] ? cc : c;
+    const s = x + off;
+    out[i] = s >= P ? s - P : s;
+  }
+  return out;
+}
+
+/** The tensor value implied by a column claim: x~ = sign·(v − constOffset − chiOffset·χ~). */
+export function columnToTensor(c: Circuit, col: ColumnSpec, point: Point, v: Ext): Ext {
+  const l = c.tensors.get(col.tensor)!.layout;
+  let t = extSub(v, ext(modP(col.constOffset ?? 0)));
+  if (col.chiOffset) t = extSub(t, extMulBase(chiEval(l, point), modP(col.chiOffset)));
+  return (col.sign ?? 1) === 1 ? t : extSub(ext(), t);
+}
+
+export interface TensorClaim {
+  tensor: string;
+  point: Point;
+  value: Ext;
+}
+
+/** Routes claims: public ones are checked here (verifier) and dropped; others become segment claims. */
+export function routeClaims(
+  c: Circuit,
+  claims: TensorClaim[],
+  publics: Map<string, Int32Array>,
+  check: boolean,
+): { witness: EvalClaim[]; params: TensorClaim[] } {
+  const witness: EvalClaim[] = [];
+  const params: TensorClaim[] = [];
+  for (const cl of claims) {
+    const t = c.tensors.get(cl.tensor);
+    if (!t) throw new Rejected('UnknownTensor', `claim on unknown tensor '${cl.tensor}'`);
+    if (cl.point.length !== 4 * t.layout.numVars) throw new Error(`claim on '${cl.tensor}': point has ${cl.point.length / 4} variables, expected ${t.layout.numVars}`);
+    if (t.role === 'input' || t.role === 'output') {
+      if (check) {
+        const v = evalPublic(t.layout, publics.get(t.name)!, cl.point);
+        if (!extEquals(v, cl.value)) throw new Rejected('PublicMismatch', `a claim on public tensor '${t.name}' does not match its values (${extToString(v)} ≠ ${extToString(cl.value)})`);
+      }
+    } else if (t.role === 'witness') {
+      const seg = c.witness.segments.get(t.name)!;
+      witness.push({ point: cl.point, value: cl.value, segment: seg.offset / 2 ** seg.numVars });
+    } else {
+      params.push(cl);
+    }
+  }
+  return { witness, params };
+}
+
+/** Σ_l 256^l·v_l. */
+export function combineLimbs(vs: Ext[]): Ext {
+  let acc = ext();
+  vs.forEach((v, l) => {
+    acc = extAdd(acc, extMulBase(v, 256 ** l % P));
+  });
+  return acc;
+}
+
+/** Segment claim on limb l of a parameter. */
+export function limbClaim(c: Circuit, param: string, l: number, point: Point, value: Ext): EvalClaim {
+  const seg = c.params.segments.get(limbName(param, l))!;
+  return { point, value, segment: seg.offset / 2 ** seg.numVars };
+}
+

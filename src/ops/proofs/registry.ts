@@ -1,0 +1,32 @@
+/**
+ * Layer kind → proof module. A kind without a proof module is a CircuitError that names the layer
+ * and its ONNX op, so `zkinfer commit` refuses the model up front instead of failing mid-proof.
+ */
+import { CircuitError, type LayerProtocol } from '../../circuit/protocol.js';
+import type { Layer } from '../../quantize/layers.js';
+import { gatherProof } from './gather.js';
+import { gemmProof } from './gemm.js';
+import { mulProof } from './mul.js';
+import { sumProof } from './sum.js';
+import { tableProof } from './table.js';
+import { windowProof } from './window.js';
+
+const PROOFS: Partial<Record<Layer['kind'], LayerProtocol<never>>> = {
+  gemm: gemmProof,
+  table: tableProof,
+  gather: gatherProof,
+  sum: sumProof,
+  mul: mulProof,
+  window: windowProof,
+};
+
+export function layerProtocol(L: Layer): LayerProtocol {
+  const p = PROOFS[L.kind];
+  if (!p) throw new CircuitError(`layer '${L.name}' (${L.op}, integer kind '${L.kind}') is not supported by the prover yet`, L.name);
+  return p as unknown as LayerProtocol;
+}
+
+/** Layer kinds with a proof module. */
+export function provableKinds(): string[] {
+  return Object.keys(PROOFS);
+}

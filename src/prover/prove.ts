@@ -1,0 +1,226 @@
+/**
+ * The receipt prover: `prove(committedModel, input) → { outputs, receipt }`.
+ *
+ *  1. bit-exact integer inference (strict: a value outside its calibrated range is an error that
+ *     names the layer, never a proof of a clamped value);
+ *  2. auxiliary witness values of every layer (remainders, …) and every lookup column with its
+ *     multiplicities;
+ *  3. one commitment to the witness vector (layer outputs, auxiliary values, multiplicities);
+ *  4. the transcript preamble (`circuit/session.ts`), the LogUp-GKR lookups, each layer's proof;
+ *  5. parameter limb evaluations, then one batch opening of the witness vector and one of the
+ *     parameter vector (with the parameter range proof's claim).
+ * Every step is deterministic; progress is reported per stage and per layer.
+ */
+import { type Ext, extEquals, extToString } from '../field/extension.js';
+import { isDense, paddedIndex, toField } from '../circuit/layout.js';
+import { verifyParamRange } from '../circuit/param-range.js';
+import { splitParam } from '../circuit/params.js';
+import type { ProverContext } from '../circuit/protocol.js';
+import { columnToTensor, columnValues, combineLimbs, limbClaim, receiptTranscript, routeClaims, RECEIPT_VERSION, type PublicTensor, type TensorClaim } from '../circuit/session.js';
+import { computeMultiplicities, drawLookupChallenges, proveLookups, writeLookupProof, type LookupWitness } from '../piop/lookup/logup.js';
+import { lookupStatements } from '../circuit/circuit.js';
+import { proveBatchOpening, writeBatchOpeningProof, type EvalClaim } from '../pcs/batch.js';
+import { evaluateBase, type Point } from '../poly/multilinear.js';
+import { proveSumcheck, writeSumcheckProof, type SumcheckInstance } from '../piop/sumcheck.js';
+import { runQuantized, type IntOutput } from '../quantize/infer.js';
+import type { Transcript } from '../transcript/transcript.js';
+import { ByteWriter } from '../util/bytes.js';
+import { encodeReceipt, type Receipt } from '../verifier/receipt.js';
+import type { CommittedModel, Progress } from './commit.js';
+
+export interface ProveTimings {
+  inferMs: number;
+  witnessMs: number;
+  commitMs: number;
+  lookupMs: number;
+  layersMs: number;
+  openMs: number;
+  totalMs: number;
+}
+
+export interface ProveResult {
+  outputs: IntOutput[];
+  receipt: Uint8Array;
+  timings: ProveTimings;
+}
+
+export interface ProveOptions {
+  onProgress?: Progress;
+}
+
+class Session implements ProverContext {
+  readonly role = 'prover' as const;
+  readonly claims: TensorClaim[] = [];
+  private readonly fields = new Map<string, Uint32Array>();
+
+  constructor(
+    readonly tr: Transcript,
+    readonly w: ByteWriter,
+    private readonly cm: CommittedModel,
+    private readonly vals: Map<string, ArrayLike<number>>,
+  ) {}
+
+  layout(t: string) {
+    const i = this.cm.circuit.tensors.get(t);
+    if (!i) throw new Error(`unknown tensor '${t}'`);
+    return i.layout;
+  }
+  range(t: string) {
+    const i = this.cm.circuit.tensors.get(t)!;
+    return { lo: i.lo, hi: i.hi };
+  }
+  isParam(t: string) {
+    return this.cm.circuit.tensors.get(t)?.role === 'param';
+  }
+  values(t: string): ArrayLike<number> {
+    const v = this.vals.get(t) ?? this.cm.params.get(t);
+    if (!v) throw new Error(`no values for tensor '${t}'`);
+    return v;
+  }
+  field(t: string): Uint32Array {
+    let f = this.fields.get(t);
+    if (!f) {
+      f = toField(this.layout(t), this.values(t));
+      this.fields.set(t, f);
+    }
+    return f;
+  }
+  send(label: string, v: Uint32Array): void {
+    this.tr.absorbExt(label, v);
+    this.w.words(v);
+  }
+  sumcheck(inst: SumcheckInstance, label: string) {
+    const out = proveSumcheck(this.tr, inst, label);
+    writeSumcheckProof(this.w, out.proof);
+    return out;
+  }
+  claim(tensor: string, point: Point, value: Ext): void {
+    this.claims.push({ tensor, point: point.slice(), value: value.slice() });
+  }
+}
+
+function quantizedInputs(cm: CommittedModel, run: ReturnType<typeof runQuantized>): PublicTensor[] {
+  return cm.model.inputs.map((i) => ({ name: i.name, values: Int32Array.from(run.trace.get(i.name)!) }));
+}
+
+export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number>>, opts: ProveOptions = {}): ProveResult {
+  const T0 = performance.now();
+  const progress = opts.onProgress ?? (() => {});
+  const c = cm.circuit;
+  progress('inference', 0, 1);
+  let t = performance.now();
+  const run = runQuantized(cm.model, input, { strict: true, trace: true });
+  const inferMs = performance.now() - t;
+
+  t = performance.now();
+  progress('witness', 0, 1);
+  const vals = new Map<string, ArrayLike<number>>(run.trace);
+  const get = (n: string): ArrayLike<number> => {
+    const v = vals.get(n) ?? cm.params.get(n);
+    if (!v) throw new Error(`no values for tensor '${n}'`);
+    return v;
+  };
+  for (const cl of c.layers) for (const [k, v] of cl.protocol.witness(cl.layer, cl.plan, get)) vals.set(k, v);
+
+  const fieldOf = (n: string): Uint32Array => toField(c.tensors.get(n)!.layout, get(n));
+  const chiCache = new Map<string, Uint8Array>();
+  const chiOf = (n: string): Uint8Array => {
+    let ch = chiCache.get(n);
+    if (!ch) {
+      const l = c.tensors.get(n)!.layout;
+      ch = new Uint8Array(2 ** l.numVars);
+      if (isDense(l)) ch.fill(1, 0, l.size);
+      else for (const p of paddedIndex(l)) ch[p] = 1;
+      chiCache.set(n, ch);
+    }
+    return ch;
+  };
+  const witnesses: LookupWitness[] = c.lookups.map((g) => {
+    const lookups = g.tuples.map((tuple) => tuple.map((col) => columnValues(col, fieldOf(col.tensor), chiOf(col.tensor))));
+    return { table: g.table, lookups, multiplicities: computeMultiplicities(g.table, lookups) };
+  });
+  const wvec = new Uint32Array(2 ** c.witness.numVars);
+  for (const [name, seg] of c.witness.segments) {
+    if (name.startsWith('#mult')) continue;
+    wvec.set(fieldOf(name), seg.offset);
+  }
+  c.lookups.forEach((g, k) => wvec.set(witnesses[k].multiplicities, c.witness.segments.get(g.mult)!.offset));
+  const witnessMs = performance.now() - t;
+
+  t = performance.now();
+  progress('commit witness', 0, 1);
+  const pcs = cm.pcs;
+  const { commitment, data } = pcs.commit(wvec);
+  const witnessCommitment = pcs.commitmentBytes(commitment);
+  const commitMs = performance.now() - t;
+
+  const inputs = quantizedInputs(cm, run);
+  const outputs: PublicTensor[] = run.outputs.map((o) => ({ name: o.name, values: Int32Array.from(o.q) }));
+  const tr = receiptTranscript(cm.modelId, pcs.config, inputs, outputs, witnessCommitment);
+  const w = new ByteWriter(1 << 20);
+  const s = new Session(tr, w, cm, vals);
+
+  t = performance.now();
+  progress('lookups', 0, 1);
+  const statements = lookupStatements(c);
+  const ch = drawLookupChallenges(tr, statements);
+  const lk = proveLookups(tr, ch, witnesses);
+  writeLookupProof(w, lk.proof);
+  c.lookups.forEach((g, k) => {
+    const cl = lk.claims[k];
+    g.tuples.forEach((tuple, j) => tuple.forEach((col, wi) => s.claim(col.tensor, cl.columns[j][wi].point, columnToTensor(c, col, cl.columns[j][wi].point, cl.columns[j][wi].value))));
+    s.claim(g.mult, cl.multiplicities.point, cl.multiplicities.value);
+  });
+  const lookupMs = performance.now() - t;
+
+  t = performance.now();
+  c.layers.forEach((cl, i) => {
+    progress(`layer ${cl.layer.name}`, i, c.layers.length);
+    cl.protocol.prove(cl.layer, cl.plan, s);
+  });
+  const layersMs = performance.now() - t;
+
+  t = performance.now();
+  progress('openings', 0, 1);
+  const publics = new Map<string, Int32Array>([...inputs, ...outputs].map((p) => [p.name, p.values]));
+  const routed = routeClaims(c, s.claims, publics, false);
+  const paramClaims: EvalClaim[] = [];
+  for (const pc of routed.params) {
+    const info = c.tensors.get(pc.tensor)!;
+    if (info.limbs === 1) {
+      paramClaims.push(limbClaim(c, pc.tensor, 0, pc.point, pc.value));
+      continue;
+    }
+    const limbs = splitParam(cm.params.get(pc.tensor)!, info.limbs);
+    const evs = limbs.map((lv) => evaluateBase(toField(info.layout, lv), pc.point));
+    if (!extEquals(combineLimbs(evs), pc.value)) throw new Error(`internal error: limbs of '${pc.tensor}' do not recombine (${extToString(combineLimbs(evs))})`);
+    s.send(`param/${pc.tensor}/limbs`, Uint32Array.from(evs.flatMap((e) => [...e])));
+    evs.forEach((e, l) => paramClaims.push(limbClaim(c, pc.tensor, l, pc.point, e)));
+  }
+  paramClaims.push(verifyParamRange(cm.paramCommitmentBytes, c.params.numVars, cm.paramRange));
+  const wb = proveBatchOpening(pcs, commitment, data, routed.witness, tr);
+  writeBatchOpeningProof(pcs, w, wb);
+  const pb = proveBatchOpening(pcs, cm.paramCommitment, cm.paramData, paramClaims, tr);
+  writeBatchOpeningProof(pcs, w, pb);
+  const openMs = performance.now() - t;
+
+  const receipt: Receipt = {
+    version: RECEIPT_VERSION,
+    zk: false,
+    modelId: cm.modelId,
+    pcs: { ...pcs.config },
+    description: cm.descriptionBytes,
+    paramCommitment: cm.paramCommitmentBytes,
+    paramRange: cm.paramRange,
+    inputs,
+    outputs,
+    witnessCommitment,
+    proof: w.finish(),
+  };
+  progress('done', 1, 1);
+  return {
+    outputs: run.outputs,
+    receipt: encodeReceipt(receipt),
+    timings: { inferMs, witnessMs, commitMs, lookupMs, layersMs, openMs, totalMs: performance.now() - T0 },
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * The receipt: versioned, self-describing binary (DESIGN §3 "Receipt").
+ *
+ *   "ZKR\0" | u32 version | u8 zk | 32-byte model ID | PCS parameters (5 bytes)
+ *   | blob description | blob parameter commitment | blob parameter range proof
+ *   | public inputs | public outputs | blob witness commitment | blob proof
+ *
+ * A public tensor is a name blob, a u32 count and that many i32 values. Every length is capped
+ * before anything is read, so hostile bytes fail with a DecodeError instead of allocating or
+ * hanging. `receiptJson` is the human view (`zkinfer inspect out.zkr`).
+ */
+import type { TensorPcsConfig } from '../pcs/params.js';
+import { ByteReader, ByteWriter, DecodeError, fromHex, toHex } from '../util/bytes.js';
+import { RECEIPT_VERSION, type PublicTensor } from '../circuit/session.js';
+
+const MAGIC = [0x5a, 0x4b, 0x52, 0x00]; // "ZKR\0"
+const MAX_BLOB = 1 << 28;
+const MAX_TENSORS = 256;
+const MAX_VALUES = 1 << 26;
+
+export interface Receipt {
+  version: number;
+  /** zero knowledge: false until the hiding PCS and masked sumchecks land */
+  zk: false;
+  modelId: string;
+  pcs: TensorPcsConfig;
+  description: Uint8Array;
+  paramCommitment: Uint8Array;
+  paramRange: Uint8Array;
+  inputs: PublicTensor[];
+  outputs: PublicTensor[];
+  witnessCommitment: Uint8Array;
+  proof: Uint8Array;
+}
+
+function writeTensors(w: ByteWriter, ts: PublicTensor[]): void {
+  w.u32(ts.length);
+  for (const t of ts) {
+    w.blob(new TextEncoder().encode(t.name));
+    w.u32(t.values.length);
+    for (const v of t.values) w.u32(v >>> 0);
+  }
+}
+
+function readTensors(r: ByteReader, what: string): PublicTensor[] {
+  const n = r.u32In(0, MAX_TENSORS, `${what} count`);
+  const out: PublicTensor[] = [];
+  for (let i = 0; i < n; i++) {
+    let name: string;
+    try {
+      name = new TextDecoder('utf-8', { fatal: true }).decode(r.blob(1024, `${what} name`));
+    } catch (e) {
+      if (e instanceof DecodeError) throw e;
+      throw new DecodeError(`${what} ${i}: name is not UTF-8`);
+    }
+    const len = r.u32In(0, MAX_VALUES, `${what} '${name}' length`);
+    if (4 * len > r.remaining) throw new DecodeError(`truncated input: ${what} '${name}' needs ${4 * len} bytes`);
+    const values = new Int32Array(len);
+    for (let k = 0; k < len; k++) values[k] = r.u32(`${what} value`) | 0;
+    out.push({ name, values });
+  }
+  return out;
+}
+
+export function encodeReceipt(rc: Receipt): Uint8Array {
+  const w = new ByteWriter(1 << 16);
+  w.bytes(Uint8Array.from(MAGIC)).u32(rc.version).u8(rc.zk ? 1 : 0).bytes(fromHex(rc.modelId));
+  w.u8(rc.pcs.logBlowup).u8(rc.pcs.securityBits & 0xff).u8(rc.pcs.securityBits >> 8).u8(rc.pcs.merged ? 1 : 0).u8(rc.pcs.maxLogCodeword);
+  w.blob(rc.description).blob(rc.paramCommitment).blob(rc.paramRange);
+  writeTensors(w, rc.inputs);
+  writeTensors(w, rc.outputs);
+  w.blob(rc.witnessCommitment).blob(rc.proof);
+  return w.finish();
+}
+
+/** Decodes a receipt; throws DecodeError (never anything else) on malformed bytes. */
+export function decodeReceipt(bytes: Uint8Array): Receipt {
+  if (!(bytes instanceof Uint8Array)) throw new DecodeError('receipt: expected bytes');
+  const r = new ByteReader(bytes);
+  const magic = r.bytes(4, 'magic');
+  if (magic.some((b, i) => b !== MAGIC[i])) throw new DecodeError('not a zkinfer receipt (wrong magic bytes)');
+  const version = r.u32('version');
+  if (version !== RECEIPT_VERSION) throw new DecodeError(`receipt format version ${version} is not supported (this verifier reads version ${RECEIPT_VERSION})`);
+  const zk = r.u8('zk flag');
+  if (zk !== 0) throw new DecodeError('receipt claims zero knowledge, which this version does not implement');
+  const modelId = toHex(r.bytes(32, 'model ID'));
+  const pcs: TensorPcsConfig = { logBlowup: r.u8('pcs rate'), securityBits: r.u8('pcs bits') | (r.u8('pcs bits') << 8), merged: r.u8('pcs mode') === 1, maxLogCodeword: r.u8('pcs codeword') };
+  const description = r.blob(MAX_BLOB, 'description');
+  const paramCommitment = r.blob(4096, 'parameter commitment');
+  const paramRange = r.blob(MAX_BLOB, 'parameter range proof');
+  const inputs = readTensors(r, 'input');
+  const outputs = readTensors(r, 'output');
+  const witnessCommitment = r.blob(4096, 'witness commitment');
+  const proof = r.blob(MAX_BLOB, 'proof');
+  r.end('receipt');
+  return { version, zk: false, modelId, pcs, description, paramCommitment, paramRange, inputs, outputs, witnessCommitment, proof };
+}

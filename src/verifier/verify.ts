@@ -1,0 +1,192 @@
+/**
+ * The receipt verifier: `verify(receipt, modelId, input?) → { ok, outputs } | { ok: false, error }`.
+ *
+ * It decodes the receipt (bounded), checks that the description, parameter commitment and PCS
+ * parameters hash to the pinned model ID, rebuilds the circuit from the description, checks the
+ * public inputs (in range, and equal to `input` quantized when one is given), replays the whole
+ * transcript (`circuit/session.ts`), verifies the lookups, every layer, the parameter range proof
+ * and both batch openings, and requires that every proof byte was consumed. It never throws: any
+ * failure — malformed bytes, a failed check, a model ID mismatch — is `{ ok: false, error }` with
+ * a stable `kind`. Imports nothing Node-specific (a test bundles it for the browser).
+ */
+import type { Ext } from '../field/extension.js';
+import { buildCircuit, lookupStatements, type Circuit } from '../circuit/circuit.js';
+import { decodeDescription } from '../circuit/description.js';
+import { verifyParamRange } from '../circuit/param-range.js';
+import { CircuitError, Rejected, type VerifierContext } from '../circuit/protocol.js';
+import { columnToTensor, combineLimbs, computeModelId, limbClaim, receiptTranscript, routeClaims, type PublicTensor, type TensorClaim } from '../circuit/session.js';
+import { drawLookupChallenges, readLookupProof, verifyLookups } from '../piop/lookup/logup.js';
+import { readBatchOpeningProof, verifyBatchOpening, type EvalClaim } from '../pcs/batch.js';
+import { DEFAULT_TENSOR_PCS_CONFIG } from '../pcs/params.js';
+import { TensorPcs } from '../pcs/tensor.js';
+import type { Point } from '../poly/multilinear.js';
+import { readSumcheckProof, verifySumcheck } from '../piop/sumcheck.js';
+import type { Transcript } from '../transcript/transcript.js';
+import { ByteReader, DecodeError } from '../util/bytes.js';
+import { fail, type VerifyError } from '../util/result.js';
+import { decodeReceipt, type Receipt } from './receipt.js';
+
+export interface VerifiedOutput {
+  name: string;
+  dims: number[];
+  exp: number;
+  q: Int32Array;
+  values: Float64Array;
+}
+
+export type ReceiptVerifyResult = { ok: true; modelId: string; outputs: VerifiedOutput[]; receipt: Receipt } | { ok: false; error: VerifyError };
+
+class Session implements VerifierContext {
+  readonly role = 'verifier' as const;
+  readonly claims: TensorClaim[] = [];
+  constructor(
+    readonly tr: Transcript,
+    readonly r: ByteReader,
+    private readonly c: Circuit,
+    private readonly publics: Map<string, Int32Array>,
+  ) {}
+  layout(t: string) {
+    const i = this.c.tensors.get(t);
+    if (!i) throw new Rejected('UnknownTensor', `unknown tensor '${t}'`);
+    return i.layout;
+  }
+  range(t: string) {
+    const i = this.c.tensors.get(t)!;
+    return { lo: i.lo, hi: i.hi };
+  }
+  isParam(t: string) {
+    return this.c.tensors.get(t)?.role === 'param';
+  }
+  publicValues(t: string) {
+    return this.publics.get(t);
+  }
+  recv(label: string, count: number): Uint32Array {
+    const v = this.r.words(4 * count, label);
+    this.tr.absorbExt(label, v);
+    return v;
+  }
+  sumcheck(numVars: number, degree: number, claimedSum: Ext, label: string): { point: Point; finalClaim: Ext } {
+    const proof = readSumcheckProof(this.r, numVars, degree);
+    const res = verifySumcheck(this.tr, { numVars, degree, claimedSum }, proof, label);
+    if (!res.ok) throw new Rejected(res.error.kind, `${label}: ${res.error.message}`);
+    return { point: res.point, finalClaim: res.finalClaim };
+  }
+  claim(tensor: string, point: Point, value: Ext): void {
+    this.claims.push({ tensor, point: point.slice(), value: value.slice() });
+  }
+}
+
+function checkPublic(c: Circuit, rc: Receipt): Map<string, Int32Array> {
+  const m = new Map<string, Int32Array>();
+  const want = [...c.tensors.values()].filter((t) => t.role === 'input' || t.role === 'output');
+  const got = [...rc.inputs, ...rc.outputs];
+  if (got.length !== want.length) throw new Rejected('PublicMismatch', `receipt carries ${got.length} public tensors, the model has ${want.length} inputs and outputs`);
+  const check = (list: PublicTensor[], role: 'input' | 'output'): void => {
+    for (const p of list) {
+      const t = c.tensors.get(p.name);
+      if (!t || t.role !== role) throw new Rejected('PublicMismatch', `receipt ${role} '${p.name}' is not a model ${role}`);
+      if (p.values.length !== t.layout.size) throw new Rejected('PublicMismatch', `${role} '${p.name}': expected ${t.layout.size} values, got ${p.values.length}`);
+      for (let i = 0; i < p.values.length; i++) {
+        if (p.values[i] < t.lo || p.values[i] > t.hi) throw new Rejected('PublicOutOfRange', `${role} '${p.name}': value ${p.values[i]} at ${i} is outside [${t.lo}, ${t.hi}]`);
+      }
+      if (m.has(p.name)) throw new Rejected('PublicMismatch', `${role} '${p.name}' appears twice`);
+      m.set(p.name, p.values);
+    }
+  };
+  check(rc.inputs, 'input');
+  check(rc.outputs, 'output');
+  return m;
+}
+
+function quantize(values: ArrayLike<number>, exp: number): Int32Array {
+  const sc = 2 ** exp;
+  return Int32Array.from(values, (v) => Math.floor(v * sc + 0.5));
+}
+
+/** Verifies a receipt against a pinned model ID and, optionally, the input the caller sent. */
+export function verifyReceipt(receiptBytes: Uint8Array, modelId: string, input?: Record<string, ArrayLike<number>>): ReceiptVerifyResult {
+  try {
+    return verifyInner(receiptBytes, modelId, input);
+  } catch (e) {
+    if (e instanceof Rejected) return fail(e.kind, e.message);
+    if (e instanceof DecodeError) return fail('MalformedReceipt', e.message);
+    if (e instanceof CircuitError) return fail('UnsupportedModel', e.message);
+    return fail('MalformedReceipt', `receipt could not be checked: ${(e as Error)?.message ?? String(e)}`);
+  }
+}
+
+function verifyInner(receiptBytes: Uint8Array, modelId: string, input?: Record<string, ArrayLike<number>>): ReceiptVerifyResult {
+  if (typeof modelId !== 'string' || !/^[0-9a-f]{64}$/i.test(modelId)) return fail('BadModelId', `expected a 64-hex-digit model ID, got '${String(modelId)}'`);
+  const rc = decodeReceipt(receiptBytes);
+  const cfg = DEFAULT_TENSOR_PCS_CONFIG;
+  if (rc.pcs.logBlowup !== cfg.logBlowup || rc.pcs.securityBits !== cfg.securityBits || rc.pcs.merged !== cfg.merged || rc.pcs.maxLogCodeword !== cfg.maxLogCodeword) {
+    return fail('ParameterMismatch', `receipt PCS parameters (rate 1/${2 ** rc.pcs.logBlowup}, ${rc.pcs.securityBits} bits) differ from this verifier's (rate 1/${2 ** cfg.logBlowup}, ${cfg.securityBits} bits)`);
+  }
+  const id = computeModelId(rc.description, rc.paramCommitment, cfg);
+  if (id !== modelId.toLowerCase()) return fail('ModelIdMismatch', `receipt is for model ${id}, not the pinned model ${modelId.toLowerCase()}`);
+  if (rc.modelId !== id) return fail('ModelIdMismatch', `receipt header names model ${rc.modelId}, but its contents hash to ${id}`);
+  const desc = decodeDescription(rc.description);
+  const c = buildCircuit(desc);
+  const publics = checkPublic(c, rc);
+  if (input) {
+    for (const i of desc.model.inputs) {
+      const v = input[i.name];
+      if (!v) return fail('InputMismatch', `missing input '${i.name}'`);
+      const q = quantize(v, i.exp);
+      const r = publics.get(i.name)!;
+      if (q.length !== r.length || q.some((x, k) => x !== r[k])) return fail('InputMismatch', `the receipt was made for a different input '${i.name}'`);
+    }
+  }
+  const pcs = new TensorPcs(cfg);
+  const paramCommitment = pcs.readCommitment(new ByteReader(rc.paramCommitment));
+  if (pcs.numVars(paramCommitment) !== c.params.numVars) return fail('MalformedReceipt', 'parameter commitment size does not match the model');
+  const wr = new ByteReader(rc.witnessCommitment);
+  const witnessCommitment = pcs.readCommitment(wr);
+  wr.end('witness commitment');
+  if (pcs.numVars(witnessCommitment) !== c.witness.numVars) return fail('MalformedReceipt', 'witness commitment size does not match the model');
+
+  const tr = receiptTranscript(id, cfg, rc.inputs, rc.outputs, rc.witnessCommitment);
+  const r = new ByteReader(rc.proof);
+  const s = new Session(tr, r, c, publics);
+  const statements = lookupStatements(c);
+  const ch = drawLookupChallenges(tr, statements);
+  const lproof = readLookupProof(r, statements);
+  const lk = verifyLookups(tr, ch, statements, lproof);
+  if (!lk.ok) return fail(lk.error.kind, `lookups: ${lk.error.message}`);
+  c.lookups.forEach((g, k) => {
+    const cl = lk.claims[k];
+    g.tuples.forEach((tuple, j) => tuple.forEach((col, wi) => s.claim(col.tensor, cl.columns[j][wi].point, columnToTensor(c, col, cl.columns[j][wi].point, cl.columns[j][wi].value))));
+    s.claim(g.mult, cl.multiplicities.point, cl.multiplicities.value);
+  });
+  for (const cl of c.layers) cl.protocol.verify(cl.layer, cl.plan, s);
+
+  const routed = routeClaims(c, s.claims, publics, true);
+  const paramClaims: EvalClaim[] = [];
+  for (const pc of routed.params) {
+    const info = c.tensors.get(pc.tensor)!;
+    if (info.limbs === 1) {
+      paramClaims.push(limbClaim(c, pc.tensor, 0, pc.point, pc.value));
+      continue;
+    }
+    const raw = s.recv(`param/${pc.tensor}/limbs`, info.limbs);
+    const evs = Array.from({ length: info.limbs }, (_, l) => raw.slice(4 * l, 4 * l + 4));
+    const comb = combineLimbs(evs);
+    if (comb.some((x, i) => x !== pc.value[i])) throw new Rejected('LimbMismatch', `parameter '${pc.tensor}': limb evaluations do not recombine to the claimed value`);
+    evs.forEach((e, l) => paramClaims.push(limbClaim(c, pc.tensor, l, pc.point, e)));
+  }
+  paramClaims.push(verifyParamRange(rc.paramCommitment, c.params.numVars, rc.paramRange));
+  const wb = readBatchOpeningProof(pcs, r, witnessCommitment);
+  const wres = verifyBatchOpening(pcs, witnessCommitment, routed.witness, wb, tr);
+  if (!wres.ok) return fail(wres.error.kind, `witness opening: ${wres.error.message}`);
+  const pb = readBatchOpeningProof(pcs, r, paramCommitment);
+  const pres = verifyBatchOpening(pcs, paramCommitment, paramClaims, pb, tr);
+  if (!pres.ok) return fail(pres.error.kind, `parameter opening: ${pres.error.message}`);
+  r.end('proof');
+
+  const outputs = desc.model.outputs.map((o) => {
+    const q = publics.get(o.name)!;
+    const sc = 2 ** -o.exp;
+    return { name: o.name, dims: o.dims, exp: o.exp, q, values: Float64Array.from(q, (v) => v * sc) };
+  });
+  return { ok: true, modelId: id, outputs, receipt: rc };
+}
