@@ -98,6 +98,11 @@ export interface ProverContext extends Common {
   field(tensor: string): Uint32Array;
   /** Writes ext elements to the proof and absorbs them. */
   send(label: string, v: Uint32Array): void;
+  /**
+   * The honest prover's consistency check: throws `message` unless `ok`. Test harnesses that
+   * forge witnesses turn these off (`unchecked`) to get the proof a cheating prover would send.
+   */
+  assert(ok: boolean, message: string): void;
   /** Runs and records a sumcheck (the statement is absorbed by the sumcheck itself). */
   sumcheck(inst: SumcheckInstance, label: string): SumcheckProverOutput;
 }

@@ -206,7 +206,7 @@ export function proveRequant(ctx: ProverContext, plan: RequantPlan, coeffs: Requ
   const [A, H, D, NC, DM1] = publicTables(l, coeffs);
   const tables = [kernels().eqTable(r), A, accField, H, D, ctx.field(plan.out), NC, DM1, ...plan.rem.map((n) => ctx.field(n)), ...plan.rem2.map((n) => ctx.field(n))];
   const sc = ctx.sumcheck({ numVars: l.numVars, degree: 3, tables, terms: terms(plan, lambda) }, `${label}/requant`);
-  if (!extEquals(sc.claimedSum, ext())) throw new Error(`${label}: requantisation relation does not hold (internal error: the witness is inconsistent)`);
+  ctx.assert(extEquals(sc.claimedSum, ext()), `${label}: requantisation relation does not hold (internal error: the witness is inconsistent)`);
   const sent = [sc.finalEvals[2], sc.finalEvals[5], ...sc.finalEvals.slice(8)];
   ctx.send(`${label}/requant/evals`, concat(sent));
   ctx.claim(plan.out, sc.point, sc.finalEvals[5]);

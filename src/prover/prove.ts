@@ -17,7 +17,8 @@ import { verifyParamRange } from '../circuit/param-range.js';
 import { splitParam } from '../circuit/params.js';
 import type { ProverContext } from '../circuit/protocol.js';
 import { columnToTensor, columnValues, combineLimbs, limbClaim, receiptTranscript, routeClaims, RECEIPT_VERSION, type PublicTensor, type TensorClaim } from '../circuit/session.js';
-import { computeMultiplicities, drawLookupChallenges, proveLookups, writeLookupProof, type LookupWitness } from '../piop/lookup/logup.js';
+import { computeMultiplicities, drawLookupChallenges, proveLookups, proveLookupsUnchecked, writeLookupProof, type LookupWitness } from '../piop/lookup/logup.js';
+import { rowFinder, tableBits, type LookupTable } from '../piop/lookup/tables.js';
 import { lookupStatements } from '../circuit/circuit.js';
 import { proveBatchOpening, writeBatchOpeningProof, type EvalClaim } from '../pcs/batch.js';
 import { evaluateBase, type Point } from '../poly/multilinear.js';
@@ -46,10 +47,18 @@ export interface ProveResult {
 
 export interface ProveOptions {
   onProgress?: Progress;
+  /**
+   * FOR SOUNDNESS TESTS ONLY: edits the witness (phase 'witness': activations and auxiliary
+   * values; phase 'multiplicities': the lookup multiplicity vectors, by name `#multK`) and turns
+   * off every honest-prover consistency check, producing what a cheating prover would send. A
+   * receipt made this way must be rejected by the verifier.
+   */
+  tamper?: (values: Map<string, ArrayLike<number>>, phase: 'witness' | 'multiplicities') => void;
 }
 
 class Session implements ProverContext {
   readonly role = 'prover' as const;
+  unchecked = false;
   readonly claims: TensorClaim[] = [];
   private readonly fields = new Map<string, Uint32Array>();
 
@@ -89,6 +98,9 @@ class Session implements ProverContext {
     this.tr.absorbExt(label, v);
     this.w.words(v);
   }
+  assert(ok: boolean, message: string): void {
+    if (!ok && !this.unchecked) throw new Error(message);
+  }
   sumcheck(inst: SumcheckInstance, label: string) {
     const out = proveSumcheck(this.tr, inst, label);
     writeSumcheckProof(this.w, out.proof);
@@ -97,6 +109,21 @@ class Session implements ProverContext {
   claim(tensor: string, point: Point, value: Ext): void {
     this.claims.push({ tensor, point: point.slice(), value: value.slice() });
   }
+}
+
+/** Multiplicities that count only table members (a forged witness may hold non-members). */
+function lenientMultiplicities(table: LookupTable, lookups: Uint32Array[][]): Uint32Array {
+  const m = new Uint32Array(2 ** tableBits(table));
+  const find = rowFinder(table);
+  for (const cols of lookups) {
+    for (let i = 0; i < cols[0].length; i++) {
+      const r = find(cols.map((c) => c[i]));
+      if (r >= 0) m[r]++;
+    }
+  }
+  const total = 2 ** Math.max(Math.log2(lookups[0][0].length) + Math.ceil(Math.log2(lookups.length)), tableBits(table));
+  m[0] += total - lookups.length * lookups[0][0].length;
+  return m;
 }
 
 function quantizedInputs(cm: CommittedModel, run: ReturnType<typeof runQuantized>): PublicTensor[] {
@@ -121,6 +148,8 @@ export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number
     return v;
   };
   for (const cl of c.layers) for (const [k, v] of cl.protocol.witness(cl.layer, cl.plan, get)) vals.set(k, v);
+  const unchecked = opts.tamper !== undefined;
+  opts.tamper?.(vals, 'witness');
 
   const fieldOf = (n: string): Uint32Array => toField(c.tensors.get(n)!.layout, get(n));
   const chiCache = new Map<string, Uint8Array>();
@@ -137,8 +166,13 @@ export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number
   };
   const witnesses: LookupWitness[] = c.lookups.map((g) => {
     const lookups = g.tuples.map((tuple) => tuple.map((col) => columnValues(col, fieldOf(col.tensor), chiOf(col.tensor))));
-    return { table: g.table, lookups, multiplicities: computeMultiplicities(g.table, lookups) };
+    return { table: g.table, lookups, multiplicities: unchecked ? lenientMultiplicities(g.table, lookups) : computeMultiplicities(g.table, lookups) };
   });
+  if (opts.tamper) {
+    c.lookups.forEach((g, k) => vals.set(g.mult, witnesses[k].multiplicities));
+    opts.tamper(vals, 'multiplicities');
+    c.lookups.forEach((g, k) => (witnesses[k].multiplicities = Uint32Array.from(vals.get(g.mult)!, (v) => (v < 0 ? v + 2013265921 : v))));
+  }
   const wvec = new Uint32Array(2 ** c.witness.numVars);
   for (const [name, seg] of c.witness.segments) {
     if (name.startsWith('#mult')) continue;
@@ -159,12 +193,13 @@ export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number
   const tr = receiptTranscript(cm.modelId, pcs.config, inputs, outputs, witnessCommitment);
   const w = new ByteWriter(1 << 20);
   const s = new Session(tr, w, cm, vals);
+  s.unchecked = unchecked;
 
   t = performance.now();
   progress('lookups', 0, 1);
   const statements = lookupStatements(c);
   const ch = drawLookupChallenges(tr, statements);
-  const lk = proveLookups(tr, ch, witnesses);
+  const lk = unchecked ? proveLookupsUnchecked(tr, ch, witnesses) : proveLookups(tr, ch, witnesses);
   writeLookupProof(w, lk.proof);
   c.lookups.forEach((g, k) => {
     const cl = lk.claims[k];
@@ -193,14 +228,14 @@ export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number
     }
     const limbs = splitParam(cm.params.get(pc.tensor)!, info.limbs);
     const evs = limbs.map((lv) => evaluateBase(toField(info.layout, lv), pc.point));
-    if (!extEquals(combineLimbs(evs), pc.value)) throw new Error(`internal error: limbs of '${pc.tensor}' do not recombine (${extToString(combineLimbs(evs))})`);
+    s.assert(extEquals(combineLimbs(evs), pc.value), `internal error: limbs of '${pc.tensor}' do not recombine (${extToString(combineLimbs(evs))})`);
     s.send(`param/${pc.tensor}/limbs`, Uint32Array.from(evs.flatMap((e) => [...e])));
     evs.forEach((e, l) => paramClaims.push(limbClaim(c, pc.tensor, l, pc.point, e)));
   }
   paramClaims.push(verifyParamRange(cm.paramCommitmentBytes, c.params.numVars, cm.paramRange));
-  const wb = proveBatchOpening(pcs, commitment, data, routed.witness, tr);
+  const wb = proveBatchOpening(pcs, commitment, data, routed.witness, tr, { unchecked });
   writeBatchOpeningProof(pcs, w, wb);
-  const pb = proveBatchOpening(pcs, cm.paramCommitment, cm.paramData, paramClaims, tr);
+  const pb = proveBatchOpening(pcs, cm.paramCommitment, cm.paramData, paramClaims, tr, { unchecked });
   writeBatchOpeningProof(pcs, w, pb);
   const openMs = performance.now() - t;
 

@@ -91,7 +91,7 @@ export const gemmProof: LayerProtocol<GemmLayer> = {
     const wr = new Uint32Array(4 * Kp);
     K.combineRows(wr, ctx.field(`${L.name}/w`), K.eqTable(rhoN), Kp);
     const sc = ctx.sumcheck({ numVars: lw.logs[1], degree: 2, tables: [xr, wr], terms: [{ coeff: ext(1), factors: [0, 1] }] }, `${L.name}/matmul`);
-    if (!extEquals(sc.claimedSum, target)) throw new Error(`layer '${L.name}': internal error, the product does not match the accumulator`);
+    ctx.assert(extEquals(sc.claimedSum, target), `layer '${L.name}': internal error, the product does not match the accumulator`);
     ctx.send(`${L.name}/matmul/evals`, Uint32Array.from([...sc.finalEvals[0], ...sc.finalEvals[1]]));
     ctx.claim(L.inputs[0], cat(sc.point, rhoLead), sc.finalEvals[0]);
     ctx.claim(`${L.name}/w`, cat(sc.point, rhoN), sc.finalEvals[1]);

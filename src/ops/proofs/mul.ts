@@ -69,11 +69,11 @@ export const mulProof: LayerProtocol<MulLayer> = {
       fb[idx ? idx[j] : j] = modP(b[j]);
     }
     const sc = ctx.sumcheck({ numVars: out.numVars, degree: 3, tables: [kernels().eqTable(rq.point), fa, fb], terms: [{ coeff: ext(1), factors: [0, 1, 2] }] }, `${L.name}/hadamard`);
-    if (!extEquals(sc.claimedSum, rq.acc)) throw new Error(`layer '${L.name}': internal error, the product does not match the accumulator`);
+    ctx.assert(extEquals(sc.claimedSum, rq.acc), `layer '${L.name}': internal error, the product does not match the accumulator`);
     ctx.send(`${L.name}/hadamard/evals`, Uint32Array.from([...sc.finalEvals[1], ...sc.finalEvals[2]]));
     const va = reduce(ctx, out, sc.point, [p.a], `${L.name}/a`);
     const vb = reduce(ctx, out, sc.point, [p.b], `${L.name}/b`);
-    if (!extEquals(va, sc.finalEvals[1]) || !extEquals(vb, sc.finalEvals[2])) throw new Error(`layer '${L.name}': internal error in the operand views`);
+    ctx.assert(extEquals(va, sc.finalEvals[1]) && extEquals(vb, sc.finalEvals[2]), `layer '${L.name}': internal error in the operand views`);
   },
   verify(L, plan, ctx) {
     const p = plan.data as MulPlan;

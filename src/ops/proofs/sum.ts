@@ -55,7 +55,7 @@ export const sumProof: LayerProtocol<SumLayer> = {
     const y = ctx.values(L.output);
     const rq = proveRequant(ctx, p.rq, p.coeffs, sumAcc(L, L.inputs.map((n) => ctx.values(n)), y.length), L.name);
     const v = reduce(ctx, ctx.layout(L.output), rq.point, p.terms, L.name);
-    if (!extEquals(v, rq.acc)) throw new Error(`layer '${L.name}': internal error, the reduction does not match the accumulator`);
+    ctx.assert(extEquals(v, rq.acc), `layer '${L.name}': internal error, the reduction does not match the accumulator`);
   },
   verify(L, plan, ctx) {
     const p = plan.data as SumPlan;

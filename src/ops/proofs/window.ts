@@ -72,7 +72,7 @@ export const windowProof: LayerProtocol<WindowLayer> = {
     const y = ctx.values(L.output);
     const rq = proveRequant(ctx, p.rq, p.coeffs, windowAcc(L, ctx.values(L.inputs[0]), y.length), L.name);
     const v = reduce(ctx, ctx.layout(L.output), rq.point, [p.term], L.name);
-    if (!extEquals(v, rq.acc)) throw new Error(`layer '${L.name}': internal error, the window sum does not match the accumulator`);
+    ctx.assert(extEquals(v, rq.acc), `layer '${L.name}': internal error, the window sum does not match the accumulator`);
   },
   verify(L, plan, ctx) {
     const p = plan.data as WindowPlan;

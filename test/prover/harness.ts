@@ -1,0 +1,74 @@
+/**
+ * Soundness-test harness for receipts: build a tiny ONNX model in code, compile and commit it,
+ * prove honestly, and prove with a forged witness (the honest prover's checks turned off through
+ * `ProveOptions.tamper`). Every per-op test file uses it the same way:
+ *
+ *   const h = opHarness(spec, inputs);           // compile + commit once
+ *   h.assertHonest();                              // the honest receipt verifies
+ *   h.assertForgedRejected('y+1', (v) => bump(v, 'y', 0, 1));   // a forged witness is rejected
+ */
+import assert from 'node:assert/strict';
+import { buildModel, type ModelSpec } from '../../src/model/onnx-writer.js';
+import { compileOnnx } from '../../src/quantize/compile.js';
+import { commitModel, type CommittedModel } from '../../src/prover/commit.js';
+import { prove, type ProveOptions } from '../../src/prover/prove.js';
+import { verifyReceipt } from '../../src/verifier/verify.js';
+import type { QuantizedModel } from '../../src/quantize/layers.js';
+
+export interface OpHarness {
+  cm: CommittedModel;
+  model: QuantizedModel;
+  input: Record<string, number[]>;
+  /** proves honestly and asserts the receipt verifies; returns the receipt */
+  assertHonest(): Uint8Array;
+  /** proves with `tamper` applied and asserts the verifier rejects */
+  assertForgedRejected(what: string, tamper: NonNullable<ProveOptions['tamper']>): void;
+  /** names of the layer outputs and auxiliary tensors of the circuit, for tampering */
+  tensors(): string[];
+}
+
+export function opHarness(spec: ModelSpec | Uint8Array, inputs: Record<string, number[]>[]): OpHarness {
+  const bytes = spec instanceof Uint8Array ? spec : buildModel(spec);
+  const { model } = compileOnnx(bytes, inputs);
+  const cm = commitModel(model);
+  const input = inputs[0];
+  return {
+    cm,
+    model,
+    input,
+    assertHonest() {
+      const { receipt } = prove(cm, input);
+      const v = verifyReceipt(receipt, cm.modelId, input);
+      assert.ok(v.ok, v.ok ? '' : `honest receipt rejected: ${v.error.kind}: ${v.error.message}`);
+      return receipt;
+    },
+    assertForgedRejected(what, tamper) {
+      let touched = false;
+      const { receipt } = prove(cm, input, {
+        tamper: (vals, phase) => {
+          const before = new Map([...vals].map(([k, v]) => [k, Array.from(v)]));
+          tamper(vals, phase);
+          for (const [k, v] of vals) {
+            const b = before.get(k);
+            if (!b || b.length !== v.length || b.some((x, i) => x !== v[i])) touched = true;
+          }
+        },
+      });
+      assert.ok(touched, `forgery '${what}' did not change the witness (the test would prove nothing)`);
+      const v = verifyReceipt(receipt, cm.modelId, input);
+      assert.equal(v.ok, false, `forged witness '${what}' was ACCEPTED — an under-constrained relation`);
+    },
+    tensors() {
+      return [...cm.circuit.tensors.values()].filter((t) => t.role === 'witness' || t.role === 'output').map((t) => t.name);
+    },
+  };
+}
+
+/** Returns a copy of tensor `name` in `vals` with entry `i` increased by `delta` (installs it). */
+export function bump(vals: Map<string, ArrayLike<number>>, name: string, i: number, delta: number): void {
+  const v = vals.get(name);
+  if (!v) throw new Error(`no tensor '${name}' to tamper (have: ${[...vals.keys()].join(', ')})`);
+  const c = Int32Array.from(v);
+  c[i] += delta;
+  vals.set(name, c);
+}
