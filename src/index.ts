@@ -1,4 +1,4 @@
-/** zkinfer's public entry point: the proof-system core (re-exports only). */
+/** zkinfer's public entry point: the proof-system core, the receipt prover and verifier (re-exports only). */
 export * from './field/index.js';
 export * from './hash/index.js';
 export * from './transcript/index.js';
@@ -8,3 +8,6 @@ export * from './piop/lookup/index.js';
 export * from './pcs/index.js';
 export type { VerifyError, VerifyResult, Result } from './util/result.js';
 export { ByteReader, ByteWriter, DecodeError, toHex, fromHex } from './util/bytes.js';
+export { verifyReceipt, verifyReceipt as verify, decodeReceipt, receiptJson, type Receipt, type ReceiptVerifyResult } from './verifier/index.js';
+export { prove, type ProveResult, type ProveOptions } from './prover/prove.js';
+export { commitModel, encodeCommitted, decodeCommitted, type CommittedModel } from './prover/commit.js';
