@@ -7,9 +7,12 @@ import { demoCommand } from './commands/demo.js';
 import { compileCommand } from './commands/compile.js';
 import { runCommand } from './commands/run.js';
 import { inspectCommand } from './commands/inspect.js';
+import { commitCommand } from './commands/commit.js';
+import { proveCommand } from './commands/prove.js';
+import { verifyCommand } from './commands/verify.js';
 import type { Command } from './command.js';
 
-const COMMANDS: Command[] = [demoCommand, compileCommand, runCommand, inspectCommand];
+const COMMANDS: Command[] = [demoCommand, compileCommand, runCommand, commitCommand, proveCommand, verifyCommand, inspectCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

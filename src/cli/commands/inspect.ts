@@ -4,6 +4,17 @@ import type { Command } from '../command.js';
 import { guard, parseArgs } from '../args.js';
 import { ModelError } from '../../model/errors.js';
 import { decodeZkm } from '../../quantize/zkm.js';
+import { decodeReceipt } from '../../verifier/receipt.js';
+import { receiptJson } from '../../verifier/json.js';
+import { ByteReader } from '../../util/bytes.js';
+
+/** The .zkm bytes inside a .zkc file (magic, version, model ID, then the .zkm blob). */
+function zkmOfCommitted(b: Uint8Array): Uint8Array {
+  const r = new ByteReader(b);
+  r.bytes(8, 'header');
+  r.bytes(32, 'model ID');
+  return r.blob(1 << 30, 'model');
+}
 import { P, type Layer } from '../../quantize/layers.js';
 
 export function paramCount(l: Layer): number {
@@ -17,13 +28,13 @@ export function paramCount(l: Layer): number {
 
 export const inspectCommand: Command = {
   name: 'inspect',
-  summary: 'show a .zkm model: layers, shapes, scales, bounds, parameter count',
+  summary: 'show a .zkm/.zkc model (layers, shapes, scales, bounds) or a .zkr receipt (JSON view)',
   run: (args) =>
     guard('inspect', () => {
       const a = parseArgs(args, [], ['--json']);
       const src = a.pos[0];
       if (!src) {
-        console.error('Usage: zkinfer inspect <model.zkm> [--json]');
+        console.error('Usage: zkinfer inspect <model.zkm | model.zkc | out.zkr> [--json]');
         return 2;
       }
       let bytes: Buffer;
@@ -32,7 +43,13 @@ export const inspectCommand: Command = {
       } catch (e) {
         throw new ModelError('BadInput', `cannot read model '${src}': ${(e as NodeJS.ErrnoException).code}`);
       }
-      const m = decodeZkm(new Uint8Array(bytes));
+      const u8 = new Uint8Array(bytes);
+      if (u8[0] === 0x5a && u8[1] === 0x4b && u8[2] === 0x52) {
+        // a receipt (.zkr): its JSON view
+        console.log(JSON.stringify(receiptJson(decodeReceipt(u8)), null, a.flags.has('--json') ? 0 : 2));
+        return 0;
+      }
+      const m = decodeZkm(u8[2] === 0x43 ? zkmOfCommitted(u8) : u8);
       const info = new Map(m.tensors.map((t) => [t.name, t]));
       const consts = Object.values(m.consts).reduce((s, c) => s + c.data.length, 0);
       const params = m.layers.reduce((s, l) => s + paramCount(l), 0) + consts;

@@ -1,0 +1,62 @@
+/** CLI: compile → commit → prove → verify → inspect, exit codes, and the demo end to end. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { generatedModel } from '../../src/model/generated.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const MAIN = path.resolve(here, '../../src/cli/main.js');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zkinfer-prove-'));
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('CLI: compile → commit → prove → verify (valid, wrong ID, wrong input, corrupt) → inspect', () => {
+  const g = generatedModel('mlp-tiny');
+  const f = (n: string) => path.join(tmp, n);
+  fs.writeFileSync(f('m.onnx'), g.onnx);
+  fs.writeFileSync(f('in.json'), JSON.stringify(g.inputs[0]));
+  fs.writeFileSync(f('cal.json'), JSON.stringify({ input_data: [g.inputs[0].input] }));
+  assert.equal(cli(['compile', f('m.onnx'), '--calibrate', f('cal.json'), '-o', f('m.zkm')]).code, 0);
+  const c = cli(['commit', f('m.zkm'), '-o', f('m.zkc'), '--quiet']);
+  assert.equal(c.code, 0, c.err);
+  const id = /model ID ([0-9a-f]{64})/.exec(c.out)![1];
+  const p = cli(['prove', f('m.zkc'), '--input', f('in.json'), '-o', f('r.zkr'), '--quiet']);
+  assert.equal(p.code, 0, p.err);
+  assert.match(p.out, /receipt .* → /);
+  const v = cli(['verify', f('r.zkr'), '--model-id', id, '--input', f('in.json')]);
+  assert.equal(v.code, 0, v.out + v.err);
+  assert.match(v.out, /^VALID/);
+  const wrongId = cli(['verify', f('r.zkr'), '--model-id', 'ab'.repeat(32)]);
+  assert.equal(wrongId.code, 1);
+  assert.match(wrongId.out, /INVALID.*ModelIdMismatch/);
+  fs.writeFileSync(f('other.json'), JSON.stringify({ input: g.inputs[0].input.map((x: number) => -x) }));
+  const wrongIn = cli(['verify', f('r.zkr'), '--model-id', id, '--input', f('other.json')]);
+  assert.equal(wrongIn.code, 1);
+  assert.match(wrongIn.out, /InputMismatch/);
+  const bytes = fs.readFileSync(f('r.zkr'));
+  bytes[bytes.length - 100] ^= 4;
+  fs.writeFileSync(f('bad.zkr'), bytes);
+  const bad = cli(['verify', f('bad.zkr'), '--model-id', id]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.out, /INVALID/);
+  assert.doesNotMatch(bad.out + bad.err, /at .*\.js:\d+/, 'no stack trace');
+  const j = JSON.parse(cli(['inspect', f('r.zkr'), '--json']).out);
+  assert.equal(j.zk, false);
+  assert.equal(j.modelId, id);
+  assert.equal(cli(['prove', f('m.zkm'), '--input', f('in.json')]).code, 1, 'a .zkm is not prover data');
+});
+
+test('CLI: demo runs the whole pipeline on the trained model and exits 0', () => {
+  const d = cli(['demo', '--out', tmp]);
+  assert.equal(d.code, 0, d.out + d.err);
+  assert.match(d.out, /5\. verify {3}VALID/);
+  assert.match(d.out, /6\. tamper .* rejected/);
+  assert.match(d.out, /7\. replay .* rejected/);
+});
