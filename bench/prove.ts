@@ -1,0 +1,183 @@
+/**
+ * bench:prove — end-to-end proving: compile, commit (reported apart), prove, verify, receipt size,
+ * peak memory, and onnxruntime's float inference time of the same model on the same machine.
+ *
+ *   npm run bench:prove -- mlp-4m            a generated model (mlp-tiny, cnn-tiny, mlp-4m, cnn-cifar, mlp-18m)
+ *   npm run bench:prove -- model.onnx        one ONNX file (input.json beside it, or a deterministic input)
+ *   npm run bench:prove -- <dir>             every <dir>/<m>/{network,model}.onnx (EZKL layout)
+ *
+ * One row per model, then one JSON line per model:
+ *   {"model","params","commitMs","proveMs","verifyMs","proofBytes","peakRssMb","ortMs"}
+ * and, for a folder, a summary line {"models","quantizedWithinTolerance","proved","failed":{reason: [models]}}.
+ * Timings are medians of --runs (default 3) proofs after one warm-up; peakRssMb is the process's
+ * peak resident memory so far (commit included), so run one model per process for that figure.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { generatedModel, GENERATED_MODELS } from '../src/model/generated.js';
+import { importOnnx } from '../src/model/graph.js';
+import { compileOnnx, withinTolerance } from '../src/quantize/compile.js';
+import { deterministicInput, parseInputJson } from '../src/cli/inputs.js';
+import { commitModel } from '../src/prover/commit.js';
+import { prove } from '../src/prover/prove.js';
+import { verifyReceipt } from '../src/verifier/verify.js';
+import { arg, median } from './util.js';
+
+type Ort = typeof import('onnxruntime-node');
+
+interface Source {
+  name: string;
+  onnx: Uint8Array;
+  inputs: Record<string, number[]>[];
+  dims: Record<string, number[]>;
+}
+
+function fromFile(file: string, name: string): Source {
+  const onnx = new Uint8Array(fs.readFileSync(file));
+  const g = importOnnx(onnx);
+  const shaped = g.inputs.map((i) => ({ ...i, dims: (i.dims ?? [1]).map((d) => (d > 0 ? d : 1)) }));
+  const ij = path.join(path.dirname(file), 'input.json');
+  const data = fs.existsSync(ij) ? parseInputJson(fs.readFileSync(ij, 'utf8'), shaped, ij) : deterministicInput(shaped);
+  const dims: Record<string, number[]> = {};
+  for (const i of shaped) {
+    const n = i.dims.reduce((a, b) => a * b, 1);
+    const v = data[i.name];
+    if (v.length !== n) data[i.name] = Array.from({ length: n }, (_, k) => v[k % v.length]);
+    dims[i.name] = i.dims;
+  }
+  return { name, onnx, inputs: [data], dims };
+}
+
+function sources(spec: string): Source[] {
+  if ((GENERATED_MODELS as readonly string[]).includes(spec)) {
+    const g = generatedModel(spec, { inputCount: 4 });
+    const dims: Record<string, number[]> = {};
+    for (const k of Object.keys(g.inputs[0])) dims[k] = g.inputDims;
+    return [{ name: spec, onnx: g.onnx, inputs: g.inputs, dims }];
+  }
+  if (!fs.existsSync(spec)) throw new Error(`no such model, file or folder: ${spec} (generated models: ${GENERATED_MODELS.join(', ')})`);
+  if (fs.statSync(spec).isFile()) return [fromFile(spec, path.basename(spec, '.onnx'))];
+  const out: Source[] = [];
+  for (const d of fs.readdirSync(spec).sort()) {
+    for (const f of ['network.onnx', 'model.onnx']) {
+      const p = path.join(spec, d, f);
+      if (fs.existsSync(p)) {
+        try {
+          out.push(fromFile(p, d));
+        } catch (e) {
+          out.push({ name: d, onnx: new Uint8Array(0), inputs: [], dims: { error: [] }, ...{ error: (e as Error).message } });
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+async function ortMs(ort: Ort | null, s: Source): Promise<number | null> {
+  if (!ort) return null;
+  try {
+    const sess = await ort.InferenceSession.create(s.onnx);
+    const feeds: Record<string, InstanceType<Ort['Tensor']>> = {};
+    for (const [k, v] of Object.entries(s.inputs[0])) feeds[k] = new ort.Tensor('float32', Float32Array.from(v), s.dims[k]);
+    await sess.run(feeds);
+    const ts: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t0 = performance.now();
+      await sess.run(feeds);
+      ts.push(performance.now() - t0);
+    }
+    return median(ts);
+  } catch {
+    return null;
+  }
+}
+
+function reasonOf(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  const k = /integer kind '(\w+)'/.exec(m) ?? /the '(\w+)' mode/.exec(m) ?? /(\w+) pooling/.exec(m);
+  return k ? `not provable yet: ${k[1]}` : m.slice(0, 80);
+}
+
+async function main(): Promise<void> {
+  const spec = process.argv.slice(2).find((a) => !a.startsWith('--') && !/^\d+$/.test(a));
+  if (!spec) {
+    console.error(`usage: npm run bench:prove -- <model.onnx | dir | ${GENERATED_MODELS.join(' | ')}> [--runs N]`);
+    process.exitCode = 2;
+    return;
+  }
+  const runs = Number(arg('--runs', '3'));
+  let ort: Ort | null = null;
+  try {
+    ort = createRequire(import.meta.url)('onnxruntime-node') as Ort;
+  } catch {
+    console.error('bench:prove: onnxruntime-node not available; ortMs will be null');
+  }
+  const all = sources(spec);
+  const lines: string[] = [];
+  const failed: Record<string, string[]> = {};
+  let within = 0;
+  let proved = 0;
+  console.log(`${'model'.padEnd(24)} ${'params'.padStart(10)} ${'commit ms'.padStart(10)} ${'prove ms'.padStart(9)} ${'verify ms'.padStart(9)} ${'proof KiB'.padStart(9)} ${'RSS MB'.padStart(7)} ${'ort ms'.padStart(7)}  status`);
+  for (const s of all) {
+    let status = 'ok';
+    try {
+      if ((s as { error?: string }).error) throw new Error((s as { error?: string }).error);
+      const comp = compileOnnx(s.onnx, s.inputs);
+      // issue 3's tolerance against the float reference (refMax 0: "near zero" admits max abs ≤ 2 steps)
+      const ok = comp.report.every((r) => withinTolerance(r, 0));
+      if (!ok) {
+        status = 'outside tolerance (not counted)';
+        console.log(`${s.name.padEnd(24)} ${''.padStart(10)} ${''.padStart(10)} ${''.padStart(9)} ${''.padStart(9)} ${''.padStart(9)} ${''.padStart(7)} ${''.padStart(7)}  ${status}`);
+        continue;
+      }
+      within++;
+      let t0 = performance.now();
+      const cm = commitModel(comp.model);
+      const commitMs = performance.now() - t0;
+      const params = cm.description.params.reduce((a, p) => a + p.dims.reduce((x, y) => x * y, 1), 0);
+      let res = prove(cm, s.inputs[0]);
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        t0 = performance.now();
+        res = prove(cm, s.inputs[0]);
+        times.push(performance.now() - t0);
+      }
+      const vt: number[] = [];
+      let v = verifyReceipt(res.receipt, cm.modelId, s.inputs[0]);
+      for (let i = 0; i < runs; i++) {
+        t0 = performance.now();
+        v = verifyReceipt(res.receipt, cm.modelId, s.inputs[0]);
+        vt.push(performance.now() - t0);
+      }
+      if (!v.ok) throw new Error(`verification failed: ${v.error.message}`);
+      proved++;
+      const row = {
+        model: s.name,
+        params,
+        commitMs: Math.round(commitMs),
+        proveMs: Math.round(median(times)),
+        verifyMs: +median(vt).toFixed(1),
+        proofBytes: res.receipt.length,
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        ortMs: await ortMs(ort, s).then((x) => (x === null ? null : +x.toFixed(3))),
+      };
+      console.log(
+        `${s.name.padEnd(24)} ${String(params).padStart(10)} ${String(row.commitMs).padStart(10)} ${String(row.proveMs).padStart(9)} ${String(row.verifyMs).padStart(9)} ${(row.proofBytes / 1024).toFixed(1).padStart(9)} ${String(row.peakRssMb).padStart(7)} ${String(row.ortMs).padStart(7)}  ${status}`,
+      );
+      lines.push(JSON.stringify(row));
+    } catch (e) {
+      const reason = reasonOf(e);
+      (failed[reason] ??= []).push(s.name);
+      console.log(`${s.name.padEnd(24)} ${''.padStart(68)}  FAILED: ${reason}`);
+    }
+  }
+  for (const l of lines) console.log(l);
+  if (all.length > 1) console.log(JSON.stringify({ models: all.length, quantizedWithinTolerance: within, proved, failed }));
+}
+
+main().catch((e) => {
+  console.error(`bench:prove: ${(e as Error).message}`);
+  process.exitCode = 1;
+});
