@@ -10,7 +10,8 @@ import { sizeOf } from '../model/tensor.js';
 import { convKernel, gemmKernel, matmulKernel } from '../ops/kernels/linear.js';
 import { divKernel, gatherKernel, mulKernel, preluKernel, sumKernel, tableKernel } from '../ops/kernels/elementwise.js';
 import { argmaxKernel, normKernel, softmaxKernel, windowKernel } from '../ops/kernels/window.js';
-import type { Layer, QuantizedModel } from './layers.js';
+import { loadInt8Mm } from '../ops/kernels/int8-wasm.js';
+import type { Layer, QTensorInfo, QuantizedModel } from './layers.js';
 
 export interface IntOutput {
   name: string;
@@ -46,19 +47,27 @@ export function quantizeInput(model: QuantizedModel, name: string, data: ArrayLi
   }
   const q = new Int32Array(n);
   const sc = 2 ** info.exp;
-  for (let i = 0; i < n; i++) {
-    const v = data[i];
-    if (!Number.isFinite(v)) throw new ModelError('BadInput', `input '${name}': value at index ${i} is ${v}`);
-    let r = Math.floor(v * sc + 0.5);
-    if (r < info.lo || r > info.hi) {
-      if (strict) {
-        throw new ModelError('OutOfRange', `input '${name}': value ${v} at index ${i} is outside the calibrated range [${info.lo / sc}, ${info.hi / sc}] (recalibrate with representative inputs, or run with --saturate)`, name);
-      }
-      r = Math.max(info.lo, Math.min(info.hi, r));
-    }
+  const { lo, hi } = info;
+  // the loop is bounded by q.length and keeps r a plain number: V8 then compiles it to a tight
+  // loop (a bound from sizeOf, or merging r with a call's result, made it ~10× slower).
+  // NaN/±Inf fail the range test and reach badInput, which throws; order of errors is unchanged.
+  for (let i = 0; i < q.length; i++) {
+    let r = Math.floor(data[i] * sc + 0.5);
+    if (!(r >= lo && r <= hi)) r = badInput(info, data[i], i, strict);
     q[i] = r;
   }
   return q;
+}
+
+/** The first input value that is not finite or (strict) outside the range: an error; else clamped. */
+function badInput(info: QTensorInfo, v: number, i: number, strict: boolean): number {
+  const { name, lo, hi } = info;
+  const sc = 2 ** info.exp;
+  if (!Number.isFinite(v)) throw new ModelError('BadInput', `input '${name}': value at index ${i} is ${v}`);
+  if (strict) {
+    throw new ModelError('OutOfRange', `input '${name}': value ${v} at index ${i} is outside the calibrated range [${lo / sc}, ${hi / sc}] (recalibrate with representative inputs, or run with --saturate)`, name);
+  }
+  return Math.max(lo, Math.min(hi, Math.floor(v * sc + 0.5)));
 }
 
 export function runLayer(L: Layer, xs: Int32Array[], outSize: number): Int32Array {
@@ -89,6 +98,44 @@ export function runLayer(L: Layer, xs: Int32Array[], outSize: number): Int32Arra
   return out;
 }
 
+const mnmx = new Int32Array(2);
+
+/**
+ * Clamps out to [lo, hi] in place; returns max |value| before clamping and how many were clamped.
+ * One pass finds min and max (max |v| = max(−min, max); WebAssembly SIMD for large tensors);
+ * only a tensor that leaves [lo, hi] gets the second, clamping pass.
+ */
+function clampInPlace(out: Int32Array, lo: number, hi: number): { m: number; sat: number } {
+  let mn = 0;
+  let mx = 0;
+  const simd = out.length >= 256 ? loadInt8Mm() : null;
+  if (simd) {
+    simd.range(out, mnmx);
+    mn = mnmx[0];
+    mx = mnmx[1];
+  } else {
+    for (let j = 0; j < out.length; j++) {
+      const v = out[j];
+      if (v < mn) mn = v;
+      else if (v > mx) mx = v;
+    }
+  }
+  const m = Math.max(-mn, mx);
+  if (mn >= lo && mx <= hi) return { m, sat: 0 };
+  let sat = 0;
+  for (let j = 0; j < out.length; j++) {
+    const v = out[j];
+    if (v < lo) {
+      out[j] = lo;
+      sat++;
+    } else if (v > hi) {
+      out[j] = hi;
+      sat++;
+    }
+  }
+  return { m, sat };
+}
+
 export function runQuantized(model: QuantizedModel, inputs: Record<string, ArrayLike<number>>, opts: RunOptions = {}): RunResult {
   const strict = opts.strict ?? true;
   const env = new Map<string, Int32Array>();
@@ -109,26 +156,12 @@ export function runQuantized(model: QuantizedModel, inputs: Record<string, Array
     });
     const ti = info.get(L.output)!;
     const out = runLayer(L, xs, sizeOf(ti.dims));
-    let m = 0;
-    let sat = 0;
-    const { lo, hi } = ti;
-    for (let j = 0; j < out.length; j++) {
-      const v = out[j];
-      const a = v < 0 ? -v : v;
-      if (a > m) m = a;
-      if (v < lo) {
-        out[j] = lo;
-        sat++;
-      } else if (v > hi) {
-        out[j] = hi;
-        sat++;
-      }
-    }
+    const { m, sat } = clampInPlace(out, ti.lo, ti.hi);
     maxQ.set(L.output, m);
     if (sat > 0 && REQUANT.has(L.kind)) {
       saturated.set(L.name, (saturated.get(L.name) ?? 0) + sat);
       if (strict) {
-        throw new ModelError('OutOfRange', `layer '${L.name}' (${L.op}): ${sat} value(s) outside the calibrated range (max |q| = ${m} > ${hi}); the input is outside the calibration range — recalibrate with representative inputs, or run with --saturate`, L.name);
+        throw new ModelError('OutOfRange', `layer '${L.name}' (${L.op}): ${sat} value(s) outside the calibrated range (max |q| = ${m} > ${ti.hi}); the input is outside the calibration range — recalibrate with representative inputs, or run with --saturate`, L.name);
       }
     }
     env.set(L.output, out);

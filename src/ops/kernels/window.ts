@@ -8,10 +8,9 @@ import type { ArgMaxLayer, NormLayer, SoftmaxLayer, WindowLayer } from '../../qu
 
 export function windowKernel(L: WindowLayer, x: Int32Array, out: Int32Array): void {
   const { mode, win, map, counts, mult, div } = L;
-  const nOut = out.length;
-  for (let j = 0; j < nOut; j++) {
-    const o = j * win;
-    if (mode === 'sum') {
+  if (mode === 'sum') {
+    for (let j = 0; j < out.length; j++) {
+      const o = j * win;
       let acc = 0;
       for (let k = 0; k < win; k++) {
         const m = map[o + k];
@@ -19,16 +18,25 @@ export function windowKernel(L: WindowLayer, x: Int32Array, out: Int32Array): vo
       }
       const D = div * (counts === null ? 1 : counts[j]);
       out[j] = Math.floor((2 * acc * mult + D) / (2 * D));
-    } else {
-      let best = mode === 'max' ? -Infinity : Infinity;
-      for (let k = 0; k < win; k++) {
-        const m = map[o + k];
-        if (m < 0) continue;
-        const v = x[m];
-        if (mode === 'max' ? v > best : v < best) best = v;
-      }
-      out[j] = best === Infinity || best === -Infinity ? 0 : best;
     }
+    return;
+  }
+  // max / min over the valid entries (map ≥ 0); 0 for an empty window
+  const sign = mode === 'max' ? 1 : -1;
+  for (let j = 0; j < out.length; j++) {
+    const o = j * win;
+    let best = 0;
+    let found = false;
+    for (let k = 0; k < win; k++) {
+      const m = map[o + k];
+      if (m < 0) continue;
+      const v = x[m];
+      if (!found || sign * v > sign * best) {
+        best = v;
+        found = true;
+      }
+    }
+    out[j] = best;
   }
 }
 
