@@ -4,6 +4,7 @@
  */
 import { CircuitError, type LayerProtocol } from '../../circuit/protocol.js';
 import type { Layer } from '../../quantize/layers.js';
+import { convProof } from './conv.js';
 import { gatherProof } from './gather.js';
 import { gemmProof } from './gemm.js';
 import { mulProof } from './mul.js';
@@ -13,6 +14,7 @@ import { windowProof } from './window.js';
 
 const PROOFS: Partial<Record<Layer['kind'], LayerProtocol<never>>> = {
   gemm: gemmProof,
+  conv: convProof,
   table: tableProof,
   gather: gatherProof,
   sum: sumProof,
