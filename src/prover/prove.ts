@@ -233,8 +233,12 @@ export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number
     evs.forEach((e, l) => paramClaims.push(limbClaim(c, pc.tensor, l, pc.point, e)));
   }
   paramClaims.push(verifyParamRange(cm.paramCommitmentBytes, c.params.numVars, cm.paramRange));
-  const wb = proveBatchOpening(pcs, commitment, data, routed.witness, tr, { unchecked });
-  writeBatchOpeningProof(pcs, w, wb);
+  // A circuit whose relations never touch the witness (pure layout models) has nothing to open;
+  // the claim list is fixed by the circuit, so both sides agree on skipping it.
+  if (routed.witness.length > 0) {
+    const wb = proveBatchOpening(pcs, commitment, data, routed.witness, tr, { unchecked });
+    writeBatchOpeningProof(pcs, w, wb);
+  }
   const pb = proveBatchOpening(pcs, cm.paramCommitment, cm.paramData, paramClaims, tr, { unchecked });
   writeBatchOpeningProof(pcs, w, pb);
   const openMs = performance.now() - t;

@@ -175,9 +175,11 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input?: Record<s
     evs.forEach((e, l) => paramClaims.push(limbClaim(c, pc.tensor, l, pc.point, e)));
   }
   paramClaims.push(verifyParamRange(rc.paramCommitment, c.params.numVars, rc.paramRange));
-  const wb = readBatchOpeningProof(pcs, r, witnessCommitment);
-  const wres = verifyBatchOpening(pcs, witnessCommitment, routed.witness, wb, tr);
-  if (!wres.ok) return fail(wres.error.kind, `witness opening: ${wres.error.message}`);
+  if (routed.witness.length > 0) {
+    const wb = readBatchOpeningProof(pcs, r, witnessCommitment);
+    const wres = verifyBatchOpening(pcs, witnessCommitment, routed.witness, wb, tr);
+    if (!wres.ok) return fail(wres.error.kind, `witness opening: ${wres.error.message}`);
+  }
   const pb = readBatchOpeningProof(pcs, r, paramCommitment);
   const pres = verifyBatchOpening(pcs, paramCommitment, paramClaims, pb, tr);
   if (!pres.ok) return fail(pres.error.kind, `parameter opening: ${pres.error.message}`);

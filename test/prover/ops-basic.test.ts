@@ -70,3 +70,15 @@ test('Add with broadcast constant, Mul, Sigmoid, Transpose, Pad, AveragePool', (
   h.assertForgedRejected('transpose output + 1', (v, ph) => ph === 'witness' && bump(v, 't', 4, 1));
   h.assertForgedRejected('pad output (a padded cell) + 1', (v, ph) => ph === 'witness' && bump(v, 'p', 0, 1));
 });
+
+test('a pure layout model (Reshape/Flatten only: no witness claims) proves and verifies', () => {
+  const h = opHarness(
+    {
+      inputs: [{ name: 'x', dims: [1, 2, 3] }],
+      outputs: ['y'],
+      nodes: [node('Flatten', ['x'], ['y'])],
+    },
+    [{ x: vec(6, 21) }],
+  );
+  h.assertHonest();
+});
