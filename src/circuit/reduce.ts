@@ -14,7 +14,8 @@
  * Because M_s is zero wherever no real output reads, whatever sits in X_s's padding never matters,
  * and an output whose MLE is claimed equal to Σ S_s(r) has proven-zero padding.
  */
-import { type Ext, ext, extEquals, extMul, extMulBase, extToString } from '../field/extension.js';
+import { P } from '../field/babybear.js';
+import { type Ext, ext, extEquals, extMul, extToString } from '../field/extension.js';
 import { kernels } from '../field/active.js';
 import type { Point } from '../poly/multilinear.js';
 import { eqOnReal, isDense, modP, paddedIndex, type Layout } from './layout.js';
@@ -40,22 +41,26 @@ function isIdentity(t: ReduceTerm, out: Layout, src: Layout): boolean {
   return true;
 }
 
-/** M over the source's padded cube (ext vector). */
+/** M over the source's padded cube (ext vector). Hot for large maps: plain loops, no allocation per pair. */
 function buildM(t: ReduceTerm, eqOut: Uint32Array, out: Layout, src: Layout): Uint32Array {
   const M = new Uint32Array(4 * 2 ** src.numVars);
   const pidx = isDense(src) ? null : paddedIndex(src);
   const n = t.outIdx ? t.outIdx.length : out.size;
   const c = modP(t.coef);
-  const tmp = new Uint32Array(4);
-  const K = kernels();
+  let eq = eqOut;
+  if (c !== 1) {
+    eq = new Uint32Array(eqOut.length);
+    kernels().extScale(eq, eqOut, ext(c));
+  }
   for (let k = 0; k < n; k++) {
     const j = t.outIdx ? t.outIdx[k] : k;
     const i = t.srcIdx ? t.srcIdx[k] : j;
     const p = 4 * (pidx ? pidx[i] : i);
-    tmp.set(eqOut.subarray(4 * j, 4 * j + 4));
-    const dst = M.subarray(p, p + 4);
-    if (c === 1) K.extAdd(dst, dst, tmp);
-    else K.extMulAdd(dst, tmp, ext(c));
+    const q = 4 * j;
+    for (let w = 0; w < 4; w++) {
+      const v = M[p + w] + eq[q + w];
+      M[p + w] = v >= P ? v - P : v;
+    }
   }
   return M;
 }
@@ -129,4 +134,3 @@ function addExt(a: Ext, b: Ext): Ext {
   return out;
 }
 
-export { extMulBase };
