@@ -6,7 +6,7 @@
  */
 import type { Node } from '../model/graph.js';
 import type { Tensor } from '../model/tensor.js';
-import { checkBound, quantizeRows, requantBound, roundHalfUp } from '../quantize/lowering.js';
+import { checkBound, quantizeRows, requantBound, roundHalfUp, type Lowering } from '../quantize/lowering.js';
 import { QHI, QLO } from './common.js';
 import { attrInt, attrInts, attrStr, type OpDef } from './op.js';
 
@@ -101,29 +101,36 @@ export const Conv: OpDef = {
     const x = q.act(n.inputs[0]);
     const Wt: Tensor = q.constant(n.inputs[1]);
     const B = n.inputs[2] ? q.constant(n.inputs[2]) : undefined;
-    const g = convGeom(n, x.dims, Wt.dims);
-    const KK = Wt.dims.slice(1).reduce((a, b) => a * b, 1);
-    const out = n.outputs[0];
-    const fy = q.expOf(out);
-    const { q: w, exps } = quantizeRows(Wt.data, g.Co, KK);
-    const shift = new Int32Array(g.Co);
-    const bias = B ? new Float64Array(g.Co) : null;
-    let bound = 0;
-    const xm = Math.max(-x.lo, x.hi);
-    for (let co = 0; co < g.Co; co++) {
-      const fa = x.exp + exps[co];
-      shift[co] = fa - fy;
-      if (bias && B) bias[co] = roundHalfUp(B.data[co] * 2 ** fa);
-      let ws = 0;
-      for (let k = 0; k < KK; k++) ws += Math.abs(w[co * KK + k]);
-      bound = Math.max(bound, requantBound(xm * ws + (bias ? Math.abs(bias[co]) : 0), 2 ** shift[co]));
-    }
-    checkBound(bound, n, `the accumulator requantisation (fan-in ${KK})`);
-    const { rank, N: _N, ...geom } = g;
-    void rank; void _N;
-    q.emit(
-      { kind: 'conv', name: n.name, op: n.opType, inputs: [x.name], output: out, bound, ...geom, w, bias, shift },
-      { dims: q.dims(out), exp: fy, lo: QLO, hi: QHI },
-    );
+    emitConv(q, n, x.name, convGeom(n, x.dims, Wt.dims), Wt.data, B?.data ?? null, n.outputs[0]);
   },
 };
+
+/**
+ * Emit a conv layer for activation `xName` with geometry g and float weights Wt [Co, Cg·KH·KW]
+ * (row co = output channel co) and optional float bias [Co].
+ */
+export function emitConv(q: Lowering, n: Node, xName: string, g: ConvGeom, Wt: Float64Array, B: Float64Array | null, out: string): void {
+  const x = q.act(xName);
+  const KK = (g.C / g.group) * g.KH * g.KW;
+  const fy = q.expOf(out);
+  const { q: w, exps } = quantizeRows(Wt, g.Co, KK);
+  const shift = new Int32Array(g.Co);
+  const bias = B ? new Float64Array(g.Co) : null;
+  let bound = 0;
+  const xm = Math.max(-x.lo, x.hi);
+  for (let co = 0; co < g.Co; co++) {
+    const fa = x.exp + exps[co];
+    shift[co] = fa - fy;
+    if (bias && B) bias[co] = roundHalfUp(B[co] * 2 ** fa);
+    let ws = 0;
+    for (let k = 0; k < KK; k++) ws += Math.abs(w[co * KK + k]);
+    bound = Math.max(bound, requantBound(xm * ws + (bias ? Math.abs(bias[co]) : 0), 2 ** shift[co]));
+  }
+  checkBound(bound, n, `the accumulator requantisation (fan-in ${KK})`);
+  const { rank, N: _N, ...geom } = g;
+  void rank; void _N;
+  q.emit(
+    { kind: 'conv', name: n.name, op: n.opType, inputs: [x.name], output: out, bound, ...geom, w, bias, shift },
+    { dims: q.dims(out), exp: fy, lo: QLO, hi: QHI },
+  );
+}

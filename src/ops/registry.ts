@@ -3,6 +3,9 @@ import type { OpDef } from './op.js';
 import { Gemm } from './Gemm.js';
 import { MatMul } from './MatMul.js';
 import { Conv } from './Conv.js';
+import { ConvTranspose } from './ConvTranspose.js';
+import { GatherElements } from './GatherElements.js';
+import { ScatterElements, Scatter } from './ScatterElements.js';
 import { Transpose } from './Transpose.js';
 import { MaxPool } from './MaxPool.js';
 import { AveragePool } from './AveragePool.js';
@@ -27,7 +30,7 @@ function defs(mod: Record<string, unknown>): Record<string, OpDef> {
 }
 
 export const OPS: Record<string, OpDef> = {
-  Gemm, MatMul, Conv, Transpose, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool,
+  Gemm, MatMul, Conv, ConvTranspose, GatherElements, ScatterElements, Scatter, Transpose, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool,
   ...defs(reduce), Softmax, LogSoftmax, LayerNormalization, InstanceNormalization, BatchNormalization, PRelu, ArgMax, ArgMin,
   ...defs(unary), ...defs(layout), ...defs(shape),
   Add: addOp, Sub: subOp, Mul: mulOp, Div: divOp, Pow: powOp, Sum: sumOp, Mean: meanOp, Max: maxOp, Min: minOp,
