@@ -7,6 +7,7 @@ import type { Layer } from '../../quantize/layers.js';
 import { convProof } from './conv.js';
 import { gatherProof } from './gather.js';
 import { gemmProof } from './gemm.js';
+import { matmulProof } from './matmul.js';
 import { mulProof } from './mul.js';
 import { sumProof } from './sum.js';
 import { tableProof } from './table.js';
@@ -20,6 +21,7 @@ const PROOFS: Partial<Record<Layer['kind'], LayerProtocol<never>>> = {
   sum: sumProof,
   mul: mulProof,
   window: windowProof,
+  matmul: matmulProof,
 };
 
 export function layerProtocol(L: Layer): LayerProtocol {
