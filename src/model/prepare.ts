@@ -9,7 +9,7 @@ import { ModelError, atNode } from './errors.js';
 import type { Graph, Node, ValueInfo } from './graph.js';
 import { DT } from './onnx-proto.js';
 import { isFloatType, sizeOf, type Tensor } from './tensor.js';
-import { CONTROL_FLOW, RECURRENT, opDef } from '../ops/registry.js';
+import { CONTROL_FLOW, RECURRENT, UNSUPPORTED_WHY, opDef } from '../ops/registry.js';
 import { bnAffine } from '../ops/BatchNormalization.js';
 
 export interface Prepared {
@@ -24,7 +24,8 @@ export class UnsupportedOps extends ModelError {
     const parts = Object.entries(ops).map(([op, nodes]) => {
       const why = CONTROL_FLOW.has(op) ? ' (control flow)' : RECURRENT.has(op) ? ' (recurrent)' : '';
       const shown = nodes.slice(0, 5).map((n) => `'${n}'`).join(', ') + (nodes.length > 5 ? `, … ${nodes.length - 5} more` : '');
-      return `${op}${why} at node${nodes.length > 1 ? 's' : ''} ${shown}`;
+      const reason = UNSUPPORTED_WHY[op] ? ` (${UNSUPPORTED_WHY[op]})` : '';
+      return `${op}${why} at node${nodes.length > 1 ? 's' : ''} ${shown}${reason}`;
     });
     super('Unsupported', `unsupported ops: ${parts.join('; ')}`);
     this.ops = ops;

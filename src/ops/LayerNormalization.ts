@@ -5,6 +5,10 @@
  *   V = m·4^j with m ∈ [2^8, 2^10); r = T_rsqrt[m] = round(2^14/√m);
  *   y = round(d·r·γ / 2^(14 + j + fγ − fo)) + β   (γ int8 at fγ, β at fo).
  * All values are integers with |d| ≤ 255, |Σd²| ≤ n·2^16; the rsqrt table has 768 entries.
+ * LayerNormalization's optional outputs Mean and InvStdDev (shape dims[:axis] + 1s) have float
+ * semantics (constant folding, shapes) but no integer layer: a model that reads them (another node
+ * or a graph output) is refused with an error naming the node and the reader; unread, they are
+ * dropped, as exporters leave them.
  */
 import type { Node } from '../model/graph.js';
 import { normAxis, sizeOf, type Tensor } from '../model/tensor.js';
@@ -66,16 +70,41 @@ function lowerNorm(q: Lowering, nd: Node, outer: number, n: number, affine: 'n' 
   );
 }
 
+/** Mean and 1/√(var + ε) per normalized group, shaped dims[:axis] + [1]·(rank − axis). */
+function lnStats(X: Tensor, n: Node, eps: number): Tensor[] {
+  const a = normAxis(attrInt(n, 'axis', -1), X.dims.length);
+  const s = lnSplit(n, X.dims);
+  const dims = X.dims.map((d, i) => (i < a ? d : 1));
+  const mean = new Float64Array(s.outer);
+  const inv = new Float64Array(s.outer);
+  for (let o = 0; o < s.outer; o++) {
+    let t = 0;
+    for (let k = 0; k < s.n; k++) t += X.data[o * s.n + k];
+    const m = t / s.n;
+    let v = 0;
+    for (let k = 0; k < s.n; k++) v += (X.data[o * s.n + k] - m) ** 2;
+    mean[o] = m;
+    inv[o] = 1 / Math.sqrt(v / s.n + eps);
+  }
+  return [{ dims, data: mean, dtype: X.dtype }, { dims, data: inv, dtype: X.dtype }];
+}
+
 export const LayerNormalization: OpDef = {
   params: [1, 2],
   float(n, x) {
-    if (n.outputs.length > 1 && n.outputs.slice(1).some((o) => o !== '')) throw new Error('Mean/InvStdDev outputs are not supported');
     const X = x[0]!;
     const s = lnSplit(n, X.dims);
     const g = x[1]!.data;
-    return [normFloat(X, s.outer, s.n, attrFloat(n, 'epsilon', 1e-5), g, x[2]?.data ?? null, (_o, k) => (g.length === 1 ? 0 : k))];
+    const eps = attrFloat(n, 'epsilon', 1e-5);
+    const y = normFloat(X, s.outer, s.n, eps, g, x[2]?.data ?? null, (_o, k) => (g.length === 1 ? 0 : k));
+    return n.outputs.length > 1 ? [y, ...lnStats(X, n, eps)] : [y];
   },
   lower(q, n) {
+    ['Mean', 'InvStdDev'].forEach((what, i) => {
+      const name = n.outputs[i + 1];
+      const users = name ? q.usedBy(name) : [];
+      if (users.length) throw new Error(`its optional ${what} output '${name}' is used (${users.join(', ')}), but integer inference computes only Y; drop it from the export or compute it with other ops`);
+    });
     const s = lnSplit(n, q.act(n.inputs[0]).dims);
     lowerNorm(q, n, s.outer, s.n, 'n', attrFloat(n, 'epsilon', 1e-5));
   },

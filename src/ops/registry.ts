@@ -39,6 +39,20 @@ export const OPS: Record<string, OpDef> = {
 export const CONTROL_FLOW = new Set(['If', 'Loop', 'Scan', 'SequenceMap']);
 export const RECURRENT = new Set(['RNN', 'LSTM', 'GRU']);
 
+const PREQUANTIZED = 'an already-quantized ONNX op: export the float model and let zkinfer quantize it';
+/** Why a known op has no integer semantics yet (shown in the unsupported-op error). */
+export const UNSUPPORTED_WHY: Record<string, string> = {
+  TopK: 'selects and sorts values at run time; no integer relation for it yet',
+  OneHot: 'builds vectors from run-time indices; not supported',
+  NonZero: 'its output shape depends on the data',
+  Unique: 'its output shape depends on the data',
+  MaxUnpool: 'scatters to run-time indices; not supported',
+  GatherND: 'not supported yet (GatherElements and Gather with constant indices are)',
+  ScatterND: 'not supported yet (ScatterElements with constant indices is)',
+  QuantizeLinear: PREQUANTIZED, DequantizeLinear: PREQUANTIZED, DynamicQuantizeLinear: PREQUANTIZED,
+  QLinearConv: PREQUANTIZED, QLinearMatMul: PREQUANTIZED, ConvInteger: PREQUANTIZED, MatMulInteger: PREQUANTIZED,
+};
+
 export function opDef(opType: string): OpDef | undefined {
   return Object.prototype.hasOwnProperty.call(OPS, opType) ? OPS[opType] : undefined;
 }

@@ -29,6 +29,8 @@ export interface Lowering {
   constAsAct(name: string, node: Node): void;
   /** a transposed copy of a 2-D activation (gather layer) */
   transposed2d(name: string, node: Node): string;
+  /** who reads a tensor: "<Op> node '<name>'" for each node taking it as input, and 'a graph output' */
+  usedBy(name: string): string[];
 }
 
 export const EXP_MIN = -24;

@@ -99,6 +99,11 @@ class Ctx implements Lowering {
     );
     return out;
   }
+  usedBy(name: string): string[] {
+    const r = this.p.graph.nodes.filter((n) => n.inputs.includes(name)).map((n) => `${n.opType} node '${n.name}'`);
+    if (this.p.graph.outputs.some((o) => o.name === name)) r.push('a graph output');
+    return r;
+  }
   transposed2d(name: string, node: Node): string {
     const x = this.act(name);
     const [R, C] = x.dims;

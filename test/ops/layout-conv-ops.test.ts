@@ -79,3 +79,23 @@ test('ScatterElements with a reduction on activations is refused with an error n
   const b = buildModel({ inputs: [{ name: 'x0', dims: [1, 5] }, { name: 'x1', dims: [1, 2] }], outputs: ['y'], nodes: [node('ScatterElements', ['x0', 'i', 'x1'], ['y'], { axis: 1, reduction: 'add' }, 'scatter_add')], inits: [itensor('i', [1, 2], [1, 3])], opset: 18 });
   assert.throws(() => compileOnnx(b, [{ x0: [1, 2, 3, 4, 5], x1: [1, 2] }]), (e: unknown) => e instanceof ModelError && /scatter_add/.test((e as Error).message) && /reduction 'add'/.test((e as Error).message));
 });
+
+test('LayerNormalization: unused Mean/InvStdDev outputs are dropped; a used one is an error naming the node and the reader', () => {
+  const ln = (outs: string[], graphOuts: string[], extra: ReturnType<typeof node>[] = []) =>
+    buildModel({
+      inputs: [{ name: 'x0', dims: [2, 8] }],
+      outputs: graphOuts,
+      nodes: [node('LayerNormalization', ['x0', 'g', 'b'], outs, { axis: -1 }, 'ln'), ...extra],
+      inits: [ftensor('g', [8], rand(8, 1, 1)), ftensor('b', [8], rand(8, 2, 0.1))],
+    });
+  const sample = { x0: Array.from(rand(16, 5, 1)) };
+  const ok = compileOnnx(ln(['y', 'mean', 'inv'], ['y']), [sample]);
+  assert.ok(ok.report[0].relL2 <= 0.05);
+  const f = floatOut(ln(['y', 'mean', 'inv'], ['y', 'mean', 'inv']), sample);
+  assert.deepEqual(f.dims, [2, 8]);
+  assert.throws(() => compileOnnx(ln(['y', 'mean', 'inv'], ['y', 'mean']), [sample]), /LayerNormalization node 'ln': its optional Mean output 'mean' is used \(a graph output\)/);
+  assert.throws(
+    () => compileOnnx(ln(['y', 'mean', 'inv'], ['z'], [node('Add', ['y', 'inv'], ['z'], {}, 'add1')]), [sample]),
+    /LayerNormalization node 'ln': its optional InvStdDev output 'inv' is used \(Add node 'add1'\)/,
+  );
+});
