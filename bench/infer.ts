@@ -7,13 +7,16 @@
  * median of onnxruntime-node's `session.run` (one thread, batch 1). Prints a table, then one JSON
  * line per model as the last lines of output.
  *
- *   npm run bench:infer -- [--runs 51] [--filter mlp]
+ *   npm run bench:infer -- [--runs 51] [--filter mlp] [--kernels auto|js]
+ *
+ * `--kernels js` times the linear layers' JS int32 loops instead of the WebAssembly SIMD kernels.
  */
 import { createRequire } from 'node:module';
 import { buildModel, ftensor, node, rand, mlp } from '../test/model/onnx-builder.js';
 import { compileOnnx } from '../src/quantize/compile.js';
 import { runQuantized } from '../src/quantize/infer.js';
 import type { QuantizedModel } from '../src/quantize/layers.js';
+import { setLinearBackend } from '../src/ops/kernels/linear.js';
 import { arg, median, nowMs } from './util.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -21,6 +24,9 @@ type Ort = typeof import('onnxruntime-node');
 const RUNS = Number(arg('--runs', '51'));
 const FILTER = arg('--filter', '');
 const WARMUP = 10;
+const KERNELS = arg('--kernels', 'auto');
+if (KERNELS !== 'auto' && KERNELS !== 'js') throw new Error(`--kernels: expected auto or js, got ${KERNELS}`);
+setLinearBackend(KERNELS);
 
 /** Conv(3→16) → Relu → MaxPool 2 → Conv(16→32) → Relu → MaxPool 2 → Conv(32→32, stride 2) → Relu → GAP → Gemm(32→10). */
 function cnn(): Uint8Array {
@@ -122,7 +128,7 @@ async function main(): Promise<void> {
     if (FILTER && !name.includes(FILTER)) continue;
     rows.push(await benchModel(ort, name, build(), dims));
   }
-  console.log(`# median of ${RUNS} runs after ${WARMUP} warm-up runs; onnxruntime: float32, 1 thread`);
+  console.log(`# median of ${RUNS} runs after ${WARMUP} warm-up runs; linear kernels: ${KERNELS === 'js' ? 'JS int32' : 'WebAssembly SIMD where available'}; onnxruntime: float32, 1 thread`);
   console.log(`${'model'.padEnd(20)} ${'MACs'.padStart(10)} ${'integer ms'.padStart(11)} ${'ort ms'.padStart(9)} ${'ratio'.padStart(7)}`);
   for (const r of rows) {
     console.log(`${r.model.padEnd(20)} ${String(r.macs).padStart(10)} ${r.intMs.toFixed(3).padStart(11)} ${(r.ortMs?.toFixed(3) ?? '-').padStart(9)} ${(r.ratio === null ? '-' : `${r.ratio}×`).padStart(7)}`);
