@@ -4,11 +4,16 @@
  */
 import { CircuitError, type LayerProtocol } from '../../circuit/protocol.js';
 import type { Layer } from '../../quantize/layers.js';
+import { argmaxProof } from './argmax.js';
 import { convProof } from './conv.js';
+import { divProof } from './div.js';
 import { gatherProof } from './gather.js';
 import { gemmProof } from './gemm.js';
 import { matmulProof } from './matmul.js';
 import { mulProof } from './mul.js';
+import { normProof } from './norm.js';
+import { preluProof } from './prelu.js';
+import { softmaxProof } from './softmax.js';
 import { sumProof } from './sum.js';
 import { tableProof } from './table.js';
 import { windowProof } from './window.js';
@@ -21,6 +26,11 @@ const PROOFS: Partial<Record<Layer['kind'], LayerProtocol<never>>> = {
   sum: sumProof,
   mul: mulProof,
   window: windowProof,
+  prelu: preluProof,
+  argmax: argmaxProof,
+  div: divProof,
+  softmax: softmaxProof,
+  norm: normProof,
   matmul: matmulProof,
 };
 
