@@ -1,67 +1,138 @@
 /**
- * The parameter range proof: every entry of the committed parameter vector f lies in [−128, 127]
- * (PROTOCOL-NOTES §7: "weights once at model commit"), which every no-wrap bound relies on.
- * One LogUp-GKR lookup of the column f + 128 into the range table [0, 2^8), with its own
- * transcript seeded by the parameter commitment; the 256 multiplicities are sent in the clear and
- * absorbed before α, β. It is computed once by `commitModel`, carried in every receipt, and
- * re-verified by the verifier, which receives one claim f~(x*) = v − 128 to settle in the same
- * batch opening as the receipt's other parameter claims.
+ * The parameter range proof: every entry of the committed parameter vector f that a segment uses
+ * lies in [−128, 127] (PROTOCOL-NOTES §7: "weights once at model commit"), which every no-wrap
+ * bound relies on. It is computed once by `commitModel`, carried in every receipt, and re-verified
+ * by the verifier, which receives one claim per chunk to settle in the same batch opening as the
+ * receipt's other parameter claims.
+ *
+ * LogUp (PROTOCOL-NOTES §5) of e = f + 128 into the range table T = [0, 2^8), with the table side
+ * computed by the verifier: the 256 multiplicities m are sent in the clear and absorbed before α,
+ * and the verifier checks
+ *   Σ_I Σ_{i ∈ chunk I} 1/(α − e_i) = Σ_{j<256} m_j/(α − j),
+ * the left side proven chunk by chunk by a fractional-sum GKR with unit numerators
+ * (`piop/lookup/gkr-prover.ts`, `verifyGkr` with `rootFree`), the right side computed directly.
+ * Each GKR ends at a leaf claim (x*, P, Q) with P = 1 (checked: every numerator is 1) and
+ * Q = α − ẽ(x*), i.e. the chunk claim f~_I(x*) = α − Q − 128.
+ *
+ * Chunks. Only [0, end) is checked, end = the end of the last segment (`segmentsEnd`): entries
+ * beyond it belong to no tensor and no claim ever reads them. [0, end), rounded up to a multiple of
+ * 2^12, is split by its binary expansion, largest chunk first and at most 2^22 entries each (which
+ * bounds the prover's memory whatever the model size); offsets are then aligned, so every chunk is
+ * a segment of the vector (PROTOCOL-NOTES §2). The chunk list comes from the circuit on both sides.
+ *
+ * Why sound. If some e_i ∉ T, Σ_i 1/(X − e_i) − Σ_j m_j/(X − j) is a non-zero rational function
+ * (Haböck, ePrint 2022/1530, Lemma 5, as the number of terms is < p) whose numerator has degree ≤
+ * N + 256, so it vanishes at α w.p. ≤ (N + 256)/|K|; each GKR adds Σ_k (3k + 2)/|K|, and the chunk
+ * claims are opened against the parameter commitment. α − j ≠ 0 and every root q_0 ≠ 0 are checked.
  */
-import { ext, extSub } from '../field/extension.js';
+import { P } from '../field/babybear.js';
+import { type Ext, ext, extAdd, extBatchInv, extEquals, extInv, extIsBase, extMul, extSub } from '../field/extension.js';
 import type { EvalClaim } from '../pcs/batch.js';
-import { computeMultiplicities, drawLookupChallenges, proveLookups, readLookupProof, verifyLookups, writeLookupProof, type LookupProof, type LookupStatement } from '../piop/lookup/logup.js';
-import { evaluateBase } from '../poly/multilinear.js';
-import { rangeTable } from '../piop/lookup/tables.js';
+import { readGkrProof, verifyGkr, writeGkrProof, type GkrProof } from '../piop/lookup/gkr.js';
+import { proveFractionSum } from '../piop/lookup/gkr-prover.js';
 import { Transcript } from '../transcript/transcript.js';
 import { ByteReader, ByteWriter } from '../util/bytes.js';
 import { Rejected } from './protocol.js';
 
-const LABEL = 'zkinfer/param-range/v1';
+const LABEL = 'zkinfer/param-range/v2';
+const TABLE_SIZE = 256;
+/** Chunk sizes are multiples of 2^MIN_CHUNK_LOG (fewer chunks) and at most 2^MAX_CHUNK_LOG (bounded memory). */
+export const MIN_CHUNK_LOG = 12;
+export const MAX_CHUNK_LOG = 22;
 
-function statement(numVars: number): LookupStatement {
-  return { table: rangeTable(8), numLookups: 1, logLen: numVars };
+export interface RangeChunk {
+  /** First entry (a multiple of 2^numVars). */
+  offset: number;
+  numVars: number;
 }
 
-function transcript(commitment: Uint8Array, m: Uint32Array): Transcript {
+/**
+ * The chunks that cover [0, end) of a vector of 2^numVars entries (see the header); at least one,
+ * so that a model without parameters still has a (zero) chunk and a claim to open.
+ */
+export function rangeChunks(end: number, numVars: number): RangeChunk[] {
+  if (!Number.isInteger(numVars) || numVars < 1 || numVars > 32) throw new RangeError(`param range: expected 1 ≤ numVars ≤ 32, got ${numVars}`);
+  if (!Number.isInteger(end) || end < 0 || end > 2 ** numVars) throw new RangeError(`param range: expected 0 ≤ end ≤ 2^${numVars}, got ${end}`);
+  const unit = 2 ** Math.min(MIN_CHUNK_LOG, numVars);
+  const total = Math.max(1, Math.ceil(end / unit)) * unit;
+  const chunks: RangeChunk[] = [];
+  let offset = 0;
+  for (let b = Math.min(numVars, MAX_CHUNK_LOG); offset < total; ) {
+    if (total - offset >= 2 ** b) {
+      chunks.push({ offset, numVars: b });
+      offset += 2 ** b;
+    } else b--;
+  }
+  return chunks;
+}
+
+function transcript(commitment: Uint8Array, chunks: RangeChunk[], m: Uint32Array): Transcript {
   const tr = new Transcript(LABEL);
   tr.absorbBytes('param/commitment', commitment);
+  tr.absorbNumber('param/chunks', chunks.length);
+  for (const c of chunks) {
+    tr.absorbNumber('param/chunk-offset', c.offset);
+    tr.absorbNumber('param/chunk-vars', c.numVars);
+  }
   tr.absorbBase('param/multiplicities', m);
   return tr;
 }
 
-/** Proves the range of `values` (canonical field elements of int8 parameters); returns proof bytes. */
-export function proveParamRange(commitment: Uint8Array, values: Uint32Array): Uint8Array {
-  const n = Math.log2(values.length);
-  const col = new Uint32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] + 128;
-    col[i] = v >= 2013265921 ? v - 2013265921 : v;
-  }
-  const table = rangeTable(8);
-  const m = computeMultiplicities(table, [[col]]);
-  const tr = transcript(commitment, m);
-  const ch = drawLookupChallenges(tr, [statement(n)], 'range');
-  const { proof } = proveLookups(tr, ch, [{ table, lookups: [[col]], multiplicities: m }], 'range');
+/**
+ * Proves the range of values[0, end) (canonical field elements of int8 parameters); returns the
+ * proof bytes. Throws, naming the position, on a value outside [−128, 127] — unless `unchecked`
+ * (soundness tests only), which counts members only and yields what a cheating prover would send.
+ */
+export function proveParamRange(commitment: Uint8Array, values: Uint32Array, end: number, opts: { unchecked?: boolean } = {}): Uint8Array {
+  const chunks = rangeChunks(end, Math.log2(values.length));
+  const leaves = chunks.map((c) => {
+    const e = new Uint32Array(2 ** c.numVars);
+    for (let i = 0; i < e.length; i++) {
+      const v = values[c.offset + i] + 128;
+      e[i] = v >= P ? v - P : v;
+    }
+    return e;
+  });
+  const m = new Uint32Array(TABLE_SIZE);
+  leaves.forEach((e, k) => {
+    for (let i = 0; i < e.length; i++) {
+      if (e[i] < TABLE_SIZE) m[e[i]]++;
+      else if (!opts.unchecked) throw new RangeError(`param range: entry ${chunks[k].offset + i} is not an int8 (field value ${values[chunks[k].offset + i]})`);
+    }
+  });
+  const tr = transcript(commitment, chunks, m);
+  const alpha = tr.challengeExt('param/alpha');
   const w = new ByteWriter();
   w.words(m);
-  writeLookupProof(w, proof);
+  leaves.forEach((e, k) => writeGkrProof(w, proveFractionSum(tr, { kind: 'unit', e, alpha }, `param/${k}/gkr`).proof));
   return w.finish();
 }
 
-/** Verifies the range proof; returns the claim on the parameter vector, or throws Rejected. */
-export function verifyParamRange(commitment: Uint8Array, numVars: number, bytes: Uint8Array): EvalClaim {
+/** Verifies the range proof for the vector's [0, end); returns the chunk claims, or throws Rejected. */
+export function verifyParamRange(commitment: Uint8Array, numVars: number, end: number, bytes: Uint8Array): EvalClaim[] {
+  const chunks = rangeChunks(end, numVars);
   const r = new ByteReader(bytes);
-  const m = r.words(256, 'parameter range multiplicities');
-  const st = statement(numVars);
-  const proof: LookupProof = readLookupProof(r, [st]);
+  const m = r.words(TABLE_SIZE, 'parameter range multiplicities');
+  const proofs: GkrProof[] = chunks.map((c) => readGkrProof(r, c.numVars));
   r.end('parameter range proof');
-  const tr = transcript(commitment, m);
-  const ch = drawLookupChallenges(tr, [st], 'range');
-  const res = verifyLookups(tr, ch, [st], proof, 'range');
-  if (!res.ok) throw new Rejected('ParamRangeRejected', `parameter range proof: ${res.error.message}`);
-  const cl = res.claims[0];
-  const mv = evaluateBase(m, cl.multiplicities.point);
-  if (mv.some((x, i) => x !== cl.multiplicities.value[i])) throw new Rejected('ParamRangeRejected', 'parameter range proof: multiplicity evaluation does not match the multiplicities');
-  const col = cl.columns[0][0];
-  return { point: col.point, value: extSub(col.value, ext(128)) };
+  if (m.some((x) => x >= P)) throw new Rejected('ParamRangeRejected', 'parameter range proof: a multiplicity is not a canonical field element');
+  const tr = transcript(commitment, chunks, m);
+  const alpha = tr.challengeExt('param/alpha');
+  if (extIsBase(alpha) && alpha[0] < TABLE_SIZE) throw new Rejected('ParamRangeRejected', 'parameter range proof: α is a table entry');
+  const claims: EvalClaim[] = [];
+  let lookupSide = ext();
+  chunks.forEach((c, k) => {
+    const g = verifyGkr(tr, c.numVars, proofs[k], `param/${k}/gkr`, { rootFree: true });
+    if (!g.ok) throw new Rejected('ParamRangeRejected', `parameter range proof, chunk ${k}: ${g.error.message}`);
+    if (!extEquals(g.p, ext(1))) throw new Rejected('ParamRangeRejected', `parameter range proof, chunk ${k}: leaf numerator claim is not 1`);
+    lookupSide = extAdd(lookupSide, extMul(g.root.p, extInv(g.root.q)));
+    claims.push({ point: g.point, segment: c.offset / 2 ** c.numVars, value: extSub(extSub(alpha, g.q), ext(128)) });
+  });
+  const denominators = new Uint32Array(4 * TABLE_SIZE);
+  for (let j = 0; j < TABLE_SIZE; j++) denominators.set(extSub(alpha, ext(j)), 4 * j);
+  const inv = extBatchInv(denominators);
+  let tableSide: Ext = ext();
+  for (let j = 0; j < TABLE_SIZE; j++) if (m[j] !== 0) tableSide = extAdd(tableSide, extMul(ext(m[j]), inv.subarray(4 * j, 4 * j + 4)));
+  if (!extEquals(lookupSide, tableSide)) throw new Rejected('ParamRangeRejected', 'parameter range proof: Σ 1/(α − e) over the chunks differs from Σ m/(α − t) over the table');
+  return claims;
 }

@@ -71,6 +71,13 @@ export function placeSegments(sizes: Map<string, number>): { segments: Map<strin
   return { segments, numVars: Math.max(numVars, 1) };
 }
 
+/** The end of the last segment: entries from here on belong to no tensor. */
+export function segmentsEnd(segments: Map<string, Segment>): number {
+  let end = 0;
+  for (const s of segments.values()) end = Math.max(end, s.offset + 2 ** s.numVars);
+  return end;
+}
+
 /** Writes signed integers into `vec` at a segment using a padded-index map (or densely). */
 export function writeSegment(vec: Uint32Array, seg: Segment, padded: Uint32Array): void {
   if (padded.length !== 2 ** seg.numVars) throw new RangeError(`segment: expected ${2 ** seg.numVars} entries, got ${padded.length}`);

@@ -6,6 +6,7 @@
 import { P, add, sub, mul, inv, rootOfUnity, pow } from './babybear.js';
 import { type Ext, ext, extAdd, extMul, extSub, extMulBase, extOneMinus } from './extension.js';
 import type { FieldKernels } from './kernels.js';
+import { referenceWorkspace } from './reference-workspace.js';
 
 function at(v: Uint32Array, i: number): Ext {
   return v.subarray(4 * i, 4 * i + 4);
@@ -174,6 +175,8 @@ export const referenceKernels: FieldKernels = {
   transpose(out, a, rows, cols) {
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c];
   },
+
+  workspace: referenceWorkspace,
 };
 
 /** Naive O(N^2) evaluation — the NTT's test oracle. */

@@ -5,6 +5,7 @@
  *
  * Memory. The module's linear memory is laid out as
  *   [heapBase, heapBase + 4·2^twLog)  nested NTT twiddle table for sizes ≤ 2^twLog (kept);
+ *   [.., scratch)                     buffers of the workspaces held (`./wasm-workspace.ts`);
  *   [scratch, …)                      per-call scratch: inputs are copied in, the kernel runs,
  *                                     outputs are copied out; nothing survives the call.
  * Memory grows on demand; `memory.grow` detaches the old ArrayBuffer, so the Uint32Array view
@@ -19,6 +20,7 @@
 import type { FieldKernels } from './kernels.js';
 import type { Ext } from './extension.js';
 import { referenceKernels } from './reference.js';
+import { wasmWorkspace } from './wasm-workspace.js';
 import { KERNELS_WASM_BASE64 } from './wasm/kernels.generated.js';
 
 /** The exports of assembly/kernels.ts (pointers are byte addresses, counts are elements). */
@@ -45,6 +47,14 @@ export interface KernelExports {
   initTwiddles(tw: number, logN: number): void;
   nttBatch(a: number, count: number, logN: number, inverse: number, tw: number): void;
   transpose(out: number, a: number, rows: number, cols: number): void;
+  eqTableAdd(out: number, tmp: number, z: number, k: number, s0: number, s1: number, s2: number, s3: number, limit: number): void;
+  ipRoundBase(out: number, g: number, f: number, pairs: number, scratch: number): void;
+  pairSum(out: number, t: number, n: number): void;
+  fracRound(out: number, p0: number, q0: number, q1: number, u: number, w: number, pairs: number, withOne: number, scratch: number): void;
+  fracRoundUnit(out: number, a: number, b: number, w: number, pairs: number, withOne: number, scratch: number): void;
+  fracRoundLeaves(out: number, a: number, b: number, w: number, pairs: number, withOne: number, scratch: number): void;
+  fracParent(np: number, nq: number, p: number, q: number, n: number, scratch: number): void;
+  unitParent(np: number, nq: number, e: number, n: number, a0: number, a1: number, a2: number, a3: number, b0: number, b1: number, b2: number, b3: number): void;
   _initialize?(): void;
 }
 
@@ -90,8 +100,10 @@ export class WasmField {
   readonly tw: number;
   /** Largest log size the twiddle table covers (−1: none yet). */
   twLog = -1;
-  /** Byte address where per-call scratch begins (just above the twiddle table). */
+  /** Byte address where per-call scratch begins (above the twiddle table and workspace buffers). */
   scratch: number;
+  /** Number of workspaces holding buffers (`./wasm-workspace.ts`); the twiddle table cannot move meanwhile. */
+  workspaces = 0;
 
   constructor(ex: KernelExports) {
     this.ex = ex;
@@ -116,6 +128,7 @@ export class WasmField {
   /** Makes the twiddle table cover NTT sizes up to 2^logN. */
   twiddles(logN: number): void {
     if (logN <= this.twLog) return;
+    if (this.workspaces > 0) throw new Error('wasm kernels: the twiddle table cannot grow while a workspace is held');
     const log = Math.max(logN, MIN_TWIDDLE_LOG);
     const bytes = 4 << log;
     this.ensure(this.tw + bytes);
@@ -288,6 +301,8 @@ export function makeWasmKernels(f: WasmField): FieldKernels {
     },
 
     nttBatch(a, count, logN, inverse) {
+      // the table sits below workspace buffers; while they are held, larger sizes use the oracle
+      if (f.workspaces > 0 && logN > f.twLog) return referenceKernels.nttBatch(a, count, logN, inverse);
       f.twiddles(logN);
       const words = count * 2 ** logN;
       const pa = f.scratch;
@@ -304,6 +319,10 @@ export function makeWasmKernels(f: WasmField): FieldKernels {
       m.set(a.subarray(0, words), pa >>> 2);
       ex.transpose(po, pa, rows, cols);
       out.set(f.u32.subarray(po >>> 2, (po >>> 2) + words));
+    },
+
+    workspace() {
+      return wasmWorkspace(f);
     },
   };
   return k;

@@ -18,8 +18,8 @@
  */
 import { type Ext, ext, extAdd, extEquals, extMul, extToString } from '../field/extension.js';
 import { kernels } from '../field/active.js';
-import { eqAtIndex, eqEval, eqTable, evaluateBase, isCanonicalPoint, numVarsOf, type Point } from '../poly/multilinear.js';
-import { proveSumcheck, readSumcheckProof, verifySumcheck, writeSumcheckProof, type SumcheckProof } from '../piop/sumcheck.js';
+import { eqAtIndex, eqEval, evaluateBase, isCanonicalPoint, numVarsOf, type Point } from '../poly/multilinear.js';
+import { absorbSumcheckStatement, readSumcheckProof, verifySumcheck, writeSumcheckProof, type SumcheckProof } from '../piop/sumcheck.js';
 import type { Transcript } from '../transcript/transcript.js';
 import { ByteReader, ByteWriter } from '../util/bytes.js';
 import { fail, type VerifyResult } from '../util/result.js';
@@ -90,6 +90,10 @@ function combinedEqAt(claims: EvalClaim[], rho: Ext, r: Point): Ext {
  * Proves every claim on the committed vector. Throws (naming the claim) if a claim is false:
  * an honest prover must not produce a proof that can only fail. `unchecked` (soundness tests
  * only) skips that check and yields the proof a cheating prover would send.
+ *
+ * The claims are not re-evaluated one by one: the first round message gives Σ_x G(x)·f(x) =
+ * s(0) + s(1), which equals Σ ρ^i·v_i for a random ρ only if every claim holds (up to
+ * (N_c − 1)/|K|); only on a mismatch are the claims evaluated, to name the false one.
  */
 export function proveBatchOpening<C, D, Pf>(
   pcs: { commitmentBytes(c: C): Uint8Array; committedValues(d: D): Uint32Array; open(d: D, z: Point, tr: Transcript, o?: { pointIsChallenge?: boolean }): { value: Ext; proof: Pf } },
@@ -105,28 +109,94 @@ export function proveBatchOpening<C, D, Pf>(
   claims.forEach((c, i) => {
     const err = checkClaim(c, n, i);
     if (err) throw new RangeError(`batch opening: ${err}`);
-    const k = numVarsOf(c.point);
-    const j = c.segment ?? 0;
-    if (opts.unchecked) return;
-    const actual = evaluateBase(f.subarray(j * 2 ** k, (j + 1) * 2 ** k), c.point);
-    if (!extEquals(actual, c.value)) throw new RangeError(`batch opening: claim ${i} is false (f~ = ${extToString(actual)}, claimed ${extToString(c.value)})`);
   });
   const rho = absorbClaims(tr, pcs.commitmentBytes(commitment), claims);
-  const G = new Uint32Array(4 * f.length);
-  let pw: Ext = ext(1);
-  const K = kernels();
-  for (const c of claims) {
-    const k = numVarsOf(c.point);
-    const j = c.segment ?? 0;
-    K.extMulAdd(G.subarray(4 * j * 2 ** k, 4 * (j + 1) * 2 ** k), eqTable(c.point), pw);
-    pw = extMul(pw, rho);
-  }
-  const sc = proveSumcheck(tr, { numVars: n, degree: 2, tables: [G, f], terms: [{ coeff: ext(1), factors: [0, 1] }] }, 'batch/sumcheck');
-  const innerValue = sc.finalEvals[1];
+  const checkSum = (sum: Ext): void => {
+    if (opts.unchecked || extEquals(sum, combinedValue(claims, rho))) return;
+    claims.forEach((c, i) => {
+      const k = numVarsOf(c.point);
+      const j = c.segment ?? 0;
+      const actual = evaluateBase(f.subarray(j * 2 ** k, (j + 1) * 2 ** k), c.point);
+      if (!extEquals(actual, c.value)) throw new RangeError(`batch opening: claim ${i} is false (f~ = ${extToString(actual)}, claimed ${extToString(c.value)})`);
+    });
+    throw new Error('batch opening: internal error, the claims hold but the batched sum differs');
+  };
+  const sc = proveInnerProduct(tr, f, n, claims, rho, checkSum);
+  const innerValue = sc.fEval;
   tr.absorbExt('batch/eval', innerValue);
   const { value, proof } = pcs.open(data, sc.point, tr, { pointIsChallenge: true });
   if (!opts.unchecked && !extEquals(value, innerValue)) throw new Error('batch opening: internal error, opening value differs from the sumcheck evaluation');
-  return { sumcheck: sc.proof, innerValue, opening: proof };
+  return { sumcheck: { rounds: sc.rounds }, innerValue, opening: proof };
+}
+
+/**
+ * The batching sumcheck Σ_x G(x)·f(x), in the transcript format of `proveSumcheck` (degree 2,
+ * label 'batch/sumcheck'), on tables held in a kernel workspace. Only the active prefix is
+ * stored: f and every claim's segment end by `len`, so G and f vanish beyond it, and after each
+ * fold beyond ⌈len/2⌉ (the one entry an odd length pairs with is zeroed). Round 0 multiplies G by
+ * the base table f directly; f is lifted to K only by its first fold, at half size. `checkSum`
+ * sees the claimed sum before it is absorbed.
+ */
+function proveInnerProduct(tr: Transcript, f: Uint32Array, n: number, claims: EvalClaim[], rho: Ext, checkSum: (sum: Ext) => void) {
+  const label = 'batch/sumcheck';
+  let len = 0;
+  for (const c of claims) len = Math.max(len, ((c.segment ?? 0) + 1) * 2 ** numVarsOf(c.point));
+  let last = f.length;
+  while (last > len && f[last - 1] === 0) last--;
+  len = Math.max(len, last);
+  if (n === 0) {
+    const g = combinedEqAt(claims, rho, new Uint32Array(0));
+    const fEval = ext(f[0]);
+    const sum = extMul(g, fEval);
+    checkSum(sum);
+    absorbSumcheckStatement(tr, label, 0, 2, sum);
+    return { rounds: [] as Uint32Array[], point: new Uint32Array(0), fEval };
+  }
+  const ws = kernels().workspace();
+  try {
+    let size = len + (len & 1);
+    const G = ws.alloc(4 * size);
+    let F = ws.alloc(size);
+    ws.write(F, f.subarray(0, len));
+    let pw: Ext = ext(1);
+    for (const c of claims) {
+      const k = numVarsOf(c.point);
+      ws.eqTableAdd(ws.view(G, 4 * (c.segment ?? 0) * 2 ** k), c.point, pw, 2 ** k);
+      pw = extMul(pw, rho);
+    }
+    const rounds: Uint32Array[] = [];
+    const point = new Uint32Array(4 * n);
+    for (let j = 0; j < n; j++) {
+      const pairs = size >>> 1;
+      const s = ws.ipRound(G, F, pairs, j === 0);
+      if (j === 0) {
+        const sum = extAdd(s.subarray(0, 4), s.subarray(4, 8));
+        checkSum(sum);
+        absorbSumcheckStatement(tr, label, n, 2, sum);
+      }
+      tr.absorbExt(`${label}/round`, s);
+      const r = tr.challengeExt(`${label}/challenge`);
+      point.set(r, 4 * j);
+      rounds.push(s);
+      ws.foldExt(G, G, r, pairs);
+      if (j === 0) {
+        const lifted = ws.alloc(4 * pairs + 4);
+        ws.foldBase(lifted, F, r, pairs);
+        F = lifted;
+      } else {
+        ws.foldExt(F, F, r, pairs);
+      }
+      size = pairs;
+      if (j + 1 < n && size & 1) {
+        ws.zero(ws.view(G, 4 * size), 4);
+        ws.zero(ws.view(F, 4 * size), 4);
+        size++;
+      }
+    }
+    return { rounds, point, fEval: ws.read(F, 4) };
+  } finally {
+    ws.release();
+  }
 }
 
 /** Verifies a batch opening of `claims` (from the verifier's own replay) against `commitment`. */

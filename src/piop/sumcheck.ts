@@ -79,6 +79,14 @@ function checkShape(numVars: number, degree: number): void {
   }
 }
 
+/**
+ * Absorbs the statement (m, d, H) as `proveSumcheck`/`verifySumcheck` do, for specialised provers
+ * that produce the same transcript (`pcs/batch.ts`, `piop/lookup/gkr.ts`).
+ */
+export function absorbSumcheckStatement(tr: Transcript, label: string, numVars: number, degree: number, sum: Ext): void {
+  absorbStatement(tr, label, numVars, degree, sum);
+}
+
 function absorbStatement(tr: Transcript, label: string, numVars: number, degree: number, sum: Ext): void {
   tr.absorbNumber(`${label}/vars`, numVars);
   tr.absorbNumber(`${label}/degree`, degree);

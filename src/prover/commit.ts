@@ -13,7 +13,7 @@ import { buildCircuit, limbName, type Circuit } from '../circuit/circuit.js';
 import { describeModel, encodeDescription, type ModelDescription } from '../circuit/description.js';
 import { layoutOf, toField } from '../circuit/layout.js';
 import { proveParamRange } from '../circuit/param-range.js';
-import { splitParam } from '../circuit/params.js';
+import { segmentsEnd, splitParam } from '../circuit/params.js';
 import { computeModelId } from '../circuit/session.js';
 import { TensorPcs, type TensorCommitment, type TensorProverData } from '../pcs/tensor.js';
 import type { QuantizedModel } from '../quantize/layers.js';
@@ -57,7 +57,7 @@ export function commitModel(model: QuantizedModel, opts: { paramRange?: Uint8Arr
   const commitMs = performance.now() - t0;
   opts.onProgress?.('parameter range proof', 1, 2);
   t0 = performance.now();
-  const paramRange = opts.paramRange ?? proveParamRange(paramCommitmentBytes, vec);
+  const paramRange = opts.paramRange ?? proveParamRange(paramCommitmentBytes, vec, segmentsEnd(circuit.params.segments));
   const rangeProofMs = opts.paramRange ? 0 : performance.now() - t0;
   opts.onProgress?.('done', 2, 2);
   const modelId = computeModelId(descriptionBytes, paramCommitmentBytes, pcs.config);

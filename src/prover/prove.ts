@@ -14,7 +14,7 @@
 import { type Ext, extEquals, extToString } from '../field/extension.js';
 import { isDense, paddedIndex, toField } from '../circuit/layout.js';
 import { verifyParamRange } from '../circuit/param-range.js';
-import { splitParam } from '../circuit/params.js';
+import { segmentsEnd, splitParam } from '../circuit/params.js';
 import type { ProverContext } from '../circuit/protocol.js';
 import { columnToTensor, columnValues, combineLimbs, limbClaim, receiptTranscript, routeClaims, RECEIPT_VERSION, type PublicTensor, type TensorClaim } from '../circuit/session.js';
 import { computeMultiplicities, drawLookupChallenges, proveLookups, proveLookupsUnchecked, writeLookupProof, type LookupWitness } from '../piop/lookup/logup.js';
@@ -232,7 +232,7 @@ export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number
     s.send(`param/${pc.tensor}/limbs`, Uint32Array.from(evs.flatMap((e) => [...e])));
     evs.forEach((e, l) => paramClaims.push(limbClaim(c, pc.tensor, l, pc.point, e)));
   }
-  paramClaims.push(verifyParamRange(cm.paramCommitmentBytes, c.params.numVars, cm.paramRange));
+  paramClaims.push(...verifyParamRange(cm.paramCommitmentBytes, c.params.numVars, segmentsEnd(c.params.segments), cm.paramRange));
   // A circuit whose relations never touch the witness (pure layout models) has nothing to open;
   // the claim list is fixed by the circuit, so both sides agree on skipping it.
   if (routed.witness.length > 0) {

@@ -13,6 +13,7 @@ import type { Ext } from '../field/extension.js';
 import { buildCircuit, lookupStatements, type Circuit } from '../circuit/circuit.js';
 import { decodeDescription } from '../circuit/description.js';
 import { verifyParamRange } from '../circuit/param-range.js';
+import { segmentsEnd } from '../circuit/params.js';
 import { CircuitError, Rejected, type VerifierContext } from '../circuit/protocol.js';
 import { columnToTensor, combineLimbs, computeModelId, limbClaim, receiptTranscript, routeClaims, type PublicTensor, type TensorClaim } from '../circuit/session.js';
 import { drawLookupChallenges, readLookupProof, verifyLookups } from '../piop/lookup/logup.js';
@@ -174,7 +175,7 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input?: Record<s
     if (comb.some((x, i) => x !== pc.value[i])) throw new Rejected('LimbMismatch', `parameter '${pc.tensor}': limb evaluations do not recombine to the claimed value`);
     evs.forEach((e, l) => paramClaims.push(limbClaim(c, pc.tensor, l, pc.point, e)));
   }
-  paramClaims.push(verifyParamRange(rc.paramCommitment, c.params.numVars, rc.paramRange));
+  paramClaims.push(...verifyParamRange(rc.paramCommitment, c.params.numVars, segmentsEnd(c.params.segments), rc.paramRange));
   if (routed.witness.length > 0) {
     const wb = readBatchOpeningProof(pcs, r, witnessCommitment);
     const wres = verifyBatchOpening(pcs, witnessCommitment, routed.witness, wb, tr);

@@ -19,15 +19,20 @@
  * top variable. The verifier returns the leaf claims (r, P, Q): **the caller must check them**
  * against the leaves' multilinear extensions.
  *
+ * Variant (`rootFree`): the verifier skips p_0 = 0 and returns the root fraction p_0/q_0 for the
+ * caller to compare with a sum it computes itself (still requiring q_0 ≠ 0).
+ *
+ * The prover (`./gkr-prover.ts`) keeps its tables in a kernel workspace and splits the eq factor
+ * off (Gruen); its messages are the plain prover's, so this verifier is the only one.
+ *
  * Why sound. q_0 ≠ 0 makes every fraction well defined (q_0 is the product of all leaf
  * denominators), so p_0 = 0 ⇔ Σ p_i/q_i = 0. Each layer reduces a claim on layer k to one on
  * layer k+1 with error ≤ (3k + 2)/|K| (sumcheck k·3/|K|, λ and μ one each), and every prover
  * message is absorbed before the next challenge.
  */
-import { kernels } from '../../field/active.js';
 import { P as MOD } from '../../field/babybear.js';
-import { type Ext, ext, extAdd, extEquals, extIsZero, extMul, extSub, extToString } from '../../field/extension.js';
-import { concatPoints, eqEval, eqTable, type Point } from '../../poly/multilinear.js';
+import { type Ext, extAdd, extEquals, extIsZero, extMul, extSub, extToString } from '../../field/extension.js';
+import { concatPoints, eqEval, type Point } from '../../poly/multilinear.js';
 import { readSumcheckProof, verifySumcheck, writeSumcheckProof, type SumcheckProof } from '../sumcheck.js';
 import type { Transcript } from '../../transcript/transcript.js';
 import type { ByteReader, ByteWriter } from '../../util/bytes.js';
@@ -58,111 +63,21 @@ export interface GkrClaim {
   q: Ext;
 }
 
-export type GkrVerifyResult = ({ ok: true } & GkrClaim) | { ok: false; error: VerifyError };
+/** On success: the leaf claim, and the root fraction p_0/q_0 (p_0 = 0 unless `rootFree`). */
+export type GkrVerifyResult = ({ ok: true; root: { p: Ext; q: Ext } } & GkrClaim) | { ok: false; error: VerifyError };
 
-/** Next layer up: out halves (2^k) from a layer of 2^(k+1) (ext vectors). */
-function parentLayer(p: Uint32Array, q: Uint32Array): { p: Uint32Array; q: Uint32Array } {
-  const K = kernels();
-  const h = p.length >>> 1;
-  const p0 = p.subarray(0, h), p1 = p.subarray(h), q0 = q.subarray(0, h), q1 = q.subarray(h);
-  const np = new Uint32Array(h);
-  const tmp = new Uint32Array(h);
-  const nq = new Uint32Array(h);
-  K.extMul(np, p0, q1);
-  K.extMul(tmp, p1, q0);
-  K.extAdd(np, np, tmp);
-  K.extMul(nq, q0, q1);
-  return { p: np, q: nq };
-}
-
-/**
- * The layer sumcheck Σ_x eq·p0·q1 + eq·q0·u (tables in that order: eq, p0, q0, q1, u), in exactly
- * the transcript format of `proveSumcheck` (so `verifySumcheck` checks it), but with the claimed
- * sum P + λQ known and not recomputed — which saves a full pass over the layer. Fragile:
- * benchmark any change.
- */
-function proveLayerSumcheck(tr: Transcript, k: number, sum: Ext, tables: Uint32Array[], label: string) {
-  const K = kernels();
-  tr.absorbNumber(`${label}/vars`, k);
-  tr.absorbNumber(`${label}/degree`, 3);
-  tr.absorbExt(`${label}/sum`, sum);
-  const rounds: Uint32Array[] = [];
-  const point = new Uint32Array(4 * k);
-  let t = tables;
-  for (let j = 0; j < k; j++) {
-    const s = K.productRound([t[0], t[1], t[3]], 3);
-    K.extAdd(s, s, K.productRound([t[0], t[2], t[4]], 3));
-    tr.absorbExt(`${label}/round`, s);
-    const rj = tr.challengeExt(`${label}/challenge`);
-    point.set(rj, 4 * j);
-    rounds.push(s);
-    t = t.map((x) => {
-      const out = j === 0 ? new Uint32Array(x.length >>> 1) : x.subarray(0, x.length >>> 1);
-      K.foldExt(out, x, rj);
-      return out;
-    });
-  }
-  return { proof: { rounds } as SumcheckProof, point, finalEvals: t.map((x) => x.slice(0, 4)) };
+export interface GkrVerifyOptions {
+  /**
+   * Accept any root numerator p_0 and return the root fraction: for callers that check
+   * Σ p_i/q_i against a value of their own (the range proof's table side, `circuit/param-range.ts`).
+   * q_0 ≠ 0 is checked either way.
+   */
+  rootFree?: boolean;
 }
 
 /** The 2×2 line restriction a + μ(b − a). */
 function line(a: Ext, b: Ext, mu: Ext): Ext {
   return extAdd(a, extMul(mu, extSub(b, a)));
-}
-
-/**
- * Proves Σ p_i/q_i over the leaves (ext vectors of 2^N elements each, N ≥ 1) on `tr`.
- * The prover does not check that the sum is 0 — the verifier does. Returns the proof and the
- * leaf claim the verifier will reach.
- */
-export function proveGkr(tr: Transcript, leavesP: Uint32Array, leavesQ: Uint32Array, label = 'gkr'): { proof: GkrProof; claim: GkrClaim } {
-  const n = Math.log2(leavesP.length >>> 2);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_GKR_VARS || leavesQ.length !== leavesP.length) {
-    throw new RangeError(`gkr: expected two ext leaf vectors of 2^N elements, 1 ≤ N ≤ ${MAX_GKR_VARS}, got ${leavesP.length / 4} and ${leavesQ.length / 4}`);
-  }
-  // layers[k] = (p_k, q_k) for k = 1..N
-  const ps: Uint32Array[] = new Array(n + 1);
-  const qs: Uint32Array[] = new Array(n + 1);
-  ps[n] = leavesP;
-  qs[n] = leavesQ;
-  for (let k = n - 1; k >= 1; k--) {
-    const l = parentLayer(ps[k + 1], qs[k + 1]);
-    ps[k] = l.p;
-    qs[k] = l.q;
-  }
-  const root = new Uint32Array(16);
-  root.set(ps[1], 0);
-  root.set(qs[1], 8);
-  tr.absorbExt(`${label}/root`, root);
-  let mu = tr.challengeExt(`${label}/mu`);
-  let P = line(root.subarray(0, 4), root.subarray(4, 8), mu);
-  let Q = line(root.subarray(8, 12), root.subarray(12, 16), mu);
-  let r: Point = mu.slice();
-  const layers: GkrLayerProof[] = [];
-  for (let k = 1; k < n; k++) {
-    const lambda = tr.challengeExt(`${label}/lambda`);
-    const half = 4 << k;
-    const pc = ps[k + 1], qc = qs[k + 1];
-    // p0·q1 + p1·q0 + λ·q0·q1 = p0·q1 + q0·u with u = p1 + λ·q1: two products instead of three
-    // (exact: u is multilinear, so u~(ρ) = p1~(ρ) + λ·q1~(ρ) and a1 = u~(ρ) − λ·b1).
-    const u = pc.slice(half);
-    kernels().extMulAdd(u, qc.subarray(half), lambda);
-    const sc = proveLayerSumcheck(tr, k, extAdd(P, extMul(lambda, Q)), [eqTable(r), pc.subarray(0, half), qc.subarray(0, half), qc.subarray(half), u], `${label}/layer`);
-    const [a0, b0, b1, uEval] = sc.finalEvals.slice(1);
-    const masks = new Uint32Array(16);
-    masks.set(a0, 0);
-    masks.set(extSub(uEval, extMul(lambda, b1)), 4);
-    masks.set(b0, 8);
-    masks.set(b1, 12);
-    tr.absorbExt(`${label}/masks`, masks);
-    mu = tr.challengeExt(`${label}/mu`);
-    P = line(masks.subarray(0, 4), masks.subarray(4, 8), mu);
-    Q = line(masks.subarray(8, 12), masks.subarray(12, 16), mu);
-    r = concatPoints(sc.point, mu);
-    layers.push({ sumcheck: sc.proof, masks });
-    ps[k + 1] = qs[k + 1] = new Uint32Array(0); // free as we go
-  }
-  return { proof: { root, layers }, claim: { point: r, p: P, q: Q } };
 }
 
 function canonical(v: Uint32Array): boolean {
@@ -171,10 +86,12 @@ function canonical(v: Uint32Array): boolean {
 }
 
 /**
- * Verifies that Σ p_i/q_i = 0 over 2^N leaves. On success returns the leaf claim (point, P, Q),
+ * Verifies that Σ p_i/q_i = 0 over 2^N leaves (with `rootFree`: that it is the returned root
+ * fraction, which the caller must check). On success returns the leaf claim (point, P, Q),
  * **which the caller must discharge** (check P = p~_N(point), Q = q~_N(point)). Never throws.
+ * The prover is `./gkr-prover.ts`.
  */
-export function verifyGkr(tr: Transcript, numVars: number, proof: GkrProof, label = 'gkr'): GkrVerifyResult {
+export function verifyGkr(tr: Transcript, numVars: number, proof: GkrProof, label = 'gkr', opts: GkrVerifyOptions = {}): GkrVerifyResult {
   const n = numVars;
   if (!Number.isInteger(n) || n < 1 || n > MAX_GKR_VARS) return fail('BadShape', `gkr: expected 1 ≤ N ≤ ${MAX_GKR_VARS}, got ${n}`);
   if (!proof || !(proof.root instanceof Uint32Array) || proof.root.length !== 16 || !Array.isArray(proof.layers)) {
@@ -187,8 +104,9 @@ export function verifyGkr(tr: Transcript, numVars: number, proof: GkrProof, labe
   if (!canonical(root)) return fail('NonCanonical', 'gkr: root values are not canonical');
   const [p10, p11, q10, q11] = [0, 1, 2, 3].map((j) => root.subarray(4 * j, 4 * j + 4));
   const p0 = extAdd(extMul(p10, q11), extMul(p11, q10));
-  if (!extIsZero(p0)) return fail('NonZeroSum', `gkr: root numerator p_0 = ${extToString(p0)}, expected 0`);
-  if (extIsZero(extMul(q10, q11))) return fail('ZeroDenominator', 'gkr: root denominator q_0 = 0');
+  const q0 = extMul(q10, q11);
+  if (!opts.rootFree && !extIsZero(p0)) return fail('NonZeroSum', `gkr: root numerator p_0 = ${extToString(p0)}, expected 0`);
+  if (extIsZero(q0)) return fail('ZeroDenominator', 'gkr: root denominator q_0 = 0');
   tr.absorbExt(`${label}/root`, root);
   let mu = tr.challengeExt(`${label}/mu`);
   let P = line(p10, p11, mu);
@@ -218,7 +136,7 @@ export function verifyGkr(tr: Transcript, numVars: number, proof: GkrProof, labe
     Q = line(b0, b1, mu);
     r = concatPoints(sc.point, mu);
   }
-  return { ok: true, point: r, p: P, q: Q };
+  return { ok: true, point: r, p: P, q: Q, root: { p: p0, q: q0 } };
 }
 
 export function writeGkrProof(w: ByteWriter, proof: GkrProof): void {

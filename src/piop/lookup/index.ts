@@ -1,4 +1,5 @@
 export * from './gkr.js';
+export * from './gkr-prover.js';
 export * from './tables.js';
 export * from './limbs.js';
 export * from './logup.js';

@@ -30,7 +30,8 @@ import type { EvalClaim } from '../../pcs/batch.js';
 import type { Transcript } from '../../transcript/transcript.js';
 import type { ByteReader, ByteWriter } from '../../util/bytes.js';
 import { fail, type VerifyError } from '../../util/result.js';
-import { proveGkr, readGkrProof, verifyGkr, writeGkrProof, type GkrProof } from './gkr.js';
+import { readGkrProof, verifyGkr, writeGkrProof, type GkrProof } from './gkr.js';
+import { proveGkr } from './gkr-prover.js';
 import { absorbTable, betaPowers, checkTable, evaluateTable, rowFinder, tableBits, tableEntry, tableWidth, type LookupTable } from './tables.js';
 
 export const MAX_LOOKUP_VARS = 26;
