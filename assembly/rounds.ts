@@ -5,13 +5,14 @@
  * `src/field/reference-workspace.ts`, and the semantics are those of `Workspace` in
  * `src/field/kernels.ts`.
  *
- * Round kernels return lazily accumulated sums (see the header of `./kernels.ts` for the bounds):
- * an ext × base product adds one u64 term per coefficient, an ext × ext product seven convolution
- * terms (`lazyConv`); every sum is reduced once, at the end. Tables are folded in pairs
- * (2i, 2i + 1); a value at t is lo + t·(hi − lo), so t = 2 is hi + (hi − lo).
+ * Round kernels return sums reduced once, at the end: an ext × base product adds one u64 term per
+ * coefficient to a lazy (lo, hi) sum (see the header of `./kernels.ts`); an ext × ext product is
+ * reduced (`extMulTo`) and its four canonical coefficients added to u64 sums, which cannot
+ * overflow below 2^33 terms. Tables are folded in pairs (2i, 2i + 1); a value at t is
+ * lo + t·(hi − lo), so t = 2 is hi + (hi − lo).
  * Fragile: benchmark any change, and run test/field (differential tests against the oracle).
  */
-import { P64, addm, subm, mulm, mulW, extMulTo, lazyConv, lazyAdd, lazyReduce } from './arith';
+import { P64, addm, subm, mulm, mulW, extMulTo, lazyAdd, lazyConv, lazyReduce } from './arith';
 
 /** Reduces the seven lazy convolution sums at acc (112 bytes) to an ext element at out (u^4 = 11). */
 // @ts-ignore: decorator
@@ -156,6 +157,31 @@ export function pairSum(out: usize, t: usize, n: usize): void {
     store<u32>(o, s2, 8);
     store<u32>(o, s3, 12);
   }
+}
+
+/**
+ * Round message of Σ_x G(x)·F(x) for two ext tables (2·pairs elements each): s(t) = Σ_i G_t[i]·F_t[i]
+ * for t = 0, 2, and t = 1 when withOne (else zero), three ext elements at out; lazy convolution
+ * sums per t. `scratch`: 3·112 bytes.
+ */
+export function ipRoundExt(out: usize, g: usize, f: usize, pairs: usize, withOne: bool, scratch: usize): void {
+  memory.fill(scratch, 0, 336);
+  for (let i: usize = 0; i < pairs; i++) {
+    const pg = g + (i << 5), pf = f + (i << 5);
+    lazyConv(scratch, load<u32>(pg), load<u32>(pg, 4), load<u32>(pg, 8), load<u32>(pg, 12), load<u32>(pf), load<u32>(pf, 4), load<u32>(pf, 8), load<u32>(pf, 12));
+    if (withOne) lazyConv(scratch + 112, load<u32>(pg, 16), load<u32>(pg, 20), load<u32>(pg, 24), load<u32>(pg, 28), load<u32>(pf, 16), load<u32>(pf, 20), load<u32>(pf, 24), load<u32>(pf, 28));
+    lazyConv(scratch + 224, at2(pg, 0), at2(pg, 4), at2(pg, 8), at2(pg, 12), at2(pf, 0), at2(pf, 4), at2(pf, 8), at2(pf, 12));
+  }
+  for (let t: usize = 0; t < 3; t++) finishConv(out + (t << 4), scratch + t * 112);
+}
+
+/** Stores four u64 sums of canonical values, reduced, as an ext element. */
+// @ts-ignore: decorator
+@inline function store4(out: usize, a: u64, b: u64, c: u64, d: u64): void {
+  store<u32>(out, <u32>(a % P64));
+  store<u32>(out, <u32>(b % P64), 4);
+  store<u32>(out, <u32>(c % P64), 8);
+  store<u32>(out, <u32>(d % P64), 12);
 }
 
 /**

@@ -16,8 +16,8 @@
  *
  * Chunks. Only [0, end) is checked, end = the end of the last segment (`segmentsEnd`): entries
  * beyond it belong to no tensor and no claim ever reads them. [0, end), rounded up to a multiple of
- * 2^12, is split by its binary expansion, largest chunk first and at most 2^22 entries each (which
- * bounds the prover's memory whatever the model size); offsets are then aligned, so every chunk is
+ * 2^12, is split by its binary expansion, largest chunk first and at most 2^23 entries each (which
+ * bounds the prover's memory, to about 0.5 GB, whatever the model size); offsets are then aligned, so every chunk is
  * a segment of the vector (PROTOCOL-NOTES §2). The chunk list comes from the circuit on both sides.
  *
  * Why sound. If some e_i ∉ T, Σ_i 1/(X − e_i) − Σ_j m_j/(X − j) is a non-zero rational function
@@ -38,7 +38,7 @@ const LABEL = 'zkinfer/param-range/v2';
 const TABLE_SIZE = 256;
 /** Chunk sizes are multiples of 2^MIN_CHUNK_LOG (fewer chunks) and at most 2^MAX_CHUNK_LOG (bounded memory). */
 export const MIN_CHUNK_LOG = 12;
-export const MAX_CHUNK_LOG = 22;
+export const MAX_CHUNK_LOG = 23;
 
 export interface RangeChunk {
   /** First entry (a multiple of 2^numVars). */

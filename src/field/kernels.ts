@@ -53,10 +53,11 @@ export interface Workspace {
   /** out[i] = t[2i] + t[2i+1] (ext) for i < n; out may be t. */
   pairSum(out: WsBuf, t: WsBuf, n: number): void;
   /**
-   * Σ_x G(x)·f(x) round: s(t) = Σ_{i<pairs} G_t[i]·f_t[i] for t = 0, 1, 2 (value at t of a pair:
-   * lo + t·(hi − lo)); G ext, f base when fBase, else ext. Returns s(0), s(1), s(2).
+   * Σ_x G(x)·f(x) round: s(t) = Σ_{i<pairs} G_t[i]·f_t[i] for t = 0, 2 and, when withOne, t = 1
+   * (else 0) (value at t of a pair: lo + t·(hi − lo)); G ext, f base when fBase, else ext.
+   * Returns s(0), s(1), s(2).
    */
-  ipRound(g: WsBuf, f: WsBuf, pairs: number, fBase: boolean): Uint32Array;
+  ipRound(g: WsBuf, f: WsBuf, pairs: number, fBase: boolean, withOne: boolean): Uint32Array;
   /**
    * GKR layer round with the eq factor split off: h(t) = Σ_i w[i]·(p0·q1 + q0·u)_t[i] for t = 0, 2
    * and, when withOne, t = 1 (else 0). Returns h(0), h(1), h(2); w has `pairs` ext elements.

@@ -70,10 +70,10 @@ export function referenceWorkspace(): Workspace {
       const o = arr(out), v = arr(t);
       for (let i = 0; i < n; i++) o.set(extAdd(at(v, 2 * i), at(v, 2 * i + 1)), 4 * i);
     },
-    ipRound(g, f, pairs, fBase) {
+    ipRound(g, f, pairs, fBase, withOne) {
       const G = arr(g), F = arr(f);
       const out = new Uint32Array(12);
-      for (let t = 0; t < 3; t++) {
+      for (const t of withOne ? [0, 1, 2] : [0, 2]) {
         let acc = ext();
         for (let i = 0; i < pairs; i++) {
           const gt = extAtT(G, i, t);

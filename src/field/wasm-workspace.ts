@@ -91,11 +91,13 @@ export function wasmWorkspace(f: WasmField): Workspace {
     pairSum(o, t, n) {
       ex.pairSum(ptr(o), ptr(t), n);
     },
-    ipRound(g, fv, pairs, fBase) {
-      const po = scratch(64 + 448);
+    ipRound(g, fv, pairs, fBase, withOne) {
+      const po = scratch(64 + 384);
       if (fBase) ex.ipRoundBase(po, ptr(g), ptr(fv), pairs, po + 64);
-      else ex.productRound(po, ptr(g), (ptr(fv) - ptr(g)) >>> 0, 2, pairs, 2, po + 64);
-      return out(po, 3);
+      else ex.ipRoundExt(po, ptr(g), ptr(fv), pairs, withOne ? 1 : 0, po + 64);
+      const s = out(po, 3);
+      if (!withOne) s.fill(0, 4, 8);
+      return s;
     },
     fracRound(p0, q0, q1, u, w, pairs, withOne) {
       const po = scratch(64 + 384);

@@ -49,6 +49,7 @@ export interface KernelExports {
   transpose(out: number, a: number, rows: number, cols: number): void;
   eqTableAdd(out: number, tmp: number, z: number, k: number, s0: number, s1: number, s2: number, s3: number, limit: number): void;
   ipRoundBase(out: number, g: number, f: number, pairs: number, scratch: number): void;
+  ipRoundExt(out: number, g: number, f: number, pairs: number, withOne: number, scratch: number): void;
   pairSum(out: number, t: number, n: number): void;
   fracRound(out: number, p0: number, q0: number, q1: number, u: number, w: number, pairs: number, withOne: number, scratch: number): void;
   fracRoundUnit(out: number, a: number, b: number, w: number, pairs: number, withOne: number, scratch: number): void;

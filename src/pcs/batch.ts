@@ -16,10 +16,10 @@
  *
  * The verifier's claim list must come from its own replay of the protocol, never the proof.
  */
-import { type Ext, ext, extAdd, extEquals, extMul, extToString } from '../field/extension.js';
+import { type Ext, ext, extAdd, extEquals, extMul, extOneMinus, extSub, extToString } from '../field/extension.js';
 import { kernels } from '../field/active.js';
-import { eqAtIndex, eqEval, evaluateBase, isCanonicalPoint, numVarsOf, type Point } from '../poly/multilinear.js';
-import { absorbSumcheckStatement, readSumcheckProof, verifySumcheck, writeSumcheckProof, type SumcheckProof } from '../piop/sumcheck.js';
+import { eqAtIndex, eqEval, eqTable, evaluateBase, isCanonicalPoint, numVarsOf, type Point } from '../poly/multilinear.js';
+import { absorbSumcheckStatement, readSumcheckProof, roundAt, verifySumcheck, writeSumcheckProof, type SumcheckProof } from '../piop/sumcheck.js';
 import type { Transcript } from '../transcript/transcript.js';
 import { ByteReader, ByteWriter } from '../util/bytes.js';
 import { fail, type VerifyResult } from '../util/result.js';
@@ -133,9 +133,15 @@ export function proveBatchOpening<C, D, Pf>(
  * The batching sumcheck Σ_x G(x)·f(x), in the transcript format of `proveSumcheck` (degree 2,
  * label 'batch/sumcheck'), on tables held in a kernel workspace. Only the active prefix is
  * stored: f and every claim's segment end by `len`, so G and f vanish beyond it, and after each
- * fold beyond ⌈len/2⌉ (the one entry an odd length pairs with is zeroed). Round 0 multiplies G by
- * the base table f directly; f is lifted to K only by its first fold, at half size. `checkSum`
- * sees the claimed sum before it is absorbed.
+ * fold beyond ⌈len/2⌉ (the entry an odd length pairs with is zero).
+ *
+ * Round 0 never builds G. A claim (z, segment j, coefficient c) contributes
+ *   c·eq(z_0, t)·H(t),  H(t) = Σ_{x'} eq(z_{>0}, x')·f(t, x') = A + t·(B − A),
+ * with A, B = ⟨eq(z_{>0}), f_even⟩, ⟨eq(z_{>0}), f_odd⟩ on its segment — one row combination of
+ * the segment by eq(z_hi) and two short dot products (eq = eq(z_lo) ⊗ eq(z_hi)). After r_0, the
+ * folded G(r_0, ·) = Σ c·eq(z_0, r_0)·eq(z_{>0}, ·) is built directly at half size, and f is lifted
+ * to K by its first fold. Later rounds derive s(1) = c_{j−1} − s(0). `checkSum` sees the claimed
+ * sum before it is absorbed.
  */
 function proveInnerProduct(tr: Transcript, f: Uint32Array, n: number, claims: EvalClaim[], rho: Ext, checkSum: (sum: Ext) => void) {
   const label = 'batch/sumcheck';
@@ -152,40 +158,71 @@ function proveInnerProduct(tr: Transcript, f: Uint32Array, n: number, claims: Ev
     absorbSumcheckStatement(tr, label, 0, 2, sum);
     return { rounds: [] as Uint32Array[], point: new Uint32Array(0), fEval };
   }
-  const ws = kernels().workspace();
-  try {
-    let size = len + (len & 1);
-    const G = ws.alloc(4 * size);
-    let F = ws.alloc(size);
-    ws.write(F, f.subarray(0, len));
-    let pw: Ext = ext(1);
-    for (const c of claims) {
-      const k = numVarsOf(c.point);
-      ws.eqTableAdd(ws.view(G, 4 * (c.segment ?? 0) * 2 ** k), c.point, pw, 2 ** k);
-      pw = extMul(pw, rho);
+  const K = kernels();
+  // Every claim with k ≥ 1 variables: a 0-variable claim on entry j is the 1-variable claim
+  // eq(bit_0(j), x_0) on the pair j >> 1.
+  let pw: Ext = ext(1);
+  const terms = claims.map((c) => {
+    const coeff = pw;
+    pw = extMul(pw, rho);
+    const j = c.segment ?? 0;
+    return numVarsOf(c.point) === 0 ? { point: ext(j % 2) as Point, segment: Math.floor(j / 2), coeff } : { point: c.point, segment: j, coeff };
+  });
+  // round 0
+  const s0 = new Uint32Array(12);
+  for (const c of terms) {
+    const k = numVarsOf(c.point);
+    const z0 = c.point.subarray(0, 4);
+    const rest = c.point.subarray(4);
+    const a = (k - 1) >>> 1;
+    const eqLo = eqTable(rest.subarray(0, 4 * a));
+    const eqHi = eqTable(rest.subarray(4 * a));
+    const v = new Uint32Array(8 << a);
+    K.combineRows(v, f.subarray(c.segment * 2 ** k, (c.segment + 1) * 2 ** k), eqHi, 2 << a);
+    const even = new Uint32Array(4 << a), odd = new Uint32Array(4 << a);
+    for (let i = 0; i < 1 << a; i++) {
+      even.set(v.subarray(8 * i, 8 * i + 4), 4 * i);
+      odd.set(v.subarray(8 * i + 4, 8 * i + 8), 4 * i);
     }
-    const rounds: Uint32Array[] = [];
-    const point = new Uint32Array(4 * n);
-    for (let j = 0; j < n; j++) {
+    const A = K.extDot(eqLo, even), B = K.extDot(eqLo, odd);
+    for (let t = 0; t < 3; t++) {
+      const h = extAdd(A, extMul(ext(t), extSub(B, A)));
+      s0.set(extAdd(s0.subarray(4 * t, 4 * t + 4), extMul(c.coeff, extMul(eqLinear(z0, ext(t)), h))), 4 * t);
+    }
+  }
+  const sum = extAdd(s0.subarray(0, 4), s0.subarray(4, 8));
+  checkSum(sum);
+  absorbSumcheckStatement(tr, label, n, 2, sum);
+  const rounds: Uint32Array[] = [s0];
+  const point = new Uint32Array(4 * n);
+  tr.absorbExt(`${label}/round`, s0);
+  let r = tr.challengeExt(`${label}/challenge`);
+  point.set(r, 0);
+  let claim = roundAt(s0, r);
+  const ws = K.workspace();
+  try {
+    const base = ws.alloc(len + (len & 1));
+    ws.write(base, f.subarray(0, len));
+    let size = (len + (len & 1)) >>> 1;
+    if (n > 1) size += size & 1;
+    const F = ws.alloc(4 * size);
+    ws.foldBase(F, base, r, (len + 1) >>> 1);
+    const G = ws.alloc(4 * size);
+    for (const c of terms) {
+      const k = numVarsOf(c.point);
+      ws.eqTableAdd(ws.view(G, 4 * c.segment * 2 ** (k - 1)), c.point.subarray(4), extMul(c.coeff, eqLinear(c.point.subarray(0, 4), r)), 2 ** (k - 1));
+    }
+    for (let j = 1; j < n; j++) {
       const pairs = size >>> 1;
-      const s = ws.ipRound(G, F, pairs, j === 0);
-      if (j === 0) {
-        const sum = extAdd(s.subarray(0, 4), s.subarray(4, 8));
-        checkSum(sum);
-        absorbSumcheckStatement(tr, label, n, 2, sum);
-      }
+      const s = ws.ipRound(G, F, pairs, false, false);
+      s.set(extSub(claim, s.subarray(0, 4)), 4);
       tr.absorbExt(`${label}/round`, s);
-      const r = tr.challengeExt(`${label}/challenge`);
+      r = tr.challengeExt(`${label}/challenge`);
       point.set(r, 4 * j);
       rounds.push(s);
+      claim = roundAt(s, r);
       ws.foldExt(G, G, r, pairs);
-      if (j === 0) {
-        const lifted = ws.alloc(4 * pairs + 4);
-        ws.foldBase(lifted, F, r, pairs);
-        F = lifted;
-      } else {
-        ws.foldExt(F, F, r, pairs);
-      }
+      ws.foldExt(F, F, r, pairs);
       size = pairs;
       if (j + 1 < n && size & 1) {
         ws.zero(ws.view(G, 4 * size), 4);
@@ -197,6 +234,11 @@ function proveInnerProduct(tr: Transcript, f: Uint32Array, n: number, claims: Ev
   } finally {
     ws.release();
   }
+}
+
+/** eq(a, x) = (1 − a)(1 − x) + a·x for one variable. */
+function eqLinear(a: Ext, x: Ext): Ext {
+  return extAdd(extMul(extOneMinus(a), extOneMinus(x)), extMul(a, x));
 }
 
 /** Verifies a batch opening of `claims` (from the verifier's own replay) against `commitment`. */

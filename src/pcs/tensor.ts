@@ -59,6 +59,8 @@ export interface TensorProverData {
   /** The encoded matrix in column-major order: column j at [j·R, (j+1)·R). */
   readonly columns: Uint32Array;
   readonly tree: MerkleTree;
+  /** Rows [usedRows, R) of M are zero (default R): encoding and row combinations skip them. */
+  readonly usedRows?: number;
 }
 
 export interface TensorProof {
@@ -158,14 +160,18 @@ export class TensorPcs implements MultilinearPcs<TensorCommitment, TensorProverD
     const layout = this.layout(n);
     const R = 1 << layout.logRows;
     const N = 1 << (layout.logCols + layout.logBlowup);
-    const encoded = rsEncodeRows(values, R, layout.logCols, layout.logBlowup);
+    // zero rows encode to zero codewords: encode the rows up to the last non-zero one only
+    let last = values.length;
+    while (last > 0 && values[last - 1] === 0) last--;
+    const usedRows = Math.ceil(last / (1 << layout.logCols));
+    const encoded = rsEncodeRows(values.subarray(0, usedRows << layout.logCols), usedRows, layout.logCols, layout.logBlowup, R);
     const columns = new Uint32Array(R * N);
     kernels().transpose(columns, encoded, R, N);
     const leafHashes = new Uint8Array(DIGEST_BYTES * N);
     hashLeavesInto(leafHashes, leBytes(columns), 4 * R);
     const tree = buildMerkleTree(leafHashes);
     const commitment: TensorCommitment = { root: merkleRoot(tree), layout };
-    return { commitment, data: { commitment, values, columns, tree } };
+    return { commitment, data: { commitment, values, columns, tree, usedRows } };
   }
 
   commitmentBytes(c: TensorCommitment): Uint8Array {
@@ -195,8 +201,10 @@ export class TensorPcs implements MultilinearPcs<TensorCommitment, TensorProverD
     const K = kernels();
     const zLo = z.subarray(0, 4 * layout.logCols);
     const zHi = z.subarray(4 * layout.logCols);
+    const used = data.usedRows ?? R;
+    const rows = (coeffs: Uint32Array, out: Uint32Array) => K.combineRows(out, data.values.subarray(0, used * C), coeffs.subarray(0, 4 * used), C);
     const v = new Uint32Array(4 * C);
-    K.combineRows(v, data.values, eqTable(zHi), C);
+    rows(eqTable(zHi), v);
     const y = K.extDot(v, eqTable(zLo));
 
     absorbOpeningStatement(tr, data.commitment, z, y);
@@ -204,7 +212,7 @@ export class TensorPcs implements MultilinearPcs<TensorCommitment, TensorProverD
     if (!layout.merged) {
       const gamma = eqTable(tr.challengeExts('pcs/proximity', layout.logRows));
       w = new Uint32Array(4 * C);
-      K.combineRows(w, data.values, gamma, C);
+      rows(gamma, w);
     }
     tr.absorbExt('pcs/v', v);
     if (!layout.merged) tr.absorbExt('pcs/w', w);

@@ -108,13 +108,15 @@ test('workspace ipRound: wasm = reference for base and ext f', () => {
     const [g, g2] = inputs(pairs, 8 * pairs);
     for (const f of inputs(pairs + 1, 8 * pairs)) {
       for (const fBase of [true, false]) {
-        const got: number[][] = [];
-        both((ws) => {
-          const gb = load(ws, (fBase ? g : g2).slice());
-          const fb = load(ws, fBase ? f.subarray(0, 2 * pairs) : f);
-          got.push(arr(ws.ipRound(gb, fb, pairs, fBase)));
-        });
-        assert.deepEqual(got[1], got[0], `pairs=${pairs} base=${fBase}`);
+        for (const withOne of [true, false]) {
+          const got: number[][] = [];
+          both((ws) => {
+            const gb = load(ws, (fBase ? g : g2).slice());
+            const fb = load(ws, fBase ? f.subarray(0, 2 * pairs) : f);
+            got.push(arr(ws.ipRound(gb, fb, pairs, fBase, withOne)));
+          });
+          assert.deepEqual(got[1], got[0], `pairs=${pairs} base=${fBase} withOne=${withOne}`);
+        }
       }
     }
   }

@@ -234,3 +234,26 @@ test('serialized proof size matches the layout', () => {
   const expected = 4 + 1 + 3 + 4 + 1 + 2 * 16 * C + 4 + unique * R * 4 + 4 + proof.merkleNodes.length;
   assert.equal(bytes.length, expected);
 });
+
+test('a vector with zero rows at the end: the same root as encoding every row; openings verify', () => {
+  const g = new Rng(77).baseVec(1 << n);
+  const rows = R >>> 1;
+  g.fill(0, rows * C + 5); // rows beyond rows + 1 are zero; row `rows` is partly non-zero
+  const { commitment: c, data: d } = pcs.commit(g);
+  assert.equal(d.usedRows, rows + 1);
+  const encoded = rsEncodeRows(g, R, L.logCols, L.logBlowup);
+  const N = C << L.logBlowup;
+  const cols = new Uint32Array(R * N);
+  kernels().transpose(cols, encoded, R, N);
+  const leaves = new Uint8Array(DIGEST_BYTES * N);
+  hashLeavesInto(leaves, new Uint8Array(cols.buffer), 4 * R);
+  assert.deepEqual([...c.root], [...merkleRoot(buildMerkleTree(leaves))]);
+  const point = new Rng(78).extVec(n);
+  const opened = pcs.open(d, point, tr());
+  assert.ok(pcs.verify(c, point, opened.value, opened.proof, tr()).ok);
+  const zero = pcs.commit(new Uint32Array(1 << n));
+  assert.equal(zero.data.usedRows, 0);
+  const o0 = pcs.open(zero.data, point, tr());
+  assert.deepEqual([...o0.value], [0, 0, 0, 0]);
+  assert.ok(pcs.verify(zero.commitment, point, o0.value, o0.proof, tr()).ok);
+});

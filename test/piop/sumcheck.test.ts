@@ -4,7 +4,9 @@ import { ext, extAdd, extMul, extEquals, type Ext } from '../../src/field/extens
 import { evaluateBase, evaluateExt } from '../../src/poly/multilinear.js';
 import {
   combineFinalEvals,
+  MAX_SUMCHECK_DEGREE,
   proveSumcheck,
+  roundAt,
   readSumcheckProof,
   verifySumcheck,
   writeSumcheckProof,
@@ -14,6 +16,7 @@ import {
 import { Transcript } from '../../src/transcript/transcript.js';
 import { ByteReader, ByteWriter } from '../../src/util/bytes.js';
 import { Rng } from '../support/random.js';
+import { interpolateAt } from '../../src/poly/univariate.js';
 
 function instance(rng: Rng, m: number): SumcheckInstance {
   // H = 3·A·B·C + B·D·D·A + 5 (degree 4, one base table, one squared table, a constant term)
@@ -170,4 +173,16 @@ test('sumcheck proofs round-trip through bytes and refuse the wrong shape', () =
   assert.throws(() => readSumcheckProof(new ByteReader(bytes), 6, 4));
   assert.throws(() => readSumcheckProof(new ByteReader(bytes), 5, 3));
   assert.throws(() => readSumcheckProof(new ByteReader(bytes.subarray(0, bytes.length - 1)), 5, 4));
+});
+
+test('roundAt (Newton differences) = interpolateAt (Lagrange) for every degree, at nodes and random points', () => {
+  const rng = new Rng(99);
+  for (let d = 0; d <= MAX_SUMCHECK_DEGREE; d++) {
+    for (let trial = 0; trial < 5; trial++) {
+      const s = rng.extVec(d + 1);
+      for (const r of [rng.ext(), ext(0), ext(d), ext(d + 1), ext(2013265920)]) {
+        assert.deepEqual([...roundAt(s, r)], [...interpolateAt(s, r)], `d=${d}`);
+      }
+    }
+  }
 });

@@ -51,8 +51,9 @@ export function proveGkr(tr: Transcript, leavesP: Uint32Array, leavesQ: Uint32Ar
 /**
  * Proves the fractional sum of `leaves` (general or unit). The root fraction is sent, not
  * checked: `verifyGkr` checks p_0 = 0 unless told that the caller checks the root itself.
+ * `directH1` computes h_j(1) in every round instead of deriving it (tests: both must agree).
  */
-export function proveFractionSum(tr: Transcript, leaves: GkrLeaves, label = 'gkr'): { proof: GkrProof; claim: GkrClaim } {
+export function proveFractionSum(tr: Transcript, leaves: GkrLeaves, label = 'gkr', opts: { directH1?: boolean } = {}): { proof: GkrProof; claim: GkrClaim } {
   const size = leaves.kind === 'unit' ? leaves.e.length : leaves.p.length >>> 2;
   const n = Math.log2(size);
   if (!Number.isInteger(n) || n < 1 || n > MAX_GKR_VARS || (leaves.kind === 'general' && leaves.q.length !== leaves.p.length)) {
@@ -61,7 +62,7 @@ export function proveFractionSum(tr: Transcript, leaves: GkrLeaves, label = 'gkr
   }
   const ws = kernels().workspace();
   try {
-    return proveOn(ws, tr, leaves, n, label);
+    return proveOn(ws, tr, leaves, n, label, opts.directH1 === true);
   } finally {
     ws.release();
   }
@@ -73,7 +74,7 @@ function load(ws: Workspace, data: Uint32Array): WsBuf {
   return b;
 }
 
-function proveOn(ws: Workspace, tr: Transcript, leaves: GkrLeaves, n: number, label: string): { proof: GkrProof; claim: GkrClaim } {
+function proveOn(ws: Workspace, tr: Transcript, leaves: GkrLeaves, n: number, label: string, directH1: boolean): { proof: GkrProof; claim: GkrClaim } {
   const unit = leaves.kind === 'unit';
   // Layers k = 1..n−1 (and the leaves for general ones): P[k], Q[k] ext of 2^k elements.
   const P: WsBuf[] = new Array(n + 1);
@@ -122,7 +123,7 @@ function proveOn(ws: Workspace, tr: Transcript, leaves: GkrLeaves, n: number, la
       const c0 = extAdd(extAdd(alpha, alpha), extMul(lambda, extMul(alpha, alpha)));
       const c1 = extAdd(ext(1), extMul(lambda, alpha));
       const h = (res: Uint32Array, t: number): Ext => extAdd(extSub(c0, extMul(c1, res.subarray(8 * t, 8 * t + 4))), extMul(lambda, res.subarray(8 * t + 4, 8 * t + 8)));
-      sc = layerSumcheck(tr, k, sum, r, W, ws, label, (j, pairs, withOne) => {
+      sc = layerSumcheck(tr, k, sum, r, W, ws, label, directH1, (j, pairs, withOne) => {
         const res = j === 0 ? ws.fracRoundUnit(Ea, Eb, W, pairs, withOne, true) : ws.fracRoundUnit(A, B, W, pairs, withOne, false);
         return [h(res, 0), h(res, 1), h(res, 2)];
       }, (j, pairs, rho) => {
@@ -143,7 +144,7 @@ function proveOn(ws: Workspace, tr: Transcript, leaves: GkrLeaves, n: number, la
       const pc = P[k + 1], qc = Q[k + 1];
       const p0 = ws.view(pc, 0, half), u = ws.view(pc, half), q0 = ws.view(qc, 0, half), q1 = ws.view(qc, half);
       ws.extMulAdd(u, q1, lambda, 1 << k); // u = p1 + λ·q1, in place of p1
-      sc = layerSumcheck(tr, k, sum, r, W, ws, label, (_j, pairs, withOne) => {
+      sc = layerSumcheck(tr, k, sum, r, W, ws, label, directH1, (_j, pairs, withOne) => {
         const res = ws.fracRound(p0, q0, q1, u, W, pairs, withOne);
         return [res.subarray(0, 4), res.subarray(4, 8), res.subarray(8, 12)];
       }, (_j, pairs, rho) => {
@@ -178,6 +179,7 @@ function layerSumcheck(
   W: WsBuf,
   ws: Workspace,
   label: string,
+  directH1: boolean,
   round: (j: number, pairs: number, withOne: boolean) => Ext[],
   fold: (j: number, pairs: number, rho: Ext) => void,
 ): { proof: SumcheckProof; point: Point } {
@@ -191,7 +193,7 @@ function layerSumcheck(
     const pairs = 1 << (k - 1 - j);
     const rj = r.subarray(4 * j, 4 * j + 4);
     const denom = extMul(pre, rj);
-    const withOne = extIsZero(denom);
+    const withOne = directH1 || extIsZero(denom);
     const [h0, hOne, h2] = round(j, pairs, withOne);
     // h(1) from s(0) + s(1) = claim: pre·((1 − r_j)·h(0) + r_j·h(1)) = claim
     const h1 = withOne ? hOne : extMul(extSub(claim, extMul(pre, extMul(extOneMinus(rj), h0))), extInv(denom));
