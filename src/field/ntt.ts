@@ -35,10 +35,9 @@ export function intt(a: Uint32Array): Uint32Array {
 
 /**
  * Reed–Solomon encodes `rows` rows of length 2^logCols (row-major `m`) at rate
- * 2^−logBlowup: returns a totalRows × 2^(logCols+logBlowup) row-major matrix of evaluations,
- * whose rows from `rows` on (zero rows, which encode to zero) are left zero.
+ * 2^−logBlowup: returns a rows × 2^(logCols+logBlowup) row-major matrix of evaluations.
  */
-export function rsEncodeRows(m: Uint32Array, rows: number, logCols: number, logBlowup: number, totalRows = rows): Uint32Array {
+export function rsEncodeRows(m: Uint32Array, rows: number, logCols: number, logBlowup: number): Uint32Array {
   const cols = 1 << logCols;
   if (m.length !== rows * cols) {
     throw new RangeError(`rsEncodeRows: expected ${rows}×${cols} = ${rows * cols} elements, got ${m.length}`);
@@ -46,8 +45,7 @@ export function rsEncodeRows(m: Uint32Array, rows: number, logCols: number, logB
   const logN = logCols + logBlowup;
   checkLength(1 << logN, 'rsEncodeRows');
   const n = 1 << logN;
-  if (!(totalRows >= rows)) throw new RangeError(`rsEncodeRows: expected totalRows ≥ ${rows}, got ${totalRows}`);
-  const out = new Uint32Array(totalRows * n);
+  const out = new Uint32Array(rows * n);
   for (let r = 0; r < rows; r++) out.set(m.subarray(r * cols, (r + 1) * cols), r * n);
   kernels().nttBatch(out, rows, logN, false);
   return out;

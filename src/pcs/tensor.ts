@@ -56,11 +56,20 @@ export interface TensorProverData {
   readonly commitment: TensorCommitment;
   /** The committed vector, i.e. M in row-major order. */
   readonly values: Uint32Array;
-  /** The encoded matrix in column-major order: column j at [j·R, (j+1)·R). */
-  readonly columns: Uint32Array;
+  /** The encoded rows [0, usedRows), row-major: E[a][j] at a·N + j (`tensorColumn` reads a column). */
+  readonly encoded: Uint32Array;
+  /** Rows [usedRows, R) of M are zero, and so are their codewords: encoding, hashing and row combinations skip them. */
+  readonly usedRows: number;
   readonly tree: MerkleTree;
-  /** Rows [usedRows, R) of M are zero (default R): encoding and row combinations skip them. */
-  readonly usedRows?: number;
+}
+
+/** Column j of the encoded matrix, E[·][j] (R words; rows from `usedRows` on are zero). */
+export function tensorColumn(data: TensorProverData, j: number): Uint32Array {
+  const L = data.commitment.layout;
+  const N = 1 << (L.logCols + L.logBlowup);
+  const col = new Uint32Array(1 << L.logRows);
+  for (let a = 0; a < data.usedRows; a++) col[a] = data.encoded[a * N + j];
+  return col;
 }
 
 export interface TensorProof {
@@ -164,14 +173,22 @@ export class TensorPcs implements MultilinearPcs<TensorCommitment, TensorProverD
     let last = values.length;
     while (last > 0 && values[last - 1] === 0) last--;
     const usedRows = Math.ceil(last / (1 << layout.logCols));
-    const encoded = rsEncodeRows(values.subarray(0, usedRows << layout.logCols), usedRows, layout.logCols, layout.logBlowup, R);
-    const columns = new Uint32Array(R * N);
-    kernels().transpose(columns, encoded, R, N);
+    const encoded = rsEncodeRows(values.subarray(0, usedRows << layout.logCols), usedRows, layout.logCols, layout.logBlowup);
+    // Leaves are columns: transpose a block of B columns at a time (about 1 MB, cache-resident)
+    // and hash it, rather than materialise the column-major matrix.
     const leafHashes = new Uint8Array(DIGEST_BYTES * N);
-    hashLeavesInto(leafHashes, leBytes(columns), 4 * R);
+    const B = Math.min(N, Math.max(1, 2 ** 18 >> layout.logRows));
+    const block = new Uint32Array(B * R); // rows from usedRows on stay zero
+    for (let j0 = 0; j0 < N; j0 += B) {
+      for (let a = 0; a < usedRows; a++) {
+        const row = a * N + j0;
+        for (let c = 0, o = a; c < B; c++, o += R) block[o] = encoded[row + c];
+      }
+      hashLeavesInto(leafHashes.subarray(DIGEST_BYTES * j0, DIGEST_BYTES * (j0 + B)), leBytes(block), 4 * R);
+    }
     const tree = buildMerkleTree(leafHashes);
     const commitment: TensorCommitment = { root: merkleRoot(tree), layout };
-    return { commitment, data: { commitment, values, columns, tree, usedRows } };
+    return { commitment, data: { commitment, values, encoded, usedRows, tree } };
   }
 
   commitmentBytes(c: TensorCommitment): Uint8Array {
@@ -201,7 +218,7 @@ export class TensorPcs implements MultilinearPcs<TensorCommitment, TensorProverD
     const K = kernels();
     const zLo = z.subarray(0, 4 * layout.logCols);
     const zHi = z.subarray(4 * layout.logCols);
-    const used = data.usedRows ?? R;
+    const used = data.usedRows;
     const rows = (coeffs: Uint32Array, out: Uint32Array) => K.combineRows(out, data.values.subarray(0, used * C), coeffs.subarray(0, 4 * used), C);
     const v = new Uint32Array(4 * C);
     rows(eqTable(zHi), v);
@@ -219,7 +236,7 @@ export class TensorPcs implements MultilinearPcs<TensorCommitment, TensorProverD
     const queries = distinctSorted(tr.challengeIndices('pcs/queries', layout.numQueries, N));
     const cols = new Uint32Array(queries.length * R);
     for (let k = 0; k < queries.length; k++) {
-      cols.set(data.columns.subarray(queries[k] * R, (queries[k] + 1) * R), k * R);
+      for (let a = 0; a < used; a++) cols[k * R + a] = data.encoded[a * N + queries[k]];
     }
     const merkle = merkleOpen(data.tree, queries);
     return {

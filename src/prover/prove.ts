@@ -111,6 +111,17 @@ class Session implements ProverContext {
   }
 }
 
+const rangeClaims = new WeakMap<Uint8Array, { commitment: Uint8Array; claims: EvalClaim[] }>();
+
+/** The parameter range proof's chunk claims, checked once per range proof and commitment. */
+function paramRangeClaims(cm: CommittedModel): EvalClaim[] {
+  const hit = rangeClaims.get(cm.paramRange);
+  if (hit && hit.commitment === cm.paramCommitmentBytes) return hit.claims;
+  const claims = verifyParamRange(cm.paramCommitmentBytes, cm.circuit.params.numVars, segmentsEnd(cm.circuit.params.segments), cm.paramRange);
+  rangeClaims.set(cm.paramRange, { commitment: cm.paramCommitmentBytes, claims });
+  return claims;
+}
+
 /** Multiplicities that count only table members (a forged witness may hold non-members). */
 function lenientMultiplicities(table: LookupTable, lookups: Uint32Array[][]): Uint32Array {
   const m = new Uint32Array(2 ** tableBits(table));
@@ -232,7 +243,7 @@ export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number
     s.send(`param/${pc.tensor}/limbs`, Uint32Array.from(evs.flatMap((e) => [...e])));
     evs.forEach((e, l) => paramClaims.push(limbClaim(c, pc.tensor, l, pc.point, e)));
   }
-  paramClaims.push(...verifyParamRange(cm.paramCommitmentBytes, c.params.numVars, segmentsEnd(c.params.segments), cm.paramRange));
+  paramClaims.push(...paramRangeClaims(cm));
   // A circuit whose relations never touch the witness (pure layout models) has nothing to open;
   // the claim list is fixed by the circuit, so both sides agree on skipping it.
   if (routed.witness.length > 0) {

@@ -8,7 +8,7 @@ import { DIGEST_BYTES, hashLeavesInto } from '../../src/hash/sha256.js';
 import { buildMerkleTree, merkleOpen, merkleRoot } from '../../src/hash/merkle.js';
 import { eqTable } from '../../src/poly/multilinear.js';
 import { Transcript } from '../../src/transcript/transcript.js';
-import { TensorPcs, type TensorProof, type TensorProverData } from '../../src/pcs/tensor.js';
+import { TensorPcs, tensorColumn, type TensorProof, type TensorProverData } from '../../src/pcs/tensor.js';
 import { chooseLayout, chooseQueries, tensorSecurityBits } from '../../src/pcs/params.js';
 import { deserializeOpening, serializeOpening } from '../../src/pcs/codec.js';
 import { proveBatchOpening, verifyBatchOpening } from '../../src/pcs/batch.js';
@@ -49,7 +49,7 @@ function cheatWith(v: Uint32Array, w: Uint32Array, y = value): TensorProof {
   t.absorbExt('pcs/w', w);
   const q = Array.from(new Set(t.challengeIndices('pcs/queries', L.numQueries, C << L.logBlowup))).sort((a, b) => a - b);
   const columns = new Uint32Array(q.length * R);
-  q.forEach((j, k) => columns.set(data.columns.subarray(j * R, (j + 1) * R), k * R));
+  q.forEach((j, k) => columns.set(tensorColumn(data, j), k * R));
   return { ...proof, v, w, columns, merkleNodes: merkleOpen(data.tree, q).nodes };
 }
 
@@ -217,7 +217,7 @@ test('a committed non-codeword row is caught (t = 8: rejection rate ≥ 1 − (5
   hashLeavesInto(leaves, new Uint8Array(columns.buffer), 4 * Rr);
   const tree = buildMerkleTree(leaves);
   const commitment = { root: merkleRoot(tree), layout };
-  const cheat: TensorProverData = { commitment, values: g, columns, tree };
+  const cheat: TensorProverData = { commitment, values: g, encoded, usedRows: Rr, tree };
   let rejected = 0;
   const trials = 40;
   for (let i = 0; i < trials; i++) {
