@@ -15,6 +15,8 @@
  * Error ≤ (N_c − 1)/|K| + 2n/|K| plus the opening's.
  *
  * The verifier's claim list must come from its own replay of the protocol, never the proof.
+ * The prover (`proveInnerProduct`) works on the vector's active prefix in a kernel workspace and
+ * never re-evaluates the claims one by one unless the batched sum shows one is false.
  */
 import { type Ext, ext, extAdd, extEquals, extMul, extOneMinus, extSub, extToString } from '../field/extension.js';
 import { kernels } from '../field/active.js';

@@ -75,7 +75,7 @@ function load(ws: Workspace, data: Uint32Array): WsBuf {
 }
 
 function proveOn(ws: Workspace, tr: Transcript, leaves: GkrLeaves, n: number, label: string, directH1: boolean): { proof: GkrProof; claim: GkrClaim } {
-  const unit = leaves.kind === 'unit';
+  const alpha = leaves.kind === 'unit' ? leaves.alpha : null;
   // Layers k = 1..n−1 (and the leaves for general ones): P[k], Q[k] ext of 2^k elements.
   const P: WsBuf[] = new Array(n + 1);
   const Q: WsBuf[] = new Array(n + 1);
@@ -116,8 +116,7 @@ function proveOn(ws: Workspace, tr: Transcript, leaves: GkrLeaves, n: number, la
     ws.eqTableAdd(W, r.subarray(4), ext(1), 1 << (k - 1));
     let masks: Uint32Array;
     let sc: { proof: SumcheckProof; point: Point };
-    if (unit && k === n - 1) {
-      const alpha = (leaves as { alpha: Ext }).alpha;
+    if (alpha && k === n - 1) {
       const Ea = ws.view(E!, 0, 1 << k), Eb = ws.view(E!, 1 << k);
       const A = ws.alloc(half >>> 1), B = ws.alloc(half >>> 1);
       const c0 = extAdd(extAdd(alpha, alpha), extMul(lambda, extMul(alpha, alpha)));
