@@ -65,7 +65,7 @@ export function commitModel(model: QuantizedModel, opts: { paramRange?: Uint8Arr
 }
 
 const MAGIC = [0x5a, 0x4b, 0x43, 0x00]; // "ZKC\0"
-const ZKC_VERSION = 1;
+const ZKC_VERSION = 2; // 2: parameter range proof v2 (chunked, `circuit/param-range.ts`)
 
 /** `.zkc`: "ZKC\0" | u32 version | 32-byte model ID | blob .zkm | blob range proof. */
 export function encodeCommitted(cm: CommittedModel): Uint8Array {
