@@ -21,7 +21,8 @@ import { chiEval, evalPublic, modP } from './layout.js';
 import { Rejected, type ColumnSpec } from './protocol.js';
 
 export const PROTOCOL = 'zkinfer/receipt/v1';
-export const RECEIPT_VERSION = 1;
+/** 2: parameter range proof v2 (chunked, table side computed by the verifier). */
+export const RECEIPT_VERSION = 2;
 
 export interface PublicTensor {
   name: string;

@@ -19,7 +19,7 @@ import type { ProverContext } from '../circuit/protocol.js';
 import { columnToTensor, columnValues, combineLimbs, limbClaim, receiptTranscript, routeClaims, RECEIPT_VERSION, type PublicTensor, type TensorClaim } from '../circuit/session.js';
 import { computeMultiplicities, drawLookupChallenges, proveLookups, proveLookupsUnchecked, writeLookupProof, type LookupWitness } from '../piop/lookup/logup.js';
 import { rowFinder, tableBits, type LookupTable } from '../piop/lookup/tables.js';
-import { lookupStatements } from '../circuit/circuit.js';
+import { limbName, lookupStatements } from '../circuit/circuit.js';
 import { proveBatchOpening, writeBatchOpeningProof, type EvalClaim } from '../pcs/batch.js';
 import { evaluateBase, type Point } from '../poly/multilinear.js';
 import { proveSumcheck, writeSumcheckProof, type SumcheckInstance } from '../piop/sumcheck.js';
@@ -89,7 +89,14 @@ class Session implements ProverContext {
   field(t: string): Uint32Array {
     let f = this.fields.get(t);
     if (!f) {
-      f = toField(this.layout(t), this.values(t));
+      const info = this.cm.circuit.tensors.get(t);
+      if (info?.role === 'param' && info.limbs === 1) {
+        // int8 parameters are already in the committed vector, in this layout: a view, no copy
+        const seg = this.cm.circuit.params.segments.get(limbName(t, 0))!;
+        f = this.cm.paramData.values.subarray(seg.offset, seg.offset + 2 ** seg.numVars);
+      } else {
+        f = toField(this.layout(t), this.values(t));
+      }
       this.fields.set(t, f);
     }
     return f;

@@ -11,6 +11,8 @@ import type { ConvLayer, QuantizedModel } from '../../src/quantize/layers.js';
 import { prove } from '../../src/prover/prove.js';
 import { verifyReceipt } from '../../src/verifier/verify.js';
 import { convProof } from '../../src/ops/proofs/conv.js';
+import { limbName } from '../../src/circuit/circuit.js';
+import { layoutOf, toField } from '../../src/circuit/layout.js';
 import { bump, opHarness, type OpHarness } from './harness.js';
 
 function rnd(seed: number): () => number {
@@ -185,7 +187,12 @@ test('a prover that convolves with other weights than the committed ones is reje
   const model: QuantizedModel = { ...h.model, layers: h.model.layers.map((l) => (l === L ? { ...L, w: wT } : l)) };
   const params = new Map(h.cm.params);
   params.set(`${L.name}/w`, wT);
-  const forged = { ...h.cm, model, params };
+  // the cheating prover also reads the weights it proves with from its (edited) copy of the
+  // committed vector, while the commitment and its Merkle data stay the honest ones
+  const seg = h.cm.circuit.params.segments.get(limbName(`${L.name}/w`, 0))!;
+  const values = h.cm.paramData.values.slice();
+  values.set(toField(layoutOf([L.Co, L.C / L.group, L.KH, L.KW]), wT), seg.offset);
+  const forged = { ...h.cm, model, params, paramData: { ...h.cm.paramData, values } };
   const { receipt } = prove(forged, h.input, { tamper: () => {} });
   const v = verifyReceipt(receipt, h.cm.modelId, h.input);
   assert.equal(v.ok, false, 'a receipt computed with transposed weights was ACCEPTED');
