@@ -11,7 +11,7 @@
  */
 import type { Ext } from '../field/extension.js';
 import { buildCircuit, lookupStatements, type Circuit } from '../circuit/circuit.js';
-import { decodeDescription } from '../circuit/description.js';
+import { decodeDescription, type ModelDescription } from '../circuit/description.js';
 import { verifyParamRange } from '../circuit/param-range.js';
 import { segmentsEnd } from '../circuit/params.js';
 import { CircuitError, Rejected, type VerifierContext } from '../circuit/protocol.js';
@@ -99,6 +99,25 @@ function checkPublic(c: Circuit, rc: Receipt): Map<string, Int32Array> {
   return m;
 }
 
+/**
+ * Circuits by model ID, like a verifying key: the circuit is a deterministic function of the
+ * description, whose hash the model ID (already checked) commits to, so a client verifying many
+ * receipts of one model builds it once. Small and bounded; layer plans are read-only in `verify`.
+ */
+const CIRCUITS = new Map<string, { desc: ModelDescription; circuit: Circuit }>();
+const MAX_CIRCUITS = 8;
+
+function circuitFor(modelId: string, description: Uint8Array): { desc: ModelDescription; circuit: Circuit } {
+  let e = CIRCUITS.get(modelId);
+  if (!e) {
+    const desc = decodeDescription(description);
+    e = { desc, circuit: buildCircuit(desc) };
+    if (CIRCUITS.size >= MAX_CIRCUITS) CIRCUITS.delete(CIRCUITS.keys().next().value!);
+    CIRCUITS.set(modelId, e);
+  }
+  return e;
+}
+
 function quantize(values: ArrayLike<number>, exp: number): Int32Array {
   const sc = 2 ** exp;
   return Int32Array.from(values, (v) => Math.floor(v * sc + 0.5));
@@ -126,8 +145,7 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input?: Record<s
   const id = computeModelId(rc.description, rc.paramCommitment, cfg);
   if (id !== modelId.toLowerCase()) return fail('ModelIdMismatch', `receipt is for model ${id}, not the pinned model ${modelId.toLowerCase()}`);
   if (rc.modelId !== id) return fail('ModelIdMismatch', `receipt header names model ${rc.modelId}, but its contents hash to ${id}`);
-  const desc = decodeDescription(rc.description);
-  const c = buildCircuit(desc);
+  const { desc, circuit: c } = circuitFor(id, rc.description);
   const publics = checkPublic(c, rc);
   if (input) {
     for (const i of desc.model.inputs) {

@@ -30,6 +30,7 @@
  * range check of its own unless its declared range is narrower than the candidates'. The span
  * must fit one range table: 2^k > span, k ≤ 16 (a CircuitError otherwise).
  */
+import { P } from '../../field/babybear.js';
 import { type Ext, ext, extEquals, extMul, extOneMinus, extToString } from '../../field/extension.js';
 import { kernels } from '../../field/active.js';
 import { rangeTable } from '../../piop/lookup/tables.js';
@@ -239,8 +240,15 @@ export function verifyExtremum(ctx: VerifierContext, p: ExtremumPlan, label: str
   const sw = sigma.subarray(0, 4 * s.nW);
   const sj = sigma.subarray(4 * s.nW);
   const eqS = kernels().eqTable(sigma);
-  let vEval = ext();
-  for (const q of validPadded(p, s)) vEval = addExt(vEval, eqS.subarray(4 * q, 4 * q + 4));
+  // Σ over the valid slots of eq(σ, q): per-coordinate sums stay below 2^53, reduced once
+  const acc = [0, 0, 0, 0];
+  for (const q of validPadded(p, s)) {
+    for (let c = 0; c < 4; c++) {
+      acc[c] += eqS[4 * q + c];
+      if (acc[c] >= 2 ** 52) acc[c] %= P;
+    }
+  }
+  const vEval = Uint32Array.from(acc, (v) => v % P);
   let w0: Ext = ext(1);
   for (let i = 0; i < s.nW; i++) w0 = extMul(w0, extOneMinus(sw.subarray(4 * i, 4 * i + 4)));
   const zEval = extMul(extOneMinus(chiEval(s.tl, sj)), w0);
@@ -256,11 +264,6 @@ export function verifyExtremum(ctx: VerifierContext, p: ExtremumPlan, label: str
   if (!extEquals(v, dv)) throw new Rejected('SelectorMismatch', `${label}: differences ${extToString(dv)} do not match target − candidates ${extToString(v)}`);
 }
 
-function addExt(a: Ext, b: Ext): Ext {
-  const out = new Uint32Array(4);
-  kernels().extAdd(out, a, b);
-  return out;
-}
 
 // ------------------------------------------------------------------ window layers
 
