@@ -42,8 +42,19 @@ export function layoutOf(dims: readonly number[]): Layout {
   return { dims: d, pdims, logs, numVars, size: d.reduce((a, b) => a * b, 1) };
 }
 
-/** Padded index of every real entry, in row-major order of the real tensor. */
+const PADDED = new WeakMap<Layout, Int32Array>();
+
+/** Padded index of every real entry, in row-major order of the real tensor (cached per layout; read-only). */
 export function paddedIndex(l: Layout): Int32Array {
+  let idx = PADDED.get(l);
+  if (!idx) {
+    idx = computePaddedIndex(l);
+    PADDED.set(l, idx);
+  }
+  return idx;
+}
+
+function computePaddedIndex(l: Layout): Int32Array {
   const out = new Int32Array(l.size);
   const k = l.dims.length;
   const coords = new Array<number>(k).fill(0);
