@@ -6,19 +6,19 @@
  *
  *   bytes = "ZKD\0" | u32 version | u32 headerLength | u32 blobLength | header (UTF-8 JSON) | blobs
  *
- * The header is the stripped model with every typed array replaced by {"$a", "o", "n"} into the
- * 8-byte-aligned blob section. The model ID hashes these exact bytes, so the verifier never
- * re-encodes: it decodes the bytes it was given (bounded, never throwing past `decodeDescription`'s
- * DecodeError) and checks their hash. Browser-safe (no Node modules).
+ * (the container of `util/typed-json.ts`): the header is the stripped model with every typed
+ * array replaced by a reference into the 8-byte-aligned blob section. The model ID hashes these
+ * exact bytes, so the verifier never re-encodes: it decodes the bytes it was given (bounded,
+ * failing only with a DecodeError) and checks their hash. Browser-safe (no Node modules).
  */
-import type { Layer, QuantizedModel } from '../quantize/layers.js';
+import { LAYER_KINDS, type Layer, type QuantizedModel } from '../quantize/layers.js';
+import { decodeTypedJson, encodeTypedJson } from '../util/typed-json.js';
 import { DecodeError } from '../util/bytes.js';
 import { paramLimbs } from './params.js';
 
 const MAGIC = [0x5a, 0x4b, 0x44, 0x00]; // "ZKD\0"
 export const DESCRIPTION_VERSION = 1;
 const MAX_DESCRIPTION_BYTES = 1 << 28;
-const KINDS = new Set(['gemm', 'conv', 'matmul', 'sum', 'mul', 'div', 'table', 'gather', 'window', 'softmax', 'prelu', 'argmax', 'norm']);
 
 export interface ParamInfo {
   /** `<layer>/w`, `<layer>/bias`, `<layer>/gamma`, … or a constant's tensor name */
@@ -35,8 +35,6 @@ export interface ModelDescription {
 }
 
 type TA = Int8Array | Int32Array | Float64Array;
-const CTORS = { i8: Int8Array, i32: Int32Array, f64: Float64Array } as const;
-type TName = keyof typeof CTORS;
 
 /** Private parameter arrays of one layer: [field, param name suffix, dims]. */
 export function layerParams(L: Layer, tensorDims: (name: string) => number[]): { key: string; name: string; dims: number[]; data: ArrayLike<number> }[] {
@@ -119,68 +117,21 @@ export function tensorDimsLookup(model: QuantizedModel): (name: string) => numbe
   };
 }
 
+const FORMAT = { magic: MAGIC, version: DESCRIPTION_VERSION };
+
 export function encodeDescription(d: ModelDescription): Uint8Array {
-  const blobs: TA[] = [];
-  let off = 0;
-  const header = JSON.stringify(d, (_k, v: unknown) => {
-    if (v instanceof Int8Array || v instanceof Int32Array || v instanceof Float64Array) {
-      const o = off;
-      blobs.push(v);
-      off += Math.ceil(v.byteLength / 8) * 8;
-      return { $a: v instanceof Int8Array ? 'i8' : v instanceof Int32Array ? 'i32' : 'f64', o, n: v.length };
-    }
-    if (typeof v === 'number' && !Number.isFinite(v)) return { $num: String(v) };
-    return v;
-  });
-  const hb = new TextEncoder().encode(header);
-  const out = new Uint8Array(16 + hb.length + off);
-  const dv = new DataView(out.buffer);
-  out.set(MAGIC, 0);
-  dv.setUint32(4, DESCRIPTION_VERSION, true);
-  dv.setUint32(8, hb.length, true);
-  dv.setUint32(12, off, true);
-  out.set(hb, 16);
-  let p = 16 + hb.length;
-  for (const b of blobs) {
-    out.set(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), p);
-    p += Math.ceil(b.byteLength / 8) * 8;
-  }
-  return out;
+  return encodeTypedJson(d, FORMAT);
 }
 
 /** Decodes description bytes; throws DecodeError on anything malformed. */
 export function decodeDescription(bytes: Uint8Array): ModelDescription {
-  if (bytes.length < 16 || bytes.length > MAX_DESCRIPTION_BYTES) throw new DecodeError(`model description: ${bytes.length} bytes is not a valid size`);
-  for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) throw new DecodeError('model description: wrong magic bytes');
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = dv.getUint32(4, true);
-  if (version !== DESCRIPTION_VERSION) throw new DecodeError(`model description: version ${version} is not supported (this build reads ${DESCRIPTION_VERSION})`);
-  const hl = dv.getUint32(8, true);
-  const bl = dv.getUint32(12, true);
-  if (16 + hl + bl !== bytes.length) throw new DecodeError(`model description: expected ${16 + hl + bl} bytes from its header, got ${bytes.length}`);
-  const blobStart = 16 + hl;
-  let d: ModelDescription;
-  try {
-    d = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(16, 16 + hl)), (_k, v: unknown) => {
-      if (v && typeof v === 'object' && '$a' in v) {
-        const { $a, o, n } = v as { $a: TName; o: number; n: number };
-        const C = CTORS[$a];
-        if (!C || !Number.isInteger(o) || !Number.isInteger(n) || o < 0 || n < 0 || o % 8 !== 0 || o + n * C.BYTES_PER_ELEMENT > bl) throw new Error('bad array reference');
-        const copy = new Uint8Array(n * C.BYTES_PER_ELEMENT);
-        copy.set(bytes.subarray(blobStart + o, blobStart + o + copy.length));
-        return new C(copy.buffer);
-      }
-      if (v && typeof v === 'object' && '$num' in v) return Number((v as { $num: string }).$num);
-      return v;
-    }) as ModelDescription;
-  } catch (e) {
-    throw new DecodeError(`model description: header does not decode (${(e as Error).message})`);
-  }
+  if (bytes.length > MAX_DESCRIPTION_BYTES) throw new DecodeError(`model description: ${bytes.length} bytes is too large`);
+  const d = decodeTypedJson<ModelDescription>(bytes, FORMAT, (msg) => new DecodeError(`model description: ${msg}`));
   const m = d?.model;
   if (!m || m.format !== 'zkm' || !Array.isArray(m.layers) || !Array.isArray(m.inputs) || !Array.isArray(m.outputs) || !Array.isArray(m.tensors) || !Array.isArray(d.params)) {
     throw new DecodeError('model description: not a zkinfer model description');
   }
-  for (const l of m.layers) if (!l || !KINDS.has(l.kind)) throw new DecodeError(`model description: unknown layer kind '${String(l?.kind)}'`);
+  for (const l of m.layers) if (!l || !LAYER_KINDS.has(l.kind)) throw new DecodeError(`model description: unknown layer kind '${String(l?.kind)}'`);
   for (const p of d.params) {
     if (!p || typeof p.name !== 'string' || !Array.isArray(p.dims) || !p.dims.every((x) => Number.isInteger(x) && x >= 1) || !Number.isInteger(p.limbs) || p.limbs < 1 || p.limbs > 4) {
       throw new DecodeError('model description: malformed parameter entry');

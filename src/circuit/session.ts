@@ -12,6 +12,7 @@ import { P } from '../field/babybear.js';
 import { type Ext, ext, extAdd, extEquals, extMulBase, extSub, extToString } from '../field/extension.js';
 import { sha256 } from '../hash/sha256.js';
 import type { EvalClaim } from '../pcs/batch.js';
+import type { LookupClaims } from '../piop/lookup/logup.js';
 import type { TensorPcsConfig } from '../pcs/params.js';
 import type { Point } from '../poly/multilinear.js';
 import { Transcript } from '../transcript/transcript.js';
@@ -144,3 +145,32 @@ export function limbClaim(c: Circuit, param: string, l: number, point: Point, va
   return { point, value, segment: seg.offset / 2 ** seg.numVars };
 }
 
+
+/** Registers, as tensor claims, the claims a lookup argument left on its columns and multiplicities. */
+export function addLookupClaims(c: Circuit, claims: LookupClaims[], claim: (tensor: string, point: Point, value: Ext) => void): void {
+  c.lookups.forEach((g, k) => {
+    const cl = claims[k];
+    g.tuples.forEach((tuple, j) =>
+      tuple.forEach((col, w) => {
+        const { point, value } = cl.columns[j][w];
+        claim(col.tensor, point, columnToTensor(c, col, point, value));
+      }),
+    );
+    claim(g.mult, cl.multiplicities.point, cl.multiplicities.value);
+  });
+}
+
+/**
+ * Segment claims on the parameter vector: an int8 parameter's claim is its limb-0 segment's; a
+ * wider one's is split by `limbEvals`, which the prover answers (sending the limb evaluations)
+ * and the verifier answers (receiving them and checking they recombine to the claimed value).
+ */
+export function paramSegmentClaims(c: Circuit, params: TensorClaim[], limbEvals: (claim: TensorClaim, limbs: number) => Ext[]): EvalClaim[] {
+  const out: EvalClaim[] = [];
+  for (const pc of params) {
+    const limbs = c.tensors.get(pc.tensor)!.limbs;
+    const evs = limbs === 1 ? [pc.value] : limbEvals(pc, limbs);
+    evs.forEach((e, l) => out.push(limbClaim(c, pc.tensor, l, pc.point, e)));
+  }
+  return out;
+}

@@ -16,7 +16,7 @@ import { isDense, paddedIndex, toField } from '../circuit/layout.js';
 import { verifyParamRange } from '../circuit/param-range.js';
 import { segmentsEnd, splitParam } from '../circuit/params.js';
 import type { ProverContext } from '../circuit/protocol.js';
-import { columnToTensor, columnValues, combineLimbs, limbClaim, receiptTranscript, routeClaims, RECEIPT_VERSION, type PublicTensor, type TensorClaim } from '../circuit/session.js';
+import { addLookupClaims, columnValues, combineLimbs, paramSegmentClaims, receiptTranscript, routeClaims, RECEIPT_VERSION, type PublicTensor, type TensorClaim } from '../circuit/session.js';
 import { computeMultiplicities, drawLookupChallenges, proveLookups, proveLookupsUnchecked, writeLookupProof, type LookupWitness } from '../piop/lookup/logup.js';
 import { rowFinder, tableBits, type LookupTable } from '../piop/lookup/tables.js';
 import { limbName, lookupStatements } from '../circuit/circuit.js';
@@ -219,11 +219,7 @@ export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number
   const ch = drawLookupChallenges(tr, statements);
   const lk = unchecked ? proveLookupsUnchecked(tr, ch, witnesses) : proveLookups(tr, ch, witnesses);
   writeLookupProof(w, lk.proof);
-  c.lookups.forEach((g, k) => {
-    const cl = lk.claims[k];
-    g.tuples.forEach((tuple, j) => tuple.forEach((col, wi) => s.claim(col.tensor, cl.columns[j][wi].point, columnToTensor(c, col, cl.columns[j][wi].point, cl.columns[j][wi].value))));
-    s.claim(g.mult, cl.multiplicities.point, cl.multiplicities.value);
-  });
+  addLookupClaims(c, lk.claims, (t, p, v) => s.claim(t, p, v));
   const lookupMs = performance.now() - t;
 
   t = performance.now();
@@ -237,19 +233,13 @@ export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number
   progress('openings', 0, 1);
   const publics = new Map<string, Int32Array>([...inputs, ...outputs].map((p) => [p.name, p.values]));
   const routed = routeClaims(c, s.claims, publics, false);
-  const paramClaims: EvalClaim[] = [];
-  for (const pc of routed.params) {
+  const paramClaims = paramSegmentClaims(c, routed.params, (pc, L) => {
     const info = c.tensors.get(pc.tensor)!;
-    if (info.limbs === 1) {
-      paramClaims.push(limbClaim(c, pc.tensor, 0, pc.point, pc.value));
-      continue;
-    }
-    const limbs = splitParam(cm.params.get(pc.tensor)!, info.limbs);
-    const evs = limbs.map((lv) => evaluateBase(toField(info.layout, lv), pc.point));
+    const evs = splitParam(cm.params.get(pc.tensor)!, L).map((lv) => evaluateBase(toField(info.layout, lv), pc.point));
     s.assert(extEquals(combineLimbs(evs), pc.value), `internal error: limbs of '${pc.tensor}' do not recombine (${extToString(combineLimbs(evs))})`);
     s.send(`param/${pc.tensor}/limbs`, Uint32Array.from(evs.flatMap((e) => [...e])));
-    evs.forEach((e, l) => paramClaims.push(limbClaim(c, pc.tensor, l, pc.point, e)));
-  }
+    return evs;
+  });
   paramClaims.push(...paramRangeClaims(cm));
   // A circuit whose relations never touch the witness (pure layout models) has nothing to open;
   // the claim list is fixed by the circuit, so both sides agree on skipping it.

@@ -166,6 +166,9 @@ export type Layer =
   | GemmLayer | ConvLayer | MatMulLayer | SumLayer | MulLayer | DivLayer | TableLayer | GatherLayer
   | WindowLayer | SoftmaxLayer | PReluLayer | ArgMaxLayer | NormLayer;
 
+/** Every layer kind (what decoders accept). */
+export const LAYER_KINDS: ReadonlySet<string> = new Set(['gemm', 'conv', 'matmul', 'sum', 'mul', 'div', 'table', 'gather', 'window', 'softmax', 'prelu', 'argmax', 'norm']);
+
 export interface QConst {
   dims: number[];
   exp: number;

@@ -9,15 +9,15 @@
  * failure — malformed bytes, a failed check, a model ID mismatch — is `{ ok: false, error }` with
  * a stable `kind`. Imports nothing Node-specific (a test bundles it for the browser).
  */
-import type { Ext } from '../field/extension.js';
+import { type Ext, extEquals } from '../field/extension.js';
 import { buildCircuit, lookupStatements, type Circuit } from '../circuit/circuit.js';
 import { decodeDescription, type ModelDescription } from '../circuit/description.js';
 import { verifyParamRange } from '../circuit/param-range.js';
 import { segmentsEnd } from '../circuit/params.js';
 import { CircuitError, Rejected, type VerifierContext } from '../circuit/protocol.js';
-import { columnToTensor, combineLimbs, computeModelId, limbClaim, receiptTranscript, routeClaims, type PublicTensor, type TensorClaim } from '../circuit/session.js';
+import { addLookupClaims, combineLimbs, computeModelId, paramSegmentClaims, receiptTranscript, routeClaims, type PublicTensor, type TensorClaim } from '../circuit/session.js';
 import { drawLookupChallenges, readLookupProof, verifyLookups } from '../piop/lookup/logup.js';
-import { readBatchOpeningProof, verifyBatchOpening, type EvalClaim } from '../pcs/batch.js';
+import { readBatchOpeningProof, verifyBatchOpening } from '../pcs/batch.js';
 import { DEFAULT_TENSOR_PCS_CONFIG } from '../pcs/params.js';
 import { TensorPcs } from '../pcs/tensor.js';
 import type { Point } from '../poly/multilinear.js';
@@ -172,27 +172,16 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input?: Record<s
   const lproof = readLookupProof(r, statements);
   const lk = verifyLookups(tr, ch, statements, lproof);
   if (!lk.ok) return fail(lk.error.kind, `lookups: ${lk.error.message}`);
-  c.lookups.forEach((g, k) => {
-    const cl = lk.claims[k];
-    g.tuples.forEach((tuple, j) => tuple.forEach((col, wi) => s.claim(col.tensor, cl.columns[j][wi].point, columnToTensor(c, col, cl.columns[j][wi].point, cl.columns[j][wi].value))));
-    s.claim(g.mult, cl.multiplicities.point, cl.multiplicities.value);
-  });
+  addLookupClaims(c, lk.claims, (t, p, v) => s.claim(t, p, v));
   for (const cl of c.layers) cl.protocol.verify(cl.layer, cl.plan, s);
 
   const routed = routeClaims(c, s.claims, publics, true);
-  const paramClaims: EvalClaim[] = [];
-  for (const pc of routed.params) {
-    const info = c.tensors.get(pc.tensor)!;
-    if (info.limbs === 1) {
-      paramClaims.push(limbClaim(c, pc.tensor, 0, pc.point, pc.value));
-      continue;
-    }
-    const raw = s.recv(`param/${pc.tensor}/limbs`, info.limbs);
-    const evs = Array.from({ length: info.limbs }, (_, l) => raw.slice(4 * l, 4 * l + 4));
-    const comb = combineLimbs(evs);
-    if (comb.some((x, i) => x !== pc.value[i])) throw new Rejected('LimbMismatch', `parameter '${pc.tensor}': limb evaluations do not recombine to the claimed value`);
-    evs.forEach((e, l) => paramClaims.push(limbClaim(c, pc.tensor, l, pc.point, e)));
-  }
+  const paramClaims = paramSegmentClaims(c, routed.params, (pc, L) => {
+    const raw = s.recv(`param/${pc.tensor}/limbs`, L);
+    const evs = Array.from({ length: L }, (_, l) => raw.slice(4 * l, 4 * l + 4));
+    if (!extEquals(combineLimbs(evs), pc.value)) throw new Rejected('LimbMismatch', `parameter '${pc.tensor}': limb evaluations do not recombine to the claimed value`);
+    return evs;
+  });
   paramClaims.push(...verifyParamRange(rc.paramCommitment, c.params.numVars, segmentsEnd(c.params.segments), rc.paramRange));
   if (routed.witness.length > 0) {
     const wb = readBatchOpeningProof(pcs, r, witnessCommitment);

@@ -13,19 +13,8 @@ import { verifyReceipt } from '../../src/verifier/verify.js';
 import { convProof } from '../../src/ops/proofs/conv.js';
 import { limbName } from '../../src/circuit/circuit.js';
 import { layoutOf, toField } from '../../src/circuit/layout.js';
-import { bump, opHarness, type OpHarness } from './harness.js';
+import { bump, opHarness, type OpHarness, vec } from './harness.js';
 
-function rnd(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
-const vec = (n: number, seed: number, scale = 1): number[] => {
-  const r = rnd(seed);
-  return Array.from({ length: n }, () => r() * 2 * scale);
-};
 const prod = (d: number[]): number => d.reduce((a, b) => a * b, 1);
 
 interface ConvCase {

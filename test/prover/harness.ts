@@ -72,3 +72,39 @@ export function bump(vals: Map<string, ArrayLike<number>>, name: string, i: numb
   c[i] += delta;
   vals.set(name, c);
 }
+
+/** A deterministic uniform stream in [−0.5, 0.5) (LCG), for model weights and inputs. */
+export function rnd(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+}
+
+/** n values uniform in [−scale, scale). */
+export function vec(n: number, seed: number, scale = 1): number[] {
+  const r = rnd(seed);
+  return Array.from({ length: n }, () => r() * 2 * scale);
+}
+
+export type Vals = Map<string, ArrayLike<number>>;
+
+/**
+ * A forged witness (applied in the 'witness' phase) is rejected, and by the check whose message
+ * matches `where` (a layer's name, or 'lookups'), so the test pins which relation catches it.
+ */
+export function rejectedBy(h: Pick<OpHarness, 'cm' | 'input'>, what: string, where: RegExp, tamper: (v: Vals) => void): void {
+  let touched = false;
+  const { receipt } = prove(h.cm, h.input, {
+    tamper: (vals, phase) => {
+      if (phase !== 'witness') return;
+      tamper(vals);
+      touched = true;
+    },
+  });
+  assert.ok(touched, `forgery '${what}' was never applied`);
+  const v = verifyReceipt(receipt, h.cm.modelId, h.input);
+  assert.equal(v.ok, false, `forged witness '${what}' was ACCEPTED — an under-constrained relation`);
+  if (!v.ok) assert.match(v.error.message, where, `forged witness '${what}' was rejected for another reason: ${v.error.kind}: ${v.error.message}`);
+}

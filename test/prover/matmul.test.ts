@@ -8,40 +8,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { floatTensor, node } from '../../src/model/onnx-writer.js';
-import { prove } from '../../src/prover/prove.js';
-import { verifyReceipt } from '../../src/verifier/verify.js';
 import type { MatMulLayer } from '../../src/quantize/layers.js';
-import { bump, opHarness, type OpHarness } from './harness.js';
+import { bump, opHarness, type OpHarness, vec, rejectedBy, type Vals } from './harness.js';
 
-function rnd(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
-const vec = (n: number, seed: number, scale = 1): number[] => {
-  const r = rnd(seed);
-  return Array.from({ length: n }, () => r() * 2 * scale);
-};
 
-type Vals = Map<string, ArrayLike<number>>;
-
-/** A forged witness is rejected, by the check whose message matches `where`. */
-function rejectedBy(h: Pick<OpHarness, 'cm' | 'input'>, what: string, where: RegExp, tamper: (v: Vals) => void): void {
-  let touched = false;
-  const { receipt } = prove(h.cm, h.input, {
-    tamper: (vals, phase) => {
-      if (phase !== 'witness') return;
-      tamper(vals);
-      touched = true;
-    },
-  });
-  assert.ok(touched, `forgery '${what}' was never applied`);
-  const v = verifyReceipt(receipt, h.cm.modelId, h.input);
-  assert.equal(v.ok, false, `forged witness '${what}' was ACCEPTED — an under-constrained relation`);
-  if (!v.ok) assert.match(v.error.message, where, `forged witness '${what}' was rejected for another reason: ${v.error.kind}: ${v.error.message}`);
-}
 
 function matmulLayer(h: OpHarness, out: string): MatMulLayer {
   const L = h.model.layers.find((l) => l.output === out);

@@ -9,19 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { floatTensor, node } from '../../src/model/onnx-writer.js';
 import { runQuantized } from '../../src/quantize/infer.js';
-import { bump, opHarness, type OpHarness } from './harness.js';
+import { bump, opHarness, type OpHarness, vec } from './harness.js';
 
-function rnd(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
-const vec = (n: number, seed: number, scale = 1): number[] => {
-  const r = rnd(seed);
-  return Array.from({ length: n }, () => r() * 2 * scale);
-};
 const w = (ph: string) => ph === 'witness';
 
 function hasKind(h: OpHarness, kind: string): void {

@@ -5,19 +5,8 @@
  */
 import { test } from 'node:test';
 import { floatTensor, node } from '../../src/model/onnx-writer.js';
-import { bump, opHarness } from './harness.js';
+import { bump, opHarness, vec } from './harness.js';
 
-function rnd(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
-const vec = (n: number, seed: number, scale = 1): number[] => {
-  const r = rnd(seed);
-  return Array.from({ length: n }, () => r() * 2 * scale);
-};
 
 test('Gemm → Relu → Gemm: honest receipt verifies; forged witnesses are rejected', () => {
   const h = opHarness(
