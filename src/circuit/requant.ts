@@ -19,7 +19,7 @@
  * No wrap: the caller passes a bound on |acc|; with range-checked y and rem, |lhs| + |rhs| ≤
  * max|a|·accMax + max h + max d·max(|lo|, |hi|) + max d, which must stay below p (DESIGN §3).
  */
-import { P } from '../field/babybear.js';
+import { inv, mul, P } from '../field/babybear.js';
 import { type Ext, ext, extEquals, extMul, extNeg, extSub, extToString } from '../field/extension.js';
 import { kernels } from '../field/active.js';
 import { rangeTable } from '../piop/lookup/tables.js';
@@ -195,14 +195,47 @@ function terms(plan: RequantPlan, lambda: Ext): ProductTerm[] {
   return t;
 }
 
-/** Proves the relation; returns the point ρ and acc~(ρ), which the layer must prove. */
-export function proveRequant(ctx: ProverContext, plan: RequantPlan, coeffs: RequantCoeffs, acc: ArrayLike<number>, label: string): { point: Point; acc: Ext } {
+/**
+ * The accumulator the committed y and remainder imply, acc = (d·y + rem − h)·a⁻¹ in the field, so a
+ * layer need not recompute its accumulator to prove it (and a forged y or rem reaches the layer's
+ * own product check instead of stopping here).
+ */
+function impliedAcc(ctx: ProverContext, plan: RequantPlan, coeffs: RequantCoeffs, l: Layout): Uint32Array {
+  const y = ctx.values(plan.out);
+  const parts = plan.rem.map((n) => ctx.values(n));
+  const out = new Uint32Array(2 ** l.numVars);
+  const idx = isDense(l) ? null : paddedIndex(l);
+  let lastA = 1;
+  let invA = 1;
+  for (let j = 0; j < l.size; j++) {
+    let rem = 0;
+    for (let p = 0; p < parts.length; p++) rem += parts[p][j] * 2 ** (LIMB * p);
+    const a = coeffs.a[j];
+    if (a !== lastA) {
+      lastA = a;
+      invA = inv(modP(a));
+    }
+    const v = modP(coeffs.d[j] * y[j] + rem - coeffs.h[j]);
+    out[idx ? idx[j] : j] = a === 1 ? v : mul(v, invA);
+  }
+  return out;
+}
+
+/**
+ * Proves the relation; returns the point ρ and acc~(ρ), which the layer must prove. `acc` is the
+ * layer's accumulator, or null to use the one the committed y and remainder imply.
+ */
+export function proveRequant(ctx: ProverContext, plan: RequantPlan, coeffs: RequantCoeffs, acc: ArrayLike<number> | null, label: string): { point: Point; acc: Ext } {
   const l = ctx.layout(plan.out);
   const r = ctx.tr.challengeExts(`${label}/requant/r`, l.numVars);
   const lambda = ctx.tr.challengeExt(`${label}/requant/lambda`);
-  const accField = new Uint32Array(2 ** l.numVars);
-  const idx = isDense(l) ? null : paddedIndex(l);
-  for (let j = 0; j < l.size; j++) accField[idx ? idx[j] : j] = modP(acc[j]);
+  let accField: Uint32Array;
+  if (acc === null) accField = impliedAcc(ctx, plan, coeffs, l);
+  else {
+    accField = new Uint32Array(2 ** l.numVars);
+    const idx = isDense(l) ? null : paddedIndex(l);
+    for (let j = 0; j < l.size; j++) accField[idx ? idx[j] : j] = modP(acc[j]);
+  }
   const [A, H, D, NC, DM1] = publicTables(l, coeffs);
   const tables = [kernels().eqTable(r), A, accField, H, D, ctx.field(plan.out), NC, DM1, ...plan.rem.map((n) => ctx.field(n)), ...plan.rem2.map((n) => ctx.field(n))];
   const sc = ctx.sumcheck({ numVars: l.numVars, degree: 3, tables, terms: terms(plan, lambda) }, `${label}/requant`);

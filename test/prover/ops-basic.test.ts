@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import { floatTensor, node } from '../../src/model/onnx-writer.js';
-import { bump, opHarness, vec } from './harness.js';
+import { bump, opHarness, rejectedBy, vec } from './harness.js';
 
 
 test('Gemm → Relu → Gemm: honest receipt verifies; forged witnesses are rejected', () => {
@@ -22,6 +22,15 @@ test('Gemm → Relu → Gemm: honest receipt verifies; forged witnesses are reje
   const names = h.tensors();
   const rem = names.find((n) => n.startsWith('h#rem'))!;
   h.assertForgedRejected('gemm output + 1', (v, ph) => ph === 'witness' && bump(v, 'h', 2, 1));
+  // output + 1 with the next layer recomputed from it: lookups and the requantisation (whose
+  // accumulator is implied by output and remainder) pass, so the product sumcheck must reject
+  rejectedBy(h, 'gemm output + 1 with relu recomputed', /Gemm_h\/matmul/, (v) => {
+    const hv = Int32Array.from(v.get('h')!);
+    const i = hv.findIndex((x) => x < 127);
+    hv[i] += 1;
+    v.set('h', hv);
+    v.set('r', Int32Array.from(hv, (x) => Math.max(x, 0)));
+  });
   h.assertForgedRejected('gemm output + 1, remainder compensated', (v, ph) => {
     if (ph !== 'witness') return;
     bump(v, 'h', 1, 1);

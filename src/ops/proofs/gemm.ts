@@ -80,8 +80,8 @@ export const gemmProof: LayerProtocol<GemmLayer> = {
 
   prove(L, plan, ctx: ProverContext) {
     const p = plan.data as GemmPlan;
-    const acc = gemmAcc(L, ctx.values(L.inputs[0]), ctx.values(`${L.name}/w`), p.biasName ? ctx.values(p.biasName) : null);
-    const rq = proveRequant(ctx, p.rq, p.coeffs, acc, L.name);
+    // the accumulator is implied by the committed output and remainder (no second product here)
+    const rq = proveRequant(ctx, p.rq, p.coeffs, null, L.name);
     const { rhoN, rhoLead, lw } = split(L, ctx, rq.point);
     const target = subtractBias(L, p, ctx, rq.point, rhoN, rhoLead, rq.acc);
     const K = kernels();
