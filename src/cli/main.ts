@@ -10,9 +10,12 @@ import { inspectCommand } from './commands/inspect.js';
 import { commitCommand } from './commands/commit.js';
 import { proveCommand } from './commands/prove.js';
 import { verifyCommand } from './commands/verify.js';
+import { serveCommand } from './commands/serve.js';
+import { workerCommand } from './commands/worker.js';
+import { clientCommand } from './commands/client.js';
 import type { Command } from './command.js';
 
-const COMMANDS: Command[] = [demoCommand, compileCommand, runCommand, commitCommand, proveCommand, verifyCommand, inspectCommand];
+const COMMANDS: Command[] = [demoCommand, compileCommand, runCommand, commitCommand, proveCommand, verifyCommand, inspectCommand, serveCommand, workerCommand, clientCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

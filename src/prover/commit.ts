@@ -74,16 +74,23 @@ export function encodeCommitted(cm: CommittedModel): Uint8Array {
   return w.finish();
 }
 
-export function decodeCommitted(bytes: Uint8Array, opts: { onProgress?: Progress } = {}): CommittedModel {
+/** Reads a `.zkc` file's parts without recommitting: the stored model ID, the model, the range proof. */
+export function readCommitted(bytes: Uint8Array): { modelId: string; model: QuantizedModel; paramRange: Uint8Array } {
   const r = new ByteReader(bytes);
   const magic = r.bytes(4, 'magic');
   if (magic.some((b, i) => b !== MAGIC[i])) throw new DecodeError('not a zkinfer committed model (.zkc) file: wrong magic bytes (run `zkinfer commit model.zkm` first)');
   const v = r.u32('version');
   if (v !== ZKC_VERSION) throw new DecodeError(`.zkc version ${v} is not supported (this build reads ${ZKC_VERSION})`);
-  const id = toHex(r.bytes(32, 'model ID'));
+  const modelId = toHex(r.bytes(32, 'model ID'));
   const model = decodeZkm(r.blob(1 << 30, 'model'));
   const paramRange = r.blob(1 << 28, 'range proof');
   r.end('.zkc file');
+  return { modelId, model, paramRange };
+}
+
+/** Loads a `.zkc` file: recommits the parameters and checks that they give the stored model ID. */
+export function decodeCommitted(bytes: Uint8Array, opts: { onProgress?: Progress } = {}): CommittedModel {
+  const { modelId: id, model, paramRange } = readCommitted(bytes);
   const cm = commitModel(model, { paramRange, onProgress: opts.onProgress });
   if (cm.modelId !== id) throw new DecodeError(`.zkc file is inconsistent: it recommits to model ID ${cm.modelId}, not the stored ${id}`);
   return cm;

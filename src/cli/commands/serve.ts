@@ -1,0 +1,84 @@
+/**
+ * `zkinfer serve model.zkm`: the prover node — an HTTP service that answers every inference
+ * with its receipt (see `src/service/`). SIGTERM/SIGINT drain it gracefully.
+ */
+import type { Command } from '../command.js';
+import { guard, parseArgs } from '../args.js';
+import { readFileOrFail } from '../files.js';
+import { defaultWorkers, startServer } from '../../service/server.js';
+
+const HELP = `Usage: zkinfer serve <model.zkm | model.zkc> [--port 8080] [--host 127.0.0.1]
+                     [--data-dir ./zkinfer-data] [--workers N] [--max-queue 256]
+                     [--max-body BYTES] [--redis redis://host:6379] [--grace SECONDS]
+
+Serves the model over HTTP; every answer comes with a receipt that proves it:
+  GET  /v1/model            model ID, inputs, outputs, parameter count, protocol
+  POST /v1/infer            {"input": {...}} → 202 {jobId}  (?wait=true blocks until done)
+  GET  /v1/jobs/:id         status, progress, output, receipt (base64), timings
+  GET  /v1/jobs/:id/receipt the receipt (.zkr bytes)
+  GET  /v1/jobs/:id/events  server-sent events
+  GET  /v1/health, /metrics
+Jobs and receipts are kept in SQLite under --data-dir; a restart resumes unfinished jobs.
+--workers   proving threads (default: cores − 1 = ${defaultWorkers()})
+--redis     send jobs through BullMQ to 'zkinfer worker' processes instead of local threads
+--grace     on SIGTERM, how long proofs in flight may finish before they are re-queued (default 30)`;
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'serve a model over HTTP: every answer with its receipt',
+  run: (args) =>
+    guard('serve', async () => {
+      if (args.includes('--help') || args.includes('-h')) {
+        console.log(HELP);
+        return 0;
+      }
+      const a = parseArgs(args, ['--port', '--host', '--data-dir', '--workers', '--max-queue', '--max-body', '--redis', '--grace'], []);
+      const src = a.pos[0];
+      if (!src || a.pos.length > 1) {
+        console.error(HELP);
+        return 2;
+      }
+      const int = (flag: string, min: number, max: number): number | undefined => {
+        const v = a.opts.get(flag)?.[0];
+        if (v === undefined) return undefined;
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} must be an integer from ${min} to ${max}, got '${v}'`);
+        return n;
+      };
+      const log = (m: string) => console.error(`[zkinfer serve] ${m}`);
+      const graceS = int('--grace', 0, 3600) ?? 30;
+      log(`loading ${src}…`);
+      const srv = await startServer({
+        modelBytes: readFileOrFail(src, 'model'),
+        dataDir: a.opts.get('--data-dir')?.[0] ?? 'zkinfer-data',
+        port: int('--port', 0, 65535) ?? 8080,
+        host: a.opts.get('--host')?.[0],
+        workers: int('--workers', 1, 256),
+        maxQueue: int('--max-queue', 1, 1_000_000),
+        maxBodyBytes: int('--max-body', 1024, 1 << 30),
+        redis: a.opts.get('--redis')?.[0],
+        log,
+      });
+      log(`model ${srv.modelId}`);
+      log(`listening on ${srv.url} (${srv.service.queueDepth} unfinished job(s) resumed)`);
+      console.log(JSON.stringify({ event: 'listening', url: srv.url, modelId: srv.modelId }));
+      await new Promise<void>((resolve) => {
+        const stop = (sig: string) => {
+          log(`${sig}: draining (up to ${graceS} s for proofs in flight)…`);
+          srv.close(graceS * 1000).then(
+            () => {
+              log('stopped');
+              resolve();
+            },
+            (e: Error) => {
+              log(`shutdown error: ${e.message}`);
+              resolve();
+            },
+          );
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      return 0;
+    }),
+};

@@ -1,0 +1,221 @@
+/**
+ * The prover node's HTTP API (Hono). Routes:
+ *   GET  /v1/model             model ID, inputs/outputs (names, shapes, types, scales), parameter
+ *                              count, quantization, protocol version
+ *   POST /v1/infer             {"input": …} → 202 {jobId}; `?wait=true[&timeoutMs=N]` blocks
+ *                              until the receipt is ready (200) or the wait ends (202);
+ *                              an `Idempotency-Key` header makes retries safe
+ *   GET  /v1/jobs/:id          status, progress, output, timings, receipt (base64; omit with
+ *                              `?receipt=false`)
+ *   GET  /v1/jobs/:id/receipt  the receipt bytes (application/octet-stream)
+ *   GET  /v1/jobs/:id/events   server-sent events: `status` … then `done` or `failed`
+ *   GET  /v1/health            liveness, queue and workers
+ *   GET  /metrics              Prometheus text format
+ * Errors are JSON `{"error": message}` with a precise 4xx status; nothing a client sends can make
+ * a handler throw past `onError` (500, logged).
+ *
+ * Why Hono: it has no dependencies, it is built on the web-standard Request/Response (the same
+ * app object could run in other runtimes), and it ships what we need (body limits, SSE).
+ * Validation here is about tensor shapes and ranges, which a JSON-schema layer (Fastify's main
+ * extra) would not express; so the lighter framework wins.
+ */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { streamSSE } from 'hono/streaming';
+import type { QuantizedModel } from '../quantize/layers.js';
+import type { JobEvent, JobService } from './jobs.js';
+import type { JobRow } from './store.js';
+import { RequestError, validateInferBody } from './validate.js';
+
+export interface AppOptions {
+  model: QuantizedModel;
+  info: Record<string, unknown>;
+  /** request body limit in bytes */
+  maxBodyBytes: number;
+  /** longest `?wait=true` (ms) */
+  maxWaitMs: number;
+  log?: (msg: string) => void;
+}
+
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function iso(ms?: number): string | undefined {
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}
+
+/** The JSON view of a job. */
+export function jobView(svc: JobService, job: JobRow, withReceipt: boolean): Record<string, unknown> {
+  const live = svc.liveProgress(job.id);
+  const v: Record<string, unknown> = {
+    jobId: job.id,
+    modelId: svc.opts.modelId,
+    status: job.status,
+    progress: job.status === 'done' ? { stage: 'done', fraction: 1 } : job.status === 'proving' ? (live ?? { stage: 'starting', fraction: 0 }) : { stage: job.status, fraction: 0 },
+    attempts: job.attempts,
+    createdAt: iso(job.createdMs),
+    startedAt: iso(job.startedMs),
+    finishedAt: iso(job.finishedMs),
+  };
+  if (job.error) v.error = job.error;
+  if (job.output) v.output = job.output.map((o) => ({ name: o.name, shape: o.dims, values: o.values }));
+  if (job.finishedMs !== undefined) {
+    v.timings = {
+      queuedMs: (job.startedMs ?? job.finishedMs) - job.createdMs,
+      provingMs: job.startedMs !== undefined ? job.finishedMs - job.startedMs : undefined,
+      totalMs: job.finishedMs - job.createdMs,
+      prover: job.timings,
+    };
+  }
+  if (job.worker) v.worker = job.worker;
+  if (job.status === 'done') {
+    v.receiptBytes = job.receiptBytes;
+    v.receiptUrl = `/v1/jobs/${job.id}/receipt`;
+    if (withReceipt) v.receipt = Buffer.from(svc.store.receipt(job.id)!).toString('base64');
+  }
+  return v;
+}
+
+function errorJson(c: Context, e: RequestError) {
+  for (const [k, v] of Object.entries(e.headers)) c.header(k, v);
+  return c.json({ error: e.message }, e.status);
+}
+
+export function buildApp(svc: JobService, opts: AppOptions): Hono {
+  const app = new Hono();
+  const log = opts.log ?? (() => {});
+
+  app.use('*', async (c, next) => {
+    await next();
+    svc.metrics.countHttp(c.req.routePath === '/*' ? 'unmatched' : c.req.routePath, c.res.status);
+  });
+
+  app.onError((e, c) => {
+    if (e instanceof RequestError) return errorJson(c, e);
+    log(`internal error on ${c.req.method} ${c.req.path}: ${e.stack ?? e.message}`);
+    return c.json({ error: `internal error: ${e.message}` }, 500);
+  });
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path} (see GET /v1/model, POST /v1/infer, GET /v1/jobs/:id)` }, 404));
+
+  app.get('/v1/health', (c) =>
+    c.json(
+      {
+        status: svc.draining ? 'draining' : 'ok',
+        modelId: svc.opts.modelId,
+        backend: svc.backend.kind,
+        workers: svc.backend.threads,
+        queued: svc.queueDepth,
+        proving: svc.inProgress,
+        uptimeS: Math.round((Date.now() - svc.metrics.started) / 1000),
+      },
+      svc.draining ? 503 : 200,
+    ),
+  );
+
+  app.get('/v1/model', (c) => c.json(opts.info));
+
+  app.get('/metrics', (c) => {
+    c.header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
+    return c.body(svc.metrics.render({ queued: svc.queueDepth, proving: svc.inProgress, workers: svc.backend.threads, modelId: svc.opts.modelId }));
+  });
+
+  app.post(
+    '/v1/infer',
+    bodyLimit({
+      maxSize: opts.maxBodyBytes,
+      onError: (c) => {
+        svc.metrics.rejectedInvalid++;
+        return c.json({ error: `request body is larger than this server's limit of ${opts.maxBodyBytes} bytes` }, 413);
+      },
+    }),
+    async (c) => {
+      const wait = c.req.query('wait');
+      if (wait !== undefined && wait !== 'true' && wait !== 'false') throw new RequestError(400, `query parameter 'wait' must be true or false, got '${wait}'`);
+      const tq = c.req.query('timeoutMs');
+      const timeoutMs = tq === undefined ? opts.maxWaitMs : Number(tq);
+      if (!Number.isInteger(timeoutMs) || timeoutMs < 0) throw new RequestError(400, `query parameter 'timeoutMs' must be a non-negative integer, got '${tq}'`);
+      const idem = c.req.header('idempotency-key');
+      if (idem !== undefined && (idem.length === 0 || idem.length > 200)) throw new RequestError(400, 'Idempotency-Key must be 1 to 200 characters');
+      let input: Record<string, number[]>;
+      try {
+        input = validateInferBody(await c.req.text(), opts.model);
+      } catch (e) {
+        if (e instanceof RequestError) svc.metrics.rejectedInvalid++;
+        throw e;
+      }
+      const { job, created } = await svc.submit(input, idem);
+      c.header('Location', `/v1/jobs/${job.id}`);
+      if (wait === 'true') {
+        const j = (await svc.waitFor(job.id, Math.min(timeoutMs, opts.maxWaitMs))) ?? job;
+        if (j.status === 'done' || j.status === 'failed') return c.json(jobView(svc, j, true), 200);
+        return c.json({ jobId: j.id, status: j.status, created }, 202);
+      }
+      return c.json({ jobId: job.id, status: job.status, created }, created ? 202 : 200);
+    },
+  );
+
+  const findJob = (id: string): JobRow => {
+    const job = JOB_ID.test(id) ? svc.get(id) : undefined;
+    if (!job) throw new RequestError(404, `unknown job '${id.slice(0, 64)}'`);
+    return job;
+  };
+
+  app.get('/v1/jobs/:id', (c) => {
+    const r = c.req.query('receipt');
+    if (r !== undefined && r !== 'true' && r !== 'false') throw new RequestError(400, `query parameter 'receipt' must be true or false, got '${r}'`);
+    return c.json(jobView(svc, findJob(c.req.param('id')), r !== 'false'));
+  });
+
+  app.get('/v1/jobs/:id/receipt', (c) => {
+    const job = findJob(c.req.param('id'));
+    if (job.status !== 'done') throw new RequestError(404, `job ${job.id} has no receipt (status: ${job.status}${job.error ? `: ${job.error}` : ''})`);
+    const bytes = svc.store.receipt(job.id)!;
+    c.header('Content-Type', 'application/octet-stream');
+    c.header('Content-Disposition', `attachment; filename="${job.id}.zkr"`);
+    return c.body(bytes as Uint8Array<ArrayBuffer>);
+  });
+
+  app.get('/v1/jobs/:id/events', (c) => {
+    const job = findJob(c.req.param('id'));
+    return streamSSE(c, async (stream) => {
+      const send = (e: JobEvent) => {
+        if (e.type === 'status') return stream.writeSSE({ event: 'status', data: JSON.stringify({ status: e.status, stage: e.stage, fraction: e.fraction }) });
+        return stream.writeSSE({ event: e.type, data: JSON.stringify(jobView(svc, e.job, false)) });
+      };
+      let finish!: () => void;
+      const ended = new Promise<void>((r) => (finish = r));
+      const queue: JobEvent[] = [];
+      let wake: (() => void) | undefined;
+      const off = svc.subscribe(job.id, (e) => {
+        queue.push(e);
+        wake?.();
+      });
+      stream.onAbort(() => finish());
+      const ping = setInterval(() => void stream.write(': keep-alive\n\n').catch(() => finish()), 15_000);
+      try {
+        const now = svc.get(job.id)!;
+        if (now.status === 'done' || now.status === 'failed') {
+          await send({ type: now.status, job: now });
+          return;
+        }
+        const live = svc.liveProgress(job.id);
+        await send({ type: 'status', status: now.status, stage: live?.stage, fraction: live?.fraction });
+        for (;;) {
+          while (queue.length > 0) {
+            const e = queue.shift()!;
+            await send(e);
+            if (e.type !== 'status') return;
+          }
+          const more = new Promise<void>((r) => (wake = r));
+          await Promise.race([more, ended]);
+          wake = undefined;
+          if (stream.aborted || (queue.length === 0 && svc.draining)) return;
+        }
+      } finally {
+        clearInterval(ping);
+        off();
+      }
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,54 @@
+/**
+ * The model a prover node serves: a `.zkm` (committed at start-up) or a `.zkc` (prover data from
+ * `zkinfer commit`, recommitted and checked against its stored model ID). The main thread only
+ * reads the model's description (input names, shapes, scales) to validate requests; committing
+ * happens in the proving threads, or once in the main thread when proving is remote (Redis).
+ */
+import { commitModel, decodeCommitted, readCommitted, type CommittedModel, type Progress } from '../prover/commit.js';
+import type { QuantizedModel } from '../quantize/layers.js';
+import { decodeZkm } from '../quantize/zkm.js';
+import { RECEIPT_VERSION } from '../circuit/session.js';
+import { DEFAULT_TENSOR_PCS_CONFIG } from '../pcs/params.js';
+import { sizeOf } from '../model/tensor.js';
+
+const ZKC_MAGIC = [0x5a, 0x4b, 0x43, 0x00];
+
+export interface ServedModel {
+  bytes: Uint8Array;
+  kind: 'zkm' | 'zkc';
+  model: QuantizedModel;
+}
+
+export function parseServedModel(bytes: Uint8Array): ServedModel {
+  if (bytes.length >= 4 && ZKC_MAGIC.every((b, i) => bytes[i] === b)) return { bytes, kind: 'zkc', model: readCommitted(bytes).model };
+  return { bytes, kind: 'zkm', model: decodeZkm(bytes) };
+}
+
+export function commitServed(bytes: Uint8Array, onProgress?: Progress): CommittedModel {
+  if (bytes.length >= 4 && ZKC_MAGIC.every((b, i) => bytes[i] === b)) return decodeCommitted(bytes, { onProgress });
+  return commitModel(decodeZkm(bytes), { onProgress });
+}
+
+export function committedParamCount(cm: CommittedModel): number {
+  return cm.description.params.reduce((s, p) => s + sizeOf(p.dims), 0);
+}
+
+/** The public description served at `GET /v1/model`. */
+export function modelInfo(model: QuantizedModel, modelId: string, paramCount: number): Record<string, unknown> {
+  const io = (t: { name: string; dims: number[]; exp: number; lo: number; hi: number }) => ({
+    name: t.name,
+    shape: t.dims,
+    type: 'float32',
+    quantization: { scale: 2 ** -t.exp, exponent: t.exp, min: t.lo * 2 ** -t.exp, max: t.hi * 2 ** -t.exp },
+  });
+  return {
+    modelId,
+    name: model.name,
+    inputs: model.inputs.map(io),
+    outputs: model.outputs.map(io),
+    parameterCount: paramCount,
+    layers: model.layers.length,
+    quantization: { scheme: 'power-of-two fixed point', weights: 'int8 limbs', activations: 'int32 with calibrated ranges' },
+    protocol: { receiptVersion: RECEIPT_VERSION, pcs: { rate: `1/${2 ** DEFAULT_TENSOR_PCS_CONFIG.logBlowup}`, securityBits: DEFAULT_TENSOR_PCS_CONFIG.securityBits }, zeroKnowledge: false },
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * A pool of proving threads (`worker_threads`), so proofs never block the HTTP event loop.
+ * Every thread commits the model once at start; `start()` resolves when all are ready and agree
+ * on the model ID. Tasks are handed to idle threads in FIFO order. A thread that dies mid-task
+ * (out of memory, a crash in native code) is replaced and its task rejected with `WorkerCrashed`
+ * so that the caller can re-queue it; `close()` terminates the threads.
+ */
+import { Worker } from 'node:worker_threads';
+import type { JobOutput } from './store.js';
+import type { FromWorker, ToWorker } from './worker-protocol.js';
+
+export interface Proved {
+  output: JobOutput[];
+  receipt: Uint8Array;
+  timings: Record<string, number>;
+}
+
+export class TaskError extends Error {
+  constructor(
+    message: string,
+    /** true: the request was bad (the job fails); false: the prover failed */
+    readonly userError: boolean,
+    readonly crashed = false,
+  ) {
+    super(message);
+  }
+}
+
+interface Task {
+  id: number;
+  msg: ToWorker;
+  resolve: (v: FromWorker) => void;
+  reject: (e: Error) => void;
+  onProgress?: (stage: string, fraction: number) => void;
+}
+
+interface Slot {
+  w: Worker;
+  task?: Task;
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+const WORKER_URL = new URL('./prove-worker.js', import.meta.url);
+
+export class ProverPool {
+  private readonly slots: Slot[] = [];
+  private readonly waiting: Task[] = [];
+  private nextTask = 1;
+  private closed = false;
+  modelId = '';
+  paramCount = 0;
+  commitMs = 0;
+
+  private constructor(private readonly modelBytes: Uint8Array | undefined) {}
+
+  /** Starts `size` threads that commit `modelBytes` (or verify-only threads without a model). */
+  static async start(modelBytes: Uint8Array | undefined, size: number): Promise<ProverPool> {
+    const pool = new ProverPool(modelBytes);
+    const ready = await Promise.all(Array.from({ length: size }, () => pool.spawn()));
+    const ids = new Set(ready.map((r) => r.modelId));
+    if (ids.size > 1) {
+      await pool.close();
+      throw new Error(`proving threads disagree on the model ID (${[...ids].join(', ')})`);
+    }
+    if (ready.length > 0) Object.assign(pool, { modelId: ready[0].modelId, paramCount: ready[0].paramCount, commitMs: ready[0].commitMs });
+    return pool;
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+  get busy(): number {
+    return this.slots.filter((s) => s.task).length;
+  }
+  get idle(): number {
+    return this.slots.length - this.busy;
+  }
+
+  private spawn(): Promise<{ modelId: string; paramCount: number; commitMs: number }> {
+    return new Promise((resolve, reject) => {
+      const w = new Worker(WORKER_URL, { workerData: { modelBytes: this.modelBytes } });
+      const slot: Slot = { w };
+      let started = false;
+      w.on('message', (m: FromWorker) => {
+        if (m.type === 'ready') {
+          started = true;
+          this.slots.push(slot);
+          resolve(m);
+          this.pump();
+        } else if (m.type === 'init-error') {
+          started = true;
+          void w.terminate();
+          reject(new Error(`cannot load the model: ${m.message}`));
+        } else if (m.type === 'progress') slot.task?.onProgress?.(m.stage, m.fraction);
+        else if (slot.task && m.task === slot.task.id) {
+          const t = slot.task;
+          slot.task = undefined;
+          t.resolve(m);
+          this.pump();
+        }
+      });
+      w.on('error', (e) => {
+        if (!started) reject(new Error(`proving thread failed to start: ${e.message}`));
+      });
+      w.on('exit', (code) => {
+        const i = this.slots.indexOf(slot);
+        if (i >= 0) this.slots.splice(i, 1);
+        const t = slot.task;
+        slot.task = undefined;
+        if (!started) return reject(new Error(`proving thread exited (code ${code}) before it was ready`));
+        t?.reject(new TaskError(`proving thread exited (code ${code}) during the task`, false, true));
+        if (!this.closed) this.spawn().catch(() => {}); // replace it; tasks wait for a slot meanwhile
+      });
+    });
+  }
+
+  private pump(): void {
+    for (const s of this.slots) {
+      if (this.waiting.length === 0) return;
+      if (s.task) continue;
+      const t = this.waiting.shift()!;
+      s.task = t;
+      s.w.postMessage(t.msg);
+    }
+  }
+
+  private run(msg: DistributiveOmit<ToWorker, 'task'>, onProgress?: (stage: string, fraction: number) => void): Promise<FromWorker> {
+    if (this.closed) return Promise.reject(new TaskError('the prover pool is shut down', false));
+    return new Promise((resolve, reject) => {
+      const id = this.nextTask++;
+      this.waiting.push({ id, msg: { ...msg, task: id } as ToWorker, resolve, reject, onProgress });
+      this.pump();
+    });
+  }
+
+  async prove(input: Record<string, number[]>, onProgress?: (stage: string, fraction: number) => void): Promise<Proved> {
+    const m = await this.run({ type: 'prove', input }, onProgress);
+    if (m.type === 'proved') return { output: m.output, receipt: m.receipt, timings: m.timings };
+    if (m.type === 'error') throw new TaskError(m.message, m.userError);
+    throw new TaskError(`unexpected reply '${m.type}' from a proving thread`, false);
+  }
+
+  async verify(receipt: Uint8Array, modelId: string, input: Record<string, number[]>): Promise<{ ok: boolean; error?: string; output?: JobOutput[] }> {
+    const m = await this.run({ type: 'verify', receipt, modelId, input });
+    if (m.type === 'verified') return m;
+    if (m.type === 'error') return { ok: false, error: m.message };
+    throw new TaskError(`unexpected reply '${m.type}' from a verifying thread`, false);
+  }
+
+  /** Terminates every thread; tasks in flight or waiting are rejected. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.waiting.splice(0)) t.reject(new TaskError('the prover pool is shut down', false, true));
+    await Promise.all(this.slots.map((s) => s.w.terminate()));
+  }
+}

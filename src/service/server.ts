@@ -1,0 +1,109 @@
+/**
+ * Starting and stopping a prover node: model → proving backend (local thread pool, or BullMQ on
+ * Redis with a verifying thread) → durable job store → HTTP API. `close(graceMs)` drains: new
+ * submissions get 503, proofs in flight get `graceMs` to finish, the rest are re-queued on disk,
+ * then connections close. The CLI maps SIGTERM/SIGINT to it.
+ */
+import os from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { sizeOf } from '../model/tensor.js';
+import { buildApp } from './app.js';
+import { JobService, LocalBackend, type Backend } from './jobs.js';
+import { commitServed, committedParamCount, modelInfo, parseServedModel } from './model.js';
+import { ProverPool } from './pool.js';
+import { RedisBackend } from './redis.js';
+import { JobStore } from './store.js';
+
+export interface ServeOptions {
+  /** `.zkm` or `.zkc` bytes */
+  modelBytes: Uint8Array;
+  dataDir: string;
+  port?: number;
+  host?: string;
+  /** proving threads (local backend); default: cores − 1, at least 1 */
+  workers?: number;
+  /** most queued jobs before 429; default 256 */
+  maxQueue?: number;
+  /** request body limit; default 64 KiB + 32 bytes per input value */
+  maxBodyBytes?: number;
+  /** longest `?wait=true`; default 60 s */
+  maxWaitMs?: number;
+  /** BullMQ/Redis URL: prove in `zkinfer worker` processes instead of local threads */
+  redis?: string;
+  log?: (msg: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  modelId: string;
+  service: JobService;
+  close(graceMs?: number): Promise<void>;
+}
+
+export function defaultWorkers(): number {
+  return Math.max(1, os.availableParallelism() - 1);
+}
+
+export async function startServer(o: ServeOptions): Promise<RunningServer> {
+  const log = o.log ?? (() => {});
+  const served = parseServedModel(o.modelBytes);
+  let backend: Backend;
+  let modelId: string;
+  let paramCount: number;
+  if (o.redis) {
+    const t0 = performance.now();
+    const cm = commitServed(o.modelBytes);
+    modelId = cm.modelId;
+    paramCount = committedParamCount(cm);
+    log(`committed ${served.model.name} in ${(performance.now() - t0).toFixed(0)} ms; proving through Redis queue ${modelId.slice(0, 12)}…`);
+    backend = new RedisBackend(o.redis, modelId, await ProverPool.start(undefined, 1), log);
+  } else {
+    const pool = await ProverPool.start(o.modelBytes, o.workers ?? defaultWorkers());
+    modelId = pool.modelId;
+    paramCount = pool.paramCount;
+    log(`${pool.size} proving thread(s) committed ${served.model.name} in ${pool.commitMs.toFixed(0)} ms`);
+    backend = new LocalBackend(pool);
+  }
+  let store: JobStore;
+  try {
+    store = new JobStore(o.dataDir, modelId);
+  } catch (e) {
+    await backend.stop(0);
+    throw e;
+  }
+  const service = new JobService(store, backend, { modelId, maxQueue: o.maxQueue ?? 256 });
+  await service.start();
+  const inputValues = served.model.inputs.reduce((s, i) => s + sizeOf(i.dims), 0);
+  const app = buildApp(service, {
+    model: served.model,
+    info: modelInfo(served.model, modelId, paramCount),
+    maxBodyBytes: o.maxBodyBytes ?? 65_536 + 32 * inputValues,
+    maxWaitMs: o.maxWaitMs ?? 60_000,
+    log,
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: o.port ?? 8080, hostname: o.host ?? '127.0.0.1' }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${o.host ?? '127.0.0.1'}:${port}`,
+    port,
+    modelId,
+    service,
+    close(graceMs = 30_000) {
+      closing ??= (async () => {
+        await service.stop(graceMs);
+        await new Promise<void>((r) => {
+          server.close(() => r());
+          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        });
+        store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * The prover node's durable job store: one SQLite database (`jobs.sqlite` under `--data-dir`,
+ * WAL journal, `synchronous=FULL`), so that a job is on disk before its `202` leaves the server
+ * and a finished receipt is on disk before anyone is told it is done.
+ *
+ * A data directory belongs to one model ID (recorded in `meta`); opening it for another model
+ * is refused, so receipts for different models never mix. Job states are
+ * `queued → proving → done | failed`; `requeueUnfinished()` (run at start-up) moves jobs that
+ * were `proving` when the process died back to `queued`, in their original order. A client may
+ * send an idempotency key: a second submission with the same key returns the first job.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type JobStatus = 'queued' | 'proving' | 'done' | 'failed';
+
+export interface JobOutput {
+  name: string;
+  dims: number[];
+  values: number[];
+}
+
+export interface JobRow {
+  seq: number;
+  id: string;
+  status: JobStatus;
+  input: Record<string, number[]>;
+  output?: JobOutput[];
+  error?: string;
+  attempts: number;
+  worker?: string;
+  createdMs: number;
+  startedMs?: number;
+  finishedMs?: number;
+  /** the prover's own stage timings (ms), when done */
+  timings?: Record<string, number>;
+  receiptBytes?: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  idem_key TEXT UNIQUE,
+  status TEXT NOT NULL CHECK (status IN ('queued', 'proving', 'done', 'failed')),
+  input TEXT NOT NULL,
+  output TEXT,
+  receipt BLOB,
+  error TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  worker TEXT,
+  created_ms INTEGER NOT NULL,
+  started_ms INTEGER,
+  finished_ms INTEGER,
+  timings TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, seq);
+`;
+const SCHEMA_VERSION = '1';
+
+interface RawRow {
+  seq: number;
+  id: string;
+  status: JobStatus;
+  input: string;
+  output: string | null;
+  error: string | null;
+  attempts: number;
+  worker: string | null;
+  created_ms: number;
+  started_ms: number | null;
+  finished_ms: number | null;
+  timings: string | null;
+  receipt_bytes: number | null;
+}
+
+const COLUMNS = 'seq, id, status, input, output, error, attempts, worker, created_ms, started_ms, finished_ms, timings, length(receipt) AS receipt_bytes';
+
+function fromRaw(r: RawRow): JobRow {
+  return {
+    seq: r.seq,
+    id: r.id,
+    status: r.status,
+    input: JSON.parse(r.input) as Record<string, number[]>,
+    output: r.output ? (JSON.parse(r.output) as JobOutput[]) : undefined,
+    error: r.error ?? undefined,
+    attempts: r.attempts,
+    worker: r.worker ?? undefined,
+    createdMs: r.created_ms,
+    startedMs: r.started_ms ?? undefined,
+    finishedMs: r.finished_ms ?? undefined,
+    timings: r.timings ? (JSON.parse(r.timings) as Record<string, number>) : undefined,
+    receiptBytes: r.receipt_bytes ?? undefined,
+  };
+}
+
+export class StoreError extends Error {}
+
+export class JobStore {
+  private readonly db: Database.Database;
+  private readonly st: Record<string, Database.Statement>;
+
+  /** Opens (creating if needed) `dir/jobs.sqlite` for `modelId`; `dir = ':memory:'` for tests. */
+  constructor(dir: string, modelId: string) {
+    let file = ':memory:';
+    if (dir !== ':memory:') {
+      try {
+        fs.mkdirSync(dir, { recursive: true });
+      } catch (e) {
+        throw new StoreError(`cannot create data directory '${dir}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      file = path.join(dir, 'jobs.sqlite');
+    }
+    try {
+      this.db = new Database(file);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.exec(SCHEMA);
+    } catch (e) {
+      throw new StoreError(`cannot open job store '${file}': ${(e as Error).message}`);
+    }
+    const meta = this.db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[];
+    const m = new Map(meta.map((r) => [r.key, r.value]));
+    if (m.size === 0) {
+      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)').run('model_id', modelId, 'schema', SCHEMA_VERSION);
+    } else {
+      if (m.get('schema') !== SCHEMA_VERSION) throw new StoreError(`job store '${file}' has schema version ${m.get('schema')}, this build uses ${SCHEMA_VERSION}`);
+      if (m.get('model_id') !== modelId) throw new StoreError(`data directory '${dir}' holds jobs for model ${m.get('model_id')}, not ${modelId}: use another --data-dir for this model`);
+    }
+    this.st = {
+      insert: this.db.prepare('INSERT INTO jobs (id, idem_key, status, input, created_ms) VALUES (?, ?, \'queued\', ?, ?)'),
+      byIdem: this.db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE idem_key = ?`),
+      get: this.db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE id = ?`),
+      receipt: this.db.prepare('SELECT receipt FROM jobs WHERE id = ?'),
+      start: this.db.prepare("UPDATE jobs SET status = 'proving', attempts = attempts + 1, started_ms = ?, worker = ? WHERE id = ? AND status IN ('queued', 'proving')"),
+      finish: this.db.prepare("UPDATE jobs SET status = 'done', output = ?, receipt = ?, timings = ?, worker = coalesce(?, worker), finished_ms = ?, error = NULL WHERE id = ? AND status IN ('queued', 'proving')"),
+      fail: this.db.prepare("UPDATE jobs SET status = 'failed', error = ?, finished_ms = ? WHERE id = ? AND status IN ('queued', 'proving')"),
+      requeue: this.db.prepare("UPDATE jobs SET status = 'queued' WHERE id = ? AND status = 'proving'"),
+      requeueAll: this.db.prepare("UPDATE jobs SET status = 'queued' WHERE status = 'proving'"),
+      unfinished: this.db.prepare("SELECT id FROM jobs WHERE status IN ('queued', 'proving') ORDER BY seq"),
+      counts: this.db.prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status'),
+    };
+  }
+
+  /**
+   * Records a new queued job (durably) and returns it; with an idempotency key already used,
+   * returns the existing job instead (`created: false`).
+   */
+  insert(id: string, input: Record<string, number[]>, idemKey?: string): { job: JobRow; created: boolean } {
+    return this.db.transaction(() => {
+      if (idemKey !== undefined) {
+        const prev = this.st.byIdem.get(idemKey) as RawRow | undefined;
+        if (prev) return { job: fromRaw(prev), created: false };
+      }
+      this.st.insert.run(id, idemKey ?? null, JSON.stringify(input), Date.now());
+      return { job: this.get(id)!, created: true };
+    })();
+  }
+
+  byIdempotencyKey(key: string): JobRow | undefined {
+    const r = this.st.byIdem.get(key) as RawRow | undefined;
+    return r ? fromRaw(r) : undefined;
+  }
+
+  get(id: string): JobRow | undefined {
+    const r = this.st.get.get(id) as RawRow | undefined;
+    return r ? fromRaw(r) : undefined;
+  }
+
+  receipt(id: string): Uint8Array | undefined {
+    const r = this.st.receipt.get(id) as { receipt: Buffer | null } | undefined;
+    return r?.receipt ? new Uint8Array(r.receipt.buffer, r.receipt.byteOffset, r.receipt.byteLength) : undefined;
+  }
+
+  /** Marks a job as being proved; false if it is already finished. */
+  markProving(id: string, worker: string): boolean {
+    return this.st.start.run(Date.now(), worker, id).changes === 1;
+  }
+
+  /** Stores the output and receipt; false if the job was already finished (never overwritten). */
+  finish(id: string, output: JobOutput[], receipt: Uint8Array, timings: Record<string, number>, worker?: string): boolean {
+    return this.st.finish.run(JSON.stringify(output), Buffer.from(receipt.buffer, receipt.byteOffset, receipt.byteLength), JSON.stringify(timings), worker ?? null, Date.now(), id).changes === 1;
+  }
+
+  fail(id: string, error: string): boolean {
+    return this.st.fail.run(error, Date.now(), id).changes === 1;
+  }
+
+  /** Puts one job that was being proved back in the queue (worker crash, shutdown). */
+  requeue(id: string): void {
+    this.st.requeue.run(id);
+  }
+
+  /** At start-up: every job that was being proved goes back to the queue; returns the queued ids in order. */
+  requeueUnfinished(): string[] {
+    this.st.requeueAll.run();
+    return this.unfinishedIds();
+  }
+
+  unfinishedIds(): string[] {
+    return (this.st.unfinished.all() as { id: string }[]).map((r) => r.id);
+  }
+
+  counts(): Record<JobStatus, number> {
+    const res: Record<JobStatus, number> = { queued: 0, proving: 0, done: 0, failed: 0 };
+    for (const r of this.st.counts.all() as { status: JobStatus; n: number }[]) res[r.status] = r.n;
+    return res;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Request validation for `POST /v1/infer`: the body must be `{"input": …}` where `input` is
+ * `{"<input name>": array}` for every model input (nested to the input's shape, or flat in
+ * row-major order) or EZKL's `{"input_data": [[…], …]}`. Every value must be a JSON number in the
+ * input's calibrated range. Errors are precise: which input, which index, what was expected.
+ * Structural problems are 400; well-formed values the model cannot take (out of range) are 422.
+ */
+import { ModelError } from '../model/errors.js';
+import { sizeOf } from '../model/tensor.js';
+import type { QuantizedModel } from '../quantize/layers.js';
+import { quantizeInput } from '../quantize/infer.js';
+
+export class RequestError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 413 | 415 | 422 | 429 | 503,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+const bad = (msg: string) => new RequestError(400, msg);
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 20 ? v.slice(0, 20) + '…' : v)}`;
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+}
+
+/** Flattens `v` (flat, or nested exactly to `dims`) into `out`, with errors that name the position. */
+function flattenTo(v: unknown, dims: number[], where: string, out: number[]): void {
+  const n = sizeOf(dims);
+  if (!Array.isArray(v)) throw bad(`${where}: expected an array of shape [${dims.join(', ')}], got ${describe(v)}`);
+  const nested = dims.length > 1 && v.length > 0 && Array.isArray(v[0]);
+  if (!nested) {
+    if (v.length !== n) throw bad(`${where}: expected ${n} values (shape [${dims.join(', ')}]), got ${v.length}`);
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x !== 'number') throw bad(`${where}[${i}]: expected a number, got ${describe(x)}`);
+      out.push(x);
+    }
+    return;
+  }
+  const walk = (a: unknown, d: number, path: string) => {
+    if (d === dims.length) {
+      if (typeof a !== 'number') throw bad(`${path}: expected a number, got ${describe(a)}`);
+      out.push(a);
+      return;
+    }
+    if (!Array.isArray(a) || a.length !== dims[d]) {
+      throw bad(`${path}: expected an array of ${dims[d]} (dimension ${d} of shape [${dims.join(', ')}]), got ${describe(a)}`);
+    }
+    for (let i = 0; i < a.length; i++) walk(a[i], d + 1, `${path}[${i}]`);
+  };
+  walk(v, 0, where);
+}
+
+/**
+ * Parses and checks a request body against the model's inputs; returns one flat array per input.
+ */
+export function validateInferBody(text: string, model: QuantizedModel): Record<string, number[]> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    throw bad(`request body is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad(`request body must be a JSON object {"input": …}, got ${describe(body)}`);
+  const extra = Object.keys(body).filter((k) => k !== 'input');
+  if (extra.length > 0) throw bad(`unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')} in the request body (expected only 'input')`);
+  const input = (body as { input?: unknown }).input;
+  if (input === undefined) throw bad(`missing field 'input' (expected {"input": {${model.inputs.map((i) => `"${i.name}": [...]`).join(', ')}}})`);
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw bad(`'input' must be an object mapping input names to arrays, got ${describe(input)}`);
+  const o = input as Record<string, unknown>;
+  const res: Record<string, number[]> = {};
+  if ('input_data' in o) {
+    const d = o.input_data;
+    if (Object.keys(o).length > 1) throw bad(`'input' has input_data and other keys; use one form`);
+    if (!Array.isArray(d) || d.length !== model.inputs.length) throw bad(`input.input_data must be a list of ${model.inputs.length} array(s), one per model input (${model.inputs.map((i) => i.name).join(', ')})`);
+    model.inputs.forEach((inp, k) => {
+      const a: number[] = [];
+      flattenTo(d[k], inp.dims, `input.input_data[${k}]`, a);
+      res[inp.name] = a;
+    });
+  } else {
+    const names = new Set(model.inputs.map((i) => i.name));
+    const unknown = Object.keys(o).filter((k) => !names.has(k));
+    if (unknown.length > 0) throw bad(`unknown input ${unknown.map((k) => `'${k}'`).join(', ')} (the model's inputs: ${[...names].join(', ')})`);
+    for (const inp of model.inputs) {
+      if (!(inp.name in o)) throw bad(`missing input '${inp.name}' (shape [${inp.dims.join(', ')}])`);
+      const a: number[] = [];
+      flattenTo(o[inp.name], inp.dims, `input.${inp.name}`, a);
+      res[inp.name] = a;
+    }
+  }
+  for (const inp of model.inputs) {
+    try {
+      quantizeInput(model, inp.name, res[inp.name], true);
+    } catch (e) {
+      if (e instanceof ModelError) throw new RequestError(422, e.message);
+      throw e;
+    }
+  }
+  return res;
+}

@@ -1,0 +1,29 @@
+/**
+ * Messages between the prover pool (main thread) and its worker threads (`prove-worker.ts`).
+ * Inputs travel as flat float arrays per input name; receipts come back as transferred bytes.
+ */
+import type { JobOutput } from './store.js';
+
+export interface WorkerInit {
+  /** `.zkm` or `.zkc` bytes of the served model; absent for a verify-only worker */
+  modelBytes?: Uint8Array;
+}
+
+export type ToWorker =
+  | { type: 'prove'; task: number; input: Record<string, number[]> }
+  | { type: 'verify'; task: number; receipt: Uint8Array; modelId: string; input: Record<string, number[]> };
+
+export type FromWorker =
+  | { type: 'ready'; modelId: string; paramCount: number; commitMs: number }
+  | { type: 'init-error'; message: string }
+  | { type: 'progress'; task: number; stage: string; fraction: number }
+  | { type: 'proved'; task: number; output: JobOutput[]; receipt: Uint8Array; timings: Record<string, number> }
+  | { type: 'verified'; task: number; ok: boolean; error?: string; output?: JobOutput[] }
+  | { type: 'error'; task: number; message: string; userError: boolean };
+
+/** Rough overall completion of a proof from the prover's stage reports (for progress bars). */
+export function proveFraction(stage: string, done: number, total: number): number {
+  if (stage.startsWith('layer ')) return 0.45 + (0.4 * done) / Math.max(1, total);
+  const at: Record<string, number> = { inference: 0, witness: 0.05, 'commit witness': 0.15, lookups: 0.3, openings: 0.85, done: 1 };
+  return at[stage] ?? 0;
+}
