@@ -1,0 +1,483 @@
+/**
+ * The market coordinator: pure rules over the store (store.ts) and the ledger (ledger.ts), with an
+ * injected clock, so the HTTP service, the tests and the simulation run the same code (the
+ * simulation in virtual time).
+ *
+ * `handle(request)` checks the signature (sign.ts), then in ONE SQLite transaction: the nonce must
+ * exceed the account's last one (replay protection; a request that passes the signature check
+ * consumes its nonce even when the action is refused, so a refused request can never be replayed
+ * later), and the action runs in a savepoint — refused, it changes nothing but the nonce. Every
+ * money movement of an action is a balanced ledger transfer inside that transaction. Returns
+ * `{ ok: true, value }` or `{ ok: false, error: { kind, message } }`; it never throws on a bad
+ * request. Before each request (and on `tick()`), every open job whose deadline has passed gets its
+ * default outcome (DEADLINES below), each in its own transaction.
+ *
+ * Job lifecycle (DESIGN §5): posted → locked → submitted → (audit | challenge) → finalized |
+ * slashed | expired. Policies: `proof` (the submission's receipt must verify for the model ID and
+ * the job's input and prove the submitted output; a signed submission that fails is a slashable
+ * fault), `sampled` (output + trace claim first, then the commit-reveal draw of policy.ts; audits
+ * are an auditor's re-execution for public models — a disagreement becomes a bisection dispute —
+ * or the operator's full receipt for private ones; jobs violating p·(R+S) > C are refused) and
+ * `optimistic` (final after the challenge window unless a bonded challenger disputes: bisection
+ * for public models, a full receipt for private ones — dispute.ts says why).
+ *
+ * DEADLINES — the default loser of every waiting state:
+ *   posted     nobody locked it          → expired, the requester is refunded
+ *   locked     no submission             → the operator is slashed, part of the slash becomes a
+ *                                          bounty, the job reopens (`posted`)
+ *   submitted  challenge window over     → finalized
+ *   audit      public: no auditor report → finalized (the operator did nothing wrong; the draw is
+ *                                          wasted — auditor liveness is the market's problem)
+ *              private: no receipt       → the operator is slashed
+ *   challenge  the mover is late         → it loses (operator: slashed; challenger: bond to the
+ *                                          operator); the opening and the receipt are the operator's
+ *                                          burden (dispute.ts)
+ */
+import { randomBytes } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { ModelError } from '../model/errors.js';
+import { commitModel } from '../prover/commit.js';
+import type { QuantizedModel } from '../quantize/layers.js';
+import { decodeZkm } from '../quantize/zkm.js';
+import { fromHex, toHex } from '../util/bytes.js';
+import { fail, type Result } from '../util/result.js';
+import { verifyReceipt } from '../verifier/verify.js';
+import { base64, hex64, inputOf, int, str, type Body } from './body.js';
+import { decide, disputedStep, reveal, startBisection, startReceiptDispute, type DisputeOutcome, type Party } from './dispute.js';
+import { accountName as A, Ledger, MINT } from './ledger.js';
+import { auditDraw, checkHonesty, jobSeed, seedCommitment } from './policy.js';
+import { Settlement } from './settle.js';
+import { bodyHash, checkSignature, type SignedRequest } from './sign.js';
+import { openDatabase, Store, type JobRow, type ModelRow } from './store.js';
+import { checkBinding, inputLeaf, outputsEqual, outputsFromWire, quantizedInputs, settleStep, type OutputTensor } from './trace.js';
+import { BPS, DEFAULT_CONFIG, MarketError, POLICIES, PPM, type MarketConfig, type Policy } from './types.js';
+
+export interface CoordinatorOptions {
+  /** SQLite file (WAL), or ':memory:' (default) */
+  file?: string;
+  /** the clock, ms (default Date.now); the simulation and tests pass a virtual one */
+  now?: () => number;
+  config?: Partial<Omit<MarketConfig, 'deadlines'>> & { deadlines?: Partial<MarketConfig['deadlines']> };
+  /** market ID for a new store (default: random); an existing store keeps its own */
+  marketId?: string;
+  /** secret for the audit seeds of a new store (default: random 32 bytes) */
+  seedSecret?: Uint8Array;
+}
+
+const MAX_RECEIPT_BYTES = 64 << 20;
+const MAX_ZKM_BYTES = 256 << 20;
+
+export const ACTIONS = [
+  'model.register', 'stake.deposit', 'stake.withdraw', 'job.post', 'job.lock', 'job.submit',
+  'audit.report', 'audit.receipt', 'job.challenge', 'dispute.reveal', 'dispute.open', 'dispute.receipt',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export class Coordinator {
+  readonly store: Store;
+  readonly ledger: Ledger;
+  readonly config: MarketConfig;
+  readonly marketId: string;
+  readonly now: () => number;
+  private readonly settlement: Settlement;
+  private readonly seedSecret: Uint8Array;
+  private readonly models = new Map<string, QuantizedModel>();
+  private readonly txRequest: (r: SignedRequest, now: number) => Result<unknown>;
+  private readonly txAction: (r: SignedRequest, now: number) => unknown;
+
+  constructor(readonly db: Database.Database, opts: Omit<CoordinatorOptions, 'file'> = {}) {
+    this.store = new Store(db);
+    this.ledger = new Ledger(db);
+    this.now = opts.now ?? Date.now;
+    const c = opts.config ?? {};
+    this.config = { ...DEFAULT_CONFIG, ...c, deadlines: { ...DEFAULT_CONFIG.deadlines, ...c.deadlines } };
+    this.settlement = new Settlement(this.ledger, this.store, this.config);
+    db.transaction(() => {
+      if (this.store.meta('market_id') === undefined) {
+        this.store.setMeta('market_id', opts.marketId ?? toHex(randomBytes(16)));
+        this.store.setMeta('seed_secret', toHex(opts.seedSecret ?? randomBytes(32)));
+      }
+    })();
+    this.marketId = this.store.meta('market_id')!;
+    this.seedSecret = fromHex(this.store.meta('seed_secret')!);
+    this.txAction = db.transaction((r: SignedRequest, now: number) => this.dispatch(r, now));
+    this.txRequest = db.transaction((r: SignedRequest, now: number): Result<unknown> => {
+      const last = this.store.nonce(r.account);
+      if (r.nonce <= last) throw new MarketError('Replay', `nonce ${r.nonce} is not above this account's last nonce ${last}: a replayed or out-of-order request`, { lastNonce: last });
+      this.store.setNonce(r.account, r.nonce, now);
+      try {
+        return { ok: true, value: this.txAction(r, now) };
+      } catch (e) {
+        if (e instanceof MarketError) return { ok: false, error: e.toError() };
+        throw e;
+      }
+    });
+  }
+
+  static open(opts: CoordinatorOptions = {}): Coordinator {
+    return new Coordinator(openDatabase(opts.file ?? ':memory:'), opts);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Handles one signed request (see the header). Never throws. */
+  handle(req: unknown): Result<unknown> {
+    try {
+      const now = this.now();
+      this.tick(now);
+      const r = checkSignature(this.marketId, req);
+      if (!(ACTIONS as readonly string[]).includes(r.action)) throw new MarketError('BadRequest', `unknown action '${r.action}' (actions: ${ACTIONS.join(', ')})`);
+      return this.txRequest(r, now);
+    } catch (e) {
+      if (e instanceof MarketError) return { ok: false, error: e.toError() };
+      return fail('Internal', `internal error: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Applies the default outcome of every open job whose deadline is ≤ now. Returns how many. */
+  tick(now = this.now()): number {
+    let n = 0;
+    for (;;) {
+      const due = this.store.due(now, 256);
+      for (const j of due) this.db.transaction(() => this.expire(this.store.job(j.id)!, now))();
+      n += due.length;
+      if (due.length < 256) return n;
+    }
+  }
+
+  /** Issues new money to an account's free balance (the faucet; not a signed action). */
+  mint(account: string, amount: number, key: string): void {
+    if (!/^[0-9a-f]{64}$/.test(account)) throw new MarketError('BadRequest', `expected an account (64 hex characters), got ${account}`);
+    this.ledger.move(`mint/${key}`, MINT, A.free(account), amount, { at: this.now(), memo: 'mint' });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Queries (unsigned, read-only).
+
+  account(pk: string): { account: string; nonce: number; free: number; stake: number } {
+    return { account: pk, nonce: this.store.nonce(pk), free: this.ledger.balance(A.free(pk)), stake: this.ledger.balance(A.stake(pk)) };
+  }
+
+  job(id: number): JobRow | undefined {
+    return this.store.job(id);
+  }
+
+  modelRow(id: string): ModelRow {
+    const m = this.store.model(id);
+    if (!m) throw new MarketError('UnknownModel', `no model with ID ${id} is registered`);
+    return m;
+  }
+
+  /** The quantized model of a public model (decoded once, cached). */
+  publicModel(id: string): QuantizedModel {
+    let q = this.models.get(id);
+    if (!q) {
+      const m = this.modelRow(id);
+      if (m.visibility !== 'public' || !m.zkm) throw new MarketError('NotSupported', `model ${id.slice(0, 16)}… is private: its weights are not available for re-execution`);
+      q = decodeZkm(m.zkm);
+      this.models.set(id, q);
+    }
+    return q;
+  }
+
+  /** Ledger audit plus: every terminal job's per-job accounts are empty. */
+  checkBalanced(): { ok: boolean; problems: string[] } {
+    const r = this.ledger.checkBalanced();
+    const problems = [...r.problems];
+    const rows = this.db.prepare("SELECT id FROM jobs WHERE state IN ('finalized', 'slashed', 'expired')").all() as { id: number }[];
+    const left = this.db
+      .prepare("SELECT id, balance FROM ledger_accounts WHERE balance != 0 AND (id LIKE 'escrow:%' OR id LIKE 'locked:%' OR id LIKE 'bond:%' OR id LIKE 'bounty:%')")
+      .all() as { id: string; balance: number }[];
+    const terminal = new Set(rows.map((r) => r.id));
+    for (const a of left) if (terminal.has(Number(a.id.split(':')[1]))) problems.push(`settled job account ${a.id} still holds ${a.balance}`);
+    return { ok: problems.length === 0, problems };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Actions.
+
+  private dispatch(r: SignedRequest, now: number): unknown {
+    const b = r.body;
+    const me = r.account;
+    switch (r.action as Action) {
+      case 'model.register': return this.registerModel(me, b, now);
+      case 'stake.deposit': return this.moveStake(me, b, r.nonce, now, true);
+      case 'stake.withdraw': return this.moveStake(me, b, r.nonce, now, false);
+      case 'job.post': return this.post(me, b, now);
+      case 'job.lock': return this.lock(me, b, now);
+      case 'job.submit': return this.submit(me, b, now);
+      case 'audit.report': return this.auditReport(me, b, now);
+      case 'audit.receipt': return this.auditReceipt(me, b, now);
+      case 'job.challenge': return this.challenge(me, b, now);
+      case 'dispute.reveal': return this.disputeReveal(me, b, now);
+      case 'dispute.open': return this.disputeOpen(me, b, now);
+      case 'dispute.receipt': return this.disputeReceipt(me, b, now);
+    }
+  }
+
+  private registerModel(me: string, b: Body, now: number): unknown {
+    const visibility = str(b, 'visibility', ['public', 'private'] as const);
+    const price = int(b, 'price');
+    let id: string;
+    let steps: number;
+    let zkm: Uint8Array | null = null;
+    if (visibility === 'public') {
+      zkm = base64(b, 'zkm', MAX_ZKM_BYTES);
+      let model: QuantizedModel;
+      try {
+        model = decodeZkm(zkm);
+        id = commitModel(model).modelId;
+      } catch (e) {
+        throw new MarketError('BadModel', `cannot register this model: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (b.modelId !== undefined && b.modelId !== id) throw new MarketError('BadModel', `the uploaded weights commit to model ID ${id}, not the claimed ${String(b.modelId)}`);
+      steps = model.layers.length + 2;
+      this.models.set(id, model);
+    } else {
+      id = hex64(b, 'modelId');
+      steps = int(b, 'steps', { min: 3, max: 2 ** 20 });
+    }
+    const prev = this.store.model(id);
+    if (prev) throw new MarketError('BadState', `model ${id.slice(0, 16)}… is already registered (owner ${prev.owner.slice(0, 16)}…)`);
+    this.store.insertModel({ id, owner: me, price, visibility, steps, zkm, created: now });
+    this.store.event(null, now, 'model', { id, owner: me, visibility, price });
+    return { modelId: id, steps, visibility, price };
+  }
+
+  private moveStake(me: string, b: Body, nonce: number, now: number, deposit: boolean): unknown {
+    const amount = int(b, 'amount', { min: 1 });
+    const [from, to] = deposit ? [A.free(me), A.stake(me)] : [A.stake(me), A.free(me)];
+    this.ledger.move(`acct/${me}/${nonce}/${deposit ? 'stake' : 'unstake'}`, from, to, amount, { at: now });
+    return this.account(me);
+  }
+
+  private post(me: string, b: Body, now: number): unknown {
+    if (!Array.isArray(b.jobs) || b.jobs.length === 0 || b.jobs.length > this.config.maxBatch) {
+      throw new MarketError('BadRequest', `'jobs': expected a list of 1 to ${this.config.maxBatch} job specs`);
+    }
+    return {
+      jobs: b.jobs.map((spec, i) => {
+        try {
+          return this.postOne(me, spec as Body, now);
+        } catch (e) {
+          if (e instanceof MarketError && b.jobs instanceof Array && b.jobs.length > 1) throw new MarketError(e.kind, `jobs[${i}]: ${e.message}`, e.detail);
+          throw e;
+        }
+      }),
+    };
+  }
+
+  private postOne(me: string, spec: Body, now: number): unknown {
+    if (typeof spec !== 'object' || spec === null) throw new MarketError('BadRequest', 'expected a job spec object');
+    const model = this.modelRow(hex64(spec, 'model'));
+    const policy = str<Policy>(spec, 'policy', POLICIES);
+    const input = inputOf(spec.input, this.config.maxInputValues);
+    if (model.visibility === 'public') quantizedInputs(this.publicModel(model.id), input);
+    const reward = int(spec, 'reward', { def: model.price });
+    if (reward < model.price) throw new MarketError('BadRequest', `'reward': expected at least the model's price ${model.price}, got ${reward}`);
+    const stake = int(spec, 'stake', { min: 1 });
+    const cheatGain = int(spec, 'cheatGain', { def: reward });
+    const auditPpm = policy === 'sampled' ? int(spec, 'auditPpm', { min: 1, max: PPM }) : 0;
+    const bond = int(spec, 'bond', { min: 1, def: Math.max(1, reward) });
+    if (policy === 'sampled') checkHonesty(auditPpm, reward, stake, cheatGain);
+    const fee = Math.ceil((reward * this.config.feeBps) / BPS);
+    const row = { model: model.id, requester: me, policy, input: JSON.stringify(input), reward, fee, stake, cheatGain, auditPpm, bond, deadline: now + this.config.deadlines.post, created: now };
+    let seedCommit = '';
+    const id = this.store.insertJob(row, (id) => (seedCommit = seedCommitment(jobSeed(this.seedSecret, id))));
+    this.ledger.move(`job/${id}/escrow`, A.free(me), A.escrow(id), reward + fee, { at: now, memo: 'escrow' });
+    this.store.event(id, now, 'posted', { requester: me, policy, reward, fee, stake });
+    return { id, seedCommit, fee, deadline: row.deadline };
+  }
+
+  private jobFor(b: Body, ...states: JobRow['state'][]): JobRow {
+    const id = int(b, 'job', { min: 1 });
+    const j = this.store.job(id);
+    if (!j) throw new MarketError('UnknownJob', `no job ${id}`);
+    if (!states.includes(j.state)) throw new MarketError('BadState', `job ${id} is ${j.state}, expected ${states.join(' or ')}`);
+    return j;
+  }
+
+  private lock(me: string, b: Body, now: number): unknown {
+    const j = this.jobFor(b, 'posted');
+    const free = this.ledger.balance(A.stake(me));
+    if (free < j.stake) throw new MarketError('InsufficientStake', `locking job ${j.id} needs ${j.stake} of free stake, account has ${free} (stake more with stake.deposit)`, { needed: j.stake, available: free });
+    this.ledger.move(`job/${j.id}/${j.attempt}/lock`, A.stake(me), A.locked(j.id), j.stake, { at: now, memo: 'lock' });
+    const deadline = now + this.config.deadlines.exec;
+    this.store.patchJob(j.id, { state: 'locked', operator: me, deadline });
+    this.store.event(j.id, now, 'locked', { operator: me, attempt: j.attempt });
+    return { job: j.id, deadline, input: JSON.parse(j.input) as unknown, policy: j.policy, model: j.model };
+  }
+
+  private submit(me: string, b: Body, now: number): unknown {
+    const j = this.jobFor(b, 'locked');
+    if (j.operator !== me) throw new MarketError('Forbidden', `job ${j.id} is locked by another operator`);
+    const outputs = outputsFromWire(b.outputs, this.config.maxInputValues);
+    const wire = b.outputs as { name: string; q: string }[];
+    if (j.policy === 'proof') {
+      const receipt = base64(b, 'receipt', MAX_RECEIPT_BYTES);
+      const bad = this.receiptFault(j, receipt, outputs);
+      this.store.patchJob(j.id, { submission: { outputs: wire } });
+      if (bad) {
+        this.settlement.slash(j, now, `submitted receipt rejected: ${bad}`, null);
+        return { job: j.id, state: 'slashed', verified: false, error: bad };
+      }
+      this.settlement.finalize(j, now, 'receipt verified');
+      return { job: j.id, state: 'finalized', verified: true };
+    }
+    const trace = checkBinding(b.trace, this.modelRow(j.model).steps, outputs);
+    const subHash = bodyHash({ job: j.id, operator: me, outputs: wire, trace });
+    const submission = { outputs: wire, trace };
+    if (j.policy === 'optimistic') {
+      const deadline = now + this.config.deadlines.window;
+      this.store.patchJob(j.id, { submission, subHash, state: 'submitted', deadline });
+      this.store.event(j.id, now, 'submitted', { subHash });
+      return { job: j.id, state: 'submitted', subHash, deadline };
+    }
+    const seed = jobSeed(this.seedSecret, j.id);
+    const audited = auditDraw(seed, j.id, subHash, j.auditPpm);
+    this.store.patchJob(j.id, { submission, subHash, audited, seed: toHex(seed) });
+    this.store.event(j.id, now, 'submitted', { subHash, audited });
+    if (!audited) {
+      this.settlement.finalize(j, now, 'not drawn for audit');
+      return { job: j.id, state: 'finalized', subHash, audited, seed: toHex(seed) };
+    }
+    const deadline = now + this.config.deadlines.audit;
+    this.store.patchJob(j.id, { state: 'audit', deadline });
+    return { job: j.id, state: 'audit', subHash, audited, seed: toHex(seed), deadline, audit: this.modelRow(j.model).visibility === 'public' ? 'auditor re-execution' : 'receipt from the operator' };
+  }
+
+  /** Why a receipt does not settle a job for its operator (null: it does). */
+  private receiptFault(j: JobRow, receipt: Uint8Array, outputs: readonly OutputTensor[]): string | null {
+    const v = verifyReceipt(receipt, j.model, JSON.parse(j.input) as Record<string, number[]>);
+    if (!v.ok) return `${v.error.kind}: ${v.error.message}`;
+    if (!outputsEqual(outputs, v.outputs)) return 'the receipt verifies, but proves a different output than the one submitted';
+    return null;
+  }
+
+  private auditReport(me: string, b: Body, now: number): unknown {
+    const j = this.jobFor(b, 'audit');
+    const model = this.modelRow(j.model);
+    if (model.visibility !== 'public') throw new MarketError('BadState', `job ${j.id} is on a private model: its audit is the operator's receipt, not a report`);
+    if (me === j.operator) throw new MarketError('Forbidden', 'an operator cannot audit its own job');
+    const claim = checkBinding(b.trace, model.steps, outputsFromWire(b.outputs, this.config.maxInputValues));
+    const mine = j.submission!.trace!;
+    if (claim.last[1] === mine.last[1]) {
+      this.settlement.finalize(j, now, 'audit agreed', me);
+      return { job: j.id, state: 'finalized', agreed: true };
+    }
+    return this.openDispute(j, me, startBisection(mine, claim), claim, now, 'audit-mismatch');
+  }
+
+  private auditReceipt(me: string, b: Body, now: number): unknown {
+    const j = this.jobFor(b, 'audit');
+    if (me !== j.operator) throw new MarketError('Forbidden', `only job ${j.id}'s operator delivers its audit receipt`);
+    if (this.modelRow(j.model).visibility !== 'private') throw new MarketError('BadState', `job ${j.id} is on a public model: it is audited by re-execution`);
+    return this.settleByReceipt(j, b, now, null, 'audit');
+  }
+
+  private challenge(me: string, b: Body, now: number): unknown {
+    const j = this.jobFor(b, 'submitted');
+    if (me === j.operator) throw new MarketError('Forbidden', 'an operator cannot challenge its own job');
+    const model = this.modelRow(j.model);
+    if (model.visibility === 'private') return this.openDispute(j, me, startReceiptDispute(model.steps), null, now, 'challenge');
+    const claim = checkBinding(b.trace, model.steps, outputsFromWire(b.outputs, this.config.maxInputValues));
+    return this.openDispute(j, me, startBisection(j.submission!.trace!, claim), claim, now, 'challenge');
+  }
+
+  private openDispute(j: JobRow, me: string, dispute: ReturnType<typeof startBisection>, claim: JobRow['challenge'], now: number, kind: string): unknown {
+    this.ledger.move(`job/${j.id}/bond`, A.free(me), A.bond(j.id), j.bond, { at: now, memo: 'challenge bond' });
+    const deadline = now + this.config.deadlines.move;
+    this.store.patchJob(j.id, { state: 'challenge', challenger: me, challenge: claim, dispute, deadline });
+    this.store.event(j.id, now, kind, { challenger: me, mode: dispute.mode, lo: dispute.lo, hi: dispute.hi });
+    return this.afterMove(this.store.job(j.id)!, now);
+  }
+
+  private party(j: JobRow, me: string): Party {
+    if (me === j.operator) return 'operator';
+    if (me === j.challenger) return 'challenger';
+    throw new MarketError('Forbidden', `only job ${j.id}'s operator and challenger take part in its dispute`);
+  }
+
+  private disputeReveal(me: string, b: Body, now: number): unknown {
+    const j = this.jobFor(b, 'challenge');
+    const dispute = reveal(j.dispute!, this.party(j, me), b.index, { leaf: b.leaf, proof: b.proof });
+    this.store.patchJob(j.id, { dispute, deadline: now + this.config.deadlines.move });
+    return this.afterMove({ ...j, dispute }, now);
+  }
+
+  /** Settles at once when the bisection reached the input step (needs nothing but the job); else reports the next move. */
+  private afterMove(j: JobRow, now: number): unknown {
+    const d = j.dispute!;
+    if (d.mode === 'open' && d.hi === 0) {
+      const correct = inputLeaf(this.publicModel(j.model), JSON.parse(j.input) as Record<string, number[]>);
+      return this.resolve(j, decide(d, correct), now);
+    }
+    return { job: j.id, state: 'challenge', mode: d.mode, turn: d.turn, mid: d.mid, lo: d.lo, hi: d.hi };
+  }
+
+  private disputeOpen(me: string, b: Body, now: number): unknown {
+    const j = this.jobFor(b, 'challenge');
+    this.party(j, me);
+    const d = j.dispute!;
+    const k = disputedStep(d);
+    const correct = settleStep(this.publicModel(j.model), JSON.parse(j.input) as Record<string, number[]>, k, fromHex(d.loLeaf!), { prefix: b.prefix, tensors: b.tensors });
+    return this.resolve(j, decide(d, correct), now);
+  }
+
+  private disputeReceipt(me: string, b: Body, now: number): unknown {
+    const j = this.jobFor(b, 'challenge');
+    if (j.dispute!.mode !== 'receipt') throw new MarketError('BadState', `job ${j.id}'s dispute is settled by bisection, not by a receipt`);
+    if (me !== j.operator) throw new MarketError('Forbidden', `only job ${j.id}'s operator delivers the receipt`);
+    return this.settleByReceipt(j, b, now, j.challenger, 'dispute');
+  }
+
+  private settleByReceipt(j: JobRow, b: Body, now: number, exposer: string | null, what: string): unknown {
+    const receipt = base64(b, 'receipt', MAX_RECEIPT_BYTES);
+    const outputs = outputsFromWire(j.submission!.outputs, this.config.maxInputValues);
+    const bad = this.receiptFault(j, receipt, outputs);
+    if (bad) {
+      this.settlement.slash(j, now, `${what}: receipt rejected: ${bad}`, exposer);
+      return { job: j.id, state: 'slashed', verified: false, error: bad };
+    }
+    this.settlement.finalize(j, now, `${what}: receipt verified`);
+    return { job: j.id, state: 'finalized', verified: true };
+  }
+
+  private resolve(j: JobRow, o: DisputeOutcome, now: number): unknown {
+    const where = this.stepName(j.model, o.step);
+    if (o.operatorRight) {
+      this.settlement.finalize(j, now, `dispute: the operator's ${where} is right, the challenger's is not`);
+      return { job: j.id, state: 'finalized', step: o.step, winner: 'operator' };
+    }
+    const why = `dispute: the operator's ${where} is wrong${o.challengerRight ? '' : ' (and so is the challenger’s)'}`;
+    this.settlement.slash(j, now, why, o.challengerRight ? j.challenger : null);
+    return { job: j.id, state: 'slashed', step: o.step, winner: o.challengerRight ? 'challenger' : 'none' };
+  }
+
+  private stepName(modelId: string, k: number): string {
+    const m = this.models.get(modelId);
+    if (k === 0) return 'step 0 (the quantized input)';
+    if (m && k === m.layers.length + 1) return `step ${k} (the output)`;
+    return m ? `step ${k} (layer '${m.layers[k - 1].name}')` : `step ${k}`;
+  }
+
+  private expire(j: JobRow, now: number): void {
+    switch (j.state) {
+      case 'posted': return this.settlement.expirePost(j, now);
+      case 'locked': return this.settlement.expireLock(j, now);
+      case 'submitted': return this.settlement.finalize(j, now, 'challenge window closed');
+      case 'audit':
+        if (this.modelRow(j.model).visibility === 'public') return this.settlement.finalize(j, now, 'no audit report before the deadline');
+        return this.settlement.slash(j, now, 'no audit receipt before the deadline', null);
+      case 'challenge': {
+        const d = j.dispute!;
+        if (d.turn === 'challenger') return this.settlement.finalize(j, now, 'dispute: the challenger missed its move');
+        return this.settlement.slash(j, now, `dispute: the operator missed its move (${d.mode === 'receipt' ? 'the receipt' : d.mode === 'open' ? 'the opening of the disputed step' : `leaf ${d.mid}`})`, j.challenger);
+      }
+      default:
+        throw new MarketError('BadState', `job ${j.id} is ${j.state}: nothing expires`);
+    }
+  }
+}

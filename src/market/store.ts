@@ -1,0 +1,250 @@
+/**
+ * The coordinator's durable state, in the same SQLite database as the ledger (so one transaction
+ * covers a state change and its money movement — no crash separates them): accounts and their
+ * nonces, registered models, jobs, and an append-only event log. A file store uses WAL with
+ * synchronous=NORMAL (a committed transaction survives a process crash; an OS crash may lose the
+ * last few, never half of one); ':memory:' keeps everything in memory.
+ *
+ * This module only maps rows to objects; every rule lives in `coordinator.ts`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { DisputeState } from './dispute.js';
+import type { TraceClaim } from './trace.js';
+import type { JobState, Policy, Visibility } from './types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS accounts (id TEXT PRIMARY KEY, nonce INTEGER NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS models (
+  id TEXT PRIMARY KEY, owner TEXT NOT NULL, price INTEGER NOT NULL,
+  visibility TEXT NOT NULL CHECK (visibility IN ('public', 'private')),
+  steps INTEGER NOT NULL, zkm BLOB, created INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS jobs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  model TEXT NOT NULL, requester TEXT NOT NULL,
+  policy TEXT NOT NULL CHECK (policy IN ('proof', 'sampled', 'optimistic')),
+  input TEXT NOT NULL,
+  reward INTEGER NOT NULL, fee INTEGER NOT NULL, stake INTEGER NOT NULL, cheat_gain INTEGER NOT NULL,
+  audit_ppm INTEGER NOT NULL, bond INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('posted', 'locked', 'submitted', 'audit', 'challenge', 'finalized', 'slashed', 'expired')),
+  deadline INTEGER NOT NULL, attempt INTEGER NOT NULL DEFAULT 0,
+  operator TEXT, seed_commit TEXT NOT NULL, seed TEXT,
+  submission TEXT, sub_hash TEXT, audited INTEGER,
+  challenger TEXT, challenge TEXT, dispute TEXT,
+  outcome TEXT, created INTEGER NOT NULL, settled INTEGER
+);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, deadline);
+CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, job INTEGER, at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT);
+CREATE INDEX IF NOT EXISTS events_by_job ON events (job);
+`;
+
+export interface ModelRow {
+  id: string;
+  owner: string;
+  price: number;
+  visibility: Visibility;
+  steps: number;
+  zkm: Uint8Array | null;
+  created: number;
+}
+
+/** What an operator submitted (sampled / optimistic: outputs and trace claim; proof: outputs). */
+export interface Submission {
+  outputs: { name: string; q: string }[];
+  trace?: TraceClaim;
+}
+
+export interface JobRow {
+  id: number;
+  model: string;
+  requester: string;
+  policy: Policy;
+  input: string;
+  reward: number;
+  fee: number;
+  stake: number;
+  cheatGain: number;
+  auditPpm: number;
+  bond: number;
+  state: JobState;
+  deadline: number;
+  attempt: number;
+  operator: string | null;
+  seedCommit: string;
+  seed: string | null;
+  submission: Submission | null;
+  subHash: string | null;
+  audited: boolean | null;
+  challenger: string | null;
+  challenge: TraceClaim | null;
+  dispute: DisputeState | null;
+  outcome: string | null;
+  created: number;
+  settled: number | null;
+}
+
+interface RawJob {
+  id: number; model: string; requester: string; policy: Policy; input: string; reward: number; fee: number; stake: number;
+  cheat_gain: number; audit_ppm: number; bond: number; state: JobState; deadline: number; attempt: number; operator: string | null;
+  seed_commit: string; seed: string | null; submission: string | null; sub_hash: string | null; audited: number | null;
+  challenger: string | null; challenge: string | null; dispute: string | null; outcome: string | null; created: number; settled: number | null;
+}
+
+function toJob(r: RawJob): JobRow {
+  return {
+    id: r.id, model: r.model, requester: r.requester, policy: r.policy, input: r.input, reward: r.reward, fee: r.fee, stake: r.stake,
+    cheatGain: r.cheat_gain, auditPpm: r.audit_ppm, bond: r.bond, state: r.state, deadline: r.deadline, attempt: r.attempt,
+    operator: r.operator, seedCommit: r.seed_commit, seed: r.seed,
+    submission: r.submission === null ? null : (JSON.parse(r.submission) as Submission),
+    subHash: r.sub_hash, audited: r.audited === null ? null : r.audited === 1, challenger: r.challenger,
+    challenge: r.challenge === null ? null : (JSON.parse(r.challenge) as TraceClaim),
+    dispute: r.dispute === null ? null : (JSON.parse(r.dispute) as DisputeState),
+    outcome: r.outcome, created: r.created, settled: r.settled,
+  };
+}
+
+/** Columns a state change may set (camelCase → column). */
+const PATCHABLE = {
+  state: 'state', deadline: 'deadline', attempt: 'attempt', operator: 'operator', seed: 'seed', submission: 'submission',
+  subHash: 'sub_hash', audited: 'audited', challenger: 'challenger', challenge: 'challenge', dispute: 'dispute', outcome: 'outcome', settled: 'settled',
+} as const;
+export type JobPatch = Partial<Pick<JobRow, keyof typeof PATCHABLE>>;
+
+export const OPEN_STATES = ['posted', 'locked', 'submitted', 'audit', 'challenge'] as const;
+
+export function openDatabase(file: string): Database.Database {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = new Database(file);
+  if (file !== ':memory:') {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  }
+  db.pragma('foreign_keys = OFF');
+  db.exec(SCHEMA);
+  return db;
+}
+
+export class Store {
+  private readonly st;
+  private readonly patchCache = new Map<string, Database.Statement>();
+
+  constructor(readonly db: Database.Database) {
+    this.st = {
+      getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+      setMeta: db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?)'),
+      getNonce: db.prepare<[string], { nonce: number }>('SELECT nonce FROM accounts WHERE id = ?'),
+      newAccount: db.prepare<[string, number, number]>('INSERT INTO accounts (id, nonce, created) VALUES (?, ?, ?)'),
+      setNonce: db.prepare<[number, string]>('UPDATE accounts SET nonce = ? WHERE id = ?'),
+      getModel: db.prepare<[string], ModelRow>('SELECT * FROM models WHERE id = ?'),
+      listModels: db.prepare<[], ModelRow>('SELECT id, owner, price, visibility, steps, NULL AS zkm, created FROM models ORDER BY created, id'),
+      insModel: db.prepare('INSERT INTO models (id, owner, price, visibility, steps, zkm, created) VALUES (@id, @owner, @price, @visibility, @steps, @zkm, @created)'),
+      getJob: db.prepare<[number], RawJob>('SELECT * FROM jobs WHERE id = ?'),
+      insJob: db.prepare(
+        `INSERT INTO jobs (model, requester, policy, input, reward, fee, stake, cheat_gain, audit_ppm, bond, state, deadline, seed_commit, created)
+         VALUES (@model, @requester, @policy, @input, @reward, @fee, @stake, @cheatGain, @auditPpm, @bond, 'posted', @deadline, '', @created)`,
+      ),
+      setSeedCommit: db.prepare<[string, number]>('UPDATE jobs SET seed_commit = ? WHERE id = ?'),
+      due: db.prepare<[number, number], RawJob>(`SELECT * FROM jobs WHERE state IN ('posted', 'locked', 'submitted', 'audit', 'challenge') AND deadline <= ? ORDER BY deadline, id LIMIT ?`),
+      event: db.prepare<[number | null, number, string, string | null]>('INSERT INTO events (job, at, kind, detail) VALUES (?, ?, ?, ?)'),
+    };
+  }
+
+  meta(key: string): string | undefined {
+    return this.st.getMeta.get(key)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.st.setMeta.run(key, value);
+  }
+
+  /** The account's last nonce (0 for an account never seen). */
+  nonce(account: string): number {
+    return this.st.getNonce.get(account)?.nonce ?? 0;
+  }
+
+  setNonce(account: string, nonce: number, now: number): void {
+    if (this.st.setNonce.run(nonce, account).changes === 0) this.st.newAccount.run(account, nonce, now);
+  }
+
+  model(id: string): ModelRow | undefined {
+    return this.st.getModel.get(id);
+  }
+
+  models(): ModelRow[] {
+    return this.st.listModels.all();
+  }
+
+  insertModel(m: ModelRow): void {
+    this.st.insModel.run({ ...m, zkm: m.zkm ? Buffer.from(m.zkm) : null });
+  }
+
+  job(id: number): JobRow | undefined {
+    const r = this.st.getJob.get(id);
+    return r && toJob(r);
+  }
+
+  insertJob(j: Pick<JobRow, 'model' | 'requester' | 'policy' | 'input' | 'reward' | 'fee' | 'stake' | 'cheatGain' | 'auditPpm' | 'bond' | 'deadline' | 'created'>, seedCommit: (id: number) => string): number {
+    const id = Number(this.st.insJob.run(j).lastInsertRowid);
+    this.st.setSeedCommit.run(seedCommit(id), id);
+    return id;
+  }
+
+  patchJob(id: number, patch: JobPatch): void {
+    const keys = Object.keys(patch).sort() as (keyof JobPatch)[];
+    const sig = keys.join(',');
+    let st = this.patchCache.get(sig);
+    if (!st) {
+      st = this.db.prepare(`UPDATE jobs SET ${keys.map((k) => `${PATCHABLE[k]} = @${k}`).join(', ')} WHERE id = @id`);
+      this.patchCache.set(sig, st);
+    }
+    const vals: Record<string, unknown> = { id };
+    for (const k of keys) {
+      const v = patch[k];
+      vals[k] = v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : typeof v === 'boolean' ? (v ? 1 : 0) : v;
+    }
+    st.run(vals);
+  }
+
+  /** Open jobs whose deadline is ≤ now, oldest first. */
+  due(now: number, limit: number): JobRow[] {
+    return this.st.due.all(now, limit).map(toJob);
+  }
+
+  /** Jobs by filter, newest first (for agents and `status`). */
+  jobs(f: { state?: JobState; policy?: Policy; model?: string; operator?: string; requester?: string; limit?: number; after?: number } = {}): JobRow[] {
+    const where: string[] = [];
+    const vals: Record<string, unknown> = { limit: Math.min(Math.max(1, f.limit ?? 100), 10_000), after: f.after ?? 0 };
+    for (const [k, col] of [['state', 'state'], ['policy', 'policy'], ['model', 'model'], ['operator', 'operator'], ['requester', 'requester']] as const) {
+      if (f[k] !== undefined) {
+        where.push(`${col} = @${k}`);
+        vals[k] = f[k];
+      }
+    }
+    where.push('id > @after');
+    const rows = this.db.prepare(`SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`).all(vals) as RawJob[];
+    return rows.map(toJob);
+  }
+
+  countByState(): Record<string, number> {
+    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as { state: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
+  event(job: number | null, at: number, kind: string, detail?: Record<string, unknown>): void {
+    this.st.event.run(job, at, kind, detail ? JSON.stringify(detail) : null);
+  }
+
+  events(job: number): { seq: number; at: number; kind: string; detail: Record<string, unknown> | null }[] {
+    const rows = this.db.prepare('SELECT seq, at, kind, detail FROM events WHERE job = ? ORDER BY seq').all(job) as { seq: number; at: number; kind: string; detail: string | null }[];
+    return rows.map((r) => ({ ...r, detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null }));
+  }
+
+  /** Events of a kind, across jobs (tests and the simulation count slashes with it). */
+  eventsOfKind(kind: string): { job: number; at: number; detail: Record<string, unknown> | null }[] {
+    const rows = this.db.prepare('SELECT job, at, detail FROM events WHERE kind = ? ORDER BY seq').all(kind) as { job: number; at: number; detail: string | null }[];
+    return rows.map((r) => ({ ...r, detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null }));
+  }
+}

@@ -1,0 +1,74 @@
+/** One job per policy through the whole lifecycle, with balances checked at the end. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TestMarket, tinyModel } from './helpers.js';
+import { executeTrace } from '../../src/market/trace.js';
+import { traceBody, receiptBody } from '../../src/market/agents.js';
+import { prove } from '../../src/prover/prove.js';
+import { accountName as A } from '../../src/market/ledger.js';
+import { checkDraw } from '../../src/market/policy.js';
+
+test('sampled job: post, lock, submit, draw, finalize; seed reveal checks out', () => {
+  const m = new TestMarket();
+  const owner = m.agent('owner');
+  const req = m.agent('requester');
+  const op = m.agent('operator');
+  const id = m.registerTiny(owner);
+  const { model, inputs } = tinyModel();
+  m.call(op, 'stake.deposit', { amount: 10_000 });
+  const { jobs } = m.call(req, 'job.post', { jobs: [{ model: id, policy: 'sampled', input: inputs[0], reward: 100, stake: 1000, cheatGain: 50, auditPpm: 100_000 }] });
+  const job = jobs[0].id;
+  m.call(op, 'job.lock', { job });
+  const t = executeTrace(model, inputs[0]);
+  const r = m.call(op, 'job.submit', traceBody(job, t));
+  const j = m.coord.job(job)!;
+  assert.ok(checkDraw(j.seed!, j.seedCommit, job, j.subHash!, j.auditPpm, j.audited!));
+  if (r.state === 'audit') {
+    const aud = m.agent('auditor');
+    m.call(aud, 'audit.report', traceBody(job, executeTrace(model, inputs[0])));
+  }
+  assert.equal(m.coord.job(job)!.state, 'finalized');
+  assert.equal(m.coord.ledger.balance(A.free(op.account)), 1_000_000 - 10_000 + 100);
+  assert.equal(m.coord.ledger.balance(A.stake(op.account)), 10_000);
+  m.assertBalanced();
+});
+
+test('proof job: an honest receipt settles; a receipt for another input is slashed', () => {
+  const m = new TestMarket();
+  const owner = m.agent('owner');
+  const req = m.agent('requester');
+  const op = m.agent('operator');
+  const id = m.registerTiny(owner);
+  const tiny = tinyModel();
+  const cm = tiny.committed();
+  assert.equal(cm.modelId, id);
+  m.call(op, 'stake.deposit', { amount: 10_000 });
+  const { jobs } = m.call(req, 'job.post', { jobs: [0, 1].map((i) => ({ model: id, policy: 'proof', input: tiny.inputs[i], reward: 100, stake: 1000 })) });
+  const [a, b] = jobs.map((x: { id: number }) => x.id);
+  m.call(op, 'job.lock', { job: a });
+  m.call(op, 'job.lock', { job: b });
+  const pa = prove(cm, tiny.inputs[0]);
+  assert.equal(m.call(op, 'job.submit', receiptBody(a, pa, pa.receipt)).state, 'finalized');
+  // job b's input is inputs[1]; submitting the (valid) receipt of inputs[0] must fail
+  const r = m.call(op, 'job.submit', receiptBody(b, pa, pa.receipt));
+  assert.equal(r.state, 'slashed');
+  assert.match(r.error, /input/i);
+  m.assertBalanced();
+});
+
+test('optimistic job: final after the challenge window', () => {
+  const m = new TestMarket();
+  const owner = m.agent('owner');
+  const req = m.agent('requester');
+  const op = m.agent('operator');
+  const id = m.registerTiny(owner);
+  const { model, inputs } = tinyModel();
+  m.call(op, 'stake.deposit', { amount: 10_000 });
+  const job = m.call(req, 'job.post', { jobs: [{ model: id, policy: 'optimistic', input: inputs[2], reward: 100, stake: 1000 }] }).jobs[0].id;
+  m.call(op, 'job.lock', { job });
+  m.call(op, 'job.submit', traceBody(job, executeTrace(model, inputs[2])));
+  assert.equal(m.coord.job(job)!.state, 'submitted');
+  m.advance(m.coord.config.deadlines.window + 1);
+  assert.equal(m.coord.job(job)!.state, 'finalized');
+  m.assertBalanced();
+});
