@@ -54,6 +54,8 @@ export class JobService implements JobHooks {
   private queued = 0;
   private nProving = 0;
   draining = false;
+  /** unfinished jobs found in the store at start-up (re-queued) */
+  resumed = 0;
 
   constructor(
     readonly store: JobStore,
@@ -64,6 +66,7 @@ export class JobService implements JobHooks {
   async start(): Promise<void> {
     const unfinished = this.store.requeueUnfinished();
     this.queued = unfinished.length;
+    this.resumed = unfinished.length;
     await this.backend.start(this, unfinished);
   }
 

@@ -43,6 +43,7 @@ export class RedisBackend implements Backend {
   readonly threads = 0;
   private hooks!: JobHooks;
   private readonly conn: Redis;
+  private readonly conns: Redis[];
   private readonly queue: Queue<JobData, JobResult>;
   private readonly events: QueueEvents;
   private timer?: NodeJS.Timeout;
@@ -54,9 +55,11 @@ export class RedisBackend implements Backend {
     private readonly verifier: ProverPool,
     private readonly log: (msg: string) => void = () => {},
   ) {
-    this.conn = connect(url);
-    this.queue = new Queue<JobData, JobResult>(queueName(modelId), { connection: connect(url) });
-    this.events = new QueueEvents(queueName(modelId), { connection: connect(url) });
+    // BullMQ leaves connections it was given open: they are closed in stop()
+    this.conns = [connect(url), connect(url), connect(url)];
+    this.conn = this.conns[0];
+    this.queue = new Queue<JobData, JobResult>(queueName(modelId), { connection: this.conns[1] });
+    this.events = new QueueEvents(queueName(modelId), { connection: this.conns[2] });
   }
 
   async start(hooks: JobHooks, unfinished: string[]): Promise<void> {
@@ -131,7 +134,7 @@ export class RedisBackend implements Backend {
     clearInterval(this.timer);
     // remote proofs go on without us; their results are collected at the next start
     await Promise.allSettled([this.events.close(), this.queue.close()]);
-    this.conn.disconnect();
+    for (const c of this.conns) c.disconnect();
     await this.verifier.close();
   }
 }
@@ -149,6 +152,7 @@ export async function runRemoteWorker(o: { redisUrl: string; modelBytes: Uint8Ar
   const pool = await ProverPool.start(o.modelBytes, o.concurrency);
   const modelId = pool.modelId;
   const conn = connect(o.redisUrl);
+  const workerConn = connect(o.redisUrl);
   const worker = new Worker<JobData, JobResult>(
     queueName(modelId),
     async (job) => {
@@ -163,7 +167,7 @@ export async function runRemoteWorker(o: { redisUrl: string; modelBytes: Uint8Ar
         throw e;
       }
     },
-    { connection: connect(o.redisUrl), concurrency: o.concurrency, lockDuration: 120_000 },
+    { connection: workerConn, concurrency: o.concurrency, lockDuration: 120_000 },
   );
   worker.on('error', (e) => log(`worker error: ${e.message}`));
   await worker.waitUntilReady();
@@ -174,6 +178,7 @@ export async function runRemoteWorker(o: { redisUrl: string; modelBytes: Uint8Ar
       await worker.close();
       await pool.close();
       conn.disconnect();
+      workerConn.disconnect();
     },
   };
 }

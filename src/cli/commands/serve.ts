@@ -60,7 +60,7 @@ export const serveCommand: Command = {
         log,
       });
       log(`model ${srv.modelId}`);
-      log(`listening on ${srv.url} (${srv.service.queueDepth} unfinished job(s) resumed)`);
+      log(`listening on ${srv.url} (${srv.service.resumed} unfinished job(s) resumed)`);
       console.log(JSON.stringify({ event: 'listening', url: srv.url, modelId: srv.modelId }));
       await new Promise<void>((resolve) => {
         const stop = (sig: string) => {
