@@ -45,6 +45,7 @@ const WORKER_URL = new URL('./prove-worker.js', import.meta.url);
 
 export class ProverPool {
   private readonly slots: Slot[] = [];
+  private readonly all = new Set<Worker>();
   private readonly waiting: Task[] = [];
   private nextTask = 1;
   private closed = false;
@@ -57,7 +58,13 @@ export class ProverPool {
   /** Starts `size` threads that commit `modelBytes` (or verify-only threads without a model). */
   static async start(modelBytes: Uint8Array | undefined, size: number): Promise<ProverPool> {
     const pool = new ProverPool(modelBytes);
-    const ready = await Promise.all(Array.from({ length: size }, () => pool.spawn()));
+    let ready: { modelId: string; paramCount: number; commitMs: number }[];
+    try {
+      ready = await Promise.all(Array.from({ length: size }, () => pool.spawn()));
+    } catch (e) {
+      await pool.close(); // the threads that did start must not keep the process alive
+      throw e;
+    }
     const ids = new Set(ready.map((r) => r.modelId));
     if (ids.size > 1) {
       await pool.close();
@@ -80,6 +87,7 @@ export class ProverPool {
   private spawn(): Promise<{ modelId: string; paramCount: number; commitMs: number }> {
     return new Promise((resolve, reject) => {
       const w = new Worker(WORKER_URL, { workerData: { modelBytes: this.modelBytes } });
+      this.all.add(w);
       const slot: Slot = { w };
       let started = false;
       w.on('message', (m: FromWorker) => {
@@ -104,6 +112,7 @@ export class ProverPool {
         if (!started) reject(new Error(`proving thread failed to start: ${e.message}`));
       });
       w.on('exit', (code) => {
+        this.all.delete(w);
         const i = this.slots.indexOf(slot);
         if (i >= 0) this.slots.splice(i, 1);
         const t = slot.task;
@@ -152,6 +161,6 @@ export class ProverPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.waiting.splice(0)) t.reject(new TaskError('the prover pool is shut down', false, true));
-    await Promise.all(this.slots.map((s) => s.w.terminate()));
+    await Promise.all([...this.all].map((w) => w.terminate()));
   }
 }

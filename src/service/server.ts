@@ -83,10 +83,17 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     maxWaitMs: o.maxWaitMs ?? 60_000,
     log,
   });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: o.port ?? 8080, hostname: o.host ?? '127.0.0.1' }, () => resolve(s));
-    s.once('error', reject);
-  });
+  let server: ReturnType<typeof serve>;
+  try {
+    server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: o.port ?? 8080, hostname: o.host ?? '127.0.0.1' }, () => resolve(s));
+      s.once('error', (e: NodeJS.ErrnoException) => reject(new Error(e.code === 'EADDRINUSE' ? `port ${o.port} on ${o.host ?? '127.0.0.1'} is already in use` : `cannot listen on ${o.host ?? '127.0.0.1'}:${o.port}: ${e.message}`)));
+    });
+  } catch (e) {
+    await service.stop(0);
+    store.close();
+    throw e;
+  }
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {

@@ -4,7 +4,8 @@
  * and a finished receipt is on disk before anyone is told it is done.
  *
  * A data directory belongs to one model ID (recorded in `meta`); opening it for another model
- * is refused, so receipts for different models never mix. Job states are
+ * is refused, so receipts for different models never mix, and so is opening it from a second
+ * process (an exclusive lock), so two servers never prove the same job. Job states are
  * `queued → proving → done | failed`; `requeueUnfinished()` (run at start-up) moves jobs that
  * were `proving` when the process died back to `queued`, in their original order. A client may
  * send an idempotency key: a second submission with the same key returns the first job.
@@ -114,12 +115,21 @@ export class JobStore {
       file = path.join(dir, 'jobs.sqlite');
     }
     try {
-      this.db = new Database(file);
+      this.db = new Database(file, { timeout: 100 });
+    } catch (e) {
+      throw new StoreError(`cannot open job store '${file}': ${(e as Error).message}`);
+    }
+    try {
+      // one process per data directory: the exclusive lock is the operating system's, so it is
+      // released when the process dies, even by kill -9
+      this.db.pragma('locking_mode = EXCLUSIVE');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
-      this.db.pragma('busy_timeout = 5000');
+      this.db.exec('BEGIN IMMEDIATE; COMMIT;');
       this.db.exec(SCHEMA);
     } catch (e) {
+      this.db.close();
+      if ((e as { code?: string }).code === 'SQLITE_BUSY') throw new StoreError(`data directory '${dir}' is in use by another zkinfer process`);
       throw new StoreError(`cannot open job store '${file}': ${(e as Error).message}`);
     }
     const meta = this.db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[];

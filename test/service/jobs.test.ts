@@ -92,8 +92,11 @@ test('idempotency keys: the same key returns the first job', () => {
   assert.deepEqual(b.job.input, { input: [1] });
 });
 
-test('a data directory belongs to one model', () => {
+test('a data directory belongs to one model and one process', () => {
   const dir = tempDir('store2');
+  const held = new JobStore(dir, MODEL_ID);
+  assert.throws(() => new JobStore(dir, MODEL_ID), (e: Error) => e instanceof StoreError && /is in use by another zkinfer process/.test(e.message));
+  held.close();
   new JobStore(dir, MODEL_ID).close();
   assert.throws(() => new JobStore(dir, 'cd'.repeat(32)), (e: Error) => e instanceof StoreError && /holds jobs for model abab.*use another --data-dir/.test(e.message));
 });
