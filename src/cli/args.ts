@@ -36,3 +36,18 @@ export async function guard(cmd: string, body: () => Promise<number> | number): 
 export function fmtExp(v: number): string {
   return Number.isFinite(v) ? v.toExponential(2) : String(v);
 }
+
+/** Resolves after the first SIGTERM or SIGINT, once `stop` (the graceful shutdown) has finished. */
+export function untilSignal(log: (msg: string) => void, what: string, stop: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const on = (sig: string) => {
+      log(`${sig}: ${what}…`);
+      stop().then(
+        () => (log('stopped'), resolve()),
+        (e: Error) => (log(`shutdown error: ${e.message}`), resolve()),
+      );
+    };
+    process.once('SIGTERM', () => on('SIGTERM'));
+    process.once('SIGINT', () => on('SIGINT'));
+  });
+}

@@ -3,7 +3,7 @@
  * with its receipt (see `src/service/`). SIGTERM/SIGINT drain it gracefully.
  */
 import type { Command } from '../command.js';
-import { guard, parseArgs } from '../args.js';
+import { guard, parseArgs, untilSignal } from '../args.js';
 import { readFileOrFail } from '../files.js';
 import { defaultWorkers, startServer } from '../../service/server.js';
 
@@ -62,23 +62,7 @@ export const serveCommand: Command = {
       log(`model ${srv.modelId}`);
       log(`listening on ${srv.url} (${srv.service.resumed} unfinished job(s) resumed)`);
       console.log(JSON.stringify({ event: 'listening', url: srv.url, modelId: srv.modelId }));
-      await new Promise<void>((resolve) => {
-        const stop = (sig: string) => {
-          log(`${sig}: draining (up to ${graceS} s for proofs in flight)…`);
-          srv.close(graceS * 1000).then(
-            () => {
-              log('stopped');
-              resolve();
-            },
-            (e: Error) => {
-              log(`shutdown error: ${e.message}`);
-              resolve();
-            },
-          );
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      await untilSignal(log, `draining (up to ${graceS} s for proofs in flight)`, () => srv.close(graceS * 1000));
       return 0;
     }),
 };

@@ -4,7 +4,7 @@
  * proves them in its own threads, hands back the receipts. SIGTERM finishes the jobs in hand.
  */
 import type { Command } from '../command.js';
-import { guard, parseArgs } from '../args.js';
+import { guard, parseArgs, untilSignal } from '../args.js';
 import { readFileOrFail } from '../files.js';
 import { runRemoteWorker } from '../../service/redis.js';
 import { defaultWorkers } from '../../service/server.js';
@@ -38,14 +38,7 @@ export const workerCommand: Command = {
       const w = await runRemoteWorker({ redisUrl: redis, modelBytes: readFileOrFail(src, 'model'), concurrency, name: a.opts.get('--name')?.[0], log });
       log(`${w.name}: proving model ${w.modelId} with ${concurrency} thread(s)`);
       console.log(JSON.stringify({ event: 'ready', worker: w.name, modelId: w.modelId }));
-      await new Promise<void>((resolve) => {
-        const stop = (sig: string) => {
-          log(`${sig}: finishing the jobs in hand…`);
-          w.close().then(resolve, resolve);
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      await untilSignal(log, 'finishing the jobs in hand', () => w.close());
       return 0;
     }),
 };
