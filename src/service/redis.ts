@@ -34,6 +34,22 @@ interface JobResult {
   worker: string;
 }
 
+/** Fails fast, with the reason, when Redis cannot be reached (BullMQ itself would retry forever). */
+export async function checkRedis(url: string): Promise<void> {
+  let c: Redis | undefined;
+  let cause: Error | undefined;
+  try {
+    c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 5000 });
+    c.on('error', (e: Error) => (cause ??= e));
+    await c.connect();
+    await c.ping();
+  } catch (e) {
+    throw new Error(`cannot reach Redis at ${url}: ${(cause ?? (e as Error)).message}`);
+  } finally {
+    c?.disconnect();
+  }
+}
+
 function connect(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
 }
@@ -149,6 +165,7 @@ export interface RemoteWorker {
 export async function runRemoteWorker(o: { redisUrl: string; modelBytes: Uint8Array; concurrency: number; name?: string; log?: (msg: string) => void }): Promise<RemoteWorker> {
   const log = o.log ?? (() => {});
   const name = o.name ?? `${os.hostname()}:${process.pid}`;
+  await checkRedis(o.redisUrl);
   const pool = await ProverPool.start(o.modelBytes, o.concurrency);
   const modelId = pool.modelId;
   const conn = connect(o.redisUrl);

@@ -12,7 +12,7 @@ import { buildApp } from './app.js';
 import { JobService, LocalBackend, type Backend } from './jobs.js';
 import { commitServed, committedParamCount, modelInfo, parseServedModel } from './model.js';
 import { ProverPool } from './pool.js';
-import { RedisBackend } from './redis.js';
+import { checkRedis, RedisBackend } from './redis.js';
 import { JobStore } from './store.js';
 
 export interface ServeOptions {
@@ -53,6 +53,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   let modelId: string;
   let paramCount: number;
   if (o.redis) {
+    await checkRedis(o.redis);
     const t0 = performance.now();
     const cm = commitServed(o.modelBytes);
     modelId = cm.modelId;
