@@ -82,6 +82,7 @@ export class Coordinator {
   private readonly settlement: Settlement;
   private readonly seedSecret: Uint8Array;
   private readonly models = new Map<string, QuantizedModel>();
+  private readonly modelRows = new Map<string, ModelRow>();
   private readonly txRequest: (r: SignedRequest, now: number) => Result<unknown>;
   private readonly txAction: (r: SignedRequest, now: number) => unknown;
 
@@ -138,13 +139,16 @@ export class Coordinator {
 
   /** Applies the default outcome of every open job whose deadline is ≤ now. Returns how many. */
   tick(now = this.now()): number {
+    if (!this.store.mayBeDue(now)) return 0;
     let n = 0;
     for (;;) {
       const due = this.store.due(now, 256);
       for (const j of due) this.db.transaction(() => this.expire(this.store.job(j.id)!, now))();
       n += due.length;
-      if (due.length < 256) return n;
+      if (due.length < 256) break;
     }
+    this.store.refreshDue();
+    return n;
   }
 
   /** Issues new money to an account's free balance (the faucet; not a signed action). */
@@ -164,9 +168,14 @@ export class Coordinator {
     return this.store.job(id);
   }
 
+  /** A registered model's row (rows never change once registered, so they are cached). */
   modelRow(id: string): ModelRow {
-    const m = this.store.model(id);
-    if (!m) throw new MarketError('UnknownModel', `no model with ID ${id} is registered`);
+    let m = this.modelRows.get(id);
+    if (!m) {
+      m = this.store.model(id);
+      if (!m) throw new MarketError('UnknownModel', `no model with ID ${id} is registered`);
+      this.modelRows.set(id, m);
+    }
     return m;
   }
 
@@ -253,24 +262,31 @@ export class Coordinator {
     return this.account(me);
   }
 
-  private post(me: string, b: Body, now: number): unknown {
-    if (!Array.isArray(b.jobs) || b.jobs.length === 0 || b.jobs.length > this.config.maxBatch) {
-      throw new MarketError('BadRequest', `'jobs': expected a list of 1 to ${this.config.maxBatch} job specs`);
+  /**
+   * Applies `one` to every item of a batch (all or nothing: the request's savepoint rolls back
+   * every item when one is refused, and the error names the item).
+   */
+  private batch(key: string, items: unknown, one: (item: Body) => unknown): unknown[] {
+    if (!Array.isArray(items) || items.length === 0 || items.length > this.config.maxBatch) {
+      throw new MarketError('BadRequest', `'${key}': expected a list of 1 to ${this.config.maxBatch} items`);
     }
-    return {
-      jobs: b.jobs.map((spec, i) => {
-        try {
-          return this.postOne(me, spec as Body, now);
-        } catch (e) {
-          if (e instanceof MarketError && b.jobs instanceof Array && b.jobs.length > 1) throw new MarketError(e.kind, `jobs[${i}]: ${e.message}`, e.detail);
-          throw e;
-        }
-      }),
-    };
+    return items.map((item, i) => {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new MarketError('BadRequest', `${key}[${i}]: expected an object`);
+      try {
+        return one(item as Body);
+      } catch (e) {
+        if (e instanceof MarketError && items.length > 1) throw new MarketError(e.kind, `${key}[${i}]: ${e.message}`, e.detail);
+        throw e;
+      }
+    });
+  }
+
+  /** `{jobs: [spec, …]}`: posts every job (a requester posts a data set in one signed request). */
+  private post(me: string, b: Body, now: number): unknown {
+    return { jobs: this.batch('jobs', b.jobs, (spec) => this.postOne(me, spec, now)) };
   }
 
   private postOne(me: string, spec: Body, now: number): unknown {
-    if (typeof spec !== 'object' || spec === null) throw new MarketError('BadRequest', 'expected a job spec object');
     const model = this.modelRow(hex64(spec, 'model'));
     const policy = str<Policy>(spec, 'policy', POLICIES);
     const input = inputOf(spec.input, this.config.maxInputValues);
@@ -287,7 +303,6 @@ export class Coordinator {
     let seedCommit = '';
     const id = this.store.insertJob(row, (id) => (seedCommit = seedCommitment(jobSeed(this.seedSecret, id))));
     this.ledger.move(`job/${id}/escrow`, A.free(me), A.escrow(id), reward + fee, { at: now, memo: 'escrow' });
-    this.store.event(id, now, 'posted', { requester: me, policy, reward, fee, stake });
     return { id, seedCommit, fee, deadline: row.deadline };
   }
 
@@ -299,18 +314,29 @@ export class Coordinator {
     return j;
   }
 
+  /** `{job}`, or `{jobs: [id, …]}` to lock several (each needs its own free stake). */
   private lock(me: string, b: Body, now: number): unknown {
+    if (b.jobs === undefined) return this.lockOne(me, b, now);
+    return { locked: this.batch('jobs', Array.isArray(b.jobs) ? b.jobs.map((job) => ({ job })) : b.jobs, (item) => this.lockOne(me, item, now)) };
+  }
+
+  private lockOne(me: string, b: Body, now: number): unknown {
     const j = this.jobFor(b, 'posted');
     const free = this.ledger.balance(A.stake(me));
     if (free < j.stake) throw new MarketError('InsufficientStake', `locking job ${j.id} needs ${j.stake} of free stake, account has ${free} (stake more with stake.deposit)`, { needed: j.stake, available: free });
     this.ledger.move(`job/${j.id}/${j.attempt}/lock`, A.stake(me), A.locked(j.id), j.stake, { at: now, memo: 'lock' });
     const deadline = now + this.config.deadlines.exec;
     this.store.patchJob(j.id, { state: 'locked', operator: me, deadline });
-    this.store.event(j.id, now, 'locked', { operator: me, attempt: j.attempt });
     return { job: j.id, deadline, input: JSON.parse(j.input) as unknown, policy: j.policy, model: j.model };
   }
 
+  /** `{job, outputs, trace | receipt}`, or `{results: [{job, outputs, trace | receipt}, …]}`. */
   private submit(me: string, b: Body, now: number): unknown {
+    if (b.results === undefined) return this.submitOne(me, b, now);
+    return { results: this.batch('results', b.results, (item) => this.submitOne(me, item, now)) };
+  }
+
+  private submitOne(me: string, b: Body, now: number): unknown {
     const j = this.jobFor(b, 'locked');
     if (j.operator !== me) throw new MarketError('Forbidden', `job ${j.id} is locked by another operator`);
     const outputs = outputsFromWire(b.outputs, this.config.maxInputValues);
@@ -332,19 +358,17 @@ export class Coordinator {
     if (j.policy === 'optimistic') {
       const deadline = now + this.config.deadlines.window;
       this.store.patchJob(j.id, { submission, subHash, state: 'submitted', deadline });
-      this.store.event(j.id, now, 'submitted', { subHash });
       return { job: j.id, state: 'submitted', subHash, deadline };
     }
     const seed = jobSeed(this.seedSecret, j.id);
     const audited = auditDraw(seed, j.id, subHash, j.auditPpm);
-    this.store.patchJob(j.id, { submission, subHash, audited, seed: toHex(seed) });
-    this.store.event(j.id, now, 'submitted', { subHash, audited });
+    const drawn = { submission, subHash, audited, seed: toHex(seed) };
     if (!audited) {
-      this.settlement.finalize(j, now, 'not drawn for audit');
+      this.settlement.finalize(j, now, 'not drawn for audit', null, drawn);
       return { job: j.id, state: 'finalized', subHash, audited, seed: toHex(seed) };
     }
     const deadline = now + this.config.deadlines.audit;
-    this.store.patchJob(j.id, { state: 'audit', deadline });
+    this.store.patchJob(j.id, { ...drawn, state: 'audit', deadline });
     return { job: j.id, state: 'audit', subHash, audited, seed: toHex(seed), deadline, audit: this.modelRow(j.model).visibility === 'public' ? 'auditor re-execution' : 'receipt from the operator' };
   }
 

@@ -2,7 +2,9 @@
  * The market's money: a double-entry ledger in SQLite (better-sqlite3).
  *
  * Every movement is a *transfer*: a set of legs (account, amount ≠ 0) whose amounts sum to zero,
- * written in one SQLite transaction together with its entries and the new balances. Hence the
+ * written in one SQLite transaction together with its entries and the new balances (the caller's
+ * transaction when there is one — the coordinator's request — else its own). Every check runs
+ * before the first write, so a refused transfer writes nothing. Hence the
  * invariant Σ_accounts balance = 0 at every commit: money only moves, the `mint` account (the one
  * account allowed below zero) records what was issued, and nothing is created or lost — a crash
  * either keeps a whole transfer or none of it (SQLite's atomic commit; WAL for file stores).
@@ -60,7 +62,6 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger_accounts (id TEXT PRIMARY KEY, balance INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ledger_transfers (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, legs TEXT NOT NULL, memo TEXT, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS ledger_entries (transfer INTEGER NOT NULL, account TEXT NOT NULL, amount INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS ledger_entries_by_account ON ledger_entries (account);
 `;
 
 export class Ledger {
@@ -78,24 +79,31 @@ export class Ledger {
     this.insEntry = db.prepare('INSERT INTO ledger_entries (transfer, account, amount) VALUES (?, ?, ?)');
     this.upsert = db.prepare('INSERT INTO ledger_accounts (id, balance) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET balance = balance + excluded.balance RETURNING balance');
     this.getBal = db.prepare('SELECT balance FROM ledger_accounts WHERE id = ?');
-    this.apply = db.transaction((key: string, legs: Leg[], memo: string | null, at: number) => {
+    const apply = (key: string, legs: Leg[], memo: string | null, at: number): TransferResult => {
       const canon = legs.map((l) => `${l.account}=${l.amount}`).join(';');
       const prev = this.findKey.get(key);
       if (prev) {
         if (prev.legs !== canon) throw new MarketError('IdempotencyConflict', `transfer key '${key}' was already applied with other legs (${prev.legs}), refusing ${canon}`);
         return { key, applied: false, seq: prev.seq };
       }
+      // every check before the first write: a refused transfer writes nothing
+      for (const l of legs) {
+        if (l.amount >= 0 || l.account === MINT) continue;
+        const has = this.balance(l.account);
+        if (has + l.amount < 0) throw new MarketError('InsufficientFunds', `account ${short(l.account)} has ${has}, transfer '${key}' needs ${-l.amount}`, { account: l.account, needed: -l.amount, available: has });
+      }
       const seq = Number(this.insTransfer.run(key, canon, memo, at).lastInsertRowid);
       for (const l of legs) {
         this.insEntry.run(seq, l.account, l.amount);
         const { balance } = this.upsert.get(l.account, l.amount)!;
-        if (balance < 0 && l.account !== MINT) {
-          throw new MarketError('InsufficientFunds', `account ${short(l.account)} would go to ${balance} (transfer '${key}' needs ${-l.amount}, has ${balance - l.amount})`, { account: l.account, needed: -l.amount, available: balance - l.amount });
-        }
         if (balance > Number.MAX_SAFE_INTEGER || balance < -Number.MAX_SAFE_INTEGER) throw new MarketError('BadRequest', `account ${short(l.account)} would leave the safe integer range`);
       }
       return { key, applied: true, seq };
-    });
+    };
+    // Inside a caller's transaction (the coordinator's request) the writes join it — the caller
+    // rolls everything back on any error; on its own a transfer is its own transaction.
+    const own = db.transaction(apply);
+    this.apply = (key, legs, memo, at) => (db.inTransaction ? apply(key, legs, memo, at) : own(key, legs, memo, at));
   }
 
   /**

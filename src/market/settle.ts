@@ -18,7 +18,7 @@
  * `jobAccountsEmpty` checks it. Callers run these inside the request's transaction.
  */
 import { accountName as A, type Leg, type Ledger } from './ledger.js';
-import type { JobRow, Store } from './store.js';
+import type { JobPatch, JobRow, Store } from './store.js';
 import { BPS, MarketError, TERMINAL_STATES, type MarketConfig } from './types.js';
 
 export type Outcome = 'finalized' | 'slashed' | 'expired';
@@ -34,8 +34,11 @@ export class Settlement {
     if (TERMINAL_STATES.has(job.state)) throw new MarketError('BadState', `job ${job.id} is already ${job.state}; cannot ${what} it`);
   }
 
-  /** Pays the operator. `auditor`: an auditor whose report agreed (it earns the fee). */
-  finalize(job: JobRow, now: number, reason: string, auditor: string | null = null): void {
+  /**
+   * Pays the operator. `auditor`: an auditor whose report agreed (it earns the fee). `patch`: other
+   * job fields to write with the final state (one row update).
+   */
+  finalize(job: JobRow, now: number, reason: string, auditor: string | null = null, patch: JobPatch = {}): void {
     this.guard(job, 'finalize');
     const op = job.operator;
     if (!op) throw new MarketError('BadState', `job ${job.id} has no operator to pay`);
@@ -49,7 +52,7 @@ export class Settlement {
       ...this.drain(A.bounty(job.id), A.free(op)),
       ...this.drain(A.bond(job.id), A.free(op)),
     ];
-    this.end(job, now, 'finalized', legs, { reason, operator: op, auditor });
+    this.end(job, now, 'finalized', legs, { reason, operator: op, auditor }, patch);
   }
 
   /**
@@ -108,10 +111,10 @@ export class Settlement {
     return b === 0 ? [] : [{ account: from, amount: -b }, { account: to, amount: b }];
   }
 
-  private end(job: JobRow, now: number, outcome: Outcome, legs: Leg[], detail: Record<string, unknown>): void {
+  private end(job: JobRow, now: number, outcome: Outcome, legs: Leg[], detail: Record<string, unknown>, patch: JobPatch = {}): void {
     const r = this.ledger.transfer(`job/${job.id}/settle`, legs, { at: now, memo: outcome });
     if (!r.applied) throw new MarketError('BadState', `job ${job.id} was already settled (transfer #${r.seq})`);
-    this.store.patchJob(job.id, { state: outcome, outcome: String(detail.reason), settled: now, deadline: now });
+    this.store.patchJob(job.id, { ...patch, state: outcome, outcome: String(detail.reason), settled: now, deadline: now });
     this.store.event(job.id, now, outcome === 'slashed' ? 'slash' : outcome, detail);
   }
 }

@@ -206,3 +206,24 @@ test('a sampled submission whose last leaf does not bind its output is refused (
   m.refused(op, 'job.submit', forged, 'BadProof', /does not commit to the submitted outputs/);
   assert.equal(m.coord.job(job)!.state, 'locked');
 });
+
+test('batches: locks and submissions of several jobs in one request are all or nothing, each item settled on its own', () => {
+  const { m, id, req, op } = market();
+  const { model, inputs } = tinyModel();
+  m.call(op, 'stake.deposit', { amount: 1000 });
+  const ids = m.call(req, 'job.post', { jobs: [0, 1, 2].map((i) => ({ model: id, policy: 'optimistic', input: inputs[i], reward: 100, stake: 400 })) }).jobs.map((x: { id: number }) => x.id);
+  // 3 × 400 > 1000: the third lock fails, so none is taken
+  const e = m.refused(op, 'job.lock', { jobs: ids }, 'InsufficientStake');
+  assert.match(e.message, /^jobs\[2\]: /);
+  assert.deepEqual(ids.map((j: number) => m.coord.job(j)!.state), ['posted', 'posted', 'posted']);
+  assert.equal(m.coord.ledger.balance(A.stake(op.account)), 1000);
+  m.call(op, 'job.lock', { jobs: ids.slice(0, 2) });
+  const results = ids.slice(0, 2).map((j: number, k: number) => traceBody(j, executeTrace(model, inputs[k])));
+  // the second item names a job this operator did not lock: the whole batch is refused
+  m.refused(op, 'job.submit', { results: [results[0], { ...results[1], job: ids[2] }] }, 'BadState', /^results\[1\]: job \d+ is posted/);
+  assert.equal(m.coord.job(ids[0])!.state, 'locked');
+  const r = m.call(op, 'job.submit', { results });
+  assert.deepEqual(r.results.map((x: { state: string }) => x.state), ['submitted', 'submitted']);
+  m.refused(op, 'job.submit', { results: [] }, 'BadRequest');
+  m.assertBalanced();
+});
