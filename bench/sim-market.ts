@@ -88,7 +88,7 @@ const { model } = compileOnnx(g.onnx, g.inputs);
 const inputs = g.inputs;
 let time = 1_000_000;
 const dir = STORE === 'file' ? fs.mkdtempSync(path.join(os.tmpdir(), 'zkinfer-sim-')) : null;
-const coord = Coordinator.open({ file: dir ? path.join(dir, 'market.sqlite') : ':memory:', now: () => time, config: { maxBatch: 1000 } });
+const coord = Coordinator.open({ file: dir ? path.join(dir, 'market.sqlite') : ':memory:', now: () => time, config: { maxBatch: 1000, keepReceipts: false } });
 const signer = (name: string, funds: number) => {
   const s = new Signer(keyOf(name), coord.marketId);
   if (funds > 0) coord.mint(s.account, funds, `sim/${name}`);

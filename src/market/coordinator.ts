@@ -372,11 +372,12 @@ export class Coordinator {
     return { job: j.id, state: 'audit', subHash, audited, seed: toHex(seed), deadline, audit: this.modelRow(j.model).visibility === 'public' ? 'auditor re-execution' : 'receipt from the operator' };
   }
 
-  /** Why a receipt does not settle a job for its operator (null: it does). */
+  /** Why a receipt does not settle a job for its operator (null: it does — and it is kept). */
   private receiptFault(j: JobRow, receipt: Uint8Array, outputs: readonly OutputTensor[]): string | null {
     const v = verifyReceipt(receipt, j.model, JSON.parse(j.input) as Record<string, number[]>);
     if (!v.ok) return `${v.error.kind}: ${v.error.message}`;
     if (!outputsEqual(outputs, v.outputs)) return 'the receipt verifies, but proves a different output than the one submitted';
+    if (this.config.keepReceipts) this.store.putReceipt(j.id, receipt);
     return null;
   }
 

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   outcome TEXT, created INTEGER NOT NULL, settled INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, deadline);
+CREATE TABLE IF NOT EXISTS receipts (job INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS events (job INTEGER NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT, PRIMARY KEY (job, seq)) WITHOUT ROWID;
 `;
 
@@ -217,6 +218,16 @@ export class Store {
       vals[k] = v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : typeof v === 'boolean' ? (v ? 1 : 0) : v;
     }
     st.run(vals);
+  }
+
+  /** Keeps the receipt that settled a job (the requester can fetch it and verify it itself). */
+  putReceipt(job: number, bytes: Uint8Array): void {
+    this.db.prepare('INSERT OR REPLACE INTO receipts (job, bytes) VALUES (?, ?)').run(job, Buffer.from(bytes));
+  }
+
+  receipt(job: number): Uint8Array | undefined {
+    const r = this.db.prepare('SELECT bytes FROM receipts WHERE job = ?').get(job) as { bytes: Buffer } | undefined;
+    return r && new Uint8Array(r.bytes);
   }
 
   /** Open jobs whose deadline is ≤ now, oldest first. */

@@ -47,6 +47,7 @@ export const POLICIES: readonly Policy[] = ['proof', 'sampled', 'optimistic'];
 export type Visibility = 'public' | 'private';
 
 export type JobState = 'posted' | 'locked' | 'submitted' | 'audit' | 'challenge' | 'finalized' | 'slashed' | 'expired';
+export const JOB_STATES: readonly JobState[] = ['posted', 'locked', 'submitted', 'audit', 'challenge', 'finalized', 'slashed', 'expired'];
 export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['finalized', 'slashed', 'expired']);
 
 /** One million: probabilities are integers in parts per million. */
@@ -79,8 +80,10 @@ export interface MarketConfig {
   bountyBps: number;
   /** most inputs' values per job, total (request-size guard) */
   maxInputValues: number;
-  /** most jobs one `job.post` may create */
+  /** most items one batch request (`job.post`, `job.lock`, `job.submit`) may carry */
   maxBatch: number;
+  /** keep the receipts that settle jobs, for requesters to fetch (the simulation turns it off) */
+  keepReceipts: boolean;
 }
 
 export const DEFAULT_CONFIG: MarketConfig = {
@@ -90,6 +93,7 @@ export const DEFAULT_CONFIG: MarketConfig = {
   bountyBps: 5_000,
   maxInputValues: 1 << 20,
   maxBatch: 1_000,
+  keepReceipts: true,
 };
 
 export interface JobParams {

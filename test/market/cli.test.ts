@@ -1,0 +1,62 @@
+/** `zkinfer market …` in-process against a server: argument errors, and operator/request/auditor/status over HTTP. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { marketCommand } from '../../src/cli/commands/market.js';
+import { startMarketServer } from '../../src/market/server.js';
+import { tinyModel } from './helpers.js';
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const [log, error] = [console.log, console.error];
+  console.log = (...a: unknown[]) => void out.push(a.join(' '));
+  console.error = (...a: unknown[]) => void err.push(a.join(' '));
+  try {
+    return { code: await marketCommand.run(args), out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    [console.log, console.error] = [log, error];
+  }
+}
+
+test('market CLI: bad arguments fail with one line and a non-zero code', async () => {
+  assert.equal((await run(['bogus'])).code, 2);
+  assert.match((await run(['operator', '--url', 'http://127.0.0.1:1'])).err, /operator needs --model/);
+  assert.match((await run(['serve', '--port', '70000'])).err, /--port must be an integer from 0 to 65535/);
+  assert.match((await run(['status', '--url', 'http://127.0.0.1:1'])).err, /cannot reach the market/);
+  assert.match((await run(['serve', '--deadlines', 'nap=3'])).err, /--deadlines: expected name=seconds/);
+});
+
+test('market CLI: operator registers and stakes, request posts, operator and auditor settle, request checks', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zkinfer-market-cli-'));
+  const srv = await startMarketServer({ dataDir: ':memory:', port: 0, faucet: true });
+  try {
+    const tiny = tinyModel();
+    const zkm = path.join(dir, 'tiny.zkm');
+    const input = path.join(dir, 'input.json');
+    fs.writeFileSync(zkm, tiny.zkm);
+    fs.writeFileSync(input, JSON.stringify(tiny.inputs[0]));
+    const u = ['--url', srv.url];
+    const key = (n: string) => ['--key', path.join(dir, `${n}.json`)];
+    for (const n of ['op', 'req', 'aud']) assert.equal((await run(['fund', ...u, ...key(n), '--amount', '100000'])).code, 0);
+    const op = await run(['operator', ...u, ...key('op'), '--model', zkm, '--stake', '5000', '--once']);
+    assert.equal(op.code, 0, op.err);
+    const modelId = /registered public model ([0-9a-f]{64})/.exec(op.err)![1];
+    const posted = await run(['request', ...u, ...key('req'), '--model-id', modelId, '--input', input, '--policy', 'sampled', '--p', '1', '--gain', '1', '--no-wait']);
+    assert.equal(posted.code, 0, posted.err);
+    const job = JSON.parse(posted.out).job as number;
+    assert.equal((await run(['operator', ...u, ...key('op'), '--model', zkm, '--once'])).code, 0);
+    assert.equal((await run(['auditor', ...u, ...key('aud'), '--once'])).code, 0);
+    assert.equal(srv.coordinator.job(job)!.state, 'finalized');
+    const again = await run(['request', ...u, ...key('req'), '--model-id', modelId, '--input', input, '--policy', 'optimistic', '--no-wait']);
+    assert.equal(again.code, 0);
+    const st = await run(['status', ...u, ...key('op')]);
+    assert.match(st.out, /ledger balanced/);
+    assert.match(st.out, /operator job \d+ sampled finalized — audit agreed/);
+  } finally {
+    await srv.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
