@@ -211,8 +211,9 @@ while (posted < JOBS) {
     });
   }
   posted += n;
-  if (POLICY === 'optimistic') {
-    time += coord.config.deadlines.window + 1; // the window closes on this batch
+  if (POLICY !== 'proof') {
+    // the challenge window (optimistic) or the audit window (sampled, audited jobs) of this batch closes
+    time += Math.max(coord.config.deadlines.window, coord.config.deadlines.audit) + 1;
     coord.tick();
   }
   if (posted % 1000 < BATCH) log(`sim:market: ${posted}/${JOBS} jobs, ${((posted / (nowMs() - t0)) * 1000).toFixed(0)} jobs/s`);

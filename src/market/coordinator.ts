@@ -26,8 +26,12 @@
  *   locked     no submission             → the operator is slashed, part of the slash becomes a
  *                                          bounty, the job reopens (`posted`)
  *   submitted  challenge window over     → finalized
- *   audit      public: no auditor report → finalized (the operator did nothing wrong; the draw is
- *                                          wasted — auditor liveness is the market's problem)
+ *   audit      public: the audit window  → finalized; the first agreeing auditor earns the fee (an
+ *                                          agreeing report does not end the window: any other
+ *                                          auditor may still dispute, so one colluding auditor
+ *                                          cannot wave a cheat through); with no report at all the
+ *                                          operator is not at fault and the draw is wasted —
+ *                                          auditor liveness is the market's problem
  *              private: no receipt       → the operator is slashed
  *   challenge  the mover is late         → it loses (operator: slashed; challenger: bond to the
  *                                          operator); the opening and the receipt are the operator's
@@ -45,9 +49,9 @@ import { verifyReceipt } from '../verifier/verify.js';
 import { base64, hex64, inputOf, int, str, type Body } from './body.js';
 import { decide, disputedStep, reveal, startBisection, startReceiptDispute, type DisputeOutcome, type Party } from './dispute.js';
 import { accountName as A, Ledger, MINT } from './ledger.js';
-import { auditDraw, checkHonesty, jobSeed, seedCommitment } from './policy.js';
+import { auditDraw, checkHonesty, jobSeed, seedCommitment, submissionHash } from './policy.js';
 import { Settlement } from './settle.js';
-import { bodyHash, checkSignature, type SignedRequest } from './sign.js';
+import { checkSignature, type SignedRequest } from './sign.js';
 import { openDatabase, Store, type JobRow, type ModelRow } from './store.js';
 import { checkBinding, inputLeaf, outputsEqual, outputsFromWire, quantizedInputs, settleStep, type OutputTensor } from './trace.js';
 import { BPS, DEFAULT_CONFIG, MarketError, POLICIES, PPM, type MarketConfig, type Policy } from './types.js';
@@ -191,6 +195,14 @@ export class Coordinator {
     return q;
   }
 
+  /**
+   * H(s) for job `id`'s audit seed s (policy.ts): a function of the market's secret and the job ID,
+   * so it is fixed from the moment the job exists (returned by `job.post`, shown with the job).
+   */
+  seedCommitOf(id: number): string {
+    return seedCommitment(jobSeed(this.seedSecret, id));
+  }
+
   /** Ledger audit plus: every terminal job's per-job accounts are empty. */
   checkBalanced(): { ok: boolean; problems: string[] } {
     const r = this.ledger.checkBalanced();
@@ -300,8 +312,8 @@ export class Coordinator {
     if (policy === 'sampled') checkHonesty(auditPpm, reward, stake, cheatGain);
     const fee = Math.ceil((reward * this.config.feeBps) / BPS);
     const row = { model: model.id, requester: me, policy, input: JSON.stringify(input), reward, fee, stake, cheatGain, auditPpm, bond, deadline: now + this.config.deadlines.post, created: now };
-    let seedCommit = '';
-    const id = this.store.insertJob(row, (id) => (seedCommit = seedCommitment(jobSeed(this.seedSecret, id))));
+    const id = this.store.insertJob(row);
+    const seedCommit = this.seedCommitOf(id);
     this.ledger.move(`job/${id}/escrow`, A.free(me), A.escrow(id), reward + fee, { at: now, memo: 'escrow' });
     return { id, seedCommit, fee, deadline: row.deadline };
   }
@@ -353,7 +365,7 @@ export class Coordinator {
       return { job: j.id, state: 'finalized', verified: true };
     }
     const trace = checkBinding(b.trace, this.modelRow(j.model).steps, outputs);
-    const subHash = bodyHash({ job: j.id, operator: me, outputs: wire, trace });
+    const subHash = submissionHash(j.id, me, trace);
     const submission = { outputs: wire, trace };
     if (j.policy === 'optimistic') {
       const deadline = now + this.config.deadlines.window;
@@ -389,8 +401,11 @@ export class Coordinator {
     const claim = checkBinding(b.trace, model.steps, outputsFromWire(b.outputs, this.config.maxInputValues));
     const mine = j.submission!.trace!;
     if (claim.last[1] === mine.last[1]) {
-      this.settlement.finalize(j, now, 'audit agreed', me);
-      return { job: j.id, state: 'finalized', agreed: true };
+      // An agreeing report does not end the audit: until the deadline any other auditor may still
+      // dispute, so one colluding "auditor" cannot wave a cheat through. The first one earns the fee.
+      if (j.auditor) throw new MarketError('BadState', `job ${j.id}: an auditor has already agreed; only a disagreement can still be reported (until ${j.deadline})`);
+      this.store.patchJob(j.id, { auditor: me });
+      return { job: j.id, state: 'audit', agreed: true, finalizesAt: j.deadline };
     }
     return this.openDispute(j, me, startBisection(mine, claim), claim, now, 'audit-mismatch');
   }
@@ -473,7 +488,7 @@ export class Coordinator {
   private resolve(j: JobRow, o: DisputeOutcome, now: number): unknown {
     const where = this.stepName(j.model, o.step);
     if (o.operatorRight) {
-      this.settlement.finalize(j, now, `dispute: the operator's ${where} is right, the challenger's is not`);
+      this.settlement.finalize(j, now, `dispute: the operator's ${where} is right, the challenger's is not`, j.auditor);
       return { job: j.id, state: 'finalized', step: o.step, winner: 'operator' };
     }
     const why = `dispute: the operator's ${where} is wrong${o.challengerRight ? '' : ' (and so is the challenger’s)'}`;
@@ -494,11 +509,11 @@ export class Coordinator {
       case 'locked': return this.settlement.expireLock(j, now);
       case 'submitted': return this.settlement.finalize(j, now, 'challenge window closed');
       case 'audit':
-        if (this.modelRow(j.model).visibility === 'public') return this.settlement.finalize(j, now, 'no audit report before the deadline');
+        if (this.modelRow(j.model).visibility === 'public') return this.settlement.finalize(j, now, j.auditor ? 'audit agreed' : 'no audit report before the deadline', j.auditor);
         return this.settlement.slash(j, now, 'no audit receipt before the deadline', null);
       case 'challenge': {
         const d = j.dispute!;
-        if (d.turn === 'challenger') return this.settlement.finalize(j, now, 'dispute: the challenger missed its move');
+        if (d.turn === 'challenger') return this.settlement.finalize(j, now, 'dispute: the challenger missed its move', j.auditor);
         return this.settlement.slash(j, now, `dispute: the operator missed its move (${d.mode === 'receipt' ? 'the receipt' : d.mode === 'open' ? 'the opening of the disputed step' : `leaf ${d.mid}`})`, j.challenger);
       }
       default:

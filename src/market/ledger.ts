@@ -67,17 +67,15 @@ CREATE TABLE IF NOT EXISTS ledger_entries (transfer INTEGER NOT NULL, account TE
 export class Ledger {
   private readonly findKey: Database.Statement<[string], { seq: number; legs: string }>;
   private readonly insTransfer: Database.Statement<[string, string, string | null, number]>;
-  private readonly insEntry: Database.Statement<[number, string, number]>;
-  private readonly upsert: Database.Statement<[string, number], { balance: number }>;
   private readonly getBal: Database.Statement<[string], { balance: number }>;
   private readonly apply: (key: string, legs: Leg[], memo: string | null, at: number) => TransferResult;
+  /** multi-row statements by row count: entries insert, balance upsert, balance read */
+  private readonly byCount = new Map<number, { entries: Database.Statement; upsert: Database.Statement; read: Database.Statement }>();
 
   constructor(readonly db: Database.Database) {
     db.exec(SCHEMA);
     this.findKey = db.prepare('SELECT seq, legs FROM ledger_transfers WHERE key = ?');
     this.insTransfer = db.prepare('INSERT INTO ledger_transfers (key, legs, memo, at) VALUES (?, ?, ?, ?)');
-    this.insEntry = db.prepare('INSERT INTO ledger_entries (transfer, account, amount) VALUES (?, ?, ?)');
-    this.upsert = db.prepare('INSERT INTO ledger_accounts (id, balance) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET balance = balance + excluded.balance RETURNING balance');
     this.getBal = db.prepare('SELECT balance FROM ledger_accounts WHERE id = ?');
     const apply = (key: string, legs: Leg[], memo: string | null, at: number): TransferResult => {
       const canon = legs.map((l) => `${l.account}=${l.amount}`).join(';');
@@ -87,16 +85,20 @@ export class Ledger {
         return { key, applied: false, seq: prev.seq };
       }
       // every check before the first write: a refused transfer writes nothing
+      const debits = legs.filter((l) => l.amount < 0 && l.account !== MINT).map((l) => l.account);
+      const has = this.balancesOf(debits);
       for (const l of legs) {
         if (l.amount >= 0 || l.account === MINT) continue;
-        const has = this.balance(l.account);
-        if (has + l.amount < 0) throw new MarketError('InsufficientFunds', `account ${short(l.account)} has ${has}, transfer '${key}' needs ${-l.amount}`, { account: l.account, needed: -l.amount, available: has });
+        const h = has.get(l.account) ?? 0;
+        if (h + l.amount < 0) throw new MarketError('InsufficientFunds', `account ${short(l.account)} has ${h}, transfer '${key}' needs ${-l.amount}`, { account: l.account, needed: -l.amount, available: h });
       }
       const seq = Number(this.insTransfer.run(key, canon, memo, at).lastInsertRowid);
-      for (const l of legs) {
-        this.insEntry.run(seq, l.account, l.amount);
-        const { balance } = this.upsert.get(l.account, l.amount)!;
-        if (balance > Number.MAX_SAFE_INTEGER || balance < -Number.MAX_SAFE_INTEGER) throw new MarketError('BadRequest', `account ${short(l.account)} would leave the safe integer range`);
+      if (legs.length === 0) return { key, applied: true, seq };
+      const st = this.statements(legs.length);
+      st.entries.run(legs.flatMap((l) => [seq, l.account, l.amount]));
+      for (const { id, balance } of st.upsert.all(legs.flatMap((l) => [l.account, l.amount])) as { id: string; balance: number }[]) {
+        // only reachable after ~2^3 credits of 2^50 to one account; the caller's transaction rolls it back
+        if (!Number.isSafeInteger(balance)) throw new MarketError('BadRequest', `account ${short(id)} would leave the safe integer range`);
       }
       return { key, applied: true, seq };
     };
@@ -134,8 +136,29 @@ export class Ledger {
     return this.transfer(key, [{ account: from, amount: -amount }, { account: to, amount }], opts);
   }
 
+  private statements(n: number) {
+    let st = this.byCount.get(n);
+    if (!st) {
+      const rows = (k: number) => Array.from({ length: n }, () => `(${Array(k).fill('?').join(', ')})`).join(', ');
+      st = {
+        entries: this.db.prepare(`INSERT INTO ledger_entries (transfer, account, amount) VALUES ${rows(3)}`),
+        upsert: this.db.prepare(`INSERT INTO ledger_accounts (id, balance) VALUES ${rows(2)} ON CONFLICT (id) DO UPDATE SET balance = balance + excluded.balance RETURNING id, balance`),
+        read: this.db.prepare(`SELECT id, balance FROM ledger_accounts WHERE id IN (${Array(n).fill('?').join(', ')})`),
+      };
+      this.byCount.set(n, st);
+    }
+    return st;
+  }
+
   balance(account: string): number {
     return this.getBal.get(account)?.balance ?? 0;
+  }
+
+  /** Balances of several accounts in one query (absent accounts: 0, i.e. missing from the map). */
+  balancesOf(accounts: readonly string[]): Map<string, number> {
+    if (accounts.length === 0) return new Map();
+    const rows = this.statements(accounts.length).read.all(...accounts) as { id: string; balance: number }[];
+    return new Map(rows.map((r) => [r.id, r.balance]));
   }
 
   /** Balances of every account whose name starts with `prefix` (all when empty). */

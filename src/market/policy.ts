@@ -9,7 +9,9 @@
  *
  * Audit draw (commit-reveal). For each job the coordinator derives a secret seed
  * s = H("seed" ‖ master secret ‖ job) and publishes H(s) when the job is posted. After the
- * operator has submitted (output and trace root, hashed into `subHash`), the draw is
+ * operator has submitted, subHash = H("submission" ‖ job ‖ operator ‖ trace root ‖ h_{N−1}) fixes
+ * the submission (h_{N−1}, checked against the root, commits to the output: trace.ts), and the
+ * draw is
  *     x = first 6 bytes of H("audit" ‖ s ‖ job ‖ subHash) as a big-endian integer < 2^48,
  *     audited ⇔ x·10^6 < ppm·2^48,
  * so P[audit] = ppm/10^6 up to 2^-48. s is revealed with the draw; anyone can check H(s) against
@@ -45,6 +47,11 @@ export function jobSeed(master: Uint8Array, job: number): Uint8Array {
 
 export function seedCommitment(seed: Uint8Array): string {
   return toHex(sha256(ENC.encode('zkinfer-market/v1/seed-commit'), seed));
+}
+
+/** subHash of the header: what the draw is bound to. */
+export function submissionHash(job: number, operator: string, trace: { root: string; last: readonly string[] }): string {
+  return toHex(sha256(ENC.encode(`zkinfer-market/v1/submission\0${job}\0${operator}\0${trace.root}\0${trace.last[1]}`)));
 }
 
 /** The audit draw of the header. */

@@ -10,8 +10,9 @@
  *              and trace commitment. A job that needs a receipt is taken only if strict inference
  *              succeeds on its input (an out-of-range input cannot be proven: locking it would
  *              only lose the stake).
- *   auditor    re-executes the jobs drawn for audit on public models and reports; a disagreement
- *              becomes its dispute, which it plays as the challenger.
+ *   auditor    re-executes the jobs drawn for audit on public models and reports (an agreement
+ *              only when nobody agreed yet; a disagreement always — it becomes its dispute, which
+ *              it plays as the challenger).
  *   challenger re-executes submitted optimistic jobs on public models and challenges the ones
  *              whose last trace leaf differs from its own; plays its disputes.
  *   requester  posts, waits for the end, and checks what it can itself: the receipt (downloaded
@@ -49,6 +50,7 @@ export interface JobInfo {
   seedCommit: string;
   subHash: string | null;
   audited: boolean | null;
+  auditor: string | null;
   outcome: string | null;
   receipt: string | null;
 }
@@ -172,16 +174,23 @@ async function challengerDisputes(o: WatcherOptions, traces: Map<number, Execute
   return sent;
 }
 
-export async function auditorStep(o: WatcherOptions, traces: Map<number, ExecutedTrace>): Promise<number> {
+/**
+ * Checks every job drawn for audit once: a disagreement is reported (it opens a dispute) even when
+ * another auditor has agreed; an agreement is reported only by the first (it earns the fee).
+ */
+export async function auditorStep(o: WatcherOptions, traces: Map<number, ExecutedTrace>, checked: Set<number>): Promise<number> {
   let sent = await challengerDisputes(o, traces);
   for (const j of await jobs(o.client, 'state=audit')) {
-    if (j.operator === o.client.account) continue;
+    if (j.operator === o.client.account || checked.has(j.id)) continue;
     const model = await o.models.get(j.model);
     if (!model) continue; // private: the operator's receipt is the audit
+    checked.add(j.id);
     const t = executeTrace(model, j.input);
+    const agree = !disagrees(j.submission!.trace!.last[1], t);
+    if (agree && j.auditor) continue;
     traces.set(j.id, t);
     const r = await o.client.send('audit.report', traceBody(j.id, t));
-    o.log(`job ${j.id}: audit ${r.state === 'finalized' ? 'agreed' : `disagreed → ${r.state}`}`);
+    o.log(`job ${j.id}: audit ${agree ? `agreed (final at ${r.finalizesAt})` : `disagreed → ${r.state}`}`);
     sent++;
   }
   return sent;

@@ -44,7 +44,7 @@ export function jobView(coord: Coordinator, j: JobRow, full: boolean): Record<st
   return {
     ...v,
     input: JSON.parse(j.input) as unknown,
-    seedCommit: j.seedCommit, seed: j.seed, subHash: j.subHash, audited: j.audited,
+    seedCommit: coord.seedCommitOf(j.id), seed: j.seed, subHash: j.subHash, audited: j.audited, auditor: j.auditor,
     submission: j.submission, challenger: j.challenger, challenge: j.challenge, dispute: j.dispute,
     receipt: coord.store.receipt(j.id) ? `/v1/jobs/${j.id}/receipt` : null,
     events: coord.store.events(j.id),

@@ -23,6 +23,12 @@ import { BPS, MarketError, TERMINAL_STATES, type MarketConfig } from './types.js
 
 export type Outcome = 'finalized' | 'slashed' | 'expired';
 
+/** Legs moving all of `from` (balance from `b`) to `to`. */
+function drain(b: Map<string, number>, from: string, to: string): Leg[] {
+  const v = b.get(from) ?? 0;
+  return v === 0 ? [] : [{ account: from, amount: -v }, { account: to, amount: v }];
+}
+
 export class Settlement {
   constructor(
     private readonly ledger: Ledger,
@@ -42,15 +48,16 @@ export class Settlement {
     this.guard(job, 'finalize');
     const op = job.operator;
     if (!op) throw new MarketError('BadState', `job ${job.id} has no operator to pay`);
-    const escrow = this.ledger.balance(A.escrow(job.id));
+    const b = this.jobBalances(job.id);
+    const escrow = b.get(A.escrow(job.id)) ?? 0;
     const fee = Math.min(job.fee, escrow);
     const legs: Leg[] = [
       { account: A.escrow(job.id), amount: -escrow },
       { account: A.free(op), amount: escrow - fee },
       { account: auditor ? A.free(auditor) : A.fees, amount: fee },
-      ...this.drain(A.locked(job.id), A.stake(op)),
-      ...this.drain(A.bounty(job.id), A.free(op)),
-      ...this.drain(A.bond(job.id), A.free(op)),
+      ...drain(b, A.locked(job.id), A.stake(op)),
+      ...drain(b, A.bounty(job.id), A.free(op)),
+      ...drain(b, A.bond(job.id), A.free(op)),
     ];
     this.end(job, now, 'finalized', legs, { reason, operator: op, auditor }, patch);
   }
@@ -62,15 +69,16 @@ export class Settlement {
    */
   slash(job: JobRow, now: number, reason: string, exposer: string | null): void {
     this.guard(job, 'slash');
-    const locked = this.ledger.balance(A.locked(job.id));
+    const b = this.jobBalances(job.id);
+    const locked = b.get(A.locked(job.id)) ?? 0;
     const share = Math.floor((locked * this.config.slashShareBps) / BPS);
     const legs: Leg[] = [
       { account: A.locked(job.id), amount: -locked },
       { account: A.free(exposer ?? job.requester), amount: share },
       { account: A.slashed, amount: locked - share },
-      ...this.drain(A.escrow(job.id), A.free(job.requester)),
-      ...this.drain(A.bounty(job.id), A.free(job.requester)),
-      ...this.drain(A.bond(job.id), exposer && job.challenger === exposer ? A.free(exposer) : A.slashed),
+      ...drain(b, A.escrow(job.id), A.free(job.requester)),
+      ...drain(b, A.bounty(job.id), A.free(job.requester)),
+      ...drain(b, A.bond(job.id), exposer && job.challenger === exposer ? A.free(exposer) : A.slashed),
     ];
     this.end(job, now, 'slashed', legs, { reason, operator: job.operator, exposer, slashed: locked });
   }
@@ -97,18 +105,19 @@ export class Settlement {
   /** Nobody locked the job in time: refund the requester. */
   expirePost(job: JobRow, now: number): void {
     if (job.state !== 'posted') throw new MarketError('BadState', `job ${job.id} is ${job.state}, not posted`);
-    const legs = [...this.drain(A.escrow(job.id), A.free(job.requester)), ...this.drain(A.bounty(job.id), A.free(job.requester))];
+    const b = this.jobBalances(job.id);
+    const legs = [...drain(b, A.escrow(job.id), A.free(job.requester)), ...drain(b, A.bounty(job.id), A.free(job.requester))];
     this.end(job, now, 'expired', legs, { reason: 'nobody locked the job before its deadline' });
+  }
+
+  /** The balances of a job's own accounts (escrow, locked, bounty, bond), one query. */
+  private jobBalances(id: number): Map<string, number> {
+    return this.ledger.balancesOf([A.escrow(id), A.locked(id), A.bounty(id), A.bond(id)]);
   }
 
   /** Whether every per-job account of a job is zero (true after any terminal settlement). */
   jobAccountsEmpty(id: number): boolean {
-    return [A.escrow(id), A.locked(id), A.bond(id), A.bounty(id)].every((a) => this.ledger.balance(a) === 0);
-  }
-
-  private drain(from: string, to: string): Leg[] {
-    const b = this.ledger.balance(from);
-    return b === 0 ? [] : [{ account: from, amount: -b }, { account: to, amount: b }];
+    return [...this.jobBalances(id).values()].every((v) => v === 0);
   }
 
   private end(job: JobRow, now: number, outcome: Outcome, legs: Leg[], detail: Record<string, unknown>, patch: JobPatch = {}): void {

@@ -35,9 +35,9 @@ CREATE TABLE IF NOT EXISTS jobs (
   audit_ppm INTEGER NOT NULL, bond INTEGER NOT NULL,
   state TEXT NOT NULL CHECK (state IN ('posted', 'locked', 'submitted', 'audit', 'challenge', 'finalized', 'slashed', 'expired')),
   deadline INTEGER NOT NULL, attempt INTEGER NOT NULL DEFAULT 0,
-  operator TEXT, seed_commit TEXT NOT NULL, seed TEXT,
+  operator TEXT, seed TEXT,
   submission TEXT, sub_hash TEXT, audited INTEGER,
-  challenger TEXT, challenge TEXT, dispute TEXT,
+  auditor TEXT, challenger TEXT, challenge TEXT, dispute TEXT,
   outcome TEXT, created INTEGER NOT NULL, settled INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, deadline);
@@ -77,11 +77,12 @@ export interface JobRow {
   deadline: number;
   attempt: number;
   operator: string | null;
-  seedCommit: string;
   seed: string | null;
   submission: Submission | null;
   subHash: string | null;
   audited: boolean | null;
+  /** the first auditor whose report agreed (public-model audits) */
+  auditor: string | null;
   challenger: string | null;
   challenge: TraceClaim | null;
   dispute: DisputeState | null;
@@ -93,17 +94,17 @@ export interface JobRow {
 interface RawJob {
   id: number; model: string; requester: string; policy: Policy; input: string; reward: number; fee: number; stake: number;
   cheat_gain: number; audit_ppm: number; bond: number; state: JobState; deadline: number; attempt: number; operator: string | null;
-  seed_commit: string; seed: string | null; submission: string | null; sub_hash: string | null; audited: number | null;
-  challenger: string | null; challenge: string | null; dispute: string | null; outcome: string | null; created: number; settled: number | null;
+  seed: string | null; submission: string | null; sub_hash: string | null; audited: number | null;
+  auditor: string | null; challenger: string | null; challenge: string | null; dispute: string | null; outcome: string | null; created: number; settled: number | null;
 }
 
 function toJob(r: RawJob): JobRow {
   return {
     id: r.id, model: r.model, requester: r.requester, policy: r.policy, input: r.input, reward: r.reward, fee: r.fee, stake: r.stake,
     cheatGain: r.cheat_gain, auditPpm: r.audit_ppm, bond: r.bond, state: r.state, deadline: r.deadline, attempt: r.attempt,
-    operator: r.operator, seedCommit: r.seed_commit, seed: r.seed,
+    operator: r.operator, seed: r.seed,
     submission: r.submission === null ? null : (JSON.parse(r.submission) as Submission),
-    subHash: r.sub_hash, audited: r.audited === null ? null : r.audited === 1, challenger: r.challenger,
+    subHash: r.sub_hash, audited: r.audited === null ? null : r.audited === 1, auditor: r.auditor, challenger: r.challenger,
     challenge: r.challenge === null ? null : (JSON.parse(r.challenge) as TraceClaim),
     dispute: r.dispute === null ? null : (JSON.parse(r.dispute) as DisputeState),
     outcome: r.outcome, created: r.created, settled: r.settled,
@@ -113,7 +114,7 @@ function toJob(r: RawJob): JobRow {
 /** Columns a state change may set (camelCase → column). */
 const PATCHABLE = {
   state: 'state', deadline: 'deadline', attempt: 'attempt', operator: 'operator', seed: 'seed', submission: 'submission',
-  subHash: 'sub_hash', audited: 'audited', challenger: 'challenger', challenge: 'challenge', dispute: 'dispute', outcome: 'outcome', settled: 'settled',
+  subHash: 'sub_hash', audited: 'audited', auditor: 'auditor', challenger: 'challenger', challenge: 'challenge', dispute: 'dispute', outcome: 'outcome', settled: 'settled',
 } as const;
 export type JobPatch = Partial<Pick<JobRow, keyof typeof PATCHABLE>>;
 
@@ -152,10 +153,9 @@ export class Store {
       insModel: db.prepare('INSERT INTO models (id, owner, price, visibility, steps, zkm, created) VALUES (@id, @owner, @price, @visibility, @steps, @zkm, @created)'),
       getJob: db.prepare<[number], RawJob>('SELECT * FROM jobs WHERE id = ?'),
       insJob: db.prepare(
-        `INSERT INTO jobs (model, requester, policy, input, reward, fee, stake, cheat_gain, audit_ppm, bond, state, deadline, seed_commit, created)
-         VALUES (@model, @requester, @policy, @input, @reward, @fee, @stake, @cheatGain, @auditPpm, @bond, 'posted', @deadline, '', @created)`,
+        `INSERT INTO jobs (model, requester, policy, input, reward, fee, stake, cheat_gain, audit_ppm, bond, state, deadline, created)
+         VALUES (@model, @requester, @policy, @input, @reward, @fee, @stake, @cheatGain, @auditPpm, @bond, 'posted', @deadline, @created)`,
       ),
-      setSeedCommit: db.prepare<[string, number]>('UPDATE jobs SET seed_commit = ? WHERE id = ?'),
       due: db.prepare<[number, number], RawJob>(`SELECT * FROM jobs WHERE state IN ('posted', 'locked', 'submitted', 'audit', 'challenge') AND deadline <= ? ORDER BY deadline, id LIMIT ?`),
       event: db.prepare<[number, number, number, string, string | null]>('INSERT INTO events (job, seq, at, kind, detail) VALUES (?, ?, ?, ?, ?)'),
       minDeadline: db.prepare<[], { d: number | null }>(`SELECT MIN(deadline) AS d FROM jobs WHERE state IN ('posted', 'locked', 'submitted', 'audit', 'challenge')`),
@@ -196,10 +196,9 @@ export class Store {
     return r && toJob(r);
   }
 
-  insertJob(j: Pick<JobRow, 'model' | 'requester' | 'policy' | 'input' | 'reward' | 'fee' | 'stake' | 'cheatGain' | 'auditPpm' | 'bond' | 'deadline' | 'created'>, seedCommit: (id: number) => string): number {
+  insertJob(j: Pick<JobRow, 'model' | 'requester' | 'policy' | 'input' | 'reward' | 'fee' | 'stake' | 'cheatGain' | 'auditPpm' | 'bond' | 'deadline' | 'created'>): number {
     const id = Number(this.st.insJob.run(j).lastInsertRowid);
     this.lowerDue(j.deadline);
-    this.st.setSeedCommit.run(seedCommit(id), id);
     return id;
   }
 

@@ -120,10 +120,11 @@ for (let step = 1; step <= n; step++) {
   });
 }
 
-test('sampled audit: a disagreeing auditor bisects against a cheater and wins', () => {
+test('sampled audit: a colluding auditor agrees with a cheater, an honest one still disputes within the window and wins', () => {
   const { m, op, ch: aud, job } = setup('sampled');
   const bad = cheat(inputs[0], 2);
   assert.equal(m.call(op, 'job.submit', traceBody(job, bad)).state, 'audit'); // p = 1
+  assert.equal(m.call(m.agent('colluder'), 'audit.report', traceBody(job, bad)).state, 'audit');
   const good = executeTrace(model, inputs[0]);
   m.call(aud, 'audit.report', traceBody(job, good));
   const end = playOut(m, job, { operator: { who: op, t: bad }, challenger: { who: aud, t: good } });

@@ -6,7 +6,8 @@ import { executeTrace } from '../../src/market/trace.js';
 import { traceBody, receiptBody } from '../../src/market/agents.js';
 import { prove } from '../../src/prover/prove.js';
 import { accountName as A } from '../../src/market/ledger.js';
-import { checkDraw } from '../../src/market/policy.js';
+import { checkDraw, submissionHash } from '../../src/market/policy.js';
+import type { TraceClaim } from '../../src/market/trace.js';
 
 test('sampled job: post, lock, submit, draw, finalize; seed reveal checks out', () => {
   const m = new TestMarket();
@@ -16,16 +17,21 @@ test('sampled job: post, lock, submit, draw, finalize; seed reveal checks out', 
   const id = m.registerTiny(owner);
   const { model, inputs } = tinyModel();
   m.call(op, 'stake.deposit', { amount: 10_000 });
-  const { jobs } = m.call(req, 'job.post', { jobs: [{ model: id, policy: 'sampled', input: inputs[0], reward: 100, stake: 1000, cheatGain: 50, auditPpm: 100_000 }] });
+  const { jobs } = m.call(req, 'job.post', { jobs: [{ model: id, policy: 'sampled', input: inputs[0], reward: 100, stake: 1000, cheatGain: 50, auditPpm: 1_000_000 }] });
   const job = jobs[0].id;
   m.call(op, 'job.lock', { job });
   const t = executeTrace(model, inputs[0]);
   const r = m.call(op, 'job.submit', traceBody(job, t));
   const j = m.coord.job(job)!;
-  assert.ok(checkDraw(j.seed!, j.seedCommit, job, j.subHash!, j.auditPpm, j.audited!));
+  assert.ok(checkDraw(j.seed!, m.coord.seedCommitOf(job), job, j.subHash!, j.auditPpm, j.audited!));
+  assert.equal(m.coord.seedCommitOf(job), jobs[0].seedCommit, 'the commitment returned at posting');
+  assert.equal(j.subHash, submissionHash(job, op.account, traceBody(job, t).trace as TraceClaim));
   if (r.state === 'audit') {
     const aud = m.agent('auditor');
-    m.call(aud, 'audit.report', traceBody(job, executeTrace(model, inputs[0])));
+    assert.equal(m.call(aud, 'audit.report', traceBody(job, executeTrace(model, inputs[0]))).state, 'audit');
+    m.refused(m.agent('auditor2'), 'audit.report', traceBody(job, executeTrace(model, inputs[0])), 'BadState', /already agreed/);
+    m.advance(m.coord.config.deadlines.audit);
+    assert.equal(m.coord.ledger.balance(A.free(aud.account)), 1_000_000 + 1, 'the agreeing auditor earns the fee');
   }
   assert.equal(m.coord.job(job)!.state, 'finalized');
   assert.equal(m.coord.ledger.balance(A.free(op.account)), 1_000_000 - 10_000 + 100);

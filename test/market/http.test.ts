@@ -15,7 +15,7 @@ import { traceBody } from '../../src/market/agents.js';
 const WINDOW = 400;
 
 test('market over HTTP: register, stake, post, lock, submit, audit, challenge, settle, verify', async () => {
-  const srv = await startMarketServer({ dataDir: ':memory:', port: 0, faucet: true, config: { deadlines: { window: WINDOW, move: 60_000 } } });
+  const srv = await startMarketServer({ dataDir: ':memory:', port: 0, faucet: true, config: { deadlines: { window: WINDOW, audit: WINDOW, move: 60_000 } } });
   try {
     const fund = async (account: string) => {
       const r = await fetch(`${srv.url}/v1/faucet`, { method: 'POST', body: JSON.stringify({ account, amount: 1_000_000 }) });
@@ -37,7 +37,7 @@ test('market over HTTP: register, stake, post, lock, submit, audit, challenge, s
     const sent = await operatorStep({ client: op, model: tiny.model, modelId, committed: tiny.committed, maxJobs: 10, log }, traces);
     assert.equal(sent, 6);
     const models = new ModelCache(aud);
-    assert.equal(await auditorStep({ client: aud, models, log }, new Map()), 1);
+    assert.equal(await auditorStep({ client: aud, models, log }, new Map(), new Set()), 1);
     assert.equal(await challengerStep({ client: ch, models: new ModelCache(ch), log }, new Map(), new Set(), 1), 0, 'nothing to challenge');
     await new Promise((r) => setTimeout(r, WINDOW + 50));
     for (const id of ids) {

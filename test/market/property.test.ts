@@ -74,7 +74,7 @@ function run(acts: Act[]): void {
       for (let round = 0; round < 50; round++) {
         let moved = false;
         for (const j of jobsIn('audit')) {
-          if (j.policy === 'sampled') {
+          if (j.policy === 'sampled' && !j.auditor) {
             const t = executeTrace(model, inputs[inputOf.get(j.id)!]);
             sides.set(j.id, { ...sides.get(j.id), ch: { who: honestCh, t } });
             m.call(honestCh, 'audit.report', traceBody(j.id, t));

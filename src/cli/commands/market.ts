@@ -191,7 +191,7 @@ async function watcher(a: Parsed, role: 'auditor' | 'challenger'): Promise<numbe
   const watch = Number(a.opts.get('--watch')?.[0] ?? '1');
   if (!(watch >= 0 && watch <= 1)) throw new Error(`--watch must be a probability in [0, 1], got '${a.opts.get('--watch')?.[0]}'`);
   log(`${role} ${c.account}`);
-  return loop(a, log, () => (role === 'auditor' ? auditorStep(opts, traces) : challengerStep(opts, traces, checked, watch)));
+  return loop(a, log, () => (role === 'auditor' ? auditorStep(opts, traces, checked) : challengerStep(opts, traces, checked, watch)));
 }
 
 async function status(a: Parsed): Promise<number> {
