@@ -5,7 +5,7 @@
  *
  *   npm run sim:market -- --operators 50 --cheaters 0.1 --jobs 10000 --policy sampled --p 0.05
  *     [--model mlp-tiny] [--batch 1000] [--watch 1] [--reward 100] [--stake 1000] [--gain 50]
- *     [--store file|memory] [--seed 1]
+ *     [--store memory|file] [--seed 1]
  *
  * Cast: one requester posting jobs in signed batches of --batch (default 1000); --operators
  * operators, a fraction --cheaters of them cheating on every job. Each posted job goes to a random
@@ -23,6 +23,10 @@
  * against the model ID and the job's input). A cheater submits the receipt of another input, or
  * the right receipt with a wrong output; both are rejected and slashed. Sampled and optimistic
  * jobs involve no proof at all (public model: audits are re-executions).
+ *
+ * Store: --store memory (default) is SQLite in memory, --store file a WAL file in a temporary
+ * directory (durable, as `market serve` runs it): the same coordinator and SQL either way; the
+ * file store pays for page writes and checkpoints (BENCHMARKS.md has both).
  *
  * Expected catch rate: p (sampled: a cheat is caught iff its submission is drawn for audit),
  * --watch (optimistic), 1 (proof). Progress goes to stderr; stdout is one JSON line:
@@ -67,7 +71,7 @@ const STAKE = num('--stake', '1000', (v) => Number.isInteger(v) && v >= 1, 'an i
 const GAIN = num('--gain', '50', (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0');
 const SEED = num('--seed', '1', (v) => Number.isInteger(v), 'an integer');
 const POLICY = arg('--policy', 'sampled') as Policy;
-const STORE = arg('--store', 'file');
+const STORE = arg('--store', 'memory');
 const MODEL = arg('--model', 'mlp-tiny');
 if (!POLICIES.includes(POLICY)) {
   console.error(`sim:market: --policy: expected one of ${POLICIES.join(', ')}, got ${POLICY}`);
@@ -94,8 +98,12 @@ const signer = (name: string, funds: number) => {
   if (funds > 0) coord.mint(s.account, funds, `sim/${name}`);
   return s;
 };
+let coordMs = 0; // time inside the coordinator (handle, tick): its throughput without the agents' work
 const send = (who: Signer, action: string, body: Record<string, unknown>): any => {
-  const r = coord.handle(who.sign(action, body));
+  const req = who.sign(action, body);
+  const t = nowMs();
+  const r = coord.handle(req);
+  coordMs += nowMs() - t;
   if (!r.ok) throw new Error(`${action} refused: ${r.error.kind}: ${r.error.message}`);
   return r.value;
 };
@@ -214,7 +222,9 @@ while (posted < JOBS) {
   if (POLICY !== 'proof') {
     // the challenge window (optimistic) or the audit window (sampled, audited jobs) of this batch closes
     time += Math.max(coord.config.deadlines.window, coord.config.deadlines.audit) + 1;
+    const t = nowMs();
     coord.tick();
+    coordMs += nowMs() - t;
   }
   if (posted % 1000 < BATCH) log(`sim:market: ${posted}/${JOBS} jobs, ${((posted / (nowMs() - t0)) * 1000).toFixed(0)} jobs/s`);
 }
@@ -228,9 +238,13 @@ const honestSlashed = coord.store.eventsOfKind('slash').filter((e) => honestOps.
 const expectedCatchRate = POLICY === 'sampled' ? P : POLICY === 'optimistic' ? WATCH : 1;
 const observedCatchRate = cheatsAttempted > 0 ? cheatsCaught / cheatsAttempted : 0;
 const balanced = coord.checkBalanced();
+const audited = (coord.db.prepare('SELECT COUNT(*) AS n FROM jobs WHERE audited = 1').get() as { n: number }).n;
+const cheatAudited = cheaterJobs.filter((j) => coord.job(j)!.audited === true).length;
 const sigma = cheatsAttempted > 0 ? Math.sqrt((expectedCatchRate * (1 - expectedCatchRate)) / cheatsAttempted) : 0;
 const within = Math.abs(observedCatchRate - expectedCatchRate) <= 3 * sigma + 1e-12;
 log(`sim:market: ${POLICY}, ${OPERATORS} operators (${nCheat} cheating), ${JOBS} jobs: states ${JSON.stringify(counts)}, ${disputes} disputes`);
+if (POLICY === 'sampled') log(`sim:market: audit draws: ${audited} of ${JOBS} jobs (${((audited / JOBS) * 100).toFixed(2)}%), ${cheatAudited} of ${cheatsAttempted} cheats`);
+log(`sim:market: ${settled} settled in ${wallS.toFixed(2)} s (${Math.round(settled / wallS)} jobs/s); inside the coordinator ${(coordMs / 1000).toFixed(2)} s (${Math.round(settled / (coordMs / 1000))} jobs/s of coordinator time; the rest is the agents' signing and inference)`);
 log(`sim:market: catch rate ${observedCatchRate.toFixed(4)} vs expected ${expectedCatchRate} (σ = ${sigma.toFixed(4)}: ${within ? 'within' : 'OUTSIDE'} 3σ); ledger ${balanced.ok ? 'balanced' : `NOT balanced: ${balanced.problems.join('; ')}`}; store ${STORE}`);
 coord.close();
 if (dir) fs.rmSync(dir, { recursive: true, force: true });
