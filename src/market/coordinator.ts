@@ -36,10 +36,16 @@
  *   challenge  the mover is late         → it loses (operator: slashed; challenger: bond to the
  *                                          operator); the opening and the receipt are the operator's
  *                                          burden (dispute.ts)
+ *
+ * Trust and limits. The coordinator is trusted to keep each audit seed secret until its draw and
+ * to apply deadlines (DESIGN §5 moves settlement to contracts beyond one machine). Auditors are
+ * not assigned: an audit is as good as the liveness of one honest auditor during its window, as
+ * an optimistic job is of one honest challenger. Registering a public model recommits it
+ * (`commitModel`, seconds for large models) inside the request. Batches (`job.post`, `job.lock`,
+ * `job.submit` with lists) are all or nothing; each item is checked and settled on its own.
  */
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { ModelError } from '../model/errors.js';
 import { commitModel } from '../prover/commit.js';
 import type { QuantizedModel } from '../quantize/layers.js';
 import { decodeZkm } from '../quantize/zkm.js';

@@ -46,7 +46,7 @@ export function jobView(coord: Coordinator, j: JobRow, full: boolean): Record<st
     input: JSON.parse(j.input) as unknown,
     seedCommit: coord.seedCommitOf(j.id), seed: j.seed, subHash: j.subHash, audited: j.audited, auditor: j.auditor,
     submission: j.submission, challenger: j.challenger, challenge: j.challenge, dispute: j.dispute,
-    receipt: coord.store.receipt(j.id) ? `/v1/jobs/${j.id}/receipt` : null,
+    receipt: coord.store.hasReceipt(j.id) ? `/v1/jobs/${j.id}/receipt` : null,
     events: coord.store.events(j.id),
   };
 }

@@ -224,6 +224,10 @@ export class Store {
     this.db.prepare('INSERT OR REPLACE INTO receipts (job, bytes) VALUES (?, ?)').run(job, Buffer.from(bytes));
   }
 
+  hasReceipt(job: number): boolean {
+    return this.db.prepare('SELECT 1 FROM receipts WHERE job = ?').get(job) !== undefined;
+  }
+
   receipt(job: number): Uint8Array | undefined {
     const r = this.db.prepare('SELECT bytes FROM receipts WHERE job = ?').get(job) as { bytes: Buffer } | undefined;
     return r && new Uint8Array(r.bytes);
