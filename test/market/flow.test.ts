@@ -9,14 +9,19 @@ import { accountName as A } from '../../src/market/ledger.js';
 import { checkDraw, submissionHash } from '../../src/market/policy.js';
 import type { TraceClaim } from '../../src/market/trace.js';
 
-test('sampled job: post, lock, submit, draw, finalize; seed reveal checks out', () => {
+/** A market with the tiny model registered, a requester, and an operator with 10,000 staked. */
+function parties() {
   const m = new TestMarket();
-  const owner = m.agent('owner');
+  const id = m.registerTiny(m.agent('owner'));
   const req = m.agent('requester');
   const op = m.agent('operator');
-  const id = m.registerTiny(owner);
-  const { model, inputs } = tinyModel();
   m.call(op, 'stake.deposit', { amount: 10_000 });
+  return { m, req, op, id };
+}
+
+test('sampled job: post, lock, submit, draw, finalize; seed reveal checks out', () => {
+  const { m, req, op, id } = parties();
+  const { model, inputs } = tinyModel();
   const { jobs } = m.call(req, 'job.post', { jobs: [{ model: id, policy: 'sampled', input: inputs[0], reward: 100, stake: 1000, cheatGain: 50, auditPpm: 1_000_000 }] });
   const job = jobs[0].id;
   m.call(op, 'job.lock', { job });
@@ -40,15 +45,10 @@ test('sampled job: post, lock, submit, draw, finalize; seed reveal checks out', 
 });
 
 test('proof job: an honest receipt settles; a receipt for another input is slashed', () => {
-  const m = new TestMarket();
-  const owner = m.agent('owner');
-  const req = m.agent('requester');
-  const op = m.agent('operator');
-  const id = m.registerTiny(owner);
+  const { m, req, op, id } = parties();
   const tiny = tinyModel();
   const cm = tiny.committed();
   assert.equal(cm.modelId, id);
-  m.call(op, 'stake.deposit', { amount: 10_000 });
   const { jobs } = m.call(req, 'job.post', { jobs: [0, 1].map((i) => ({ model: id, policy: 'proof', input: tiny.inputs[i], reward: 100, stake: 1000 })) });
   const [a, b] = jobs.map((x: { id: number }) => x.id);
   m.call(op, 'job.lock', { job: a });
@@ -63,13 +63,8 @@ test('proof job: an honest receipt settles; a receipt for another input is slash
 });
 
 test('optimistic job: final after the challenge window', () => {
-  const m = new TestMarket();
-  const owner = m.agent('owner');
-  const req = m.agent('requester');
-  const op = m.agent('operator');
-  const id = m.registerTiny(owner);
+  const { m, req, op, id } = parties();
   const { model, inputs } = tinyModel();
-  m.call(op, 'stake.deposit', { amount: 10_000 });
   const job = m.call(req, 'job.post', { jobs: [{ model: id, policy: 'optimistic', input: inputs[2], reward: 100, stake: 1000 }] }).jobs[0].id;
   m.call(op, 'job.lock', { job });
   m.call(op, 'job.submit', traceBody(job, executeTrace(model, inputs[2])));
