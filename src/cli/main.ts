@@ -13,9 +13,10 @@ import { verifyCommand } from './commands/verify.js';
 import { serveCommand } from './commands/serve.js';
 import { workerCommand } from './commands/worker.js';
 import { clientCommand } from './commands/client.js';
+import { marketCommand } from './commands/market.js';
 import type { Command } from './command.js';
 
-const COMMANDS: Command[] = [demoCommand, compileCommand, runCommand, commitCommand, proveCommand, verifyCommand, inspectCommand, serveCommand, workerCommand, clientCommand];
+const COMMANDS: Command[] = [demoCommand, compileCommand, runCommand, commitCommand, proveCommand, verifyCommand, inspectCommand, serveCommand, workerCommand, clientCommand, marketCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
