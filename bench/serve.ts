@@ -5,7 +5,8 @@
  *   npm run bench:serve -- [--model mlp:512,1024,512,10] [--requests 200] [--concurrency 16]
  *                          [--workers N] [--max-queue 256] [--server child|inproc]
  *                          [--client http|fetch] [--poll-ms 25] [--poll-max-ms 250]
- *                          [--verify 8] [--control-s 5] [--timeout-s 600]
+ *                          [--warmup 8] [--verify 8] [--control-s 10] [--timeout-s 600]
+ *                          [--data-dir DIR]
  *                          [--server-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * 1. Builds the model in code, calibrated on the inputs the jobs use (min(requests, 32) distinct
@@ -17,17 +18,19 @@
  *    SQLite work is a large share of the CPU, and mlp-4m takes ~300 ms, so 2 × 200 proofs of it
  *    take 2.5 minutes on 2 cores. The default run takes about a minute there.
  * 2. Baseline: the same jobs proven back to back in this process through a `ProverPool` with the
- *    same number of threads (W in flight; no HTTP, no SQLite) → `baselineProofsPerS`.
- * 3. Service: a fresh `zkinfer serve` on 127.0.0.1 (port 0, empty temporary data directory, same
- *    W and `--max-queue`). C concurrent clients each loop: `POST /v1/infer {input}` with an
- *    Idempotency-Key (429 → wait Retry-After, capped at 5 s, retry; every 429 counted) → poll
- *    `GET /v1/jobs/:id?receipt=false` (every poll timed; the interval starts at --poll-ms and grows
- *    ×1.5 to --poll-max-ms: the client library's schedule, capped lower so that the last jobs'
- *    completion is noticed within 250 ms) until done → `GET /v1/jobs/:id/receipt` (non-empty and
- *    as long as the job says). End-to-end latency is POST → receipt downloaded; `proofsPerS` =
- *    ok / wall time of the service run (first POST to last receipt; server start-up and model
- *    commitment are excluded, as from the baseline). Errors: any other non-2xx, network errors,
- *    failed jobs, bad receipts.
+ *    same number of threads (W in flight; no HTTP, no SQLite) → `baselineProofsPerS`. Both the
+ *    baseline and the service first get `--warmup` untimed jobs (compiled code, warm threads).
+ * 3. Service: a fresh `zkinfer serve` on 127.0.0.1 (port 0, same W and `--max-queue`; its job
+ *    store in an empty temporary directory, or a fresh one under `--data-dir DIR` to measure
+ *    another disk, or `--data-dir :memory:` for SQLite in memory, to see what durability costs).
+ *    C concurrent clients each loop: `POST /v1/infer {input}` with an Idempotency-Key (429 → wait
+ *    Retry-After, capped at 5 s, retry; every 429 counted) → poll `GET /v1/jobs/:id?receipt=false`
+ *    (every poll timed; the interval starts at --poll-ms and grows ×1.5 to --poll-max-ms: the
+ *    client library's schedule, capped lower so that the last jobs' completion is noticed within
+ *    250 ms) until done → `GET /v1/jobs/:id/receipt` (non-empty and as long as the job says).
+ *    End-to-end latency is POST → receipt downloaded; `proofsPerS` = ok / wall time of the
+ *    service run (first POST to last receipt; server start-up and model commitment are excluded,
+ *    as from the baseline). Errors: any other non-2xx, network errors, failed jobs, bad receipts.
  * 4. Outside the timed region, `--verify N` receipts spread over the run are verified with
  *    `verifyReceipt` against the model ID and their inputs, and their proven outputs compared with
  *    the JSON outputs the server reported.
@@ -107,7 +110,10 @@ const POLL_MAX_MS = intArg('--poll-max-ms', 250, 1);
 const VERIFY = intArg('--verify', 8, 0);
 const TIMEOUT_S = intArg('--timeout-s', 600, 1);
 const SERVER_NODE_ARGS = arg('--server-node-args', '').split(' ').filter(Boolean);
-const CONTROL_S = intArg('--control-s', 5, 0);
+const CONTROL_S = intArg('--control-s', 10, 0);
+/** the server's --data-dir: default a fresh temporary directory; ':memory:' keeps jobs in memory */
+const DATA_DIR = arg('--data-dir', '');
+const WARMUP = intArg('--warmup', 8, 0);
 const DISTINCT = Math.min(REQUESTS, 32);
 
 const deadline = Date.now() + TIMEOUT_S * 1000;
@@ -222,7 +228,8 @@ async function baseline(
 ): Promise<{ proofsPerS: number; proveMsMean: number; utilization: number; modelId: string; cpuS: number; otherCpuS: number; mainS: number; proverS: number; helperS: number }> {
   const pool = await ProverPool.start(bytes, WORKERS);
   try {
-    log(`baseline: ${pool.size} thread(s) committed the model in ${pool.commitMs.toFixed(0)} ms; proving ${REQUESTS} jobs`);
+    log(`baseline: ${pool.size} thread(s) committed the model in ${pool.commitMs.toFixed(0)} ms; proving ${WARMUP} untimed and ${REQUESTS} timed jobs`);
+    await Promise.all(Array.from({ length: WARMUP }, (_, i) => pool.prove(inputs[i % inputs.length])));
     let next = 0;
     let proveMs = 0;
     const [cpu0, m0, thr0] = [selfCpuS(), machineBusyS(), threadCpuS(process.pid)];
@@ -266,7 +273,8 @@ async function spawnListening(args: string[], what: string): Promise<Server> {
   let exited: number | null = null;
   const exit = new Promise<void>((r) => child.once('exit', (code, sig) => ((exited = code ?? (sig ? 128 : 1)), r())));
   const ready = await new Promise<{ url: string; modelId: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not report listening within 120 s`)), Math.min(120_000, remainingMs()));
+    const limit = Math.min(120_000, remainingMs());
+    const timer = setTimeout(() => reject(limit < 120_000 ? new BenchTimeout(`${what} was not listening at --timeout-s ${TIMEOUT_S}`) : new Error(`${what} did not report listening within 120 s`)), limit);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
         const j = JSON.parse(line) as { event?: string; url?: string; modelId?: string };
@@ -399,10 +407,10 @@ function jsonOf(r: Reply, what: string): Record<string, unknown> {
 }
 
 /** One request: submit, poll until done, download the receipt. */
-async function oneJob(base: string, i: number, input: Record<string, number[]>, st: Stats, sample: boolean): Promise<void> {
+async function oneJob(base: string, key: string, input: Record<string, number[]>, st: Stats, sample?: number): Promise<void> {
   const t0 = performance.now();
   const body = JSON.stringify({ input });
-  const headers = { 'content-type': 'application/json', 'idempotency-key': `bench-${process.pid}-${i}` };
+  const headers = { 'content-type': 'application/json', 'idempotency-key': `bench-${process.pid}-${key}` };
   let jobId: string | undefined;
   while (jobId === undefined) {
     const p = await request(`${base}/v1/infer`, 'POST', headers, body);
@@ -443,11 +451,34 @@ async function oneJob(base: string, i: number, input: Record<string, number[]>, 
   const tm = job.timings as { queuedMs?: number; prover?: { totalMs?: number } } | undefined;
   if (typeof tm?.queuedMs === 'number') st.queuedMs.push(tm.queuedMs);
   if (typeof tm?.prover?.totalMs === 'number') st.proverMs.push(tm.prover.totalMs);
-  if (sample) st.samples.set(i, { receipt: r.body, output: job.output as { name: string; values: number[] }[] });
+  if (sample !== undefined) st.samples.set(sample, { receipt: r.body, output: job.output as { name: string; values: number[] }[] });
+}
+
+const newStats = (): Stats => ({ ok: 0, rejected429: 0, errors: 0, viewBytes: 0, e2eMs: [], getMs: [], getSteadyMs: [], postMs: [], receiptMs: [], queuedMs: [], proverMs: [], samples: new Map() });
+
+/**
+ * Untimed warm-up: `--warmup` jobs through the same path, min(C, warmup) at a time, so that the
+ * timed run measures a server whose code is compiled (a fresh process runs its first requests in
+ * V8's interpreter: the first 16 POSTs then take tens of ms each), as the baseline's proving
+ * threads get the same number of untimed proofs.
+ */
+async function warmUp(base: string, inputs: Record<string, number[]>[]): Promise<void> {
+  const st = newStats();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(CONCURRENCY, WARMUP) }, async () => {
+      while (next < WARMUP) {
+        const i = next++;
+        await oneJob(base, `warm-${i}`, inputs[i % inputs.length], st).catch((e: Error) => {
+          throw new Error(`warm-up job ${i} failed: ${e.message}`);
+        });
+      }
+    }),
+  );
 }
 
 async function load(base: string, inputs: Record<string, number[]>[]): Promise<{ st: Stats; wallS: number }> {
-  const st: Stats = { ok: 0, rejected429: 0, errors: 0, viewBytes: 0, e2eMs: [], getMs: [], getSteadyMs: [], postMs: [], receiptMs: [], queuedMs: [], proverMs: [], samples: new Map() };
+  const st = newStats();
   const nv = Math.min(VERIFY, REQUESTS);
   const sampled = new Set(Array.from({ length: nv }, (_, k) => Math.round((k * (REQUESTS - 1)) / Math.max(1, nv - 1))));
   let next = 0;
@@ -458,7 +489,7 @@ async function load(base: string, inputs: Record<string, number[]>[]): Promise<{
       while (next < REQUESTS) {
         const i = next++;
         try {
-          await oneJob(base, i, inputs[i % inputs.length], st, sampled.has(i));
+          await oneJob(base, String(i), inputs[i % inputs.length], st, sampled.has(i) ? i : undefined);
         } catch (e) {
           if (!(e instanceof RequestFailed)) throw e;
           st.errors++;
@@ -492,6 +523,7 @@ async function control(viewBytes: number, pollsPerJob: number): Promise<number[]
   const srv = await spawnListening(['-e', script], 'the control server');
   const lat: number[] = [];
   try {
+    for (let k = 0; k < 200; k++) await request(`${srv.url}/v1/jobs/x?receipt=false`); // warm-up
     const end = performance.now() + CONTROL_S * 1000;
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
@@ -539,15 +571,18 @@ async function main(): Promise<void> {
   const base = await baseline(bytes, inputs);
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zkinfer-bench-serve-'));
+  const cleanup = [tmp];
   let server: Server | undefined;
   try {
     const zkm = path.join(tmp, 'model.zkm');
     fs.writeFileSync(zkm, bytes);
-    const dataDir = path.join(tmp, 'data');
+    const dataDir = DATA_DIR === ':memory:' ? DATA_DIR : DATA_DIR ? fs.mkdtempSync(path.join(DATA_DIR, 'zkinfer-bench-serve-')) : path.join(tmp, 'data');
+    if (dataDir !== DATA_DIR && DATA_DIR) cleanup.push(dataDir);
     const t0 = performance.now();
     server = SERVER === 'child' ? await startChild(zkm, dataDir) : await startInproc(bytes, dataDir);
-    log(`service: listening on ${server.url} after ${(performance.now() - t0).toFixed(0)} ms; sending ${REQUESTS} requests`);
+    log(`service: listening on ${server.url} after ${(performance.now() - t0).toFixed(0)} ms; ${WARMUP} untimed jobs, then ${REQUESTS} timed`);
     if (server.modelId !== base.modelId) throw new Error(`the server's model ID ${server.modelId} differs from the baseline's ${base.modelId}`);
+    await warmUp(server.url, inputs);
 
     const pid = server.pid;
     const [thr0, self0, m0] = [pid ? threadCpuS(pid) : new Map<number, number>(), selfCpuS(), machineBusyS()];
@@ -624,6 +659,7 @@ async function main(): Promise<void> {
       cores: os.availableParallelism(),
       server: SERVER,
       client: CLIENT,
+      dataDir: DATA_DIR === ':memory:' ? DATA_DIR : 'disk',
       pollMs: [POLL_MS, POLL_MAX_MS],
       meetsTargets: st.errors === 0 && failed === 0 && st.ok === REQUESTS && proofsPerS >= 0.9 * base.proofsPerS && getP99 <= 20,
     };
@@ -631,7 +667,7 @@ async function main(): Promise<void> {
     if (st.errors > 0 || failed > 0 || st.ok !== REQUESTS) process.exitCode = 1;
   } finally {
     if (server) await server.stop().catch((e: Error) => log(`stopping the server: ${e.message}`));
-    fs.rmSync(tmp, { recursive: true, force: true });
+    for (const d of cleanup) fs.rmSync(d, { recursive: true, force: true });
   }
 }
 
