@@ -247,10 +247,12 @@ export class LocalBackend implements Backend {
   }
 
   private pump(): void {
-    while (!this.stopping && this.queue.length > 0 && this.inflightIds.size < Math.max(1, this.pool.size)) {
+    // one task more than threads: the pool hands a thread its next job the moment it posts a
+    // result, before this thread's SQLite work for that result (measured: prover busy 0.93 → 0.97)
+    while (!this.stopping && this.queue.length > 0 && this.inflightIds.size < Math.max(1, this.pool.size) + 1) {
       const id = this.queue.shift()!;
       const input = this.hooks.input(id);
-      if (!input || !this.hooks.proving(id, `local:${process.pid}`)) continue;
+      if (!input) continue;
       this.inflightIds.add(id);
       const p = this.run(id, input).finally(() => {
         this.inflight.delete(p);
@@ -263,7 +265,11 @@ export class LocalBackend implements Backend {
 
   private async run(id: string, input: Record<string, number[]>): Promise<void> {
     try {
-      const r = await this.pool.prove(input, (stage, f) => this.hooks.progress(id, stage, f));
+      const r = await this.pool.prove(
+        input,
+        (stage, f) => this.hooks.progress(id, stage, f),
+        () => void this.hooks.proving(id, `local:${process.pid}`),
+      );
       this.hooks.done(id, r, `local:${process.pid}`);
     } catch (e) {
       const te = e instanceof TaskError ? e : new TaskError((e as Error).message, false);

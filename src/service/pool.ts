@@ -32,6 +32,8 @@ interface Task {
   resolve: (v: FromWorker) => void;
   reject: (e: Error) => void;
   onProgress?: (stage: string, fraction: number) => void;
+  /** called when the task is handed to a thread */
+  onStart?: () => void;
 }
 
 interface Slot {
@@ -131,20 +133,25 @@ export class ProverPool {
       const t = this.waiting.shift()!;
       s.task = t;
       s.w.postMessage(t.msg);
+      t.onStart?.();
     }
   }
 
-  private run(msg: DistributiveOmit<ToWorker, 'task'>, onProgress?: (stage: string, fraction: number) => void): Promise<FromWorker> {
+  private run(msg: DistributiveOmit<ToWorker, 'task'>, onProgress?: (stage: string, fraction: number) => void, onStart?: () => void): Promise<FromWorker> {
     if (this.closed) return Promise.reject(new TaskError('the prover pool is shut down', false));
     return new Promise((resolve, reject) => {
       const id = this.nextTask++;
-      this.waiting.push({ id, msg: { ...msg, task: id } as ToWorker, resolve, reject, onProgress });
+      this.waiting.push({ id, msg: { ...msg, task: id } as ToWorker, resolve, reject, onProgress, onStart });
       this.pump();
     });
   }
 
-  async prove(input: Record<string, number[]>, onProgress?: (stage: string, fraction: number) => void): Promise<Proved> {
-    const m = await this.run({ type: 'prove', input }, onProgress);
+  /**
+   * Proves one input. Tasks wait in FIFO order for a free thread; `onStart` fires when a thread
+   * takes this one (a thread is handed its next task before the previous result is processed).
+   */
+  async prove(input: Record<string, number[]>, onProgress?: (stage: string, fraction: number) => void, onStart?: () => void): Promise<Proved> {
+    const m = await this.run({ type: 'prove', input }, onProgress, onStart);
     if (m.type === 'proved') return { output: m.output, receipt: m.receipt, timings: m.timings };
     if (m.type === 'error') throw new TaskError(m.message, m.userError);
     throw new TaskError(`unexpected reply '${m.type}' from a proving thread`, false);
