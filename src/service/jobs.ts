@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { Metrics } from './metrics.js';
 import { ProverPool, TaskError, type Proved } from './pool.js';
 import { RequestError } from './validate.js';
-import type { JobOutput, JobRow, JobStatus, JobStore } from './store.js';
+import type { JobRow, JobStatus, JobStore } from './store.js';
 
 export type JobEvent =
   | { type: 'status'; status: JobStatus; stage?: string; fraction?: number }
@@ -154,8 +154,7 @@ export class JobService implements JobHooks {
   // --- hooks called by the backend ---
 
   input(id: string): Record<string, number[]> | undefined {
-    const j = this.store.get(id);
-    return j && (j.status === 'queued' || j.status === 'proving') ? j.input : undefined;
+    return this.store.input(id);
   }
 
   unfinished(): string[] {
@@ -300,4 +299,3 @@ export class LocalBackend implements Backend {
   }
 }
 
-export type { JobOutput };

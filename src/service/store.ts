@@ -26,7 +26,6 @@ export interface JobRow {
   seq: number;
   id: string;
   status: JobStatus;
-  input: Record<string, number[]>;
   output?: JobOutput[];
   error?: string;
   attempts: number;
@@ -65,7 +64,6 @@ interface RawRow {
   seq: number;
   id: string;
   status: JobStatus;
-  input: string;
   output: string | null;
   error: string | null;
   attempts: number;
@@ -77,14 +75,14 @@ interface RawRow {
   receipt_bytes: number | null;
 }
 
-const COLUMNS = 'seq, id, status, input, output, error, attempts, worker, created_ms, started_ms, finished_ms, timings, length(receipt) AS receipt_bytes';
+// without `input`: status polls never need it (`input()` reads it for the prover)
+const COLUMNS = 'seq, id, status, output, error, attempts, worker, created_ms, started_ms, finished_ms, timings, length(receipt) AS receipt_bytes';
 
 function fromRaw(r: RawRow): JobRow {
   return {
     seq: r.seq,
     id: r.id,
     status: r.status,
-    input: JSON.parse(r.input) as Record<string, number[]>,
     output: r.output ? (JSON.parse(r.output) as JobOutput[]) : undefined,
     error: r.error ?? undefined,
     attempts: r.attempts,
@@ -145,6 +143,7 @@ export class JobStore {
       byIdem: this.db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE idem_key = ?`),
       get: this.db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE id = ?`),
       receipt: this.db.prepare('SELECT receipt FROM jobs WHERE id = ?'),
+      input: this.db.prepare("SELECT input FROM jobs WHERE id = ? AND status IN ('queued', 'proving')"),
       start: this.db.prepare("UPDATE jobs SET status = 'proving', attempts = attempts + 1, started_ms = ?, worker = ? WHERE id = ? AND status IN ('queued', 'proving')"),
       finish: this.db.prepare("UPDATE jobs SET status = 'done', output = ?, receipt = ?, timings = ?, worker = coalesce(?, worker), finished_ms = ?, error = NULL WHERE id = ? AND status IN ('queued', 'proving')"),
       fail: this.db.prepare("UPDATE jobs SET status = 'failed', error = ?, finished_ms = ? WHERE id = ? AND status IN ('queued', 'proving')"),
@@ -178,6 +177,12 @@ export class JobStore {
   get(id: string): JobRow | undefined {
     const r = this.st.get.get(id) as RawRow | undefined;
     return r ? fromRaw(r) : undefined;
+  }
+
+  /** The input of a job that is still queued or being proved. */
+  input(id: string): Record<string, number[]> | undefined {
+    const r = this.st.input.get(id) as { input: string } | undefined;
+    return r ? (JSON.parse(r.input) as Record<string, number[]>) : undefined;
   }
 
   receipt(id: string): Uint8Array | undefined {

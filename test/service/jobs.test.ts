@@ -80,6 +80,7 @@ test('a job is finished at most once: a second result or a late failure changes 
   assert.equal(s.markProving(id, 'w'), false);
   assert.deepEqual(s.get(id)!.output![0].values, [1]);
   assert.deepEqual(Array.from(s.receipt(id)!), [9]);
+  assert.equal(s.input(id), undefined, 'a finished job is not handed to a prover again');
 });
 
 test('idempotency keys: the same key returns the first job', () => {
@@ -89,7 +90,7 @@ test('idempotency keys: the same key returns the first job', () => {
   assert.equal(a.created, true);
   assert.equal(b.created, false);
   assert.equal(b.job.id, a.job.id);
-  assert.deepEqual(b.job.input, { input: [1] });
+  assert.deepEqual(s.input(a.job.id), { input: [1] });
 });
 
 test('a data directory belongs to one model and one process', () => {
