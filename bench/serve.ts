@@ -6,7 +6,7 @@
  *                          [--workers N] [--max-queue 256] [--server child|inproc]
  *                          [--client http|fetch] [--poll-ms 25] [--poll-max-ms 250]
  *                          [--warmup 8] [--verify 8] [--control-s 10] [--timeout-s 600]
- *                          [--data-dir DIR]
+ *                          [--data-dir DIR] [--prover-nice 10]
  *                          [--server-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * 1. Builds the model in code, calibrated on the inputs the jobs use (min(requests, 32) distinct
@@ -80,7 +80,7 @@ import { GraphWriter } from '../src/model/onnx-writer.js';
 import { compileOnnx } from '../src/quantize/compile.js';
 import { encodeZkm } from '../src/quantize/zkm.js';
 import { ProverPool } from '../src/service/pool.js';
-import { defaultWorkers, startServer, type RunningServer } from '../src/service/server.js';
+import { DEFAULT_PROVER_NICE, defaultWorkers, startServer, type RunningServer } from '../src/service/server.js';
 import { verifyReceipt } from '../src/verifier/verify.js';
 import { arg } from './util.js';
 
@@ -114,6 +114,8 @@ const CONTROL_S = intArg('--control-s', 10, 0);
 /** the server's --data-dir: default a fresh temporary directory; ':memory:' keeps jobs in memory */
 const DATA_DIR = arg('--data-dir', '');
 const WARMUP = intArg('--warmup', 8, 0);
+/** the server's --prover-nice (priority of proving threads below the HTTP thread; Linux) */
+const PROVER_NICE = intArg('--prover-nice', DEFAULT_PROVER_NICE, 0);
 const DISTINCT = Math.min(REQUESTS, 32);
 
 const deadline = Date.now() + TIMEOUT_S * 1000;
@@ -240,7 +242,7 @@ async function baseline(
           const i = next++;
           remainingMs();
           const r = await pool.prove(inputs[i % inputs.length]);
-          if (r.receipt.length === 0) throw new Error(`baseline job ${i}: empty receipt`);
+          if ((r.receipt as Uint8Array).length === 0) throw new Error(`baseline job ${i}: empty receipt`);
           proveMs += r.timings.totalMs ?? NaN;
         }
       }),
@@ -309,12 +311,12 @@ async function spawnListening(args: string[], what: string): Promise<Server> {
 
 function startChild(zkmPath: string, dataDir: string): Promise<Server> {
   const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-  const args = [...SERVER_NODE_ARGS, main, 'serve', zkmPath, '--port', '0', '--data-dir', dataDir, '--workers', String(WORKERS), '--max-queue', String(MAX_QUEUE), '--grace', '5'];
+  const args = [...SERVER_NODE_ARGS, main, 'serve', zkmPath, '--port', '0', '--data-dir', dataDir, '--workers', String(WORKERS), '--max-queue', String(MAX_QUEUE), '--grace', '5', '--prover-nice', String(PROVER_NICE)];
   return spawnListening(args, 'the server');
 }
 
 async function startInproc(bytes: Uint8Array, dataDir: string): Promise<Server> {
-  const srv: RunningServer = await startServer({ modelBytes: bytes, dataDir, port: 0, workers: WORKERS, maxQueue: MAX_QUEUE, log: (m) => log(`[server] ${m}`) });
+  const srv: RunningServer = await startServer({ modelBytes: bytes, dataDir, port: 0, workers: WORKERS, maxQueue: MAX_QUEUE, proverNice: PROVER_NICE, log: (m) => log(`[server] ${m}`) });
   return { url: srv.url, modelId: srv.modelId, stop: () => srv.close(5_000) };
 }
 
@@ -346,7 +348,9 @@ class RequestFailed extends Error {}
 interface Reply {
   status: number;
   retryAfter: string | null;
+  /** empty when a 200's body was only counted (`keep = false`) */
   body: Uint8Array;
+  bytes: number;
   ms: number;
 }
 
@@ -358,12 +362,18 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY, timeout
 /** Requests re-sent because a kept-alive socket was reset as they were written into it. */
 let connRetries = 0;
 
-function httpRequest(url: string, method: string, headers: Record<string, string>, body: string | undefined, retry = true): Promise<Omit<Reply, 'ms'>> {
+function httpRequest(url: string, method: string, headers: Record<string, string>, body: string | undefined, keep: boolean, retry = true): Promise<Omit<Reply, 'ms'>> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers, agent, signal: AbortSignal.timeout(remainingMs()) }, (res) => {
+      // a body that is only counted is not copied together (less garbage in the load generator)
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: (res.headers['retry-after'] as string | undefined) ?? null, body: Buffer.concat(chunks) }));
+      const store = keep || res.statusCode !== 200;
+      let bytes = 0;
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+        if (store) chunks.push(c);
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: (res.headers['retry-after'] as string | undefined) ?? null, body: Buffer.concat(chunks), bytes }));
       res.on('error', reject);
     });
     req.on('error', (e: NodeJS.ErrnoException) => {
@@ -371,7 +381,7 @@ function httpRequest(url: string, method: string, headers: Record<string, string
       // request is idempotent (GETs, and POSTs carry an Idempotency-Key)
       if (retry && req.reusedSocket && e.code === 'ECONNRESET') {
         connRetries++;
-        httpRequest(url, method, headers, body, false).then(resolve, reject);
+        httpRequest(url, method, headers, body, keep, false).then(resolve, reject);
       } else reject(e);
     });
     req.end(body);
@@ -380,13 +390,14 @@ function httpRequest(url: string, method: string, headers: Record<string, string
 
 async function fetchRequest(url: string, method: string, headers: Record<string, string>, body: string | undefined): Promise<Omit<Reply, 'ms'>> {
   const res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(remainingMs()) });
-  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: new Uint8Array(await res.arrayBuffer()) };
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: bytes, bytes: bytes.length };
 }
 
-async function request(url: string, method = 'GET', headers: Record<string, string> = {}, body?: string): Promise<Reply> {
+async function request(url: string, method = 'GET', headers: Record<string, string> = {}, body?: string, keep = true): Promise<Reply> {
   const t0 = performance.now();
   try {
-    const r = await (CLIENT === 'http' ? httpRequest : fetchRequest)(url, method, headers, body);
+    const r = await (CLIENT === 'http' ? httpRequest(url, method, headers, body, keep) : fetchRequest(url, method, headers, body));
     return { ...r, ms: performance.now() - t0 };
   } catch (e) {
     if (e instanceof BenchTimeout) throw e;
@@ -441,10 +452,10 @@ async function oneJob(base: string, key: string, input: Record<string, number[]>
     if (job.status === 'failed') throw new RequestFailed(`job ${jobId} failed: ${String(job.error)}`);
     await sleep(Math.min(delay, remainingMs()));
   }
-  const r = await request(`${base}/v1/jobs/${jobId}/receipt`);
+  const r = await request(`${base}/v1/jobs/${jobId}/receipt`, 'GET', {}, undefined, sample !== undefined);
   if (r.status !== 200) throw new RequestFailed(`GET /v1/jobs/${jobId}/receipt → ${r.status}: ${text(r)}`);
-  if (r.body.length === 0) throw new RequestFailed(`job ${jobId}: empty receipt`);
-  if (r.body.length !== job.receiptBytes) throw new RequestFailed(`job ${jobId}: the receipt is ${r.body.length} bytes, the job says ${String(job.receiptBytes)}`);
+  if (r.bytes === 0) throw new RequestFailed(`job ${jobId}: empty receipt`);
+  if (r.bytes !== job.receiptBytes) throw new RequestFailed(`job ${jobId}: the receipt is ${r.bytes} bytes, the job says ${String(job.receiptBytes)}`);
   st.receiptMs.push(r.ms);
   st.e2eMs.push(performance.now() - t0);
   st.ok++;
@@ -656,6 +667,7 @@ async function main(): Promise<void> {
       model: MODEL,
       params,
       workers: WORKERS,
+      proverNice: PROVER_NICE,
       cores: os.availableParallelism(),
       server: SERVER,
       client: CLIENT,

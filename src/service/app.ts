@@ -43,8 +43,8 @@ function iso(ms?: number): string | undefined {
   return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
-/** The JSON view of a job. */
-export function jobView(svc: JobService, job: JobRow, withReceipt: boolean): Record<string, unknown> {
+/** The JSON view of a job; with `receipt` (a done job's bytes), the receipt in base64 too. */
+export function jobView(svc: JobService, job: JobRow, receipt?: Uint8Array): Record<string, unknown> {
   const live = svc.liveProgress(job.id);
   const v: Record<string, unknown> = {
     jobId: job.id,
@@ -70,7 +70,7 @@ export function jobView(svc: JobService, job: JobRow, withReceipt: boolean): Rec
   if (job.status === 'done') {
     v.receiptBytes = job.receiptBytes;
     v.receiptUrl = `/v1/jobs/${job.id}/receipt`;
-    if (withReceipt) v.receipt = Buffer.from(svc.store.receipt(job.id)!).toString('base64');
+    if (receipt) v.receipt = Buffer.from(receipt.buffer, receipt.byteOffset, receipt.byteLength).toString('base64');
   }
   return v;
 }
@@ -146,7 +146,7 @@ export function buildApp(svc: JobService, opts: AppOptions): Hono {
       c.header('Location', `/v1/jobs/${job.id}`);
       if (wait === 'true') {
         const j = (await svc.waitFor(job.id, Math.min(timeoutMs, opts.maxWaitMs))) ?? job;
-        if (j.status === 'done' || j.status === 'failed') return c.json(jobView(svc, j, true), 200);
+        if (j.status === 'done' || j.status === 'failed') return c.json(jobView(svc, j, await receiptOf(j)), 200);
         return c.json({ jobId: j.id, status: j.status, created }, 202);
       }
       return c.json({ jobId: job.id, status: job.status, created }, created ? 202 : 200);
@@ -159,16 +159,25 @@ export function buildApp(svc: JobService, opts: AppOptions): Hono {
     return job;
   };
 
-  app.get('/v1/jobs/:id', (c) => {
+  /** A done job's receipt bytes (read off the event loop); undefined for other jobs. */
+  const receiptOf = async (job: JobRow): Promise<Uint8Array | undefined> => {
+    if (job.status !== 'done') return undefined;
+    const bytes = await svc.store.receipt(job.id);
+    if (!bytes) throw new Error(`job ${job.id} is done but the store has no receipt for it`);
+    return bytes;
+  };
+
+  app.get('/v1/jobs/:id', async (c) => {
     const r = c.req.query('receipt');
     if (r !== undefined && r !== 'true' && r !== 'false') throw new RequestError(400, `query parameter 'receipt' must be true or false, got '${r}'`);
-    return c.json(jobView(svc, findJob(c.req.param('id')), r !== 'false'));
+    const job = findJob(c.req.param('id'));
+    return c.json(jobView(svc, job, r === 'false' ? undefined : await receiptOf(job)));
   });
 
-  app.get('/v1/jobs/:id/receipt', (c) => {
+  app.get('/v1/jobs/:id/receipt', async (c) => {
     const job = findJob(c.req.param('id'));
     if (job.status !== 'done') throw new RequestError(404, `job ${job.id} has no receipt (status: ${job.status}${job.error ? `: ${job.error}` : ''})`);
-    const bytes = svc.store.receipt(job.id)!;
+    const bytes = (await receiptOf(job))!;
     c.header('Content-Type', 'application/octet-stream');
     c.header('Content-Disposition', `attachment; filename="${job.id}.zkr"`);
     return c.body(bytes as Uint8Array<ArrayBuffer>);
@@ -179,7 +188,7 @@ export function buildApp(svc: JobService, opts: AppOptions): Hono {
     return streamSSE(c, async (stream) => {
       const send = (e: JobEvent) => {
         if (e.type === 'status') return stream.writeSSE({ event: 'status', data: JSON.stringify({ status: e.status, stage: e.stage, fraction: e.fraction }) });
-        return stream.writeSSE({ event: e.type, data: JSON.stringify(jobView(svc, e.job, false)) });
+        return stream.writeSSE({ event: e.type, data: JSON.stringify(jobView(svc, e.job)) });
       };
       let finish!: () => void;
       const ended = new Promise<void>((r) => (finish = r));

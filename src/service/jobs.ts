@@ -22,6 +22,8 @@ export type JobEvent =
 /** What a backend reports back to the service. */
 export interface JobHooks {
   input(id: string): Record<string, number[]> | undefined;
+  /** where a thread should write job `id`'s receipt (undefined: send the bytes) */
+  receiptTarget(id: string): string | undefined;
   /** ids of jobs queued or being proved, oldest first */
   unfinished(): string[];
   proving(id: string, worker: string): boolean;
@@ -161,6 +163,10 @@ export class JobService implements JobHooks {
     return this.store.unfinishedIds();
   }
 
+  receiptTarget(id: string): string | undefined {
+    return this.store.receiptTarget(id);
+  }
+
   proving(id: string, worker: string): boolean {
     if (!this.store.markProving(id, worker)) return false;
     const was = this.live.has(id);
@@ -264,11 +270,11 @@ export class LocalBackend implements Backend {
 
   private async run(id: string, input: Record<string, number[]>): Promise<void> {
     try {
-      const r = await this.pool.prove(
-        input,
-        (stage, f) => this.hooks.progress(id, stage, f),
-        () => void this.hooks.proving(id, `local:${process.pid}`),
-      );
+      const r = await this.pool.prove(input, {
+        onProgress: (stage, f) => this.hooks.progress(id, stage, f),
+        onStart: () => void this.hooks.proving(id, `local:${process.pid}`),
+        receiptFile: this.hooks.receiptTarget(id),
+      });
       this.hooks.done(id, r, `local:${process.pid}`);
     } catch (e) {
       const te = e instanceof TaskError ? e : new TaskError((e as Error).message, false);

@@ -6,13 +6,23 @@
  * so that the caller can re-queue it; `close()` terminates the threads.
  */
 import { Worker } from 'node:worker_threads';
+import type { StoredReceipt } from './receipt-files.js';
 import type { JobOutput } from './store.js';
-import type { FromWorker, ToWorker } from './worker-protocol.js';
+import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
 export interface Proved {
   output: JobOutput[];
-  receipt: Uint8Array;
+  /** the bytes, or the file the proving thread wrote them to (`ProveOptions.receiptFile`) */
+  receipt: Uint8Array | StoredReceipt;
   timings: Record<string, number>;
+}
+
+export interface ProveOptions {
+  onProgress?: (stage: string, fraction: number) => void;
+  /** called when a thread takes the task (a thread is handed its next task before the previous result is processed) */
+  onStart?: () => void;
+  /** the proving thread writes the receipt to this file (durably) instead of sending the bytes */
+  receiptFile?: string;
 }
 
 export class TaskError extends Error {
@@ -55,11 +65,17 @@ export class ProverPool {
   paramCount = 0;
   commitMs = 0;
 
-  private constructor(private readonly modelBytes: Uint8Array | undefined) {}
+  private constructor(
+    private readonly modelBytes: Uint8Array | undefined,
+    private readonly nice: number,
+  ) {}
 
-  /** Starts `size` threads that commit `modelBytes` (or verify-only threads without a model). */
-  static async start(modelBytes: Uint8Array | undefined, size: number): Promise<ProverPool> {
-    const pool = new ProverPool(modelBytes);
+  /**
+   * Starts `size` threads that commit `modelBytes` (or verify-only threads without a model);
+   * with `nice`, each runs that many nice levels below the process (Linux; `priority.ts`).
+   */
+  static async start(modelBytes: Uint8Array | undefined, size: number, o: { nice?: number } = {}): Promise<ProverPool> {
+    const pool = new ProverPool(modelBytes, o.nice ?? 0);
     let ready: { modelId: string; paramCount: number; commitMs: number }[];
     try {
       ready = await Promise.all(Array.from({ length: size }, () => pool.spawn()));
@@ -88,7 +104,7 @@ export class ProverPool {
 
   private spawn(): Promise<{ modelId: string; paramCount: number; commitMs: number }> {
     return new Promise((resolve, reject) => {
-      const w = new Worker(WORKER_URL, { workerData: { modelBytes: this.modelBytes } });
+      const w = new Worker(WORKER_URL, { workerData: { modelBytes: this.modelBytes, nice: this.nice } satisfies WorkerInit });
       this.all.add(w);
       const slot: Slot = { w };
       let started = false;
@@ -146,19 +162,17 @@ export class ProverPool {
     });
   }
 
-  /**
-   * Proves one input. Tasks wait in FIFO order for a free thread; `onStart` fires when a thread
-   * takes this one (a thread is handed its next task before the previous result is processed).
-   */
-  async prove(input: Record<string, number[]>, onProgress?: (stage: string, fraction: number) => void, onStart?: () => void): Promise<Proved> {
-    const m = await this.run({ type: 'prove', input }, onProgress, onStart);
+  /** Proves one input. Tasks wait in FIFO order for a free thread. */
+  async prove(input: Record<string, number[]>, o: ProveOptions = {}): Promise<Proved> {
+    const m = await this.run({ type: 'prove', input, receiptFile: o.receiptFile }, o.onProgress, o.onStart);
     if (m.type === 'proved') return { output: m.output, receipt: m.receipt, timings: m.timings };
     if (m.type === 'error') throw new TaskError(m.message, m.userError);
     throw new TaskError(`unexpected reply '${m.type}' from a proving thread`, false);
   }
 
-  async verify(receipt: Uint8Array, modelId: string, input: Record<string, number[]>): Promise<{ ok: boolean; error?: string; output?: JobOutput[] }> {
-    const m = await this.run({ type: 'verify', receipt, modelId, input });
+  /** Verifies a receipt against a model ID and an input; with `saveTo`, a receipt that verifies is written there. */
+  async verify(receipt: Uint8Array, modelId: string, input: Record<string, number[]>, saveTo?: string): Promise<{ ok: boolean; error?: string; output?: JobOutput[]; stored?: StoredReceipt }> {
+    const m = await this.run({ type: 'verify', receipt, modelId, input, saveTo });
     if (m.type === 'verified') return m;
     if (m.type === 'error') return { ok: false, error: m.message };
     throw new TaskError(`unexpected reply '${m.type}' from a verifying thread`, false);

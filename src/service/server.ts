@@ -12,6 +12,7 @@ import { buildApp } from './app.js';
 import { JobService, LocalBackend, type Backend } from './jobs.js';
 import { commitServed, committedParamCount, modelInfo, parseServedModel } from './model.js';
 import { ProverPool } from './pool.js';
+import { lowerOtherThreads } from './priority.js';
 import { checkRedis, RedisBackend } from './redis.js';
 import { JobStore } from './store.js';
 
@@ -31,6 +32,11 @@ export interface ServeOptions {
   maxWaitMs?: number;
   /** BullMQ/Redis URL: prove in `zkinfer worker` processes instead of local threads */
   redis?: string;
+  /**
+   * nice levels below the HTTP thread for the proving threads and V8's helper threads (Linux;
+   * `priority.ts`); default 10, 0 leaves priorities alone
+   */
+  proverNice?: number;
   log?: (msg: string) => void;
 }
 
@@ -42,6 +48,8 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
+export const DEFAULT_PROVER_NICE = 10;
+
 export function defaultWorkers(): number {
   return Math.max(1, os.availableParallelism() - 1);
 }
@@ -49,6 +57,8 @@ export function defaultWorkers(): number {
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const log = o.log ?? (() => {});
   const served = parseServedModel(o.modelBytes);
+  const nice = o.proverNice ?? DEFAULT_PROVER_NICE;
+  if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw new Error(`proverNice must be an integer from 0 to 19, got ${nice}`);
   let backend: Backend;
   let modelId: string;
   let paramCount: number;
@@ -59,14 +69,16 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     modelId = cm.modelId;
     paramCount = committedParamCount(cm);
     log(`committed ${served.model.name} in ${(performance.now() - t0).toFixed(0)} ms; proving through Redis queue ${modelId.slice(0, 12)}…`);
-    backend = new RedisBackend(o.redis, modelId, await ProverPool.start(undefined, 1), log);
+    backend = new RedisBackend(o.redis, modelId, await ProverPool.start(undefined, 1, { nice }), log);
   } else {
-    const pool = await ProverPool.start(o.modelBytes, o.workers ?? defaultWorkers());
+    const pool = await ProverPool.start(o.modelBytes, o.workers ?? defaultWorkers(), { nice });
     modelId = pool.modelId;
     paramCount = pool.paramCount;
     log(`${pool.size} proving thread(s) committed ${served.model.name} in ${pool.commitMs.toFixed(0)} ms`);
     backend = new LocalBackend(pool);
   }
+  // the threads started so far besides this one: V8's helpers and the pool's (which lower themselves too)
+  if (lowerOtherThreads(nice) > 0) log(`proving and helper threads run ${nice} nice levels below the HTTP thread`);
   let store: JobStore;
   try {
     store = new JobStore(o.dataDir, modelId);

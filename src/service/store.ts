@@ -3,6 +3,10 @@
  * WAL journal, `synchronous=FULL`), so that a job is on disk before its `202` leaves the server
  * and a finished receipt is on disk before anyone is told it is done.
  *
+ * Receipts are files under `receipts/` beside the database (`receipt-files.ts`), written by the
+ * thread that produced them; the job row names the file and its length. With `dir = ':memory:'`
+ * (tests, benchmarks) the database and the receipts live in memory.
+ *
  * A data directory belongs to one model ID (recorded in `meta`); opening it for another model
  * is refused, so receipts for different models never mix, and so is opening it from a second
  * process (an exclusive lock), so two servers never prove the same job. Job states are
@@ -13,6 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { RECEIPT_FILE, receiptFileFor, writeReceiptFile, type StoredReceipt } from './receipt-files.js';
 
 export type JobStatus = 'queued' | 'proving' | 'done' | 'failed';
 
@@ -47,7 +52,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   status TEXT NOT NULL CHECK (status IN ('queued', 'proving', 'done', 'failed')),
   input TEXT NOT NULL,
   output TEXT,
-  receipt BLOB,
+  receipt_file TEXT,
+  receipt_bytes INTEGER,
   error TEXT,
   attempts INTEGER NOT NULL DEFAULT 0,
   worker TEXT,
@@ -58,7 +64,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, seq);
 `;
-const SCHEMA_VERSION = '1';
+const SCHEMA_VERSION = '2';
 
 interface RawRow {
   seq: number;
@@ -76,7 +82,7 @@ interface RawRow {
 }
 
 // without `input`: status polls never need it (`input()` reads it for the prover)
-const COLUMNS = 'seq, id, status, output, error, attempts, worker, created_ms, started_ms, finished_ms, timings, length(receipt) AS receipt_bytes';
+const COLUMNS = 'seq, id, status, output, error, attempts, worker, created_ms, started_ms, finished_ms, timings, receipt_bytes';
 
 function fromRaw(r: RawRow): JobRow {
   return {
@@ -100,13 +106,18 @@ export class StoreError extends Error {}
 export class JobStore {
   private readonly db: Database.Database;
   private readonly st: Record<string, Database.Statement>;
+  /** where receipt files live; undefined for an in-memory store */
+  readonly receiptDir: string | undefined;
+  /** an in-memory store's receipts */
+  private readonly memReceipts = new Map<string, Uint8Array>();
 
   /** Opens (creating if needed) `dir/jobs.sqlite` for `modelId`; `dir = ':memory:'` for tests. */
   constructor(dir: string, modelId: string) {
     let file = ':memory:';
     if (dir !== ':memory:') {
+      this.receiptDir = path.join(dir, 'receipts');
       try {
-        fs.mkdirSync(dir, { recursive: true });
+        fs.mkdirSync(this.receiptDir, { recursive: true });
       } catch (e) {
         throw new StoreError(`cannot create data directory '${dir}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
@@ -135,17 +146,19 @@ export class JobStore {
     if (m.size === 0) {
       this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)').run('model_id', modelId, 'schema', SCHEMA_VERSION);
     } else {
-      if (m.get('schema') !== SCHEMA_VERSION) throw new StoreError(`job store '${file}' has schema version ${m.get('schema')}, this build uses ${SCHEMA_VERSION}`);
       if (m.get('model_id') !== modelId) throw new StoreError(`data directory '${dir}' holds jobs for model ${m.get('model_id')}, not ${modelId}: use another --data-dir for this model`);
+      if (m.get('schema') === '1' && this.receiptDir) this.migrateFromV1(this.receiptDir);
+      else if (m.get('schema') !== SCHEMA_VERSION) throw new StoreError(`job store '${file}' has schema version ${m.get('schema')}, this build uses ${SCHEMA_VERSION}`);
     }
+    if (this.receiptDir) this.sweepReceipts(this.receiptDir);
     this.st = {
       insert: this.db.prepare('INSERT INTO jobs (id, idem_key, status, input, created_ms) VALUES (?, ?, \'queued\', ?, ?)'),
       byIdem: this.db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE idem_key = ?`),
       get: this.db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE id = ?`),
-      receipt: this.db.prepare('SELECT receipt FROM jobs WHERE id = ?'),
+      receipt: this.db.prepare("SELECT receipt_file, receipt_bytes FROM jobs WHERE id = ? AND status = 'done'"),
       input: this.db.prepare("SELECT input FROM jobs WHERE id = ? AND status IN ('queued', 'proving')"),
       start: this.db.prepare("UPDATE jobs SET status = 'proving', attempts = attempts + 1, started_ms = ?, worker = ? WHERE id = ? AND status IN ('queued', 'proving')"),
-      finish: this.db.prepare("UPDATE jobs SET status = 'done', output = ?, receipt = ?, timings = ?, worker = coalesce(?, worker), finished_ms = ?, error = NULL WHERE id = ? AND status IN ('queued', 'proving')"),
+      finish: this.db.prepare("UPDATE jobs SET status = 'done', output = ?, receipt_file = ?, receipt_bytes = ?, timings = ?, worker = coalesce(?, worker), finished_ms = ?, error = NULL WHERE id = ? AND status IN ('queued', 'proving')"),
       fail: this.db.prepare("UPDATE jobs SET status = 'failed', error = ?, finished_ms = ? WHERE id = ? AND status IN ('queued', 'proving')"),
       requeue: this.db.prepare("UPDATE jobs SET status = 'queued' WHERE id = ? AND status = 'proving'"),
       requeueAll: this.db.prepare("UPDATE jobs SET status = 'queued' WHERE status = 'proving'"),
@@ -185,19 +198,76 @@ export class JobStore {
     return r ? (JSON.parse(r.input) as Record<string, number[]>) : undefined;
   }
 
-  receipt(id: string): Uint8Array | undefined {
-    const r = this.st.receipt.get(id) as { receipt: Buffer | null } | undefined;
-    return r?.receipt ? new Uint8Array(r.receipt.buffer, r.receipt.byteOffset, r.receipt.byteLength) : undefined;
+  /**
+   * A done job's receipt. The file is read off the event loop; a missing or short file (a damaged
+   * data directory) is a `StoreError`, never a wrong receipt.
+   */
+  async receipt(id: string): Promise<Uint8Array | undefined> {
+    const r = this.st.receipt.get(id) as { receipt_file: string | null; receipt_bytes: number | null } | undefined;
+    if (!r || r.receipt_bytes === null) return undefined;
+    if (!this.receiptDir) return this.memReceipts.get(id);
+    if (!r.receipt_file || !RECEIPT_FILE.test(r.receipt_file)) throw new StoreError(`job ${id} names no valid receipt file ('${String(r.receipt_file)}'): the job store is damaged`);
+    let buf: Buffer;
+    try {
+      buf = await fs.promises.readFile(path.join(this.receiptDir, r.receipt_file));
+    } catch (e) {
+      throw new StoreError(`cannot read the receipt of job ${id} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the data directory is damaged`);
+    }
+    if (buf.length !== r.receipt_bytes) throw new StoreError(`the receipt file of job ${id} has ${buf.length} bytes, the job store recorded ${r.receipt_bytes}: the data directory is damaged`);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
-  /** Marks a job as being proved; false if it is already finished. */
+  /** Where a thread should write a receipt for job `id` (a fresh name each call); undefined in memory. */
+  receiptTarget(id: string): string | undefined {
+    return this.receiptDir === undefined ? undefined : receiptFileFor(this.receiptDir, id);
+  }
+
+  /**
+   * Marks a job as being proved; false if it is already finished. Not flushed to disk on its own
+   * (the next durable write carries it): after a crash every unfinished job is queued again
+   * anyway, so this saves the event loop an fsync per job.
+   */
   markProving(id: string, worker: string): boolean {
-    return this.st.start.run(Date.now(), worker, id).changes === 1;
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.st.start.run(Date.now(), worker, id).changes === 1;
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
-  /** Stores the output and receipt; false if the job was already finished (never overwritten). */
-  finish(id: string, output: JobOutput[], receipt: Uint8Array, timings: Record<string, number>, worker?: string): boolean {
-    return this.st.finish.run(JSON.stringify(output), Buffer.from(receipt.buffer, receipt.byteOffset, receipt.byteLength), JSON.stringify(timings), worker ?? null, Date.now(), id).changes === 1;
+  /**
+   * Records a job as done with its output and receipt: the bytes (written to a file here, or kept
+   * in memory) or a file a thread already wrote at `receiptTarget(id)`. False if the job was
+   * already finished: nothing is overwritten, and the new receipt file is deleted.
+   */
+  finish(id: string, output: JobOutput[], receipt: Uint8Array | StoredReceipt, timings: Record<string, number>, worker?: string): boolean {
+    let file: string | null = null;
+    let bytes: number;
+    if (receipt instanceof Uint8Array) {
+      bytes = receipt.length;
+      if (this.receiptDir) {
+        if (this.st.input.get(id) === undefined) return false; // finished (or unknown): write nothing
+        file = writeReceiptFile(receiptFileFor(this.receiptDir, id), receipt).file;
+      }
+    } else {
+      if (!this.receiptDir) throw new StoreError('an in-memory job store takes receipt bytes, not files');
+      const name = path.basename(receipt.file);
+      if (path.dirname(receipt.file) !== this.receiptDir || !RECEIPT_FILE.test(name) || !name.startsWith(`${id}.`)) throw new StoreError(`'${receipt.file}' is not a receipt file of job ${id} in this data directory`);
+      let size: number;
+      try {
+        size = fs.statSync(receipt.file).size;
+      } catch (e) {
+        throw new StoreError(`the receipt file of job ${id} is missing (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+      if (size !== receipt.bytes) throw new StoreError(`the receipt file of job ${id} has ${size} bytes, not ${receipt.bytes}`);
+      file = receipt.file;
+      bytes = receipt.bytes;
+    }
+    const done = this.st.finish.run(JSON.stringify(output), file && path.basename(file), bytes, JSON.stringify(timings), worker ?? null, Date.now(), id).changes === 1;
+    if (!done && file) fs.rmSync(file, { force: true });
+    if (done && !this.receiptDir) this.memReceipts.set(id, (receipt as Uint8Array).slice());
+    return done;
   }
 
   fail(id: string, error: string): boolean {
@@ -227,5 +297,27 @@ export class JobStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+    this.memReceipts.clear();
+  }
+
+  /** Deletes receipt files no job row names: half-written ones, and those of a crash between file and row. */
+  private sweepReceipts(dir: string): void {
+    const named = new Set((this.db.prepare('SELECT receipt_file FROM jobs WHERE receipt_file IS NOT NULL').all() as { receipt_file: string }[]).map((r) => r.receipt_file));
+    for (const f of fs.readdirSync(dir)) {
+      if ((f.endsWith('.zkr.tmp') || RECEIPT_FILE.test(f)) && !named.has(f)) fs.rmSync(path.join(dir, f), { force: true });
+    }
+  }
+
+  /** Schema 1 kept receipts as BLOBs: move them to files, in one transaction. */
+  private migrateFromV1(dir: string): void {
+    this.db.transaction(() => {
+      this.db.exec('ALTER TABLE jobs ADD COLUMN receipt_file TEXT; ALTER TABLE jobs ADD COLUMN receipt_bytes INTEGER;');
+      const set = this.db.prepare('UPDATE jobs SET receipt_file = ?, receipt_bytes = ? WHERE id = ?');
+      for (const r of this.db.prepare('SELECT id, receipt FROM jobs WHERE receipt IS NOT NULL').all() as { id: string; receipt: Buffer }[]) {
+        const f = writeReceiptFile(receiptFileFor(dir, r.id), r.receipt);
+        set.run(path.basename(f.file), f.bytes, r.id);
+      }
+      this.db.exec("ALTER TABLE jobs DROP COLUMN receipt; UPDATE meta SET value = '2' WHERE key = 'schema';");
+    })();
   }
 }

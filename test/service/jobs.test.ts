@@ -51,7 +51,7 @@ test('a full queue answers 429 with Retry-After; a draining server answers 503',
   assert.equal((await app.request('/v1/health')).status, 503);
 });
 
-test('the store keeps acknowledged jobs across a reopen and re-queues the one being proved', () => {
+test('the store keeps acknowledged jobs across a reopen and re-queues the one being proved', async () => {
   const dir = tempDir('store');
   const s1 = new JobStore(dir, MODEL_ID);
   const ids = ['a', 'b', 'c', 'd'].map((x) => `${x}0000000-0000-0000-0000-000000000000`);
@@ -65,12 +65,12 @@ test('the store keeps acknowledged jobs across a reopen and re-queues the one be
   assert.equal(s2.get(ids[0])!.status, 'queued');
   assert.equal(s2.get(ids[0])!.attempts, 1);
   assert.deepEqual(s2.get(ids[1])!.output, [{ name: 'y', dims: [1], values: [3] }]);
-  assert.deepEqual(Array.from(s2.receipt(ids[1])!), [1, 2, 3]);
+  assert.deepEqual(Array.from((await s2.receipt(ids[1]))!), [1, 2, 3]);
   assert.deepEqual(s2.counts(), { queued: 3, proving: 0, done: 1, failed: 0 });
   s2.close();
 });
 
-test('a job is finished at most once: a second result or a late failure changes nothing', () => {
+test('a job is finished at most once: a second result or a late failure changes nothing', async () => {
   const s = new JobStore(':memory:', MODEL_ID);
   const id = 'e0000000-0000-0000-0000-000000000000';
   s.insert(id, { input: [1] });
@@ -79,7 +79,7 @@ test('a job is finished at most once: a second result or a late failure changes 
   assert.equal(s.fail(id, 'late'), false);
   assert.equal(s.markProving(id, 'w'), false);
   assert.deepEqual(s.get(id)!.output![0].values, [1]);
-  assert.deepEqual(Array.from(s.receipt(id)!), [9]);
+  assert.deepEqual(Array.from((await s.receipt(id))!), [9]);
   assert.equal(s.input(id), undefined, 'a finished job is not handed to a prover again');
 });
 

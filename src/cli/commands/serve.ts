@@ -10,6 +10,7 @@ import { defaultWorkers, startServer } from '../../service/server.js';
 const HELP = `Usage: zkinfer serve <model.zkm | model.zkc> [--port 8080] [--host 127.0.0.1]
                      [--data-dir ./zkinfer-data] [--workers N] [--max-queue 256]
                      [--max-body BYTES] [--redis redis://host:6379] [--grace SECONDS]
+                     [--prover-nice 10]
 
 Serves the model over HTTP; every answer comes with a receipt that proves it:
   GET  /v1/model            model ID, inputs, outputs, parameter count, protocol
@@ -21,7 +22,9 @@ Serves the model over HTTP; every answer comes with a receipt that proves it:
 Jobs and receipts are kept in SQLite under --data-dir; a restart resumes unfinished jobs.
 --workers   proving threads (default: cores − 1 = ${defaultWorkers()})
 --redis     send jobs through BullMQ to 'zkinfer worker' processes instead of local threads
---grace     on SIGTERM, how long proofs in flight may finish before they are re-queued (default 30)`;
+--grace     on SIGTERM, how long proofs in flight may finish before they are re-queued (default 30)
+--prover-nice  Linux: run proving threads this many nice levels below the HTTP thread, so that
+            requests are answered promptly while every core proves (default 10; 0: off)`;
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -32,7 +35,7 @@ export const serveCommand: Command = {
         console.log(HELP);
         return 0;
       }
-      const a = parseArgs(args, ['--port', '--host', '--data-dir', '--workers', '--max-queue', '--max-body', '--redis', '--grace'], []);
+      const a = parseArgs(args, ['--port', '--host', '--data-dir', '--workers', '--max-queue', '--max-body', '--redis', '--grace', '--prover-nice'], []);
       const src = a.pos[0];
       if (!src || a.pos.length > 1) {
         console.error(HELP);
@@ -57,6 +60,7 @@ export const serveCommand: Command = {
         maxQueue: int('--max-queue', 1, 1_000_000),
         maxBodyBytes: int('--max-body', 1024, 1 << 30),
         redis: a.opts.get('--redis')?.[0],
+        proverNice: int('--prover-nice', 0, 19),
         log,
       });
       log(`model ${srv.modelId}`);
