@@ -27,7 +27,10 @@
  *    Retry-After, capped at 5 s, retry; every 429 counted) → poll `GET /v1/jobs/:id?receipt=false`
  *    (every poll timed; the interval starts at --poll-ms and grows ×1.5 to --poll-max-ms: the
  *    client library's schedule, capped lower so that the last jobs' completion is noticed within
- *    250 ms) until done → `GET /v1/jobs/:id/receipt` (non-empty and as long as the job says).
+ *    250 ms) until done → `GET /v1/jobs/:id/receipt` (non-empty and as long as the job says;
+    the body is counted as it arrives and kept only for the receipts sampled for verification,
+    so that the load generator does not copy 140 MB per run on the cores it shares with the
+    server).
  *    End-to-end latency is POST → receipt downloaded; `proofsPerS` = ok / wall time of the
  *    service run (first POST to last receipt; server start-up and model commitment are excluded,
  *    as from the baseline). Errors: any other non-2xx, network errors, failed jobs, bad receipts.
@@ -49,6 +52,9 @@
  * whatever else ran on the machine meanwhile; a run with other CPU seconds well above zero was
  * disturbed. `--server inproc` runs `startServer` in this process instead (client timings then
  * include the server's event-loop stalls twice over; for comparison only).
+ *
+ * `--prover-nice N` is passed to the server (proving and V8 helper threads N nice levels below
+ * its HTTP thread, on Linux; 0 turns it off) and reported as `proverNice`.
  *
  * The client (`--client`): node:http with a keep-alive agent by default; it costs the load
  * generator about 0.25 ms of CPU per request against about 0.6 ms for `fetch` (undici), CPU that
@@ -242,7 +248,7 @@ async function baseline(
           const i = next++;
           remainingMs();
           const r = await pool.prove(inputs[i % inputs.length]);
-          if ((r.receipt as Uint8Array).length === 0) throw new Error(`baseline job ${i}: empty receipt`);
+          if (r.receipt.length === 0) throw new Error(`baseline job ${i}: empty receipt`);
           proveMs += r.timings.totalMs ?? NaN;
         }
       }),

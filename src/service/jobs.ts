@@ -22,13 +22,12 @@ export type JobEvent =
 /** What a backend reports back to the service. */
 export interface JobHooks {
   input(id: string): Record<string, number[]> | undefined;
-  /** where a thread should write job `id`'s receipt (undefined: send the bytes) */
-  receiptTarget(id: string): string | undefined;
   /** ids of jobs queued or being proved, oldest first */
   unfinished(): string[];
   proving(id: string, worker: string): boolean;
   progress(id: string, stage: string, fraction: number): void;
-  done(id: string, r: Proved, worker?: string): void;
+  /** resolves once the result is stored (or refused: the job was already finished) */
+  done(id: string, r: Proved, worker?: string): Promise<void>;
   failed(id: string, message: string): void;
   requeued(id: string): void;
 }
@@ -163,10 +162,6 @@ export class JobService implements JobHooks {
     return this.store.unfinishedIds();
   }
 
-  receiptTarget(id: string): string | undefined {
-    return this.store.receiptTarget(id);
-  }
-
   proving(id: string, worker: string): boolean {
     if (!this.store.markProving(id, worker)) return false;
     const was = this.live.has(id);
@@ -190,8 +185,14 @@ export class JobService implements JobHooks {
     else this.queued = Math.max(0, this.queued - 1);
   }
 
-  done(id: string, r: Proved, worker?: string): void {
-    if (!this.store.finish(id, r.output, r.receipt, r.timings, worker)) return;
+  async done(id: string, r: Proved, worker?: string): Promise<void> {
+    let stored: boolean;
+    try {
+      stored = await this.store.finish(id, r.output, r.receipt, r.timings, worker);
+    } catch (e) {
+      return this.failed(id, `the node could not store the receipt: ${(e as Error).message}`);
+    }
+    if (!stored) return;
     this.settle(id);
     const job = this.store.get(id)!;
     this.metrics.jobDone(r.timings.totalMs ?? 0, (job.finishedMs ?? Date.now()) - job.createdMs);
@@ -273,9 +274,8 @@ export class LocalBackend implements Backend {
       const r = await this.pool.prove(input, {
         onProgress: (stage, f) => this.hooks.progress(id, stage, f),
         onStart: () => void this.hooks.proving(id, `local:${process.pid}`),
-        receiptFile: this.hooks.receiptTarget(id),
       });
-      this.hooks.done(id, r, `local:${process.pid}`);
+      await this.hooks.done(id, r, `local:${process.pid}`);
     } catch (e) {
       const te = e instanceof TaskError ? e : new TaskError((e as Error).message, false);
       if (te.crashed && !this.stopping) {

@@ -6,14 +6,12 @@
  * so that the caller can re-queue it; `close()` terminates the threads.
  */
 import { Worker } from 'node:worker_threads';
-import type { StoredReceipt } from './receipt-files.js';
 import type { JobOutput } from './store.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
 
 export interface Proved {
   output: JobOutput[];
-  /** the bytes, or the file the proving thread wrote them to (`ProveOptions.receiptFile`) */
-  receipt: Uint8Array | StoredReceipt;
+  receipt: Uint8Array;
   timings: Record<string, number>;
 }
 
@@ -21,8 +19,6 @@ export interface ProveOptions {
   onProgress?: (stage: string, fraction: number) => void;
   /** called when a thread takes the task (a thread is handed its next task before the previous result is processed) */
   onStart?: () => void;
-  /** the proving thread writes the receipt to this file (durably) instead of sending the bytes */
-  receiptFile?: string;
 }
 
 export class TaskError extends Error {
@@ -164,15 +160,15 @@ export class ProverPool {
 
   /** Proves one input. Tasks wait in FIFO order for a free thread. */
   async prove(input: Record<string, number[]>, o: ProveOptions = {}): Promise<Proved> {
-    const m = await this.run({ type: 'prove', input, receiptFile: o.receiptFile }, o.onProgress, o.onStart);
+    const m = await this.run({ type: 'prove', input }, o.onProgress, o.onStart);
     if (m.type === 'proved') return { output: m.output, receipt: m.receipt, timings: m.timings };
     if (m.type === 'error') throw new TaskError(m.message, m.userError);
     throw new TaskError(`unexpected reply '${m.type}' from a proving thread`, false);
   }
 
-  /** Verifies a receipt against a model ID and an input; with `saveTo`, a receipt that verifies is written there. */
-  async verify(receipt: Uint8Array, modelId: string, input: Record<string, number[]>, saveTo?: string): Promise<{ ok: boolean; error?: string; output?: JobOutput[]; stored?: StoredReceipt }> {
-    const m = await this.run({ type: 'verify', receipt, modelId, input, saveTo });
+  /** Verifies a receipt against a model ID and an input (the output it proves when it does). */
+  async verify(receipt: Uint8Array, modelId: string, input: Record<string, number[]>): Promise<{ ok: boolean; error?: string; output?: JobOutput[] }> {
+    const m = await this.run({ type: 'verify', receipt, modelId, input });
     if (m.type === 'verified') return m;
     if (m.type === 'error') return { ok: false, error: m.message };
     throw new TaskError(`unexpected reply '${m.type}' from a verifying thread`, false);

@@ -1,7 +1,6 @@
 /**
  * A proving thread of the prover pool. It commits the served model once (so every proof reuses
- * the parameter commitment), then answers `prove` and `verify` requests one at a time, writing
- * receipts to the job store's files when asked (so the HTTP thread never copies or fsyncs them). Errors
+ * the parameter commitment), then answers `prove` and `verify` requests one at a time. Errors
  * caused by the request (an input outside the calibrated range, …) are reported as user errors;
  * anything else as an internal error. A verify-only thread (no model) serves remote results.
  */
@@ -12,7 +11,6 @@ import type { CommittedModel } from '../prover/commit.js';
 import { verifyReceipt } from '../verifier/verify.js';
 import { commitServed, committedParamCount } from './model.js';
 import { lowerThisThread } from './priority.js';
-import { writeReceiptFile } from './receipt-files.js';
 import { proveFraction, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol.js';
 
 const port = parentPort!;
@@ -47,14 +45,10 @@ port.on('message', (m: ToWorker) => {
       });
       const output = res.outputs.map((o) => ({ name: o.name, dims: o.dims, values: Array.from(o.values) }));
       const receipt = res.receipt;
-      if (m.receiptFile) send({ type: 'proved', task: m.task, output, receipt: writeReceiptFile(m.receiptFile, receipt), timings: { ...res.timings } });
-      else send({ type: 'proved', task: m.task, output, receipt, timings: { ...res.timings } }, [receipt.buffer as ArrayBuffer]);
+      send({ type: 'proved', task: m.task, output, receipt, timings: { ...res.timings } }, [receipt.buffer as ArrayBuffer]);
     } else {
       const v = verifyReceipt(m.receipt, m.modelId, m.input);
-      if (v.ok) {
-        const stored = m.saveTo ? writeReceiptFile(m.saveTo, m.receipt) : undefined;
-        send({ type: 'verified', task: m.task, ok: true, output: v.outputs.map((o) => ({ name: o.name, dims: o.dims, values: Array.from(o.values) })), stored });
-      }
+      if (v.ok) send({ type: 'verified', task: m.task, ok: true, output: v.outputs.map((o) => ({ name: o.name, dims: o.dims, values: Array.from(o.values) })) });
       else send({ type: 'verified', task: m.task, ok: false, error: `${v.error.kind}: ${v.error.message}` });
     }
   } catch (e) {

@@ -2,25 +2,20 @@
  * Receipt files of the prover node's job store: `<data-dir>/receipts/<job ID>.<tag>.zkr`.
  *
  * Receipts are the bulk of what a node stores (hundreds of kilobytes each, against a few hundred
- * bytes of job row). They live in files rather than SQLite BLOBs so that writing them (and the
- * fsync that makes them durable) happens in the proving or verifying thread that produced them,
- * never on the HTTP event loop: as BLOBs, every few receipts SQLite's WAL checkpoint copied
- * megabytes on the event loop and held it for 10–20 ms (`npm run bench:serve`). The job row
- * names its file and length; a file is written completely before its row says `done`, so a
- * crash between the two leaves an unreferenced file, which the next start-up deletes.
+ * bytes of job row). They live in files rather than SQLite BLOBs so that the HTTP event loop
+ * never copies or fsyncs them: `writeReceiptFile` runs every step (write, fsync, rename, fsync of
+ * the directory) in libuv's thread pool. As BLOBs, every few receipts SQLite's WAL checkpoint
+ * copied megabytes and fsynced them on the event loop, holding it for 10–20 ms
+ * (`npm run bench:serve`, BENCHMARKS.md). The job row names its file and length; a file is
+ * complete on disk before its row says `done`, so a crash between the two leaves an
+ * unreferenced file, which the next start-up deletes.
  *
- * Each proving attempt gets its own file name (a random tag), so a late duplicate result can
- * never overwrite the receipt of a finished job.
+ * Each write gets its own file name (a random tag), so a late duplicate result can never
+ * overwrite the receipt of a finished job.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-
-/** A receipt already written to its file by a proving or verifying thread. */
-export interface StoredReceipt {
-  file: string;
-  bytes: number;
-}
 
 export const RECEIPT_FILE = /^[0-9a-f-]{36}\.[0-9a-f]{8}\.zkr$/;
 
@@ -31,27 +26,36 @@ export function receiptFileFor(dir: string, id: string): string {
   return path.join(dir, name);
 }
 
-/**
- * Writes `bytes` to `file` durably: a temporary file, fsync, rename, fsync of the directory.
- * Either the whole receipt is at `file` afterwards or nothing is.
- */
-export function writeReceiptFile(file: string, bytes: Uint8Array): StoredReceipt {
+/** Writes `bytes` to `file` durably, off the event loop: either all of it is there afterwards or nothing. */
+export async function writeReceiptFile(file: string, bytes: Uint8Array): Promise<void> {
   const tmp = `${file}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o644);
+  const fh = await fs.promises.open(tmp, 'w', 0o644);
   try {
-    for (let off = 0; off < bytes.length; ) off += fs.writeSync(fd, bytes, off, bytes.length - off);
-    fs.fsyncSync(fd);
+    await fh.writeFile(bytes);
+    await fh.sync();
   } finally {
-    fs.closeSync(fd);
+    await fh.close();
   }
+  await fs.promises.rename(tmp, file);
+  if (process.platform === 'win32') return; // directories cannot be opened for fsync there
+  const dir = await fs.promises.open(path.dirname(file), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+/** The same, blocking (for a one-off migration at start-up). */
+export function writeReceiptFileSync(file: string, bytes: Uint8Array): void {
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, bytes, { mode: 0o644, flush: true });
   fs.renameSync(tmp, file);
-  if (process.platform !== 'win32') {
-    const dfd = fs.openSync(path.dirname(file), 'r');
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
+  if (process.platform === 'win32') return;
+  const dir = fs.openSync(path.dirname(file), 'r');
+  try {
+    fs.fsyncSync(dir);
+  } finally {
+    fs.closeSync(dir);
   }
-  return { file, bytes: bytes.length };
 }

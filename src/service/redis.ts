@@ -131,12 +131,12 @@ export class RedisBackend implements Backend {
       const receipt = await this.conn.getBuffer(key);
       if (!receipt) return this.hooks.failed(id, `worker ${job.returnvalue?.worker ?? '?'} reported completion but left no receipt`);
       const bytes = new Uint8Array(receipt.buffer, receipt.byteOffset, receipt.byteLength);
-      const v = await this.verifier.verify(bytes, this.modelId, input, this.hooks.receiptTarget(id));
+      const v = await this.verifier.verify(bytes, this.modelId, input);
       if (!v.ok || !v.output) {
         this.log(`job ${id}: the receipt from worker ${job.returnvalue?.worker ?? '?'} does not verify (${v.error}); failing the job`);
         this.hooks.failed(id, `the remote worker's receipt does not verify: ${v.error}`);
       } else {
-        this.hooks.done(id, { output: v.output, receipt: v.stored ?? bytes, timings: job.returnvalue?.timings ?? {} }, job.returnvalue?.worker);
+        await this.hooks.done(id, { output: v.output, receipt: bytes, timings: job.returnvalue?.timings ?? {} }, job.returnvalue?.worker);
       }
       await this.conn.del(key);
     } catch (e) {
@@ -176,9 +176,8 @@ export async function runRemoteWorker(o: { redisUrl: string; modelBytes: Uint8Ar
       const t0 = performance.now();
       try {
         const r = await pool.prove(job.data.input, { onProgress: (stage, fraction) => void job.updateProgress({ stage, fraction }).catch(() => {}) });
-        const receipt = r.receipt as Uint8Array; // no receiptFile: the thread sends the bytes
-        await conn.set(receiptKey(modelId, job.id!), Buffer.from(receipt.buffer, receipt.byteOffset, receipt.byteLength), 'EX', 86_400);
-        log(`job ${job.id}: proved in ${(performance.now() - t0).toFixed(0)} ms (${receipt.length} bytes)`);
+        await conn.set(receiptKey(modelId, job.id!), Buffer.from(r.receipt.buffer, r.receipt.byteOffset, r.receipt.byteLength), 'EX', 86_400);
+        log(`job ${job.id}: proved in ${(performance.now() - t0).toFixed(0)} ms (${r.receipt.length} bytes)`);
         return { output: r.output, timings: r.timings, worker: name };
       } catch (e) {
         if (e instanceof TaskError && e.userError) throw new UnrecoverableError(`bad input: ${e.message}`);

@@ -3,9 +3,9 @@
  * WAL journal, `synchronous=FULL`), so that a job is on disk before its `202` leaves the server
  * and a finished receipt is on disk before anyone is told it is done.
  *
- * Receipts are files under `receipts/` beside the database (`receipt-files.ts`), written by the
- * thread that produced them; the job row names the file and its length. With `dir = ':memory:'`
- * (tests, benchmarks) the database and the receipts live in memory.
+ * Receipts are files under `receipts/` beside the database (`receipt-files.ts`), written off the
+ * event loop; the job row names the file and its length. With `dir = ':memory:'` (tests,
+ * benchmarks) the database and the receipts live in memory.
  *
  * A data directory belongs to one model ID (recorded in `meta`); opening it for another model
  * is refused, so receipts for different models never mix, and so is opening it from a second
@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { RECEIPT_FILE, receiptFileFor, writeReceiptFile, type StoredReceipt } from './receipt-files.js';
+import { RECEIPT_FILE, receiptFileFor, writeReceiptFile, writeReceiptFileSync } from './receipt-files.js';
 
 export type JobStatus = 'queued' | 'proving' | 'done' | 'failed';
 
@@ -157,6 +157,7 @@ export class JobStore {
       get: this.db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE id = ?`),
       receipt: this.db.prepare("SELECT receipt_file, receipt_bytes FROM jobs WHERE id = ? AND status = 'done'"),
       input: this.db.prepare("SELECT input FROM jobs WHERE id = ? AND status IN ('queued', 'proving')"),
+      unfinished1: this.db.prepare("SELECT 1 FROM jobs WHERE id = ? AND status IN ('queued', 'proving')"),
       start: this.db.prepare("UPDATE jobs SET status = 'proving', attempts = attempts + 1, started_ms = ?, worker = ? WHERE id = ? AND status IN ('queued', 'proving')"),
       finish: this.db.prepare("UPDATE jobs SET status = 'done', output = ?, receipt_file = ?, receipt_bytes = ?, timings = ?, worker = coalesce(?, worker), finished_ms = ?, error = NULL WHERE id = ? AND status IN ('queued', 'proving')"),
       fail: this.db.prepare("UPDATE jobs SET status = 'failed', error = ?, finished_ms = ? WHERE id = ? AND status IN ('queued', 'proving')"),
@@ -217,11 +218,6 @@ export class JobStore {
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
-  /** Where a thread should write a receipt for job `id` (a fresh name each call); undefined in memory. */
-  receiptTarget(id: string): string | undefined {
-    return this.receiptDir === undefined ? undefined : receiptFileFor(this.receiptDir, id);
-  }
-
   /**
    * Marks a job as being proved; false if it is already finished. Not flushed to disk on its own
    * (the next durable write carries it): after a crash every unfinished job is queued again
@@ -237,36 +233,29 @@ export class JobStore {
   }
 
   /**
-   * Records a job as done with its output and receipt: the bytes (written to a file here, or kept
-   * in memory) or a file a thread already wrote at `receiptTarget(id)`. False if the job was
-   * already finished: nothing is overwritten, and the new receipt file is deleted.
+   * Records a job as done with its output and receipt: the receipt goes to a new file (written
+   * and fsynced off the event loop; kept in memory for an in-memory store), then the row. False
+   * if the job was already finished, even meanwhile: nothing is overwritten, and the new file is
+   * deleted. A failed write throws and leaves the job unfinished.
    */
-  finish(id: string, output: JobOutput[], receipt: Uint8Array | StoredReceipt, timings: Record<string, number>, worker?: string): boolean {
-    let file: string | null = null;
-    let bytes: number;
-    if (receipt instanceof Uint8Array) {
-      bytes = receipt.length;
-      if (this.receiptDir) {
-        if (this.st.input.get(id) === undefined) return false; // finished (or unknown): write nothing
-        file = writeReceiptFile(receiptFileFor(this.receiptDir, id), receipt).file;
-      }
-    } else {
-      if (!this.receiptDir) throw new StoreError('an in-memory job store takes receipt bytes, not files');
-      const name = path.basename(receipt.file);
-      if (path.dirname(receipt.file) !== this.receiptDir || !RECEIPT_FILE.test(name) || !name.startsWith(`${id}.`)) throw new StoreError(`'${receipt.file}' is not a receipt file of job ${id} in this data directory`);
-      let size: number;
-      try {
-        size = fs.statSync(receipt.file).size;
-      } catch (e) {
-        throw new StoreError(`the receipt file of job ${id} is missing (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
-      if (size !== receipt.bytes) throw new StoreError(`the receipt file of job ${id} has ${size} bytes, not ${receipt.bytes}`);
-      file = receipt.file;
-      bytes = receipt.bytes;
+  async finish(id: string, output: JobOutput[], receipt: Uint8Array, timings: Record<string, number>, worker?: string): Promise<boolean> {
+    if (this.st.unfinished1.get(id) === undefined) return false;
+    let file: string | undefined;
+    if (this.receiptDir) {
+      file = receiptFileFor(this.receiptDir, id);
+      await writeReceiptFile(file, receipt);
     }
-    const done = this.st.finish.run(JSON.stringify(output), file && path.basename(file), bytes, JSON.stringify(timings), worker ?? null, Date.now(), id).changes === 1;
-    if (!done && file) fs.rmSync(file, { force: true });
-    if (done && !this.receiptDir) this.memReceipts.set(id, (receipt as Uint8Array).slice());
+    // an unneeded file that cannot be deleted now is swept at the next start
+    const discard = async () => void (file && (await fs.promises.rm(file, { force: true }).catch(() => {})));
+    let done: boolean;
+    try {
+      done = this.st.finish.run(JSON.stringify(output), file ? path.basename(file) : null, receipt.length, JSON.stringify(timings), worker ?? null, Date.now(), id).changes === 1;
+    } catch (e) {
+      await discard();
+      throw e;
+    }
+    if (!done) await discard();
+    else if (!this.receiptDir) this.memReceipts.set(id, receipt.slice());
     return done;
   }
 
@@ -314,8 +303,9 @@ export class JobStore {
       this.db.exec('ALTER TABLE jobs ADD COLUMN receipt_file TEXT; ALTER TABLE jobs ADD COLUMN receipt_bytes INTEGER;');
       const set = this.db.prepare('UPDATE jobs SET receipt_file = ?, receipt_bytes = ? WHERE id = ?');
       for (const r of this.db.prepare('SELECT id, receipt FROM jobs WHERE receipt IS NOT NULL').all() as { id: string; receipt: Buffer }[]) {
-        const f = writeReceiptFile(receiptFileFor(dir, r.id), r.receipt);
-        set.run(path.basename(f.file), f.bytes, r.id);
+        const file = receiptFileFor(dir, r.id);
+        writeReceiptFileSync(file, r.receipt);
+        set.run(path.basename(file), r.receipt.length, r.id);
       }
       this.db.exec("ALTER TABLE jobs DROP COLUMN receipt; UPDATE meta SET value = '2' WHERE key = 'schema';");
     })();

@@ -1,9 +1,7 @@
 /**
  * Messages between the prover pool (main thread) and its worker threads (`prove-worker.ts`).
- * Inputs travel as flat float arrays per input name. A receipt comes back as transferred bytes,
- * or, when the task names a file, the thread writes it there (durably) and reports its length.
+ * Inputs travel as flat float arrays per input name; receipts come back as transferred bytes.
  */
-import type { StoredReceipt } from './receipt-files.js';
 import type { JobOutput } from './store.js';
 
 export interface WorkerInit {
@@ -14,16 +12,15 @@ export interface WorkerInit {
 }
 
 export type ToWorker =
-  | { type: 'prove'; task: number; input: Record<string, number[]>; receiptFile?: string }
-  /** `saveTo`: write the receipt to this file if, and only if, it verifies */
-  | { type: 'verify'; task: number; receipt: Uint8Array; modelId: string; input: Record<string, number[]>; saveTo?: string };
+  | { type: 'prove'; task: number; input: Record<string, number[]> }
+  | { type: 'verify'; task: number; receipt: Uint8Array; modelId: string; input: Record<string, number[]> };
 
 export type FromWorker =
   | { type: 'ready'; modelId: string; paramCount: number; commitMs: number }
   | { type: 'init-error'; message: string }
   | { type: 'progress'; task: number; stage: string; fraction: number }
-  | { type: 'proved'; task: number; output: JobOutput[]; receipt: Uint8Array | StoredReceipt; timings: Record<string, number> }
-  | { type: 'verified'; task: number; ok: boolean; error?: string; output?: JobOutput[]; stored?: StoredReceipt }
+  | { type: 'proved'; task: number; output: JobOutput[]; receipt: Uint8Array; timings: Record<string, number> }
+  | { type: 'verified'; task: number; ok: boolean; error?: string; output?: JobOutput[] }
   | { type: 'error'; task: number; message: string; userError: boolean };
 
 /** Rough overall completion of a proof from the prover's stage reports (for progress bars). */

@@ -58,7 +58,7 @@ test('the store keeps acknowledged jobs across a reopen and re-queues the one be
   for (const id of ids) s1.insert(id, { input: [1, 2] });
   assert.ok(s1.markProving(ids[0], 'w1'));
   assert.ok(s1.markProving(ids[1], 'w1'));
-  assert.ok(s1.finish(ids[1], [{ name: 'y', dims: [1], values: [3] }], new Uint8Array([1, 2, 3]), { totalMs: 1 }));
+  assert.ok(await s1.finish(ids[1], [{ name: 'y', dims: [1], values: [3] }], new Uint8Array([1, 2, 3]), { totalMs: 1 }));
   s1.close(); // as if the process died: ids[0] was being proved
   const s2 = new JobStore(dir, MODEL_ID);
   assert.deepEqual(s2.requeueUnfinished(), [ids[0], ids[2], ids[3]]);
@@ -74,8 +74,8 @@ test('a job is finished at most once: a second result or a late failure changes 
   const s = new JobStore(':memory:', MODEL_ID);
   const id = 'e0000000-0000-0000-0000-000000000000';
   s.insert(id, { input: [1] });
-  assert.ok(s.finish(id, [{ name: 'y', dims: [1], values: [1] }], new Uint8Array([9]), {}));
-  assert.equal(s.finish(id, [{ name: 'y', dims: [1], values: [2] }], new Uint8Array([8]), {}), false);
+  assert.ok(await s.finish(id, [{ name: 'y', dims: [1], values: [1] }], new Uint8Array([9]), {}));
+  assert.equal(await s.finish(id, [{ name: 'y', dims: [1], values: [2] }], new Uint8Array([8]), {}), false);
   assert.equal(s.fail(id, 'late'), false);
   assert.equal(s.markProving(id, 'w'), false);
   assert.deepEqual(s.get(id)!.output![0].values, [1]);
