@@ -155,7 +155,10 @@ export function buildApp(svc: JobService, opts: AppOptions): Hono {
 
   const findJob = (id: string): JobRow => {
     const job = JOB_ID.test(id) ? svc.get(id) : undefined;
-    if (!job) throw new RequestError(404, `unknown job '${id.slice(0, 64)}'`);
+    if (!job) {
+      const keep = svc.opts.retainMs ?? 0;
+      throw new RequestError(404, `unknown job '${id.slice(0, 64)}'${keep > 0 ? ` (this node deletes jobs ${+(keep / 3_600_000).toFixed(3)} h after they finish)` : ''}`);
+    }
     return job;
   };
 

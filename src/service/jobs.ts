@@ -46,7 +46,14 @@ export interface JobServiceOptions {
   modelId: string;
   /** most jobs waiting for a prover; beyond it submissions get 429 */
   maxQueue: number;
+  /** finished jobs (and their receipts) are deleted this long after they finish; 0 or absent: kept */
+  retainMs?: number;
 }
+
+/** How often expired jobs are looked for, at most (and at least every tenth of the retention). */
+const PRUNE_EVERY_MS = 60_000;
+/** jobs deleted per transaction */
+const PRUNE_BATCH = 500;
 
 export class JobService implements JobHooks {
   readonly metrics = new Metrics();
@@ -57,6 +64,8 @@ export class JobService implements JobHooks {
   draining = false;
   /** unfinished jobs found in the store at start-up (re-queued) */
   resumed = 0;
+  private pruneTimer?: NodeJS.Timeout;
+  private pruning?: Promise<number>;
 
   constructor(
     readonly store: JobStore,
@@ -69,6 +78,40 @@ export class JobService implements JobHooks {
     this.queued = unfinished.length;
     this.resumed = unfinished.length;
     await this.backend.start(this, unfinished);
+    const keep = this.opts.retainMs ?? 0;
+    if (keep > 0) {
+      await this.prune();
+      this.pruneTimer = setInterval(() => void this.prune(), Math.max(1000, Math.min(PRUNE_EVERY_MS, keep / 10)));
+      this.pruneTimer.unref();
+    }
+  }
+
+  /**
+   * Deletes the jobs that finished more than `retainMs` ago, in batches that give the event loop
+   * back in between; returns how many. One pass at a time.
+   */
+  prune(): Promise<number> {
+    const keep = this.opts.retainMs ?? 0;
+    if (keep <= 0) return Promise.resolve(0);
+    this.pruning ??= (async () => {
+      const cutoff = Date.now() - keep;
+      let total = 0;
+      try {
+        for (;;) {
+          const n = await this.store.prune(cutoff, PRUNE_BATCH);
+          total += n;
+          if (n < PRUNE_BATCH) break;
+          await new Promise((r) => setImmediate(r));
+        }
+      } catch {
+        // the store was closed meanwhile (shutdown); the next start prunes again
+      } finally {
+        this.pruning = undefined;
+        this.metrics.pruned += total;
+      }
+      return total;
+    })();
+    return this.pruning;
   }
 
   get queueDepth(): number {
@@ -218,6 +261,8 @@ export class JobService implements JobHooks {
 
   async stop(graceMs: number): Promise<void> {
     this.draining = true;
+    clearInterval(this.pruneTimer);
+    await this.pruning;
     await this.backend.stop(graceMs);
   }
 }

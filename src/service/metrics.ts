@@ -30,6 +30,8 @@ export class Metrics {
   done = 0;
   failed = 0;
   requeued = 0;
+  /** finished jobs deleted after the retention period */
+  pruned = 0;
   private readonly doneTimes: number[] = [];
   readonly proveSeconds = new Recent();
   readonly latencySeconds = new Recent();
@@ -81,6 +83,7 @@ export class Metrics {
       ['status="failed"', this.failed],
     ]);
     metric('zkinfer_jobs_requeued_total', 'counter', 'jobs put back in the queue (crashed thread, shutdown)', [['', this.requeued]]);
+    metric('zkinfer_jobs_pruned_total', 'counter', 'finished jobs deleted after the retention period', [['', this.pruned]]);
     metric('zkinfer_proofs_per_second', 'gauge', 'proofs completed per second over the last minute', [['', this.proofsPerSecond()]]);
     summary('zkinfer_prove_seconds', 'proving time of recent jobs', this.proveSeconds);
     summary('zkinfer_job_latency_seconds', 'time from acceptance to receipt of recent jobs', this.latencySeconds);

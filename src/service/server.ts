@@ -37,6 +37,8 @@ export interface ServeOptions {
    * `priority.ts`); default 10, 0 leaves priorities alone
    */
   proverNice?: number;
+  /** finished jobs and their receipts are deleted this many hours after they finish; default 24, 0 keeps them */
+  retainHours?: number;
   log?: (msg: string) => void;
 }
 
@@ -49,6 +51,7 @@ export interface RunningServer {
 }
 
 export const DEFAULT_PROVER_NICE = 10;
+export const DEFAULT_RETAIN_HOURS = 24;
 
 export function defaultWorkers(): number {
   return Math.max(1, os.availableParallelism() - 1);
@@ -59,6 +62,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const served = parseServedModel(o.modelBytes);
   const nice = o.proverNice ?? DEFAULT_PROVER_NICE;
   if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw new Error(`proverNice must be an integer from 0 to 19, got ${nice}`);
+  const retainHours = o.retainHours ?? DEFAULT_RETAIN_HOURS;
+  if (!(retainHours >= 0)) throw new Error(`retainHours must be 0 or more, got ${retainHours}`);
   let backend: Backend;
   let modelId: string;
   let paramCount: number;
@@ -86,7 +91,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     await backend.stop(0);
     throw e;
   }
-  const service = new JobService(store, backend, { modelId, maxQueue: o.maxQueue ?? 256 });
+  const service = new JobService(store, backend, { modelId, maxQueue: o.maxQueue ?? 256, retainMs: retainHours * 3_600_000 });
   await service.start();
   const inputValues = served.model.inputs.reduce((s, i) => s + sizeOf(i.dims), 0);
   const app = buildApp(service, {

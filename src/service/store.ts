@@ -13,6 +13,8 @@
  * `queued → proving → done | failed`; `requeueUnfinished()` (run at start-up) moves jobs that
  * were `proving` when the process died back to `queued`, in their original order. A client may
  * send an idempotency key: a second submission with the same key returns the first job.
+ * `prune()` deletes jobs that finished before a cutoff, with their receipts (the service's
+ * retention period, `--retain-hours`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -63,6 +65,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   timings TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, seq);
+CREATE INDEX IF NOT EXISTS jobs_by_finish ON jobs (finished_ms) WHERE status IN ('done', 'failed');
 `;
 const SCHEMA_VERSION = '2';
 
@@ -165,6 +168,8 @@ export class JobStore {
       requeueAll: this.db.prepare("UPDATE jobs SET status = 'queued' WHERE status = 'proving'"),
       unfinished: this.db.prepare("SELECT id FROM jobs WHERE status IN ('queued', 'proving') ORDER BY seq"),
       counts: this.db.prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status'),
+      expired: this.db.prepare("SELECT id, receipt_file FROM jobs WHERE status IN ('done', 'failed') AND finished_ms < ? ORDER BY finished_ms LIMIT ?"),
+      delete: this.db.prepare("DELETE FROM jobs WHERE id = ? AND status IN ('done', 'failed')"),
     };
   }
 
@@ -282,6 +287,24 @@ export class JobStore {
     const res: Record<JobStatus, number> = { queued: 0, proving: 0, done: 0, failed: 0 };
     for (const r of this.st.counts.all() as { status: JobStatus; n: number }[]) res[r.status] = r.n;
     return res;
+  }
+
+  /**
+   * Deletes up to `limit` jobs that finished (done or failed) before `cutoffMs`: their rows, in
+   * one transaction, then their receipt files (a file left by a crash in between is swept at the
+   * next start). Unfinished jobs are never touched. Returns how many jobs were deleted.
+   */
+  async prune(cutoffMs: number, limit = 500): Promise<number> {
+    const rows = this.st.expired.all(cutoffMs, limit) as { id: string; receipt_file: string | null }[];
+    if (rows.length === 0) return 0;
+    this.db.transaction(() => {
+      for (const r of rows) this.st.delete.run(r.id);
+    })();
+    for (const r of rows) {
+      this.memReceipts.delete(r.id);
+      if (this.receiptDir && r.receipt_file && RECEIPT_FILE.test(r.receipt_file)) await fs.promises.rm(path.join(this.receiptDir, r.receipt_file), { force: true }).catch(() => {});
+    }
+    return rows.length;
   }
 
   close(): void {

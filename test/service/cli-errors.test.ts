@@ -37,6 +37,7 @@ test('serve / worker / client: clear errors', { timeout: 120_000 }, async () => 
   await fails(['serve', path.join(dir, 'missing.zkm')], 1, /cannot read model .*ENOENT/);
   await fails(['serve', zkm, '--workers', '0'], 1, /--workers must be an integer from 1 to 256/);
   await fails(['serve', zkm, '--prover-nice', '20'], 1, /--prover-nice must be an integer from 0 to 19, got '20'/);
+  await fails(['serve', zkm, '--retain-hours', '1.5'], 1, /--retain-hours must be an integer from 0 to 1000000, got '1.5'/);
   await fails(['serve', zkm, '--port', '0', '--redis', 'redis://127.0.0.1:1'], 1, /cannot reach Redis at redis:\/\/127\.0\.0\.1:1: connect ECONNREFUSED/);
   await fails(['worker', zkm, '--redis', 'redis://127.0.0.1:1'], 1, /cannot reach Redis/);
   await fails(['worker', zkm], 2, /Usage: zkinfer worker/);

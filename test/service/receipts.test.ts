@@ -164,6 +164,57 @@ test('a schema-1 store (receipts as BLOBs) is migrated to receipt files on open'
   assert.throws(() => new JobStore(dir, MODEL_ID), /has schema version 9, this build uses 2/);
 });
 
+test('retention: jobs finished before the cutoff are deleted with their receipts; nothing else is', async () => {
+  const dir = tempDir('rcpt-prune');
+  const s = new JobStore(dir, MODEL_ID);
+  const [old1, old2, recent, queued, proving] = ['5', '6', '7', '8', '9'].map(jobId);
+  for (const id of [old1, old2, recent, queued, proving]) s.insert(id, { x: [1] }, `key-${id}`);
+  assert.ok(await s.finish(old1, OUT, new Uint8Array([1]), {}));
+  assert.ok(s.fail(old2, 'bad input'));
+  s.markProving(proving, 'w');
+  const cutoff = Date.now() + 1; // old1 and old2 finished before it
+  await new Promise((r) => setTimeout(r, 5));
+  assert.ok(await s.finish(recent, OUT, new Uint8Array([2]), {}));
+  assert.equal(receiptFiles(dir).length, 2);
+  assert.equal(await s.prune(cutoff, 1), 1, 'at most `limit` per call');
+  assert.equal(await s.prune(cutoff), 1);
+  assert.equal(await s.prune(cutoff), 0);
+  for (const id of [old1, old2]) assert.equal(s.get(id), undefined);
+  assert.equal(s.byIdempotencyKey(`key-${old1}`), undefined, 'its idempotency key goes with it');
+  assert.equal(s.get(recent)!.status, 'done');
+  assert.deepEqual(Array.from((await s.receipt(recent))!), [2]);
+  assert.deepEqual(receiptFiles(dir).length, 1, "the pruned job's receipt file is deleted");
+  // unfinished jobs are never pruned, however old
+  assert.equal(await s.prune(Date.now() + 3_600_000), 1);
+  assert.deepEqual(s.unfinishedIds(), [queued, proving]);
+  assert.deepEqual(receiptFiles(dir), []);
+  s.close();
+});
+
+test('retention in the service: expired jobs disappear, a clear 404 says why, metrics count them', async () => {
+  const m = testModel('mlp-tiny');
+  const store = new JobStore(':memory:', MODEL_ID);
+  const svc = new JobService(store, new NoBackend(), { modelId: MODEL_ID, maxQueue: 8, retainMs: 3_600 });
+  await svc.start();
+  try {
+    const app = buildApp(svc, { model: m.model, info: {}, maxBodyBytes: 1 << 20, maxWaitMs: 100 });
+    const id = jobId('0');
+    store.insert(id, { x: [1] });
+    await svc.done(id, { output: OUT, receipt: new Uint8Array([1]), timings: {} });
+    assert.equal((await app.request(`/v1/jobs/${id}`)).status, 200);
+    assert.equal(await svc.prune(), 0, 'not yet expired');
+    await new Promise((r) => setTimeout(r, 3_700));
+    await svc.prune(); // (the service's own timer may have pruned it already)
+    assert.equal(store.get(id), undefined);
+    const gone = await app.request(`/v1/jobs/${id}`);
+    assert.equal(gone.status, 404);
+    assert.match(((await gone.json()) as { error: string }).error, /unknown job .* \(this node deletes jobs 0\.001 h after they finish\)/);
+    assert.match(await (await app.request('/metrics')).text(), /zkinfer_jobs_pruned_total 1/);
+  } finally {
+    await svc.stop(0);
+  }
+});
+
 /** Nice values of the threads of process `pid`, keyed by thread ID (Linux /proc). */
 function threadNice(pid: number): Map<number, number> {
   const res = new Map<number, number>();

@@ -10,7 +10,7 @@ import { defaultWorkers, startServer } from '../../service/server.js';
 const HELP = `Usage: zkinfer serve <model.zkm | model.zkc> [--port 8080] [--host 127.0.0.1]
                      [--data-dir ./zkinfer-data] [--workers N] [--max-queue 256]
                      [--max-body BYTES] [--redis redis://host:6379] [--grace SECONDS]
-                     [--prover-nice 10]
+                     [--prover-nice 10] [--retain-hours 24]
 
 Serves the model over HTTP; every answer comes with a receipt that proves it:
   GET  /v1/model            model ID, inputs, outputs, parameter count, protocol
@@ -24,7 +24,9 @@ Jobs and receipts are kept in SQLite under --data-dir; a restart resumes unfinis
 --redis     send jobs through BullMQ to 'zkinfer worker' processes instead of local threads
 --grace     on SIGTERM, how long proofs in flight may finish before they are re-queued (default 30)
 --prover-nice  Linux: run proving threads this many nice levels below the HTTP thread, so that
-            requests are answered promptly while every core proves (default 10; 0: off)`;
+            requests are answered promptly while every core proves (default 10; 0: off)
+--retain-hours  finished jobs and their receipts are deleted this many hours after they finish
+            (default 24; 0 keeps everything)`;
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -35,7 +37,7 @@ export const serveCommand: Command = {
         console.log(HELP);
         return 0;
       }
-      const a = parseArgs(args, ['--port', '--host', '--data-dir', '--workers', '--max-queue', '--max-body', '--redis', '--grace', '--prover-nice'], []);
+      const a = parseArgs(args, ['--port', '--host', '--data-dir', '--workers', '--max-queue', '--max-body', '--redis', '--grace', '--prover-nice', '--retain-hours'], []);
       const src = a.pos[0];
       if (!src || a.pos.length > 1) {
         console.error(HELP);
@@ -61,6 +63,7 @@ export const serveCommand: Command = {
         maxBodyBytes: int('--max-body', 1024, 1 << 30),
         redis: a.opts.get('--redis')?.[0],
         proverNice: int('--prover-nice', 0, 19),
+        retainHours: int('--retain-hours', 0, 1_000_000),
         log,
       });
       log(`model ${srv.modelId}`);
