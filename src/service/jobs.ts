@@ -80,7 +80,7 @@ export class JobService implements JobHooks {
     await this.backend.start(this, unfinished);
     const keep = this.opts.retainMs ?? 0;
     if (keep > 0) {
-      await this.prune();
+      void this.prune(); // in the background: a long backlog does not delay start-up
       this.pruneTimer = setInterval(() => void this.prune(), Math.max(1000, Math.min(PRUNE_EVERY_MS, keep / 10)));
       this.pruneTimer.unref();
     }
@@ -104,7 +104,7 @@ export class JobService implements JobHooks {
           await new Promise((r) => setImmediate(r));
         }
       } catch {
-        // the store was closed meanwhile (shutdown); the next start prunes again
+        // the store was closed meanwhile (shutdown) or the disk failed: the next pass retries
       } finally {
         this.pruning = undefined;
         this.metrics.pruned += total;

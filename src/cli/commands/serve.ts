@@ -19,7 +19,7 @@ Serves the model over HTTP; every answer comes with a receipt that proves it:
   GET  /v1/jobs/:id/receipt the receipt (.zkr bytes)
   GET  /v1/jobs/:id/events  server-sent events
   GET  /v1/health, /metrics
-Jobs and receipts are kept in SQLite under --data-dir; a restart resumes unfinished jobs.
+Jobs are kept in SQLite, receipts as files, under --data-dir; a restart resumes unfinished jobs.
 --workers   proving threads (default: cores − 1 = ${defaultWorkers()})
 --redis     send jobs through BullMQ to 'zkinfer worker' processes instead of local threads
 --grace     on SIGTERM, how long proofs in flight may finish before they are re-queued (default 30)
