@@ -2,7 +2,8 @@
  * Receipt files in the job store: the file is written off the event loop, then the job row names
  * it; nothing a duplicate result, a crash or a damaged data directory does can make the node
  * serve a receipt other than the one recorded, or crash it. Also: a schema-1 store (receipts as
- * BLOBs) is migrated, and the proving threads run below the HTTP thread's priority (Linux).
+ * BLOBs) is migrated, retention deletes only finished jobs past their time, and the proving
+ * threads run below the HTTP thread's priority (Linux).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
