@@ -42,8 +42,9 @@ export function lowerThisThread(delta: number): boolean {
 }
 
 /**
- * Lowers the priority of every thread of this process except the main thread (the event loop):
- * V8's helper threads and the worker threads started so far. Returns how many were changed.
+ * Lowers the priority of every thread of this process except the calling one (the main thread,
+ * the event loop): V8's helper threads and the worker threads started so far. Returns how many
+ * were changed.
  */
 export function lowerOtherThreads(delta: number): number {
   if (delta <= 0 || process.platform !== 'linux') return 0;
@@ -54,7 +55,7 @@ export function lowerOtherThreads(delta: number): number {
   } catch {
     return 0;
   }
-  const self = currentThreadId();
+  const self = currentThreadId() ?? process.pid; // the main thread's ID is the process ID
   for (const t of tids) if (Number(t) !== self && renice(Number(t), delta)) n++;
   return n;
 }
