@@ -49,7 +49,13 @@ export async function writeReceiptFile(file: string, bytes: Uint8Array): Promise
 /** The same, blocking (for a one-off migration at start-up). */
 export function writeReceiptFileSync(file: string, bytes: Uint8Array): void {
   const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, bytes, { mode: 0o644, flush: true });
+  const fd = fs.openSync(tmp, 'w', 0o644);
+  try {
+    fs.writeFileSync(fd, bytes);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
   fs.renameSync(tmp, file);
   if (process.platform === 'win32') return;
   const dir = fs.openSync(path.dirname(file), 'r');
