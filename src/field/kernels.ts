@@ -74,6 +74,13 @@ export interface Workspace {
   unitParent(np: WsBuf, nq: WsBuf, e: WsBuf, n: number, alpha: Ext): void;
 }
 
+/** A new buffer of `ws` holding a copy of `data`. */
+export function wsLoad(ws: Workspace, data: Uint32Array): WsBuf {
+  const b = ws.alloc(data.length);
+  ws.write(b, data);
+  return b;
+}
+
 export interface FieldKernels {
   /** 'wasm' or 'reference'. */
   readonly name: string;

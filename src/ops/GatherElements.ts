@@ -5,8 +5,8 @@
  * (common.ts `layoutOp`); indices computed from the model input are refused as a non-constant
  * parameter, naming the node.
  */
-import { normAxis, sizeOf, stridesOf } from '../model/tensor.js';
-import { layoutOp } from './common.js';
+import { normAxis } from '../model/tensor.js';
+import { elementOffsets, layoutOp } from './common.js';
 import { attrInt } from './op.js';
 
 export const GatherElements = layoutOp((n, x) => {
@@ -14,24 +14,7 @@ export const GatherElements = layoutOp((n, x) => {
   const ind = x[1]!;
   const r = a.dims.length;
   if (ind.dims.length !== r) throw new Error(`indices have rank ${ind.dims.length}, data has rank ${r}`);
-  const ax = normAxis(attrInt(n, 'axis', 0), r);
-  const sa = stridesOf(a.dims);
-  const out = new Float64Array(sizeOf(ind.dims));
-  const idx = ind.dims.map(() => 0);
-  for (let i = 0; i < out.length; i++) {
-    let k = ind.data[i];
-    if (k < 0) k += a.dims[ax];
-    if (!(k >= 0 && k < a.dims[ax])) throw new Error(`index ${ind.data[i]} out of range for axis ${ax} of size ${a.dims[ax]}`);
-    let off = 0;
-    for (let d = 0; d < r; d++) {
-      if (d !== ax && idx[d] >= a.dims[d]) throw new Error(`indices shape [${ind.dims}] exceeds data shape [${a.dims}] on axis ${d}`);
-      off += (d === ax ? k : idx[d]) * sa[d];
-    }
-    out[i] = a.data[off];
-    for (let d = r - 1; d >= 0; d--) {
-      if (++idx[d] < ind.dims[d]) break;
-      idx[d] = 0;
-    }
-  }
+  const offs = elementOffsets(a.dims, ind, normAxis(attrInt(n, 'axis', 0), r));
+  const out = Float64Array.from(offs, (off) => a.data[off]);
   return [{ dims: ind.dims.slice(), data: out, dtype: a.dtype }];
 }, [1]);

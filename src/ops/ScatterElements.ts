@@ -6,8 +6,8 @@
  * this float semantics on index tensors (common.ts `lowerLayout`). A reduction on activations is
  * refused with an error naming it.
  */
-import { normAxis, sizeOf, stridesOf } from '../model/tensor.js';
-import { lowerLayout } from './common.js';
+import { normAxis } from '../model/tensor.js';
+import { elementOffsets, lowerLayout } from './common.js';
 import { attrInt, attrStr, type OpDef } from './op.js';
 
 export const ScatterElements: OpDef = {
@@ -19,27 +19,13 @@ export const ScatterElements: OpDef = {
     const upd = x[2]!;
     const r = a.dims.length;
     if (ind.dims.length !== r || upd.dims.join() !== ind.dims.join()) throw new Error(`indices [${ind.dims}] and updates [${upd.dims}] must have the same shape and the rank of data [${a.dims}]`);
-    const ax = normAxis(attrInt(n, 'axis', 0), r);
     const red = attrStr(n, 'reduction', 'none');
-    const sa = stridesOf(a.dims);
+    const offs = elementOffsets(a.dims, ind, normAxis(attrInt(n, 'axis', 0), r));
     const out = Float64Array.from(a.data);
-    const idx = ind.dims.map(() => 0);
-    for (let i = 0; i < sizeOf(ind.dims); i++) {
-      let k = ind.data[i];
-      if (k < 0) k += a.dims[ax];
-      if (!(k >= 0 && k < a.dims[ax])) throw new Error(`index ${ind.data[i]} out of range for axis ${ax} of size ${a.dims[ax]}`);
-      let off = 0;
-      for (let d = 0; d < r; d++) {
-        if (d !== ax && idx[d] >= a.dims[d]) throw new Error(`indices shape [${ind.dims}] exceeds data shape [${a.dims}] on axis ${d}`);
-        off += (d === ax ? k : idx[d]) * sa[d];
-      }
+    for (let i = 0; i < offs.length; i++) {
       const u = upd.data[i];
-      const o = out[off];
-      out[off] = red === 'add' ? o + u : red === 'mul' ? o * u : red === 'max' ? Math.max(o, u) : red === 'min' ? Math.min(o, u) : u;
-      for (let d = r - 1; d >= 0; d--) {
-        if (++idx[d] < ind.dims[d]) break;
-        idx[d] = 0;
-      }
+      const o = out[offs[i]];
+      out[offs[i]] = red === 'add' ? o + u : red === 'mul' ? o * u : red === 'max' ? Math.max(o, u) : red === 'min' ? Math.min(o, u) : u;
     }
     return [{ dims: a.dims.slice(), data: out, dtype: a.dtype }];
   },

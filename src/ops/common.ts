@@ -6,7 +6,7 @@
  */
 import type { Node } from '../model/graph.js';
 import { DT } from '../model/onnx-proto.js';
-import { broadcastIndex, broadcastShape, isIntType, sizeOf, type Tensor } from '../model/tensor.js';
+import { broadcastIndex, broadcastShape, isIntType, sizeOf, stridesOf, type Tensor } from '../model/tensor.js';
 import type { Lowering } from '../quantize/lowering.js';
 import { roundHalfUp } from '../quantize/lowering.js';
 import type { OpDef } from './op.js';
@@ -19,6 +19,35 @@ export function mapBinary(a: Tensor, b: Tensor, f: (x: number, y: number) => num
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = f(a.data[am[i]], b.data[bm[i]]);
   return { dims, data: out, dtype };
+}
+
+/**
+ * GatherElements/ScatterElements addressing: for each position p of `ind` (row-major), the flat
+ * offset in a tensor of shape `dims` of p with p[axis] replaced by ind[p] (negative indices count
+ * from the end). Same rank required; an index out of range, or `ind` larger than `dims` off the
+ * axis, is an error that says which.
+ */
+export function elementOffsets(dims: readonly number[], ind: Tensor, axis: number): Int32Array {
+  const r = dims.length;
+  const sa = stridesOf(dims);
+  const offs = new Int32Array(sizeOf(ind.dims));
+  const idx = ind.dims.map(() => 0);
+  for (let i = 0; i < offs.length; i++) {
+    let k = ind.data[i];
+    if (k < 0) k += dims[axis];
+    if (!(k >= 0 && k < dims[axis])) throw new Error(`index ${ind.data[i]} out of range for axis ${axis} of size ${dims[axis]}`);
+    let off = 0;
+    for (let d = 0; d < r; d++) {
+      if (d !== axis && idx[d] >= dims[d]) throw new Error(`indices shape [${ind.dims}] exceeds data shape [${dims}] on axis ${d}`);
+      off += (d === axis ? k : idx[d]) * sa[d];
+    }
+    offs[i] = off;
+    for (let d = r - 1; d >= 0; d--) {
+      if (++idx[d] < ind.dims[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return offs;
 }
 
 export function mapUnary(a: Tensor, f: (x: number) => number, dtype = a.dtype): Tensor {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { P } from '../../src/field/babybear.js';
 import { ext } from '../../src/field/extension.js';
-import type { Workspace, WsBuf } from '../../src/field/kernels.js';
+import { wsLoad, type Workspace, type WsBuf } from '../../src/field/kernels.js';
 import { referenceKernels } from '../../src/field/reference.js';
 import { wasmKernels } from '../../src/field/wasm.js';
 import { rng, randVec, constVec, arr } from './helpers.js';
@@ -26,13 +26,6 @@ function both(body: (ws: Workspace, tag: string) => void): void {
       ws.release();
     }
   }
-}
-
-/** Loads `data` into a new buffer. */
-function load(ws: Workspace, data: Uint32Array): WsBuf {
-  const b = ws.alloc(data.length);
-  ws.write(b, data);
-  return b;
 }
 
 const inputs = (seed: number, words: number): Uint32Array[] => {
@@ -57,7 +50,7 @@ test('workspace eqTableAdd: wasm = reference for every k ≤ 7 and every limit, 
       const init = randVec(rand, 4 * 2 ** k);
       const got: number[][] = [];
       both((ws) => {
-        const o = load(ws, init);
+        const o = wsLoad(ws, init);
         ws.eqTableAdd(o, z, s, limit);
         ws.eqTableAdd(o, z, ext(1), Math.min(limit, 3));
         got.push(arr(ws.read(o)));
@@ -85,7 +78,7 @@ test('workspace folds, extMulAdd and pairSum: wasm = reference, in place and thr
       for (const r of extScalars(n + 3)) {
         const got: number[][] = [];
         both((ws) => {
-          const tb = load(ws, t);
+          const tb = wsLoad(ws, t);
           const out = ws.alloc(4 * n);
           ws.foldBase(out, ws.view(tb, 0, 2 * n), r, n);
           const res = [...ws.read(out)];
@@ -111,8 +104,8 @@ test('workspace ipRound: wasm = reference for base and ext f', () => {
         for (const withOne of [true, false]) {
           const got: number[][] = [];
           both((ws) => {
-            const gb = load(ws, (fBase ? g : g2).slice());
-            const fb = load(ws, fBase ? f.subarray(0, 2 * pairs) : f);
+            const gb = wsLoad(ws, (fBase ? g : g2).slice());
+            const fb = wsLoad(ws, fBase ? f.subarray(0, 2 * pairs) : f);
             got.push(arr(ws.ipRound(gb, fb, pairs, fBase, withOne)));
           });
           assert.deepEqual(got[1], got[0], `pairs=${pairs} base=${fBase} withOne=${withOne}`);
@@ -131,11 +124,11 @@ test('workspace GKR rounds (fracRound, fracRoundUnit on ext and base): wasm = re
     for (const withOne of [false, true]) {
       const got: number[][] = [];
       both((ws) => {
-        const [a, b, c, d] = tabs.map((t) => load(ws, t));
-        const wb = load(ws, w);
+        const [a, b, c, d] = tabs.map((t) => wsLoad(ws, t));
+        const wb = wsLoad(ws, w);
         const res = [...ws.fracRound(a, b, c, d, wb, pairs, withOne)];
         res.push(...ws.fracRoundUnit(a, b, wb, pairs, withOne, false));
-        res.push(...ws.fracRoundUnit(load(ws, base[0]), load(ws, base[1]), wb, pairs, withOne, true));
+        res.push(...ws.fracRoundUnit(wsLoad(ws, base[0]), wsLoad(ws, base[1]), wb, pairs, withOne, true));
         got.push(res);
       });
       assert.deepEqual(got[1], got[0], `pairs=${pairs} withOne=${withOne}`);
@@ -152,8 +145,8 @@ test('workspace layer kernels (fracParent, unitParent): wasm = reference', () =>
       const got: number[][] = [];
       both((ws) => {
         const np = ws.alloc(4 * n), nq = ws.alloc(4 * n), mp = ws.alloc(4 * n), mq = ws.alloc(4 * n);
-        ws.fracParent(np, nq, load(ws, p), load(ws, q), n);
-        ws.unitParent(mp, mq, load(ws, e), n, alpha);
+        ws.fracParent(np, nq, wsLoad(ws, p), wsLoad(ws, q), n);
+        ws.unitParent(mp, mq, wsLoad(ws, e), n, alpha);
         got.push([...ws.read(np), ...ws.read(nq), ...ws.read(mp), ...ws.read(mq)]);
       });
       assert.deepEqual(got[1], got[0], `n=${n}`);

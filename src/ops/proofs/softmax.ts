@@ -16,6 +16,7 @@
  * normalisation's own bound), checked at planning.
  */
 import { P } from '../../field/babybear.js';
+import { extNeg } from '../../field/extension.js';
 import { planRequant, proveRequant, rangeLookups, requantWitness, shiftCoeffs, verifyRequant, type RequantCoeffs, type RequantPlan } from '../../circuit/requant.js';
 import { reduce } from '../../circuit/reduce.js';
 import { CircuitError, type AuxSpec, type Context, type LayerProtocol, type LookupSpec, type PlanContext } from '../../circuit/protocol.js';
@@ -172,10 +173,10 @@ function run(L: SoftmaxLayer, p: SoftmaxPlan, ctx: Context): void {
   const nm = p.norm!;
   if (ctx.role === 'prover') {
     const rq = proveRequant(ctx, dq.rq, dq.coeffs, Float64Array.from(ctx.values(p.rm.gap), (g) => -g), `${L.name}/dq`);
-    ctx.claim(p.rm.gap, rq.point, negate(rq.acc));
+    ctx.claim(p.rm.gap, rq.point, extNeg(rq.acc));
   } else {
     const rq = verifyRequant(ctx, dq.rq, dq.coeffs, `${L.name}/dq`);
-    ctx.claim(p.rm.gap, rq.point, negate(rq.acc));
+    ctx.claim(p.rm.gap, rq.point, extNeg(rq.acc));
   }
   runNormalise(ctx, nm, L.name);
   // y = dq − logTable[m − 512] − kTable[k + 64] (per-row values broadcast)
@@ -192,10 +193,6 @@ function run(L: SoftmaxLayer, p: SoftmaxPlan, ctx: Context): void {
     `${L.name}/logsoftmax`,
   );
   ctx.claim(L.output, r, v);
-}
-
-function negate(a: Uint32Array): Uint32Array {
-  return Uint32Array.from(a, (v) => (v === 0 ? 0 : P - v));
 }
 
 export const softmaxProof: LayerProtocol<SoftmaxLayer> = {

@@ -20,7 +20,7 @@
  */
 import { kernels } from '../../field/active.js';
 import { type Ext, ext, extAdd, extInv, extIsZero, extMul, extMulBase, extOneMinus, extSub } from '../../field/extension.js';
-import type { Workspace, WsBuf } from '../../field/kernels.js';
+import { wsLoad, type Workspace, type WsBuf } from '../../field/kernels.js';
 import { concatPoints, type Point } from '../../poly/multilinear.js';
 import { absorbSumcheckStatement, type SumcheckProof } from '../sumcheck.js';
 import type { Transcript } from '../../transcript/transcript.js';
@@ -68,22 +68,16 @@ export function proveFractionSum(tr: Transcript, leaves: GkrLeaves, label = 'gkr
   }
 }
 
-function load(ws: Workspace, data: Uint32Array): WsBuf {
-  const b = ws.alloc(data.length);
-  ws.write(b, data);
-  return b;
-}
-
 function proveOn(ws: Workspace, tr: Transcript, leaves: GkrLeaves, n: number, label: string, directH1: boolean): { proof: GkrProof; claim: GkrClaim } {
   const alpha = leaves.kind === 'unit' ? leaves.alpha : null;
   // Layers k = 1..n−1 (and the leaves for general ones): P[k], Q[k] ext of 2^k elements.
   const P: WsBuf[] = new Array(n + 1);
   const Q: WsBuf[] = new Array(n + 1);
   let E: WsBuf | undefined;
-  if (leaves.kind === 'unit') E = load(ws, leaves.e);
+  if (leaves.kind === 'unit') E = wsLoad(ws, leaves.e);
   else {
-    P[n] = load(ws, leaves.p);
-    Q[n] = load(ws, leaves.q);
+    P[n] = wsLoad(ws, leaves.p);
+    Q[n] = wsLoad(ws, leaves.q);
   }
   for (let k = n - 1; k >= 1; k--) {
     P[k] = ws.alloc(4 << k);
