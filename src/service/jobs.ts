@@ -3,9 +3,9 @@
  * backend, and publishes every state change to subscribers (server-sent events, `?wait=true`).
  *
  * Backends: `LocalBackend` proves in this process's worker-thread pool; `RedisBackend`
- * (`redis-backend.ts`) sends jobs through BullMQ to `zkinfer worker` processes on any machine.
- * Either way the results land in this service's SQLite store, and nothing acknowledged is lost:
- * a job is on disk before its 202; at start-up every unfinished job is handed to the backend
+ * (`redis.ts`) sends jobs through BullMQ to `zkinfer worker` processes on any machine. Either
+ * way the results land in this service's job store (SQLite rows, receipt files), and nothing
+ * acknowledged is lost: a job is on disk before its 202; at start-up every unfinished job is handed to the backend
  * again; on shutdown, proofs in flight get a grace period and are re-queued if they do not finish.
  */
 import { randomUUID } from 'node:crypto';
@@ -299,7 +299,7 @@ export class LocalBackend implements Backend {
 
   private pump(): void {
     // one task more than threads: the pool hands a thread its next job the moment it posts a
-    // result, before this thread's SQLite work for that result (measured: prover busy 0.93 → 0.97)
+    // result, before this thread stores that result (measured: prover busy 0.93 → 0.97)
     while (!this.stopping && this.queue.length > 0 && this.inflightIds.size < Math.max(1, this.pool.size) + 1) {
       const id = this.queue.shift()!;
       const input = this.hooks.input(id);

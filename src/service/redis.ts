@@ -3,7 +3,7 @@
  *
  * - `RedisBackend` (in `zkinfer serve --redis URL`) adds each accepted job to the queue
  *   `zkinfer-<model ID>` with the job's own ID, follows BullMQ's queue events, and stores results
- *   in the service's SQLite store. It trusts no worker: every receipt is verified (in a
+ *   in the service's job store. It trusts no worker: every receipt is verified (in a
  *   verifying thread) against the served model ID and the job's input before it is stored, and
  *   the stored output is the one the receipt proves. At start-up and every 30 s it reconciles
  *   unfinished jobs with Redis (re-adds jobs Redis lost, collects results whose events it missed).
