@@ -25,7 +25,9 @@
  *   posted     nobody locked it          → expired, the requester is refunded
  *   locked     no submission             → the operator is slashed, part of the slash becomes a
  *                                          bounty, the job reopens (`posted`)
- *   submitted  challenge window over     → finalized
+ *   submitted  optimistic: the challenge  → finalized
+ *              window is over
+ *              sampled: at once          → the audit draw (see "Secret draws" below)
  *   audit      public: the audit window  → finalized; the first agreeing auditor earns the fee (an
  *                                          agreeing report does not end the window: any other
  *                                          auditor may still dispute, so one colluding auditor
@@ -37,12 +39,27 @@
  *                                          operator); the opening and the receipt are the operator's
  *                                          burden (dispute.ts)
  *
+ * Secret draws. No response may depend on an audit draw before the submission it decides is final,
+ * or an operator could probe the draw and re-roll its submission (a batch `[S, S]` used to fail
+ * on its second item with "job J is audit" or "is finalized", and roll S back). So a sampled
+ * submission only records the submission (state `submitted`, due at once) inside the request's
+ * transaction; the draw runs after that transaction has committed, each job in a transaction of
+ * its own (`drawSubmitted`; after a crash, the next `tick`), and its outcome is then added to the
+ * response. A refused request therefore cannot have seen a draw: every check and every error
+ * comes before any draw. Defence in depth: each lock of a sampled job is bound to its first
+ * submission hash, recorded even when the request carrying it is refused (like the nonce, outside
+ * the action's savepoint), so a lock has one submission and nothing can be re-rolled. The other
+ * batched actions hold no secret: `job.post` and `job.lock` read and write public state only, and
+ * a `proof` submission's verdict is the public verifier's (a refused batch undoes its slash, but
+ * the operator learns nothing it could not compute itself, and the lock still has to be served).
+ *
  * Trust and limits. The coordinator is trusted to keep each audit seed secret until its draw and
  * to apply deadlines (DESIGN §5 moves settlement to contracts beyond one machine). Auditors are
  * not assigned: an audit is as good as the liveness of one honest auditor during its window, as
  * an optimistic job is of one honest challenger. Registering a public model recommits it
  * (`commitModel`, seconds for large models) inside the request. Batches (`job.post`, `job.lock`,
- * `job.submit` with lists) are all or nothing; each item is checked and settled on its own.
+ * `job.submit` with lists) are all or nothing; each item is checked and settled on its own (a
+ * sampled item's draw after the commit, as above).
  */
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
@@ -83,6 +100,13 @@ export const ACTIONS = [
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
+interface Pending {
+  /** sampled submissions whose lock is bound to them, even if the request is refused */
+  bindings: { job: number; attempt: number; subHash: string }[];
+  /** sampled submissions to draw once the request has committed, with their response objects */
+  draws: { id: number; out: Record<string, unknown> }[];
+}
+
 export class Coordinator {
   readonly store: Store;
   readonly ledger: Ledger;
@@ -95,6 +119,8 @@ export class Coordinator {
   private readonly modelRows = new Map<string, ModelRow>();
   private readonly txRequest: (r: SignedRequest, now: number) => Result<unknown>;
   private readonly txAction: (r: SignedRequest, now: number) => unknown;
+  /** What the request being handled defers past its action's savepoint (see "Secret draws"). */
+  private pending: Pending = { bindings: [], draws: [] };
 
   constructor(readonly db: Database.Database, opts: Omit<CoordinatorOptions, 'file'> = {}) {
     this.store = new Store(db);
@@ -119,8 +145,14 @@ export class Coordinator {
       try {
         return { ok: true, value: this.txAction(r, now) };
       } catch (e) {
-        if (e instanceof MarketError) return { ok: false, error: e.toError() };
+        if (e instanceof MarketError) {
+          this.pending.draws.length = 0; // rolled back with the savepoint: nothing to draw
+          return { ok: false, error: e.toError() };
+        }
         throw e;
+      } finally {
+        // outside the savepoint: a lock keeps its first submission even when the request is refused
+        for (const b of this.pending.bindings) this.store.bindSubmission(b.job, b.attempt, b.subHash);
       }
     });
   }
@@ -135,15 +167,35 @@ export class Coordinator {
 
   /** Handles one signed request (see the header). Never throws. */
   handle(req: unknown): Result<unknown> {
+    this.pending = { bindings: [], draws: [] };
     try {
       const now = this.now();
       this.tick(now);
       const r = checkSignature(this.marketId, req);
       if (!(ACTIONS as readonly string[]).includes(r.action)) throw new MarketError('BadRequest', `unknown action '${r.action}' (actions: ${ACTIONS.join(', ')})`);
-      return this.txRequest(r, now);
+      const res = this.txRequest(r, now);
+      // committed: the sampled submissions of this request are final, their draws may now happen
+      if (res.ok) this.drawSubmitted(this.pending.draws, now);
+      return res;
     } catch (e) {
       if (e instanceof MarketError) return { ok: false, error: e.toError() };
       return fail('Internal', `internal error: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.pending = { bindings: [], draws: [] };
+    }
+  }
+
+  /**
+   * Draws the audits of committed sampled submissions, each in its own transaction, and completes
+   * their responses. A draw that fails stays due and is retried by the next `tick`.
+   */
+  private drawSubmitted(draws: Pending['draws'], now: number): void {
+    for (const d of draws) {
+      try {
+        Object.assign(d.out, this.db.transaction(() => this.draw(this.store.job(d.id)!, now))());
+      } catch {
+        d.out.draw = 'pending (retried on the next tick)';
+      }
     }
   }
 
@@ -378,16 +430,30 @@ export class Coordinator {
       this.store.patchJob(j.id, { submission, subHash, state: 'submitted', deadline });
       return { job: j.id, state: 'submitted', subHash, deadline };
     }
-    const seed = jobSeed(this.seedSecret, j.id);
-    const audited = auditDraw(seed, j.id, subHash, j.auditPpm);
-    const drawn = { submission, subHash, audited, seed: toHex(seed) };
+    // sampled: record the submission only; the draw comes after the commit (header, "Secret draws")
+    const bound = this.store.boundSubmission(j.id, j.attempt);
+    if (bound !== undefined && bound !== subHash) {
+      throw new MarketError('BadState', `job ${j.id}: this lock is bound to its first submission ${bound.slice(0, 16)}… (made in a refused request); only that output and trace can be submitted`);
+    }
+    this.pending.bindings.push({ job: j.id, attempt: j.attempt, subHash });
+    this.store.patchJob(j.id, { submission, subHash, state: 'submitted', deadline: now });
+    const out: Record<string, unknown> = { job: j.id, state: 'submitted', subHash };
+    this.pending.draws.push({ id: j.id, out });
+    return out;
+  }
+
+  /** The audit draw of a committed sampled submission (policy.ts): finalized, or audit with a deadline. */
+  private draw(j: JobRow, now: number): Record<string, unknown> {
+    if (j.state !== 'submitted' || j.policy !== 'sampled') return { state: j.state }; // drawn already
+    const seed = toHex(jobSeed(this.seedSecret, j.id));
+    const audited = auditDraw(fromHex(seed), j.id, j.subHash!, j.auditPpm);
     if (!audited) {
-      this.settlement.finalize(j, now, 'not drawn for audit', null, drawn);
-      return { job: j.id, state: 'finalized', subHash, audited, seed: toHex(seed) };
+      this.settlement.finalize(j, now, 'not drawn for audit', null, { audited, seed });
+      return { state: 'finalized', audited, seed };
     }
     const deadline = now + this.config.deadlines.audit;
-    this.store.patchJob(j.id, { ...drawn, state: 'audit', deadline });
-    return { job: j.id, state: 'audit', subHash, audited, seed: toHex(seed), deadline, audit: this.modelRow(j.model).visibility === 'public' ? 'auditor re-execution' : 'receipt from the operator' };
+    this.store.patchJob(j.id, { audited, seed, state: 'audit', deadline });
+    return { state: 'audit', audited, seed, deadline, audit: this.modelRow(j.model).visibility === 'public' ? 'auditor re-execution' : 'receipt from the operator' };
   }
 
   /** Why a receipt does not settle a job for its operator (null: it does — and it is kept). */
@@ -425,6 +491,7 @@ export class Coordinator {
 
   private challenge(me: string, b: Body, now: number): unknown {
     const j = this.jobFor(b, 'submitted');
+    if (j.policy !== 'optimistic') throw new MarketError('BadState', `job ${j.id} is a ${j.policy} job: only optimistic jobs can be challenged`);
     if (me === j.operator) throw new MarketError('Forbidden', 'an operator cannot challenge its own job');
     const model = this.modelRow(j.model);
     if (model.visibility === 'private') return this.openDispute(j, me, startReceiptDispute(model.steps), null, now, 'challenge');
@@ -513,7 +580,9 @@ export class Coordinator {
     switch (j.state) {
       case 'posted': return this.settlement.expirePost(j, now);
       case 'locked': return this.settlement.expireLock(j, now);
-      case 'submitted': return this.settlement.finalize(j, now, 'challenge window closed');
+      case 'submitted':
+        if (j.policy === 'sampled') return void this.draw(j, now);
+        return this.settlement.finalize(j, now, 'challenge window closed');
       case 'audit':
         if (this.modelRow(j.model).visibility === 'public') return this.settlement.finalize(j, now, j.auditor ? 'audit agreed' : 'no audit report before the deadline', j.auditor);
         return this.settlement.slash(j, now, 'no audit receipt before the deadline', null);

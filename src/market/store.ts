@@ -2,7 +2,9 @@
  * The coordinator's durable state, in the same SQLite database as the ledger (so one transaction
  * covers a state change and its money movement — no crash separates them): accounts and their
  * nonces, registered models, jobs, and an append-only event log of what a job row does not keep
- * (settlements with their reasons, slashes, reopenings, disputes, registrations). A file store uses WAL with
+ * (settlements with their reasons, slashes, reopenings, disputes, registrations), and the first
+ * submission hash of every lock of a sampled job (`submission_bindings`: written even when the
+ * request carrying it is refused, so a lock has one submission — coordinator.ts). A file store uses WAL with
  * synchronous=NORMAL (a committed transaction survives a process crash; an OS crash may lose the
  * last few, never half of one), a 64 MiB page cache, and a checkpoint every 10,000 WAL pages
  * (~40 MiB) rather than SQLite's 1,000: checkpoints (page write-back + fsync) were the largest cost
@@ -42,6 +44,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, deadline);
 CREATE TABLE IF NOT EXISTS receipts (job INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS submission_bindings (job INTEGER NOT NULL, attempt INTEGER NOT NULL, sub_hash TEXT NOT NULL, PRIMARY KEY (job, attempt)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (job INTEGER NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT, PRIMARY KEY (job, seq)) WITHOUT ROWID;
 `;
 
@@ -158,6 +161,8 @@ export class Store {
       ),
       due: db.prepare<[number, number], RawJob>(`SELECT * FROM jobs WHERE state IN ('posted', 'locked', 'submitted', 'audit', 'challenge') AND deadline <= ? ORDER BY deadline, id LIMIT ?`),
       event: db.prepare<[number, number, number, string, string | null]>('INSERT INTO events (job, seq, at, kind, detail) VALUES (?, ?, ?, ?, ?)'),
+      getBinding: db.prepare<[number, number], { sub_hash: string }>('SELECT sub_hash FROM submission_bindings WHERE job = ? AND attempt = ?'),
+      bind: db.prepare<[number, number, string]>('INSERT OR IGNORE INTO submission_bindings (job, attempt, sub_hash) VALUES (?, ?, ?)'),
       minDeadline: db.prepare<[], { d: number | null }>(`SELECT MIN(deadline) AS d FROM jobs WHERE state IN ('posted', 'locked', 'submitted', 'audit', 'challenge')`),
     };
   }
@@ -217,6 +222,16 @@ export class Store {
       vals[k] = v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : typeof v === 'boolean' ? (v ? 1 : 0) : v;
     }
     st.run(vals);
+  }
+
+  /** The submission hash a lock (job, attempt) is bound to, if one was ever submitted. */
+  boundSubmission(job: number, attempt: number): string | undefined {
+    return this.st.getBinding.get(job, attempt)?.sub_hash;
+  }
+
+  /** Binds a lock to its first submission hash (a later, different one is refused; the same is a no-op). */
+  bindSubmission(job: number, attempt: number, subHash: string): void {
+    this.st.bind.run(job, attempt, subHash);
   }
 
   /** Keeps the receipt that settled a job (the requester can fetch it and verify it itself). */

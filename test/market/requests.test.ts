@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { keyFor, TestMarket, tinyModel } from './helpers.js';
-import { Signer, traceBody } from '../../src/market/agents.js';
+import { receiptBody, Signer, traceBody } from '../../src/market/agents.js';
+import { prove } from '../../src/prover/prove.js';
 import { signRequest } from '../../src/market/sign.js';
 import { accountName as A } from '../../src/market/ledger.js';
 import { executeTrace } from '../../src/market/trace.js';
@@ -171,6 +172,31 @@ test('no job is settled twice: every later settlement, request or deadline is re
 
 test('a request that fails half-way (after its transfer) leaves nothing behind', () => {
   const { m, id, req, op } = market();
+  const tiny = tinyModel();
+  m.call(op, 'stake.deposit', { amount: 1000 });
+  const job = m.call(req, 'job.post', { jobs: [{ model: id, policy: 'proof', input: tiny.inputs[0], reward: 100, stake: 400 }] }).jobs[0].id;
+  m.call(op, 'job.lock', { job });
+  const store = m.coord.store;
+  const orig = store.event.bind(store);
+  store.event = (j, at, kind, d) => {
+    if (kind === 'finalized') throw new Error('simulated crash after the settlement transfer');
+    orig(j, at, kind, d);
+  };
+  const before = m.coord.ledger.checkBalanced().transfers;
+  const p = prove(tiny.committed(), tiny.inputs[0]);
+  const r = m.attempt(op, 'job.submit', receiptBody(job, p, p.receipt));
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.equal(r.error.kind, 'Internal');
+  assert.equal(m.coord.ledger.checkBalanced().transfers, before);
+  assert.equal(m.coord.job(job)!.state, 'locked');
+  assert.equal(m.coord.ledger.balance(A.escrow(job)), 101);
+  store.event = orig;
+  assert.equal(m.call(op, 'job.submit', receiptBody(job, p, p.receipt)).state, 'finalized');
+  m.assertBalanced();
+});
+
+test('a sampled draw that fails half-way (after its transfer) leaves the committed submission, and the next tick draws it', () => {
+  const { m, id, req, op } = market();
   const { model, inputs } = tinyModel();
   m.call(op, 'stake.deposit', { amount: 1000 });
   const job = m.call(req, 'job.post', { jobs: [{ model: id, policy: 'sampled', input: inputs[0], reward: 100, stake: 400, cheatGain: 1, auditPpm: 10_000 }] }).jobs[0].id;
@@ -182,14 +208,15 @@ test('a request that fails half-way (after its transfer) leaves nothing behind',
     orig(j, at, kind, d);
   };
   const before = m.coord.ledger.checkBalanced().transfers;
-  const r = m.attempt(op, 'job.submit', traceBody(job, executeTrace(model, inputs[0])));
-  assert.equal(r.ok, false);
-  if (!r.ok) assert.equal(r.error.kind, 'Internal');
-  assert.equal(m.coord.ledger.checkBalanced().transfers, before);
-  assert.equal(m.coord.job(job)!.state, 'locked');
+  const r = m.call(op, 'job.submit', traceBody(job, executeTrace(model, inputs[0])));
+  assert.equal(r.state, 'submitted', 'the submission committed before its draw');
+  assert.match(r.draw, /pending/);
+  assert.equal(m.coord.ledger.checkBalanced().transfers, before, "the draw's settlement transfer was rolled back with it");
+  assert.equal(m.coord.job(job)!.state, 'submitted');
   assert.equal(m.coord.ledger.balance(A.escrow(job)), 101);
   store.event = orig;
-  assert.equal(m.call(op, 'job.submit', traceBody(job, executeTrace(model, inputs[0]))).state, 'finalized');
+  m.coord.tick();
+  assert.equal(m.coord.job(job)!.state, 'finalized');
   m.assertBalanced();
 });
 
