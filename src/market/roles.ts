@@ -5,8 +5,9 @@
  * coordinator's.
  *
  *   operator   answers its disputes (bisection moves, openings, or a full receipt for a private
- *              model) and its private audits (a receipt), then locks posted jobs for its model
- *              and submits: a receipt (policy proof, proved in-process with `prove`) or the output
+ *              model) and its private audits (a receipt), submits the jobs it holds locked (after
+ *              a restart between lock and submit: an unserved lock is slashed when it expires),
+ *              then locks posted jobs for its model and submits: a receipt (policy proof, proved in-process with `prove`) or the output
  *              and trace commitment. A job that needs a receipt is taken only if strict inference
  *              succeeds on its input (an out-of-range input cannot be proven: locking it would
  *              only lose the stake).
@@ -115,6 +116,28 @@ export async function operatorStep(o: OperatorOptions, traces: Map<number, Execu
     log(`job ${j.id}: audit receipt → ${r.state}`);
     sent++;
   }
+  // Own locked jobs first: after a crash between lock and submit they are still ours to serve, and
+  // an unserved lock costs the stake when it expires.
+  const submit = async (j: JobInfo, how: string) => {
+    let r: { state: string };
+    if (j.policy === 'proof') {
+      const p = prove(o.committed(), j.input);
+      r = await c.send('job.submit', receiptBody(j.id, p, p.receipt));
+    } else {
+      const t = traces.get(j.id) ?? executeTrace(model, j.input);
+      traces.set(j.id, t);
+      r = await c.send('job.submit', traceBody(j.id, t));
+    }
+    log(`job ${j.id} (${j.policy}): ${how} → ${r.state}`);
+  };
+  for (const j of await jobs(c, `state=locked&operator=${me}&model=${o.modelId}`)) {
+    try {
+      await submit(j, 'resumed its lock, submitted');
+    } catch (e) {
+      log(`job ${j.id}: could not resume its lock (${(e as Error).message})`);
+    }
+    sent++;
+  }
   const free = (await c.get<{ stake: number }>(`/v1/accounts/${me}`)).stake;
   let budget = free;
   for (const j of (await jobs(c, `state=posted&model=${o.modelId}`)).slice(0, o.maxJobs)) {
@@ -139,17 +162,8 @@ export async function operatorStep(o: OperatorOptions, traces: Map<number, Execu
     }
     budget -= j.stake;
     sent++;
-    let r: { state: string };
-    if (j.policy === 'proof') {
-      const p = prove(o.committed(), j.input);
-      r = await c.send('job.submit', receiptBody(j.id, p, p.receipt));
-    } else {
-      const t = executeTrace(model, j.input);
-      traces.set(j.id, t);
-      r = await c.send('job.submit', traceBody(j.id, t));
-    }
+    await submit(j, 'submitted');
     sent++;
-    log(`job ${j.id} (${j.policy}): submitted → ${r.state}`);
   }
   for (const id of traces.keys()) if (traces.size > 10_000) traces.delete(id);
   return sent;

@@ -31,7 +31,9 @@ test('market CLI: bad arguments fail with one line and a non-zero code', async (
 
 test('market CLI: operator registers and stakes, request posts, operator and auditor settle, request checks', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zkinfer-market-cli-'));
-  const srv = await startMarketServer({ dataDir: ':memory:', port: 0, faucet: true, config: { deadlines: { audit: 300 } } });
+  // a virtual clock: the audit window closes when the test says so, however slow the CLI processes are
+  let time = 1_000_000;
+  const srv = await startMarketServer({ dataDir: ':memory:', port: 0, faucet: true, now: () => time, config: { deadlines: { audit: 300 } } });
   try {
     const tiny = tinyModel();
     const zkm = path.join(dir, 'tiny.zkm');
@@ -50,7 +52,7 @@ test('market CLI: operator registers and stakes, request posts, operator and aud
     assert.equal((await run(['operator', ...u, ...key('op'), '--model', zkm, '--once'])).code, 0);
     assert.equal((await run(['auditor', ...u, ...key('aud'), '--once'])).code, 0);
     assert.equal(srv.coordinator.job(job)!.state, 'audit', 'an agreeing audit waits for the end of the audit window');
-    await new Promise((r) => setTimeout(r, 350));
+    time += 301;
     srv.coordinator.tick();
     assert.equal(srv.coordinator.job(job)!.state, 'finalized');
     const again = await run(['request', ...u, ...key('req'), '--model-id', modelId, '--input', input, '--policy', 'optimistic', '--no-wait']);

@@ -1,7 +1,9 @@
 /**
  * HTTP round trip: `market serve` in-process on a free port, and the CLI's agents (operator,
  * auditor, challenger, requester checks) talking to it over real HTTP — one job per policy, a
- * cheat caught by a challenger's bisection over HTTP, and the HTTP error statuses.
+ * cheat caught by a challenger's bisection over HTTP, an operator restarted between lock and
+ * submit, and the HTTP error statuses. The market runs on a virtual clock (`now`): deadlines pass
+ * when a test moves it, never with the wall clock, so a busy machine cannot change an outcome.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,8 +16,15 @@ import { traceBody } from '../../src/market/agents.js';
 
 const WINDOW = 400;
 
+/** A virtual clock for the market: `advance` moves it; nothing depends on the wall clock. */
+function clock() {
+  const c = { t: 1_000_000, now: () => c.t, advance: (ms: number) => void (c.t += ms) };
+  return c;
+}
+
 test('market over HTTP: register, stake, post, lock, submit, audit, challenge, settle, verify', async () => {
-  const srv = await startMarketServer({ dataDir: ':memory:', port: 0, faucet: true, config: { deadlines: { window: WINDOW, audit: WINDOW, move: 60_000 } } });
+  const time = clock();
+  const srv = await startMarketServer({ dataDir: ':memory:', port: 0, faucet: true, now: time.now, config: { deadlines: { window: WINDOW, audit: WINDOW, move: 60_000 } } });
   try {
     const fund = async (account: string) => {
       const r = await fetch(`${srv.url}/v1/faucet`, { method: 'POST', body: JSON.stringify({ account, amount: 1_000_000 }) });
@@ -39,7 +48,7 @@ test('market over HTTP: register, stake, post, lock, submit, audit, challenge, s
     const models = new ModelCache(aud);
     assert.equal(await auditorStep({ client: aud, models, log }, new Map(), new Set()), 1);
     assert.equal(await challengerStep({ client: ch, models: new ModelCache(ch), log }, new Map(), new Set(), 1), 0, 'nothing to challenge');
-    await new Promise((r) => setTimeout(r, WINDOW + 50));
+    time.advance(WINDOW + 1); // the audit and challenge windows close (applied by the next request)
     for (const id of ids) {
       const j = await req.get<JobInfo>(`/v1/jobs/${id}`);
       assert.equal(j.state, 'finalized', `job ${id} (${j.policy}): ${j.state} ${j.outcome}`);
@@ -71,6 +80,36 @@ test('market over HTTP: register, stake, post, lock, submit, audit, challenge, s
 
     const market = await req.get<{ ledger: { ok: boolean } }>('/v1/market');
     assert.ok(market.ledger.ok);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('market over HTTP: an operator restarted between lock and submit resumes its own locks and is not slashed', async () => {
+  const time = clock();
+  const srv = await startMarketServer({ dataDir: ':memory:', port: 0, faucet: true, now: time.now });
+  try {
+    const [op, req] = await Promise.all(['op', 'req'].map((n) => MarketClient.connect(srv.url, keyFor(`http/restart/${n}`))));
+    for (const c of [op, req]) assert.equal((await fetch(`${srv.url}/v1/faucet`, { method: 'POST', body: JSON.stringify({ account: c.account, amount: 1_000_000 }) })).status, 200);
+    const tiny = tinyModel();
+    const { modelId } = await op.send('model.register', { visibility: 'public', price: 10, zkm: Buffer.from(tiny.zkm).toString('base64') });
+    await op.send('stake.deposit', { amount: 10_000 });
+    const specs = [{ policy: 'sampled', auditPpm: 1_000, cheatGain: 1 }, { policy: 'optimistic' }, { policy: 'proof' }].map((p, i) => ({ model: modelId, input: tiny.inputs[i], reward: 100, stake: 1000, ...p }));
+    const ids: number[] = (await req.send('job.post', { jobs: specs })).jobs.map((j: { id: number }) => j.id);
+    // the operator locks, then crashes before submitting: its in-memory traces are gone
+    await op.send('job.lock', { jobs: ids });
+    const logs: string[] = [];
+    const restarted = { client: op, model: tiny.model, modelId, committed: tiny.committed, maxJobs: 0, log: (m: string) => void logs.push(m) };
+    assert.equal(await operatorStep(restarted, new Map()), 3, 'one submission per job it holds locked');
+    for (const id of ids) assert.match(logs.join('\n'), new RegExp(`job ${id} .*resumed its lock`));
+    time.advance(srv.coordinator.config.deadlines.exec + srv.coordinator.config.deadlines.window + srv.coordinator.config.deadlines.audit + 1);
+    for (const id of ids) {
+      const j = await req.get<JobInfo>(`/v1/jobs/${id}`);
+      assert.equal(j.state, 'finalized', `job ${id} (${j.policy}): ${j.state} ${j.outcome}`);
+    }
+    const acct = await op.get<{ free: number; stake: number }>(`/v1/accounts/${op.account}`);
+    assert.equal(acct.stake, 10_000, 'no stake lost');
+    assert.equal(await operatorStep(restarted, new Map()), 0, 'nothing left to resume');
   } finally {
     await srv.close();
   }
