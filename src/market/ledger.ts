@@ -11,7 +11,8 @@
  *
  * Every transfer has an idempotency key. Applying a key again is a no-op that returns the first
  * result; applying it with different legs is refused (IdempotencyConflict) — a key names one
- * movement. Accounts other than `mint` may never go negative (InsufficientFunds, nothing applied).
+ * movement. Refusals describe accounts in words (`describeAccount`) and never quote a ledger
+ * key, a transfer key or another transfer's legs: they reach whoever sent the request. Accounts other than `mint` may never go negative (InsufficientFunds, nothing applied).
  * Amounts are safe integers ≤ 2^50 (no floats); the sum check runs in BigInt.
  *
  * Account names used by the coordinator (`accountName` below): `free:<pk>` spendable balance,
@@ -81,7 +82,8 @@ export class Ledger {
       const canon = legs.map((l) => `${l.account}=${l.amount}`).join(';');
       const prev = this.findKey.get(key);
       if (prev) {
-        if (prev.legs !== canon) throw new MarketError('IdempotencyConflict', `transfer key '${key}' was already applied with other legs (${prev.legs}), refusing ${canon}`);
+        // the message names neither the key nor any leg: other parties' movements stay private
+        if (prev.legs !== canon) throw new MarketError('IdempotencyConflict', 'this transfer conflicts with an earlier one of the same identity; nothing was applied');
         return { key, applied: false, seq: prev.seq };
       }
       // every check before the first write: a refused transfer writes nothing
@@ -90,7 +92,7 @@ export class Ledger {
       for (const l of legs) {
         if (l.amount >= 0 || l.account === MINT) continue;
         const h = has.get(l.account) ?? 0;
-        if (h + l.amount < 0) throw new MarketError('InsufficientFunds', `account ${short(l.account)} has ${h}, transfer '${key}' needs ${-l.amount}`, { account: l.account, needed: -l.amount, available: h });
+        if (h + l.amount < 0) throw new MarketError('InsufficientFunds', `insufficient funds: ${describeAccount(l.account)} is ${h}, ${-l.amount} needed`, { needed: -l.amount, available: h });
       }
       const seq = Number(this.insTransfer.run(key, canon, memo, at).lastInsertRowid);
       if (legs.length === 0) return { key, applied: true, seq };
@@ -98,7 +100,7 @@ export class Ledger {
       st.entries.run(legs.flatMap((l) => [seq, l.account, l.amount]));
       for (const { id, balance } of st.upsert.all(legs.flatMap((l) => [l.account, l.amount])) as { id: string; balance: number }[]) {
         // only reachable after ~2^3 credits of 2^50 to one account; the caller's transaction rolls it back
-        if (!Number.isSafeInteger(balance)) throw new MarketError('BadRequest', `account ${short(id)} would leave the safe integer range`);
+        if (!Number.isSafeInteger(balance)) throw new MarketError('BadRequest', `${describeAccount(id)} would leave the safe integer range`);
       }
       return { key, applied: true, seq };
     };
@@ -119,11 +121,11 @@ export class Ledger {
     let sum = 0n;
     for (const l of legs) {
       if (typeof l.account !== 'string' || l.account.length === 0) throw new MarketError('BadRequest', `transfer '${key}': leg without an account`);
-      if (!Number.isSafeInteger(l.amount) || Math.abs(l.amount) > MAX_AMOUNT) throw new MarketError('BadRequest', `transfer '${key}': expected an integer amount with |amount| ≤ 2^50 for ${short(l.account)}, got ${l.amount}`);
+      if (!Number.isSafeInteger(l.amount) || Math.abs(l.amount) > MAX_AMOUNT) throw new MarketError('BadRequest', `expected an integer amount with |amount| ≤ 2^50 for ${describeAccount(l.account)}, got ${l.amount}`);
       sum += BigInt(l.amount);
       merged.set(l.account, (merged.get(l.account) ?? 0) + l.amount);
     }
-    if (sum !== 0n) throw new MarketError('Unbalanced', `transfer '${key}' is unbalanced: its legs sum to ${sum}, expected 0`);
+    if (sum !== 0n) throw new MarketError('Unbalanced', `a transfer is unbalanced: its legs sum to ${sum}, expected 0; nothing was applied`);
     const clean = [...merged].filter(([, a]) => a !== 0).map(([account, amount]) => ({ account, amount }));
     // Debits first, so a failing debit is found before any credit row is written.
     clean.sort((a, b) => a.amount - b.amount || (a.account < b.account ? -1 : 1));
@@ -191,6 +193,27 @@ export class Ledger {
     for (const r of negative) problems.push(`account ${short(r.id)} is negative (${r.balance})`);
     const transfers = (this.db.prepare('SELECT COUNT(*) AS n FROM ledger_transfers').get() as { n: number }).n;
     return { ok: problems.length === 0, total: Number(total), transfers, problems };
+  }
+}
+
+/**
+ * An account as the people it concerns call it, for refusal messages: never the ledger's own key
+ * or a transfer's identity (those are internal).
+ */
+export function describeAccount(account: string): string {
+  const [kind, id = ''] = account.split(':', 2);
+  const who = id.length > 16 ? `${id.slice(0, 16)}…` : id;
+  switch (kind) {
+    case 'free': return `the balance of account ${who}`;
+    case 'stake': return `the free stake of account ${who}`;
+    case 'locked': return `the stake locked for job ${who}`;
+    case 'escrow': return `the escrow of job ${who}`;
+    case 'bond': return `the challenger bond of job ${who}`;
+    case 'bounty': return `the bounty of job ${who}`;
+    case 'slashed': return "the market's slashed funds";
+    case 'fees': return "the market's fees";
+    case MINT: return 'the issued money';
+    default: return 'an account';
   }
 }
 

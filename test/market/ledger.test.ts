@@ -16,7 +16,7 @@ test('a transfer must balance, use integers, and keep non-mint accounts ≥ 0; a
   l.move('m1', MINT, 'free:a', 100);
   assert.throws(() => l.transfer('t1', [{ account: 'free:a', amount: -10 }, { account: 'free:b', amount: 9 }]), /unbalanced: its legs sum to -1/);
   assert.throws(() => l.transfer('t2', [{ account: 'free:a', amount: -0.5 }, { account: 'free:b', amount: 0.5 }]), /integer/);
-  assert.throws(() => l.transfer('t3', [{ account: 'free:a', amount: -101 }, { account: 'free:b', amount: 101 }]), /has 100, transfer 't3' needs 101/);
+  assert.throws(() => l.transfer('t3', [{ account: 'free:a', amount: -101 }, { account: 'free:b', amount: 101 }]), /insufficient funds: the balance of account a is 100, 101 needed/);
   assert.equal(l.balance('free:a'), 100);
   assert.equal(l.balance('free:b'), 0);
   assert.equal(l.applied('t3'), false);
@@ -31,7 +31,7 @@ test('idempotency: the same key again is a no-op returning the first result; oth
   assert.equal(b.applied, false);
   assert.equal(b.seq, a.seq);
   assert.equal(l.balance('free:a'), 100);
-  assert.throws(() => l.move('k', MINT, 'free:a', 101), /already applied with other legs/);
+  assert.throws(() => l.move('k', MINT, 'free:a', 101), /conflicts with an earlier one of the same identity/);
   assert.equal(l.balance('free:a'), 100);
 });
 

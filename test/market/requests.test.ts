@@ -76,6 +76,25 @@ test('replay: the same request twice, or a lower nonce, is refused; a refused re
   assert.equal(m.coord.ledger.balance(A.stake(op.account)), 105);
 });
 
+test('refusals that reach the ledger name no internal account or transfer key', () => {
+  const { m, id, req, op } = market();
+  const { model, inputs } = tinyModel();
+  const poor = m.agent('poor', 50);
+  const internal = /(free|stake|locked|escrow|bond|bounty):|job\/\d+|acct\/|mint\//;
+  const errors = [
+    m.refused(poor, 'job.post', { jobs: [{ model: id, policy: 'proof', input: inputs[0], reward: 100, stake: 10 }] }, 'InsufficientFunds', /insufficient funds: the balance of account [0-9a-f]{16}… is 50, 101 needed/),
+    m.refused(op, 'stake.withdraw', { amount: 5 }, 'InsufficientFunds', /the free stake of account/),
+    m.refused(poor, 'stake.deposit', { amount: 51 }, 'InsufficientFunds'),
+  ];
+  m.call(op, 'stake.deposit', { amount: 1000 });
+  const job = m.call(req, 'job.post', { jobs: [{ model: id, policy: 'optimistic', input: inputs[0], reward: 100, stake: 400, bond: 60 }] }).jobs[0].id;
+  m.call(op, 'job.lock', { job });
+  m.call(op, 'job.submit', traceBody(job, executeTrace(model, inputs[0], { tamper: { step: 1, edit: (q) => void (q[0] += 1) } })));
+  errors.push(m.refused(poor, 'job.challenge', traceBody(job, executeTrace(model, inputs[0])), 'InsufficientFunds', /is 50, 60 needed/));
+  for (const e of errors) assert.doesNotMatch(JSON.stringify(e), internal, `internal names in ${JSON.stringify(e)}`);
+  m.assertBalanced();
+});
+
 test('honesty condition: sampled jobs with p·(R+S) ≤ C are refused with the numbers; p·(R+S) > C passes', () => {
   const { m, id, req } = market();
   const input = tinyModel().inputs[0];
@@ -161,7 +180,7 @@ test('no job is settled twice: every later settlement, request or deadline is re
   assert.throws(() => settlement.finalize(row, m.time, 'again'), /already finalized/);
   assert.throws(() => settlement.slash(row, m.time, 'again', null), /already finalized/);
   // even with a stale row (as if the state check were skipped), the ledger's settle key refuses
-  assert.throws(() => settlement.slash({ ...row, state: 'submitted' }, m.time, 'stale', null), /already applied with other legs|already settled/);
+  assert.throws(() => settlement.slash({ ...row, state: 'submitted' }, m.time, 'stale', null), /conflicts with an earlier one|already settled/);
   m.refused(op, 'job.submit', traceBody(job, t), 'BadState');
   m.refused(ch, 'job.challenge', traceBody(job, t), 'BadState');
   m.advance(10 * m.coord.config.deadlines.post);
