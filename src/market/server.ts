@@ -12,7 +12,9 @@
  *   GET  /v1/jobs/:id/receipt    the receipt that settled a job (proof policy, private audits)
  *   POST /v1/faucet              {account, amount} — only with --faucet (a development market)
  *
- * Errors are JSON {error: {kind, message}} with a 4xx status from the error kind; a request is
+ * Every POST needs `Content-Type: application/json` (415 otherwise: a cross-origin "simple
+ * request" from a web page cannot reach a handler), and a known route with another method is
+ * answered 405 with `Allow`. Errors are JSON {error: {kind, message}} with a 4xx status from the error kind; a request is
  * applied exactly as `Coordinator.handle` applies it (signature, nonce, one transaction). Deadlines
  * are applied before every request and once a second. The server is the database's only writer
  * (SQLite holds it locked), and handlers are synchronous, so requests are applied one at a time.
@@ -61,10 +63,30 @@ export interface MarketAppOptions {
   maxBodyBytes: number;
 }
 
+/** The routes and their methods (for 405 answers). */
+const ROUTES: [RegExp, string][] = [
+  [/^\/v1\/market$/, 'GET'], [/^\/v1\/requests$/, 'POST'], [/^\/v1\/accounts\/[^/]+$/, 'GET'], [/^\/v1\/models$/, 'GET'],
+  [/^\/v1\/models\/[^/]+$/, 'GET'], [/^\/v1\/models\/[^/]+\/zkm$/, 'GET'], [/^\/v1\/jobs$/, 'GET'], [/^\/v1\/jobs\/[^/]+$/, 'GET'],
+  [/^\/v1\/jobs\/[^/]+\/receipt$/, 'GET'], [/^\/v1\/faucet$/, 'POST'],
+];
+
 export function buildMarketApp(coord: Coordinator, opts: MarketAppOptions): Hono {
   const app = new Hono();
   app.onError((e, c) => fail(c, e));
-  app.notFound((c) => c.json({ error: { kind: 'BadRequest', message: `no route ${c.req.method} ${c.req.path} (see GET /v1/market, POST /v1/requests, GET /v1/jobs)` } }, 404));
+  app.notFound((c) => {
+    const route = ROUTES.find(([re]) => re.test(c.req.path));
+    if (route) {
+      c.header('Allow', route[1] === 'GET' ? 'GET, HEAD' : route[1]);
+      return c.json({ error: { kind: 'BadRequest', message: `${c.req.method} is not allowed on ${c.req.path}: use ${route[1]}` } }, 405);
+    }
+    return c.json({ error: { kind: 'BadRequest', message: `no route ${c.req.method} ${c.req.path} (see GET /v1/market, POST /v1/requests, GET /v1/jobs)` } }, 404);
+  });
+  app.use('*', async (c, next) => {
+    if (c.req.method === 'POST' && !/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
+      return c.json({ error: { kind: 'BadRequest', message: `expected Content-Type: application/json, got ${JSON.stringify(c.req.header('content-type') ?? '(none)').slice(0, 80)}` } }, 415);
+    }
+    await next();
+  });
   const limit = bodyLimit({ maxSize: opts.maxBodyBytes, onError: (c) => c.json({ error: { kind: 'BadRequest', message: `request body is larger than this server's limit of ${opts.maxBodyBytes} bytes` } }, 413) });
 
   app.get('/v1/market', (c) => {

@@ -27,7 +27,7 @@ test('market over HTTP: register, stake, post, lock, submit, audit, challenge, s
   const srv = await startMarketServer({ dataDir: ':memory:', port: 0, faucet: true, now: time.now, config: { deadlines: { window: WINDOW, audit: WINDOW, move: 60_000 } } });
   try {
     const fund = async (account: string) => {
-      const r = await fetch(`${srv.url}/v1/faucet`, { method: 'POST', body: JSON.stringify({ account, amount: 1_000_000 }) });
+      const r = await fetch(`${srv.url}/v1/faucet`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ account, amount: 1_000_000 }) });
       assert.equal(r.status, 200);
     };
     const [op, req, aud, ch] = await Promise.all(['op', 'req', 'aud', 'ch'].map((n) => MarketClient.connect(srv.url, keyFor(`http/${n}`))));
@@ -90,7 +90,7 @@ test('market over HTTP: an operator restarted between lock and submit resumes it
   const srv = await startMarketServer({ dataDir: ':memory:', port: 0, faucet: true, now: time.now });
   try {
     const [op, req] = await Promise.all(['op', 'req'].map((n) => MarketClient.connect(srv.url, keyFor(`http/restart/${n}`))));
-    for (const c of [op, req]) assert.equal((await fetch(`${srv.url}/v1/faucet`, { method: 'POST', body: JSON.stringify({ account: c.account, amount: 1_000_000 }) })).status, 200);
+    for (const c of [op, req]) assert.equal((await fetch(`${srv.url}/v1/faucet`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ account: c.account, amount: 1_000_000 }) })).status, 200);
     const tiny = tinyModel();
     const { modelId } = await op.send('model.register', { visibility: 'public', price: 10, zkm: Buffer.from(tiny.zkm).toString('base64') });
     await op.send('stake.deposit', { amount: 10_000 });
@@ -128,7 +128,20 @@ test('market over HTTP: error statuses', async () => {
     assert.equal((await post(JSON.stringify(good))).status, 409, 'replayed nonce');
     assert.equal((await fetch(`${srv.url}/v1/jobs/77`)).status, 404);
     assert.equal((await fetch(`${srv.url}/v1/jobs?state=bogus`)).status, 400);
-    assert.equal((await fetch(`${srv.url}/v1/faucet`, { method: 'POST', body: '{}' })).status, 403);
+    assert.equal((await fetch(`${srv.url}/v1/faucet`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 403);
+    // a cross-origin "simple request" (text/plain, form-encoded, no type) reaches no handler
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', undefined]) {
+      const res = await fetch(`${srv.url}/v1/requests`, { method: 'POST', headers: type ? { 'content-type': type } : {}, body: type ? JSON.stringify(c.signer.sign('stake.deposit', { amount: 1 })) : new Uint8Array([123, 125]) });
+      assert.equal(res.status, 415, `content type ${type}`);
+      assert.match(((await res.json()) as { error: { message: string } }).error.message, /expected Content-Type: application\/json/);
+    }
+    assert.equal(srv.coordinator.account(c.account).nonce, 1, 'no request of another content type reached the coordinator (its last nonce is still the first request above)');
+    const wrong = await fetch(`${srv.url}/v1/requests`);
+    assert.equal(wrong.status, 405);
+    assert.equal(wrong.headers.get('allow'), 'POST');
+    const del = await fetch(`${srv.url}/v1/jobs/1`, { method: 'DELETE' });
+    assert.equal(del.status, 405);
+    assert.equal(del.headers.get('allow'), 'GET, HEAD');
     assert.equal((await fetch(`${srv.url}/v1/nothing`)).status, 404);
     const body = (await (await fetch(`${srv.url}/v1/accounts/xyz`)).json()) as { error: { kind: string } };
     assert.equal(body.error.kind, 'BadRequest');
