@@ -19,7 +19,8 @@
  * `text/plain`, no preflight) to a node on the visitor's machine. So every POST must say
  * `Content-Type: application/json` (optionally `; charset=utf-8`), which a browser only sends
  * cross-origin after a CORS preflight this node never approves; anything else is 415 before
- * the body is read. A known route asked with another method answers 405 with `Allow`.
+ * the body is read. A known route asked with another method answers 405 with `Allow`. No
+ * answer carries CORS headers, and every answer says `X-Content-Type-Options: nosniff`.
  *
  * Why Hono: it has no dependencies, it is built on the web-standard Request/Response (the same
  * app object could run in other runtimes), and it ships what we need (body limits, SSE).
@@ -112,6 +113,8 @@ export function buildApp(svc: JobService, opts: AppOptions): Hono {
 
   app.use('*', async (c, next) => {
     await next();
+    // error messages quote what the client sent: no browser may take them for HTML
+    c.header('X-Content-Type-Options', 'nosniff');
     svc.metrics.countHttp(c.req.routePath === '/*' ? 'unmatched' : c.req.routePath, c.res.status);
   });
 

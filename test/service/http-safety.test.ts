@@ -85,6 +85,11 @@ describe('cross-origin and method safety', () => {
       const j = (await res.json()) as { error: string };
       assert.match(j.error, new RegExp(`does not answer ${method} \\(it answers ${allow}\\)`));
     }
+    // quoted input never reads as HTML
+    const reflected = await fetch(`${base}/v1/jobs/${encodeURIComponent('<script>alert(1)</script>')}`);
+    assert.equal(reflected.status, 404);
+    assert.equal(reflected.headers.get('content-type'), 'application/json');
+    assert.equal(reflected.headers.get('x-content-type-options'), 'nosniff');
     // HEAD works where GET does; unknown routes stay 404
     assert.equal((await fetch(`${base}/v1/health`, { method: 'HEAD' })).status, 200);
     assert.equal((await fetch(`${base}/v2/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 404);
