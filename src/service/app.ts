@@ -4,15 +4,23 @@
  *                              count, quantization, protocol version
  *   POST /v1/infer             {"input": …} → 202 {jobId}; `?wait=true[&timeoutMs=N]` blocks
  *                              until the receipt is ready (200) or the wait ends (202);
- *                              an `Idempotency-Key` header makes retries safe
+ *                              an `Idempotency-Key` header makes retries safe (scoped to the
+ *                              `Authorization` header, bound to the input: `idempotency.ts`)
  *   GET  /v1/jobs/:id          status, progress, output, timings, receipt (base64; omit with
  *                              `?receipt=false`)
  *   GET  /v1/jobs/:id/receipt  the receipt bytes (application/octet-stream)
  *   GET  /v1/jobs/:id/events   server-sent events: `status` … then `done` or `failed`
- *   GET  /v1/health            liveness, queue and workers
+ *   GET  /v1/health            liveness, queue and live provers (threads, or Redis workers)
  *   GET  /metrics              Prometheus text format
  * Errors are JSON `{"error": message}` with a precise 4xx status; nothing a client sends can make
- * a handler throw past `onError` (500, logged).
+ * a handler throw past `onError` (500, logged; the answer names only store damage, nothing else).
+ *
+ * Cross-origin safety: a web page may send a browser's "simple" requests (form encodings or
+ * `text/plain`, no preflight) to a node on the visitor's machine. So every POST must say
+ * `Content-Type: application/json` (optionally `; charset=utf-8`), which a browser only sends
+ * cross-origin after a CORS preflight this node never approves; anything else is 415 before
+ * the body is read. A known route asked with another method answers 405 with `Allow`. No
+ * answer carries CORS headers, and every answer says `X-Content-Type-Options: nosniff`.
  *
  * Why Hono: it has no dependencies, it is built on the web-standard Request/Response (the same
  * app object could run in other runtimes), and it ships what we need (body limits, SSE).
@@ -24,7 +32,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import type { QuantizedModel } from '../quantize/layers.js';
 import type { JobEvent, JobService } from './jobs.js';
-import type { JobRow } from './store.js';
+import { idempotencyScope } from './idempotency.js';
+import { StoreError, type JobRow } from './store.js';
 import { RequestError, validateInferBody } from './validate.js';
 
 export interface AppOptions {
@@ -80,29 +89,52 @@ function errorJson(c: Context, e: RequestError) {
   return c.json({ error: e.message }, e.status);
 }
 
+/** `application/json`, with no parameter but an optional `charset=utf-8`. */
+export function isJsonContentType(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const [type, ...params] = header.split(';').map((p) => p.trim().toLowerCase());
+  return type === 'application/json' && params.every((p) => p === '' || /^charset\s*=\s*(utf-8|"utf-8")$/.test(p));
+}
+
+/** Every route, with the methods it answers (HEAD is answered for GET, by Hono). */
+const ROUTES: Record<string, string[]> = {
+  '/v1/health': ['GET', 'HEAD'],
+  '/v1/model': ['GET', 'HEAD'],
+  '/metrics': ['GET', 'HEAD'],
+  '/v1/infer': ['POST'],
+  '/v1/jobs/:id': ['GET', 'HEAD'],
+  '/v1/jobs/:id/receipt': ['GET', 'HEAD'],
+  '/v1/jobs/:id/events': ['GET', 'HEAD'],
+};
+
 export function buildApp(svc: JobService, opts: AppOptions): Hono {
   const app = new Hono();
   const log = opts.log ?? (() => {});
 
   app.use('*', async (c, next) => {
     await next();
+    // error messages quote what the client sent: no browser may take them for HTML
+    c.header('X-Content-Type-Options', 'nosniff');
     svc.metrics.countHttp(c.req.routePath === '/*' ? 'unmatched' : c.req.routePath, c.res.status);
   });
 
   app.onError((e, c) => {
     if (e instanceof RequestError) return errorJson(c, e);
     log(`internal error on ${c.req.method} ${c.req.path}: ${e.stack ?? e.message}`);
-    return c.json({ error: `internal error: ${e.message}` }, 500);
+    // a store error names the damage (written for clients); anything else might carry internals
+    return c.json({ error: e instanceof StoreError ? `internal error: ${e.message}` : "internal error (the node's log has the details)" }, 500);
   });
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path} (see GET /v1/model, POST /v1/infer, GET /v1/jobs/:id)` }, 404));
 
-  app.get('/v1/health', (c) =>
+  const workers = async (): Promise<number | null> => (svc.backend.workers ? ((await svc.backend.workers()) ?? null) : svc.backend.threads);
+
+  app.get('/v1/health', async (c) =>
     c.json(
       {
         status: svc.draining ? 'draining' : 'ok',
         modelId: svc.opts.modelId,
         backend: svc.backend.kind,
-        workers: svc.backend.threads,
+        workers: await workers(),
         queued: svc.queueDepth,
         proving: svc.inProgress,
         uptimeS: Math.round((Date.now() - svc.metrics.started) / 1000),
@@ -113,13 +145,22 @@ export function buildApp(svc: JobService, opts: AppOptions): Hono {
 
   app.get('/v1/model', (c) => c.json(opts.info));
 
-  app.get('/metrics', (c) => {
+  app.get('/metrics', async (c) => {
+    const w = await workers();
     c.header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
-    return c.body(svc.metrics.render({ queued: svc.queueDepth, proving: svc.inProgress, workers: svc.backend.threads, modelId: svc.opts.modelId }));
+    return c.body(svc.metrics.render({ queued: svc.queueDepth, proving: svc.inProgress, workers: w ?? NaN, modelId: svc.opts.modelId }));
   });
 
   app.post(
     '/v1/infer',
+    async (c, next) => {
+      const ct = c.req.header('content-type');
+      if (isJsonContentType(ct)) return next();
+      svc.metrics.rejectedInvalid++;
+      c.header('Accept-Post', 'application/json');
+      const got = ct === undefined ? 'none' : `'${ct.slice(0, 100)}'`;
+      return c.json({ error: `Content-Type must be application/json (optionally with '; charset=utf-8'), got ${got}` }, 415);
+    },
     bodyLimit({
       maxSize: opts.maxBodyBytes,
       onError: (c) => {
@@ -142,7 +183,7 @@ export function buildApp(svc: JobService, opts: AppOptions): Hono {
         if (e instanceof RequestError) svc.metrics.rejectedInvalid++;
         throw e;
       }
-      const { job, created } = await svc.submit(input, idem);
+      const { job, created } = await svc.submit(input, idem === undefined ? undefined : { scope: idempotencyScope(c.req.header('authorization')), key: idem });
       c.header('Location', `/v1/jobs/${job.id}`);
       if (wait === 'true') {
         const j = (await svc.waitFor(job.id, Math.min(timeoutMs, opts.maxWaitMs))) ?? job;
@@ -228,6 +269,13 @@ export function buildApp(svc: JobService, opts: AppOptions): Hono {
       }
     });
   });
+
+  for (const [path, allow] of Object.entries(ROUTES)) {
+    app.all(path, (c) => {
+      c.header('Allow', allow.join(', '));
+      return c.json({ error: `${path} does not answer ${c.req.method.slice(0, 20)} (it answers ${allow.join(', ')})` }, 405);
+    });
+  }
 
   return app;
 }

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { Metrics } from './metrics.js';
 import { ProverPool, TaskError, type Proved } from './pool.js';
 import { RequestError } from './validate.js';
-import type { JobRow, JobStatus, JobStore } from './store.js';
+import { IdempotencyMismatch, type IdempotencyKey, type JobRow, type JobStatus, type JobStore } from './store.js';
 
 export type JobEvent =
   | { type: 'status'; status: JobStatus; stage?: string; fraction?: number }
@@ -36,6 +36,11 @@ export interface Backend {
   readonly kind: 'local' | 'redis';
   /** local proving threads (0 for Redis) */
   readonly threads: number;
+  /**
+   * Live provers: the local pool's threads, or the worker processes connected to this model's
+   * queue (Redis); undefined when they cannot be counted now. Absent: `threads`.
+   */
+  workers?(): Promise<number | undefined>;
   start(hooks: JobHooks, unfinished: string[]): Promise<void>;
   enqueue(id: string, input: Record<string, number[]>): Promise<void>;
   /** Stops taking jobs; waits up to `graceMs` for proofs in flight, then re-queues the rest. */
@@ -128,19 +133,21 @@ export class JobService implements JobHooks {
     return Math.min(3600, Math.max(1, Math.ceil(((this.queued + 1) / par) * avg)));
   }
 
-  /** Accepts a job (durably) or refuses it with 429/503. Idempotent per `idemKey`. */
-  async submit(input: Record<string, number[]>, idemKey?: string): Promise<{ job: JobRow; created: boolean }> {
+  /**
+   * Accepts a job (durably) or refuses it with 429/503. With an idempotency key
+   * (`idempotency.ts`): a key already used in its scope for the same input returns that job
+   * (`created: false`); used for another input, 422 without a word about the first.
+   */
+  async submit(input: Record<string, number[]>, idem?: IdempotencyKey): Promise<{ job: JobRow; created: boolean }> {
     if (this.draining) throw new RequestError(503, 'the server is shutting down; retry against another node or later', { 'Retry-After': '5' });
-    if (idemKey !== undefined) {
-      const prev = this.store.byIdempotencyKey(idemKey);
-      if (prev) return { job: prev, created: false };
-    }
+    const prev = idem && this.keyed(() => this.store.byIdempotencyKey(idem, input));
+    if (prev) return { job: prev, created: false };
     if (this.queued >= this.opts.maxQueue) {
       this.metrics.rejectedFull++;
       const s = this.retryAfterSeconds();
       throw new RequestError(429, `the queue is full (${this.queued} jobs waiting, limit ${this.opts.maxQueue}); retry in about ${s} s`, { 'Retry-After': String(s) });
     }
-    const res = this.store.insert(randomUUID(), input, idemKey);
+    const res = this.keyed(() => this.store.insert(randomUUID(), input, idem));
     if (!res.created) return res;
     this.queued++;
     this.metrics.accepted++;
@@ -152,6 +159,17 @@ export class JobService implements JobHooks {
       throw new RequestError(503, `the job queue is unavailable: ${(e as Error).message}`, { 'Retry-After': '5' });
     }
     return res;
+  }
+
+  /** Runs a store call that may find the idempotency key used for another request: then 422. */
+  private keyed<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof IdempotencyMismatch)) throw e;
+      this.metrics.rejectedInvalid++;
+      throw new RequestError(422, 'this Idempotency-Key was already used for a different request; send a new key with each new request');
+    }
   }
 
   get(id: string): JobRow | undefined {
@@ -283,6 +301,10 @@ export class LocalBackend implements Backend {
   constructor(readonly pool: ProverPool) {}
 
   get threads(): number {
+    return this.pool.size;
+  }
+
+  async workers(): Promise<number> {
     return this.pool.size;
   }
 

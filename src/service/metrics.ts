@@ -72,7 +72,7 @@ export class Metrics {
     metric('zkinfer_info', 'gauge', 'the served model', [[`model_id="${g.modelId}"`, 1]]);
     metric('zkinfer_queue_depth', 'gauge', 'jobs accepted and waiting for a prover', [['', g.queued]]);
     metric('zkinfer_jobs_proving', 'gauge', 'jobs being proved now', [['', g.proving]]);
-    metric('zkinfer_workers', 'gauge', 'local proving threads', [['', g.workers]]);
+    metric('zkinfer_workers', 'gauge', 'live provers: local proving threads, or worker processes connected to the Redis queue (NaN: Redis did not answer)', [['', g.workers]]);
     metric('zkinfer_jobs_accepted_total', 'counter', 'jobs accepted since start', [['', this.accepted]]);
     metric('zkinfer_jobs_rejected_total', 'counter', 'submissions refused since start', [
       ['reason="queue_full"', this.rejectedFull],

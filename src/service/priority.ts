@@ -12,6 +12,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 
+/** nice levels below the event loop for proving threads, unless configured (`--prover-nice`) */
+export const DEFAULT_PROVER_NICE = 10;
+
 /** The kernel's ID of the calling thread (Linux), or undefined. */
 export function currentThreadId(): number | undefined {
   if (process.platform !== 'linux') return undefined;

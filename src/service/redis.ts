@@ -7,23 +7,43 @@
  *   verifying thread) against the served model ID and the job's input before it is stored, and
  *   the stored output is the one the receipt proves. At start-up and every 30 s it reconciles
  *   unfinished jobs with Redis (re-adds jobs Redis lost, collects results whose events it missed).
+ *   It counts the live workers of its queue for `/v1/health` (BullMQ's `getWorkers()`: the
+ *   named blocking connection of each worker, gone from Redis' client list when the worker's
+ *   process dies).
  * - `runRemoteWorker` (`zkinfer worker --redis URL model.zkm`) commits the model, takes jobs
  *   only from its own model ID's queue (a worker with other weights never sees them), proves them
  *   in its own thread pool, and leaves each receipt under `zkinfer:receipt:<model ID>:<job ID>`
  *   (one day's expiry) rather than in BullMQ's event stream.
+ *
+ * Stalls: a worker holds a lock on each job it proves, `lockMs` long (default 5 s), renewed every
+ * `lockMs / 2` by its event loop. Every worker looks for jobs whose lock lapsed every
+ * `stallCheckMs` (default 2.5 s, one look per interval across all workers) and puts them back
+ * in the queue, so the job of a worker that died (kill -9, power loss) is proved elsewhere about
+ * lockMs + 2 × stallCheckMs later. A healthy worker keeps its locks however long a proof takes:
+ * proving runs in the pool's threads (niced below the event loop, Linux), never on the event
+ * loop that renews them. A job that stalls more than twice fails, as a local job whose proving
+ * thread died three times does.
  * Bad-input failures are final (`UnrecoverableError`); other failures are retried up to 3 times.
  */
 import os from 'node:os';
 import { Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Backend, JobHooks } from './jobs.js';
-import { ProverPool, TaskError } from './pool.js';
+import { ProverPool, TaskError, type ProveOptions, type Proved } from './pool.js';
+import { DEFAULT_PROVER_NICE, lowerOtherThreads } from './priority.js';
 import type { JobOutput } from './store.js';
 
 export const queueName = (modelId: string) => `zkinfer-${modelId}`;
 const receiptKey = (modelId: string, jobId: string) => `zkinfer:receipt:${modelId}:${jobId}`;
 const ATTEMPTS = 3;
 const RECONCILE_MS = 30_000;
+export const DEFAULT_LOCK_MS = 5_000;
+export const DEFAULT_STALL_CHECK_MS = 2_500;
+/** times a job may lose its worker (lapsed lock) and go back to the queue; the next time it fails */
+const MAX_STALLS = 2;
+/** `/v1/health` counts workers at most this often, and waits this long for Redis to answer */
+const WORKERS_CACHE_MS = 1_000;
+const WORKERS_TIMEOUT_MS = 2_000;
 
 interface JobData {
   input: Record<string, number[]>;
@@ -64,6 +84,7 @@ export class RedisBackend implements Backend {
   private readonly events: QueueEvents;
   private timer?: NodeJS.Timeout;
   private readonly handling = new Set<string>();
+  private workerCount?: { at: number; n: Promise<number | undefined> };
 
   constructor(
     url: string,
@@ -85,6 +106,9 @@ export class RedisBackend implements Backend {
       const d = data as { stage?: unknown; fraction?: unknown };
       if (typeof d?.stage === 'string' && typeof d.fraction === 'number') this.hooks.progress(jobId, d.stage, d.fraction);
     });
+    this.events.on('stalled', ({ jobId }) => {
+      if (this.hooks.input(jobId)) this.hooks.requeued(jobId); // its worker died: another one takes it
+    });
     this.events.on('completed', ({ jobId }) => void this.collect(jobId));
     this.events.on('failed', ({ jobId }) => void this.collect(jobId));
     await this.events.waitUntilReady();
@@ -95,6 +119,19 @@ export class RedisBackend implements Backend {
 
   async enqueue(id: string, input: Record<string, number[]>): Promise<void> {
     await this.queue.add('prove', { input }, { jobId: id, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 } });
+  }
+
+  /** Worker processes connected to this model's queue; undefined when Redis does not answer in time. */
+  workers(): Promise<number | undefined> {
+    const now = Date.now();
+    if (this.workerCount && now - this.workerCount.at < WORKERS_CACHE_MS) return this.workerCount.n;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), WORKERS_TIMEOUT_MS)));
+    const n = Promise.race([this.queue.getWorkersCount(), late])
+      .catch(() => undefined)
+      .finally(() => clearTimeout(timer));
+    this.workerCount = { at: now, n };
+    return n;
   }
 
   /** Re-adds jobs Redis does not know and collects finished ones whose events were missed. */
@@ -158,24 +195,70 @@ export class RedisBackend implements Backend {
 export interface RemoteWorker {
   modelId: string;
   name: string;
+  /** the BullMQ worker (its events: `locksRenewed`, `stalled`, …) */
+  readonly queueWorker: Worker<JobData, JobResult>;
   close(): Promise<void>;
 }
 
+/** What a worker proves with: a `ProverPool`, or a stand-in (tests). */
+export interface Prover {
+  readonly modelId: string;
+  prove(input: Record<string, number[]>, o?: ProveOptions): Promise<Proved>;
+  close(): Promise<void>;
+}
+
+export interface RemoteWorkerOptions {
+  redisUrl: string;
+  /** `.zkm` or `.zkc` bytes, proved in `concurrency` threads; or `prover` */
+  modelBytes?: Uint8Array;
+  prover?: Prover;
+  /** jobs proved at once (and proving threads) */
+  concurrency: number;
+  /** shown in job views and Redis' client list; default `host:pid`; printable ASCII, no spaces */
+  name?: string;
+  /** lock on a job, renewed every lockMs / 2; default 5 s */
+  lockMs?: number;
+  /** how often lapsed locks are looked for; default 2.5 s */
+  stallCheckMs?: number;
+  /** nice levels below the event loop for the proving threads and V8's helpers (Linux); default 10 */
+  proverNice?: number;
+  log?: (msg: string) => void;
+}
+
+function intIn(what: string, v: number, min: number, max: number): number {
+  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${what} must be an integer from ${min} to ${max}, got ${v}`);
+  return v;
+}
+
 /** Runs a proving worker process that serves one model's queue. */
-export async function runRemoteWorker(o: { redisUrl: string; modelBytes: Uint8Array; concurrency: number; name?: string; log?: (msg: string) => void }): Promise<RemoteWorker> {
+export async function runRemoteWorker(o: RemoteWorkerOptions): Promise<RemoteWorker> {
   const log = o.log ?? (() => {});
   const name = o.name ?? `${os.hostname()}:${process.pid}`;
+  // Redis client names (CLIENT SETNAME) take no spaces or control characters
+  if (!/^[\x21-\x7e]{1,128}$/.test(name)) throw new Error(`the worker name must be 1 to 128 printable ASCII characters without spaces, got '${name.slice(0, 140)}'`);
+  const lockMs = intIn('lockMs', o.lockMs ?? DEFAULT_LOCK_MS, 200, 3_600_000);
+  const stallCheckMs = intIn('stallCheckMs', o.stallCheckMs ?? DEFAULT_STALL_CHECK_MS, 50, 3_600_000);
+  const nice = intIn('proverNice', o.proverNice ?? DEFAULT_PROVER_NICE, 0, 19);
+  intIn('concurrency', o.concurrency, 1, 256);
+  if (!o.prover && !o.modelBytes) throw new Error('runRemoteWorker needs modelBytes or a prover');
   await checkRedis(o.redisUrl);
-  const pool = await ProverPool.start(o.modelBytes, o.concurrency);
-  const modelId = pool.modelId;
+  let pool = o.prover;
+  if (!pool) {
+    pool = await ProverPool.start(o.modelBytes, o.concurrency, { nice });
+    lowerOtherThreads(nice); // V8's helpers; the pool's threads lowered themselves
+  }
+  const prover = pool;
+  const modelId = prover.modelId;
   const conn = connect(o.redisUrl);
   const workerConn = connect(o.redisUrl);
   const worker = new Worker<JobData, JobResult>(
     queueName(modelId),
     async (job) => {
       const t0 = performance.now();
+      log(`job ${job.id}: proving`);
       try {
-        const r = await pool.prove(job.data.input, { onProgress: (stage, fraction) => void job.updateProgress({ stage, fraction }).catch(() => {}) });
+        // on a proving thread: this event loop stays free to renew the job's lock
+        const r = await prover.prove(job.data.input, { onProgress: (stage, fraction) => void job.updateProgress({ stage, fraction }).catch(() => {}) });
         await conn.set(receiptKey(modelId, job.id!), Buffer.from(r.receipt.buffer, r.receipt.byteOffset, r.receipt.byteLength), 'EX', 86_400);
         log(`job ${job.id}: proved in ${(performance.now() - t0).toFixed(0)} ms (${r.receipt.length} bytes)`);
         return { output: r.output, timings: r.timings, worker: name };
@@ -184,16 +267,17 @@ export async function runRemoteWorker(o: { redisUrl: string; modelBytes: Uint8Ar
         throw e;
       }
     },
-    { connection: workerConn, concurrency: o.concurrency, lockDuration: 120_000 },
+    { connection: workerConn, concurrency: o.concurrency, name, lockDuration: lockMs, stalledInterval: stallCheckMs, maxStalledCount: MAX_STALLS },
   );
   worker.on('error', (e) => log(`worker error: ${e.message}`));
   await worker.waitUntilReady();
   return {
     modelId,
     name,
+    queueWorker: worker,
     async close() {
       await worker.close();
-      await pool.close();
+      await prover.close();
       conn.disconnect();
       workerConn.disconnect();
     },

@@ -12,7 +12,7 @@ import { buildApp } from './app.js';
 import { JobService, LocalBackend, type Backend } from './jobs.js';
 import { commitServed, committedParamCount, modelInfo, parseServedModel } from './model.js';
 import { ProverPool } from './pool.js';
-import { lowerOtherThreads } from './priority.js';
+import { DEFAULT_PROVER_NICE, lowerOtherThreads } from './priority.js';
 import { checkRedis, RedisBackend } from './redis.js';
 import { JobStore } from './store.js';
 
@@ -50,7 +50,7 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-export const DEFAULT_PROVER_NICE = 10;
+export { DEFAULT_PROVER_NICE };
 export const DEFAULT_RETAIN_HOURS = 24;
 
 export function defaultWorkers(): number {

@@ -12,13 +12,20 @@
  * process (an exclusive lock), so two servers never prove the same job. Job states are
  * `queued → proving → done | failed`; `requeueUnfinished()` (run at start-up) moves jobs that
  * were `proving` when the process died back to `queued`, in their original order. A client may
- * send an idempotency key: a second submission with the same key returns the first job.
- * `prune()` deletes jobs that finished before a cutoff, with their receipts (the service's
- * retention period, `--retain-hours`).
+ * send an idempotency key (`idempotency.ts`): the row keeps H(scope ‖ key) and H(input), never
+ * the key; a second submission with the same key in the same scope returns the first job if
+ * its input is the same, and is refused (`IdempotencyMismatch`) otherwise.
+ * `prune()` deletes jobs that finished before a cutoff, with their receipts and keys (the
+ * service's retention period, `--retain-hours`).
+ *
+ * Schema versions: 1 kept receipts as BLOBs; 2 moved them to files; 3 stores idempotency keys
+ * hashed and scoped, with the hash of the request. Opening an older data directory migrates it
+ * in place, one version at a time, each step in one transaction.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { ANONYMOUS_SCOPE, requestHash, storedIdempotencyKey } from './idempotency.js';
 import { RECEIPT_FILE, receiptFileFor, writeReceiptFile, writeReceiptFileSync } from './receipt-files.js';
 
 export type JobStatus = 'queued' | 'proving' | 'done' | 'failed';
@@ -50,7 +57,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS jobs (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL UNIQUE,
-  idem_key TEXT UNIQUE,
+  idem_hash TEXT UNIQUE,
+  request_hash TEXT,
   status TEXT NOT NULL CHECK (status IN ('queued', 'proving', 'done', 'failed')),
   input TEXT NOT NULL,
   output TEXT,
@@ -67,7 +75,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_finish ON jobs (finished_ms) WHERE status IN ('done', 'failed');
 `;
-const SCHEMA_VERSION = '2';
+const SCHEMA_VERSION = '3';
 
 interface RawRow {
   seq: number;
@@ -105,6 +113,19 @@ function fromRaw(r: RawRow): JobRow {
 }
 
 export class StoreError extends Error {}
+
+/** An idempotency key as the client sent it, with its scope (`idempotencyScope`). */
+export interface IdempotencyKey {
+  scope: string;
+  key: string;
+}
+
+/** The key was used in its scope for a request with another input. */
+export class IdempotencyMismatch extends Error {
+  constructor() {
+    super('this Idempotency-Key was already used for a different request');
+  }
+}
 
 export class JobStore {
   private readonly db: Database.Database;
@@ -150,13 +171,15 @@ export class JobStore {
       this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)').run('model_id', modelId, 'schema', SCHEMA_VERSION);
     } else {
       if (m.get('model_id') !== modelId) throw new StoreError(`data directory '${dir}' holds jobs for model ${m.get('model_id')}, not ${modelId}: use another --data-dir for this model`);
-      if (m.get('schema') === '1' && this.receiptDir) this.migrateFromV1(this.receiptDir);
-      else if (m.get('schema') !== SCHEMA_VERSION) throw new StoreError(`job store '${file}' has schema version ${m.get('schema')}, this build uses ${SCHEMA_VERSION}`);
+      let v = m.get('schema');
+      if (v === '1' && this.receiptDir) v = this.migrateFromV1(this.receiptDir);
+      if (v === '2') v = this.migrateFromV2();
+      if (v !== SCHEMA_VERSION) throw new StoreError(`job store '${file}' has schema version ${m.get('schema')}, this build uses ${SCHEMA_VERSION}`);
     }
     if (this.receiptDir) this.sweepReceipts(this.receiptDir);
     this.st = {
-      insert: this.db.prepare('INSERT INTO jobs (id, idem_key, status, input, created_ms) VALUES (?, ?, \'queued\', ?, ?)'),
-      byIdem: this.db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE idem_key = ?`),
+      insert: this.db.prepare("INSERT INTO jobs (id, idem_hash, request_hash, status, input, created_ms) VALUES (?, ?, ?, 'queued', ?, ?)"),
+      byIdem: this.db.prepare(`SELECT ${COLUMNS}, request_hash FROM jobs WHERE idem_hash = ?`),
       get: this.db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE id = ?`),
       receipt: this.db.prepare("SELECT receipt_file, receipt_bytes FROM jobs WHERE id = ? AND status = 'done'"),
       input: this.db.prepare("SELECT input FROM jobs WHERE id = ? AND status IN ('queued', 'proving')"),
@@ -174,23 +197,35 @@ export class JobStore {
   }
 
   /**
-   * Records a new queued job (durably) and returns it; with an idempotency key already used,
-   * returns the existing job instead (`created: false`).
+   * Records a new queued job (durably) and returns it. With an idempotency key already used in
+   * its scope: the existing job (`created: false`) if it has the same input, else throws
+   * `IdempotencyMismatch`.
    */
-  insert(id: string, input: Record<string, number[]>, idemKey?: string): { job: JobRow; created: boolean } {
+  insert(id: string, input: Record<string, number[]>, idem?: IdempotencyKey): { job: JobRow; created: boolean } {
+    const hashes = idem && { key: storedIdempotencyKey(idem.scope, idem.key), request: requestHash(input) };
     return this.db.transaction(() => {
-      if (idemKey !== undefined) {
-        const prev = this.st.byIdem.get(idemKey) as RawRow | undefined;
-        if (prev) return { job: fromRaw(prev), created: false };
+      if (hashes) {
+        const prev = this.idempotent(hashes.key, hashes.request);
+        if (prev) return { job: prev, created: false };
       }
-      this.st.insert.run(id, idemKey ?? null, JSON.stringify(input), Date.now());
+      this.st.insert.run(id, hashes?.key ?? null, hashes?.request ?? null, JSON.stringify(input), Date.now());
       return { job: this.get(id)!, created: true };
     })();
   }
 
-  byIdempotencyKey(key: string): JobRow | undefined {
-    const r = this.st.byIdem.get(key) as RawRow | undefined;
-    return r ? fromRaw(r) : undefined;
+  /**
+   * The job an idempotency key names in its scope, if any, when `input` is the request it was
+   * used for; throws `IdempotencyMismatch` when it was used for another.
+   */
+  byIdempotencyKey(idem: IdempotencyKey, input: Record<string, number[]>): JobRow | undefined {
+    return this.idempotent(storedIdempotencyKey(idem.scope, idem.key), requestHash(input));
+  }
+
+  private idempotent(keyHash: string, request: string): JobRow | undefined {
+    const r = this.st.byIdem.get(keyHash) as (RawRow & { request_hash: string | null }) | undefined;
+    if (!r) return undefined;
+    if (r.request_hash !== request) throw new IdempotencyMismatch();
+    return fromRaw(r);
   }
 
   get(id: string): JobRow | undefined {
@@ -321,7 +356,7 @@ export class JobStore {
   }
 
   /** Schema 1 kept receipts as BLOBs: move them to files, in one transaction. */
-  private migrateFromV1(dir: string): void {
+  private migrateFromV1(dir: string): '2' {
     this.db.transaction(() => {
       this.db.exec('ALTER TABLE jobs ADD COLUMN receipt_file TEXT; ALTER TABLE jobs ADD COLUMN receipt_bytes INTEGER;');
       const set = this.db.prepare('UPDATE jobs SET receipt_file = ?, receipt_bytes = ? WHERE id = ?');
@@ -332,5 +367,30 @@ export class JobStore {
       }
       this.db.exec("ALTER TABLE jobs DROP COLUMN receipt; UPDATE meta SET value = '2' WHERE key = 'schema';");
     })();
+    return '2';
+  }
+
+  /**
+   * Schema 2 kept idempotency keys as sent, global to the node. Each becomes H(anonymous scope ‖
+   * key) with the hash of its job's input: the scope that honours a key only for the identical
+   * request, so a retry across the upgrade still finds its job and nobody else's is revealed.
+   * Then VACUUM and a truncating checkpoint, so no copy of a raw key stays in the database file,
+   * its free pages or the WAL.
+   */
+  private migrateFromV2(): '3' {
+    this.db.transaction(() => {
+      this.db.exec('ALTER TABLE jobs RENAME COLUMN idem_key TO idem_hash; ALTER TABLE jobs ADD COLUMN request_hash TEXT;');
+      const keyed = this.db.prepare('SELECT id, idem_hash AS raw FROM jobs WHERE idem_hash IS NOT NULL').all() as { id: string; raw: string }[];
+      const inputOf = this.db.prepare('SELECT input FROM jobs WHERE id = ?');
+      const set = this.db.prepare('UPDATE jobs SET idem_hash = ?, request_hash = ? WHERE id = ?');
+      for (const r of keyed) {
+        const { input } = inputOf.get(r.id) as { input: string };
+        set.run(storedIdempotencyKey(ANONYMOUS_SCOPE, r.raw), requestHash(JSON.parse(input) as Record<string, number[]>), r.id);
+      }
+      this.db.exec("UPDATE meta SET value = '3' WHERE key = 'schema';");
+    })();
+    this.db.exec('VACUUM');
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return '3';
   }
 }

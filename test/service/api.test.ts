@@ -152,7 +152,7 @@ describe('prover node API', () => {
           c.close();
         },
       });
-      const res = await fetch(`${base}/v1/infer`, { method: 'POST', body: chunked, duplex: 'half' } as RequestInit);
+      const res = await fetch(`${base}/v1/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked, duplex: 'half' } as RequestInit);
       assert.equal(res.status, 413);
     });
 

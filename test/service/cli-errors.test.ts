@@ -41,6 +41,9 @@ test('serve / worker / client: clear errors', { timeout: 120_000 }, async () => 
   await fails(['serve', zkm, '--port', '0', '--redis', 'redis://127.0.0.1:1'], 1, /cannot reach Redis at redis:\/\/127\.0\.0\.1:1: connect ECONNREFUSED/);
   await fails(['worker', zkm, '--redis', 'redis://127.0.0.1:1'], 1, /cannot reach Redis/);
   await fails(['worker', zkm], 2, /Usage: zkinfer worker/);
+  await fails(['worker', zkm, '--redis', 'redis://127.0.0.1:1', '--lock-ms', '50'], 1, /--lock-ms must be an integer from 200 to 3600000, got '50'/);
+  await fails(['worker', zkm, '--redis', 'redis://127.0.0.1:1', '--stall-check-ms', 'soon'], 1, /--stall-check-ms must be an integer from 50 to 3600000, got 'soon'/);
+  await fails(['worker', zkm, '--redis', 'redis://127.0.0.1:1', '--name', 'two words'], 1, /worker name must be 1 to 128 printable ASCII characters without spaces, got 'two words'/);
   await fails(['client', 'infer', '--url', 'http://127.0.0.1:1'], 2, /Usage: zkinfer client infer/);
   await fails(['client', 'infer', '--url', 'http://127.0.0.1:1', '--model-id', 'xyz', '--input', zkm], 1, /is not valid JSON/);
 });

@@ -13,6 +13,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { buildApp } from '../../src/service/app.js';
 import { JobService, type Backend } from '../../src/service/jobs.js';
+import { ANONYMOUS_SCOPE } from '../../src/service/idempotency.js';
 import { JobStore, StoreError } from '../../src/service/store.js';
 import { CLI, tempDir, testModel } from './helpers.js';
 
@@ -155,21 +156,22 @@ test('a schema-1 store (receipts as BLOBs) is migrated to receipt files on open'
   assert.equal(receiptFiles(dir).length, 1);
   s.close();
   const raw = new Database(path.join(dir, 'jobs.sqlite'), { readonly: true });
-  assert.equal((raw.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value, '2');
+  assert.equal((raw.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value, '3', 'migrated through schema 2 to the current one');
   assert.ok(!(raw.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).some((c) => c.name === 'receipt'), 'the BLOB column is gone');
   raw.close();
   // a store from a newer build is refused, not misread
   const db2 = new Database(path.join(dir, 'jobs.sqlite'));
   db2.prepare("UPDATE meta SET value = '9' WHERE key = 'schema'").run();
   db2.close();
-  assert.throws(() => new JobStore(dir, MODEL_ID), /has schema version 9, this build uses 2/);
+  assert.throws(() => new JobStore(dir, MODEL_ID), /has schema version 9, this build uses 3/);
 });
 
 test('retention: jobs finished before the cutoff are deleted with their receipts; nothing else is', async () => {
   const dir = tempDir('rcpt-prune');
   const s = new JobStore(dir, MODEL_ID);
   const [old1, old2, recent, queued, proving] = ['5', '6', '7', '8', '9'].map(jobId);
-  for (const id of [old1, old2, recent, queued, proving]) s.insert(id, { x: [1] }, `key-${id}`);
+  const key = (id: string) => ({ scope: ANONYMOUS_SCOPE, key: `key-${id}` });
+  for (const id of [old1, old2, recent, queued, proving]) s.insert(id, { x: [1] }, key(id));
   assert.ok(await s.finish(old1, OUT, new Uint8Array([1]), {}));
   assert.ok(s.fail(old2, 'bad input'));
   s.markProving(proving, 'w');
@@ -181,7 +183,8 @@ test('retention: jobs finished before the cutoff are deleted with their receipts
   assert.equal(await s.prune(cutoff), 1);
   assert.equal(await s.prune(cutoff), 0);
   for (const id of [old1, old2]) assert.equal(s.get(id), undefined);
-  assert.equal(s.byIdempotencyKey(`key-${old1}`), undefined, 'its idempotency key goes with it');
+  assert.equal(s.byIdempotencyKey(key(old1), { x: [1] }), undefined, 'its idempotency key goes with it');
+  assert.equal(s.byIdempotencyKey(key(old1), { x: [2] }), undefined, '(for any request)');
   assert.equal(s.get(recent)!.status, 'done');
   assert.deepEqual(Array.from((await s.receipt(recent))!), [2]);
   assert.deepEqual(receiptFiles(dir).length, 1, "the pruned job's receipt file is deleted");

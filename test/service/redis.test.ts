@@ -2,7 +2,10 @@
  * Beyond one machine: `zkinfer serve --redis` with two `zkinfer worker` processes on a real Redis
  * server. Every job is proved by one of the workers (both take part), every receipt verifies,
  * and a worker that returns a receipt that does not prove the job's input (here: a valid receipt
- * replayed from another input) gets the job failed, never stored as done.
+ * replayed from another input) gets the job failed, never stored as done. A worker killed with
+ * kill -9 mid-proof loses its job to the other worker once its lock lapses (short `--lock-ms`
+ * and `--stall-check-ms` here), and `/v1/health` counts the live workers (2, then 1). A healthy
+ * worker whose proof outlasts many lock periods keeps its job.
  * Redis: $ZKINFER_TEST_REDIS (CI starts Debian's redis-server), else a redis-server this test
  * starts on a free port; skipped with a message when neither exists.
  */
@@ -12,11 +15,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { Queue, Worker } from 'bullmq';
+import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { commitModel } from '../../src/prover/commit.js';
 import { prove } from '../../src/prover/prove.js';
-import { queueName } from '../../src/service/redis.js';
+import { queueName, runRemoteWorker } from '../../src/service/redis.js';
 import { startServer, type RunningServer } from '../../src/service/server.js';
 import { verifyReceipt } from '../../src/verifier/verify.js';
 import { CLI, getJson, postInfer, tempDir, testModel, waitDone } from './helpers.js';
@@ -46,8 +49,8 @@ async function findRedis(): Promise<{ url: string; stop: () => void } | string> 
   return { url, stop: () => child.kill() };
 }
 
-function startWorker(zkm: string, redis: string, name: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'worker', '--redis', redis, zkm, '--concurrency', '1', '--name', name], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startWorker(zkm: string, redis: string, name: string, extra: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [CLI, 'worker', '--redis', redis, zkm, '--concurrency', '1', '--name', name, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {
@@ -61,6 +64,33 @@ function startWorker(zkm: string, redis: string, name: string): Promise<ChildPro
     child.once('exit', (code) => reject(new Error(`worker ${name} exited (${code}): ${err}`)));
   });
 }
+
+/** Resolves with the first line of `child`'s stderr that matches `re` (bounded by the test's timeout). */
+function lineOf(child: ChildProcess, re: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const on = (d: Buffer) => {
+      buf += d.toString();
+      const m = re.exec(buf);
+      if (m) {
+        child.stderr!.off('data', on);
+        resolve(m);
+      }
+    };
+    child.stderr!.on('data', on);
+  });
+}
+
+/** Polls `f` until it returns true; fails after `timeoutMs` (a generous bound, not a measurement). */
+async function eventually(what: string, f: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await f())) {
+    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const exited = (c: ChildProcess) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(0) : c.once('exit', r)));
 
 const redis = await findRedis();
 
@@ -136,6 +166,111 @@ describe('prover node with Redis workers', { skip: typeof redis === 'string' ? r
       await evil.close();
       conn.disconnect();
       evilConn.disconnect();
+    }
+  });
+
+  test('kill -9 a worker mid-proof: the other worker takes its job over; health counts 2, then 1', { timeout: 180_000 }, async () => {
+    // short intervals so that the takeover is quick; the waits below are generous upper bounds, the
+    // one for the takeover 10 × (lock + 2 × stall check): far below the 120 s lock workers had
+    const [lockMs, stallCheckMs] = [2000, 500];
+    const flags = ['--lock-ms', String(lockMs), '--stall-check-ms', String(stallCheckMs)];
+    const takeoverBoundMs = 10 * (lockMs + 2 * stallCheckMs);
+    const c = new Redis(url, { maxRetriesPerRequest: null });
+    const queue = new Queue(queueName(srv.modelId), { connection: c });
+    const ec = new Redis(url, { maxRetriesPerRequest: null });
+    const events = new QueueEvents(queueName(srv.modelId), { connection: ec });
+    const firstStall = new Promise<string>((resolve) => events.once('stalled', ({ jobId }) => resolve(jobId)));
+    await events.waitUntilReady();
+    // hold the jobs until both workers are up, so that the victim is busy with a backlog behind it
+    await queue.pause();
+    // one stall check per interval across all workers: the key that says so may still hold the
+    // 30 s interval of the bare BullMQ worker in the test before
+    await c.del(`bull:${queueName(srv.modelId)}:stalled-check`);
+    const ids: string[] = [];
+    for (const input of m.inputs) ids.push(String((await postInfer(srv.url, { input })).body.jobId));
+    const [victim, survivor] = await Promise.all([startWorker(zkm, url, 'victim', flags), startWorker(zkm, url, 'survivor', flags)]);
+    try {
+      await eventually('health counts 2 workers', async () => (await getJson(`${srv.url}/v1/health`)).body.workers === 2);
+      const proving = lineOf(victim, /job ([0-9a-f-]{36}): proving/);
+      await queue.resume();
+      const [, held] = await proving;
+      victim.kill('SIGKILL'); // it holds a job: this one, or (had it just finished it) the next of the backlog
+      const killedAt = Date.now();
+      await exited(victim);
+      await eventually('health counts 1 worker', async () => (await getJson(`${srv.url}/v1/health`)).body.workers === 1);
+
+      let timer: NodeJS.Timeout | undefined;
+      const jobId = await Promise.race([firstStall, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no stalled job ${takeoverBoundMs} ms after kill -9`)), takeoverBoundMs)))]);
+      clearTimeout(timer);
+      console.log(`# job ${jobId} (the victim logged ${held}) back in the queue ${Date.now() - killedAt} ms after kill -9 (lock ${lockMs} ms, stall check ${stallCheckMs} ms)`);
+      for (const [k, id] of ids.entries()) {
+        const done = await waitDone(srv.url, id, 120_000);
+        assert.equal(done.status, 'done', String(done.error));
+        const bin = new Uint8Array(await (await fetch(`${srv.url}/v1/jobs/${id}/receipt`)).arrayBuffer());
+        assert.ok(verifyReceipt(bin, srv.modelId, m.inputs[k]).ok);
+      }
+      const taken = (await getJson(`${srv.url}/v1/jobs/${jobId}?receipt=false`)).body;
+      assert.equal(taken.worker, 'survivor', 'the stalled job was proved by the other worker');
+      assert.ok(Number(taken.attempts) >= 2, `attempts: ${String(taken.attempts)}`);
+      const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+      assert.ok(Number(/^zkinfer_jobs_requeued_total (\d+)$/m.exec(metrics)![1]) >= 1, 'the node saw the job go back to the queue');
+      assert.match(metrics, /^zkinfer_workers 1$/m);
+    } finally {
+      await queue.resume().catch(() => {});
+      for (const w of [victim, survivor]) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM');
+      await Promise.all([victim, survivor].map(exited));
+      await events.close();
+      await queue.close();
+      c.disconnect();
+      ec.disconnect();
+    }
+  });
+
+  test('a healthy worker keeps its lock through a proof many lock periods long', { timeout: 60_000 }, async () => {
+    // proofs of this model take milliseconds, so the prover here holds its result until the
+    // worker has renewed its lock 6 times (3 lock periods) while another worker looks for stalls
+    const input = m.inputs[3];
+    const res = prove(commitModel(m.model), input);
+    const proved = { output: res.outputs.map((o) => ({ name: o.name, dims: o.dims, values: Array.from(o.values) })), receipt: res.receipt, timings: { ...res.timings } };
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const takenBy: string[] = [];
+    const prover = (name: string) => ({
+      modelId: srv.modelId,
+      async prove() {
+        takenBy.push(name);
+        await held;
+        return proved;
+      },
+      async close() {},
+    });
+    const opts = { redisUrl: url, concurrency: 1, lockMs: 1000, stallCheckMs: 200 };
+    const workers = [await runRemoteWorker({ ...opts, prover: prover('held-A'), name: 'held-A' }), await runRemoteWorker({ ...opts, prover: prover('held-B'), name: 'held-B' })];
+    const ec = new Redis(url, { maxRetriesPerRequest: null });
+    const events = new QueueEvents(queueName(srv.modelId), { connection: ec });
+    const stalls: string[] = [];
+    events.on('stalled', ({ jobId }) => stalls.push(jobId));
+    await events.waitUntilReady();
+    let renewals = 0;
+    const renewed = new Promise<void>((resolve) => {
+      for (const w of workers) w.queueWorker.on('locksRenewed', ({ count }) => (renewals += count) >= 6 && resolve());
+    });
+    try {
+      const r = await postInfer(srv.url, { input });
+      assert.equal(r.status, 202);
+      await renewed;
+      release();
+      const done = await waitDone(srv.url, String(r.body.jobId), 30_000);
+      assert.equal(done.status, 'done', String(done.error));
+      assert.deepEqual(stalls, [], 'no stall was detected');
+      assert.equal(takenBy.length, 1, `proved once, by ${takenBy.join(', ')}`);
+      assert.equal(done.worker, takenBy[0]);
+      assert.equal(done.attempts, 1);
+    } finally {
+      release();
+      await Promise.all(workers.map((w) => w.close()));
+      await events.close();
+      ec.disconnect();
     }
   });
 });

@@ -14,7 +14,8 @@ const HELP = `Usage: zkinfer serve <model.zkm | model.zkc> [--port 8080] [--host
 
 Serves the model over HTTP; every answer comes with a receipt that proves it:
   GET  /v1/model            model ID, inputs, outputs, parameter count, protocol
-  POST /v1/infer            {"input": {...}} → 202 {jobId}  (?wait=true blocks until done)
+  POST /v1/infer            {"input": {...}} → 202 {jobId}  (?wait=true blocks until done;
+                            Content-Type: application/json; Idempotency-Key, scoped by Authorization)
   GET  /v1/jobs/:id         status, progress, output, receipt (base64), timings
   GET  /v1/jobs/:id/receipt the receipt (.zkr bytes)
   GET  /v1/jobs/:id/events  server-sent events
