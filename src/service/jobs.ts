@@ -99,7 +99,7 @@ export class JobService implements JobHooks {
     const keep = this.opts.retainMs ?? 0;
     if (keep <= 0) return Promise.resolve(0);
     this.pruning ??= (async () => {
-      const cutoff = Date.now() - keep;
+      const cutoff = this.store.now() - keep;
       let total = 0;
       try {
         for (;;) {
@@ -256,7 +256,7 @@ export class JobService implements JobHooks {
     if (!stored) return;
     this.settle(id);
     const job = this.store.get(id)!;
-    this.metrics.jobDone(r.timings.totalMs ?? 0, (job.finishedMs ?? Date.now()) - job.createdMs);
+    this.metrics.jobDone(r.timings.totalMs ?? 0, (job.finishedMs ?? this.store.now()) - job.createdMs);
     this.emit(id, { type: 'done', job });
   }
 

@@ -136,7 +136,11 @@ export class JobStore {
   private readonly memReceipts = new Map<string, Uint8Array>();
 
   /** Opens (creating if needed) `dir/jobs.sqlite` for `modelId`; `dir = ':memory:'` for tests. */
-  constructor(dir: string, modelId: string) {
+  /** the clock (ms) of every timestamp the store writes; tests pass a virtual one */
+  readonly now: () => number;
+
+  constructor(dir: string, modelId: string, opts: { now?: () => number } = {}) {
+    this.now = opts.now ?? Date.now;
     let file = ':memory:';
     if (dir !== ':memory:') {
       this.receiptDir = path.join(dir, 'receipts');
@@ -208,7 +212,7 @@ export class JobStore {
         const prev = this.idempotent(hashes.key, hashes.request);
         if (prev) return { job: prev, created: false };
       }
-      this.st.insert.run(id, hashes?.key ?? null, hashes?.request ?? null, JSON.stringify(input), Date.now());
+      this.st.insert.run(id, hashes?.key ?? null, hashes?.request ?? null, JSON.stringify(input), this.now());
       return { job: this.get(id)!, created: true };
     })();
   }
@@ -266,7 +270,7 @@ export class JobStore {
   markProving(id: string, worker: string): boolean {
     this.db.pragma('synchronous = NORMAL');
     try {
-      return this.st.start.run(Date.now(), worker, id).changes === 1;
+      return this.st.start.run(this.now(), worker, id).changes === 1;
     } finally {
       this.db.pragma('synchronous = FULL');
     }
@@ -289,7 +293,7 @@ export class JobStore {
     const discard = async () => void (file && (await fs.promises.rm(file, { force: true }).catch(() => {})));
     let done: boolean;
     try {
-      done = this.st.finish.run(JSON.stringify(output), file ? path.basename(file) : null, receipt.length, JSON.stringify(timings), worker ?? null, Date.now(), id).changes === 1;
+      done = this.st.finish.run(JSON.stringify(output), file ? path.basename(file) : null, receipt.length, JSON.stringify(timings), worker ?? null, this.now(), id).changes === 1;
     } catch (e) {
       await discard();
       throw e;
@@ -300,7 +304,7 @@ export class JobStore {
   }
 
   fail(id: string, error: string): boolean {
-    return this.st.fail.run(error, Date.now(), id).changes === 1;
+    return this.st.fail.run(error, this.now(), id).changes === 1;
   }
 
   /** Puts one job that was being proved back in the queue (worker crash, shutdown). */

@@ -168,15 +168,16 @@ test('a schema-1 store (receipts as BLOBs) is migrated to receipt files on open'
 
 test('retention: jobs finished before the cutoff are deleted with their receipts; nothing else is', async () => {
   const dir = tempDir('rcpt-prune');
-  const s = new JobStore(dir, MODEL_ID);
+  let time = 1_000_000; // a virtual clock: "before the cutoff" never depends on how busy the machine is
+  const s = new JobStore(dir, MODEL_ID, { now: () => time });
   const [old1, old2, recent, queued, proving] = ['5', '6', '7', '8', '9'].map(jobId);
   const key = (id: string) => ({ scope: ANONYMOUS_SCOPE, key: `key-${id}` });
   for (const id of [old1, old2, recent, queued, proving]) s.insert(id, { x: [1] }, key(id));
   assert.ok(await s.finish(old1, OUT, new Uint8Array([1]), {}));
   assert.ok(s.fail(old2, 'bad input'));
   s.markProving(proving, 'w');
-  const cutoff = Date.now() + 1; // old1 and old2 finished before it
-  await new Promise((r) => setTimeout(r, 5));
+  const cutoff = time + 1; // old1 and old2 finished before it
+  time += 5;
   assert.ok(await s.finish(recent, OUT, new Uint8Array([2]), {}));
   assert.equal(receiptFiles(dir).length, 2);
   assert.equal(await s.prune(cutoff, 1), 1, 'at most `limit` per call');
@@ -189,7 +190,7 @@ test('retention: jobs finished before the cutoff are deleted with their receipts
   assert.deepEqual(Array.from((await s.receipt(recent))!), [2]);
   assert.deepEqual(receiptFiles(dir).length, 1, "the pruned job's receipt file is deleted");
   // unfinished jobs are never pruned, however old
-  assert.equal(await s.prune(Date.now() + 3_600_000), 1);
+  assert.equal(await s.prune(time + 3_600_000), 1);
   assert.deepEqual(s.unfinishedIds(), [queued, proving]);
   assert.deepEqual(receiptFiles(dir), []);
   s.close();
@@ -197,7 +198,8 @@ test('retention: jobs finished before the cutoff are deleted with their receipts
 
 test('retention in the service: expired jobs disappear, a clear 404 says why, metrics count them', async () => {
   const m = testModel('mlp-tiny');
-  const store = new JobStore(':memory:', MODEL_ID);
+  let time = 1_000_000;
+  const store = new JobStore(':memory:', MODEL_ID, { now: () => time });
   const svc = new JobService(store, new NoBackend(), { modelId: MODEL_ID, maxQueue: 8, retainMs: 3_600 });
   await svc.start();
   try {
@@ -206,8 +208,9 @@ test('retention in the service: expired jobs disappear, a clear 404 says why, me
     store.insert(id, { x: [1] });
     await svc.done(id, { output: OUT, receipt: new Uint8Array([1]), timings: {} });
     assert.equal((await app.request(`/v1/jobs/${id}`)).status, 200);
-    assert.equal(await svc.prune(), 0, 'not yet expired');
-    await new Promise((r) => setTimeout(r, 3_700));
+    time += 3_600;
+    assert.equal(await svc.prune(), 0, 'not yet expired (it finished exactly retainMs ago)');
+    time += 1;
     await svc.prune(); // (the service's own timer may have pruned it already)
     assert.equal(store.get(id), undefined);
     const gone = await app.request(`/v1/jobs/${id}`);
