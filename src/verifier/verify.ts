@@ -15,7 +15,7 @@ import { decodeDescription, type ModelDescription } from '../circuit/description
 import { verifyParamRange } from '../circuit/param-range.js';
 import { segmentsEnd } from '../circuit/params.js';
 import { CircuitError, Rejected, type VerifierContext } from '../circuit/protocol.js';
-import { addLookupClaims, combineLimbs, computeModelId, paramSegmentClaims, receiptTranscript, routeClaims, type PublicTensor, type TensorClaim } from '../circuit/session.js';
+import { addLookupClaims, combineLimbs, computeModelId, contextBytes, paramSegmentClaims, receiptTranscript, routeClaims, type PublicTensor, type TensorClaim } from '../circuit/session.js';
 import { drawLookupChallenges, readLookupProof, verifyLookups } from '../piop/lookup/logup.js';
 import { readBatchOpeningProof, verifyBatchOpening } from '../pcs/batch.js';
 import { DEFAULT_TENSOR_PCS_CONFIG } from '../pcs/params.js';
@@ -23,7 +23,7 @@ import { TensorPcs } from '../pcs/tensor.js';
 import type { Point } from '../poly/multilinear.js';
 import { readSumcheckProof, verifySumcheck } from '../piop/sumcheck.js';
 import type { Transcript } from '../transcript/transcript.js';
-import { ByteReader, DecodeError } from '../util/bytes.js';
+import { ByteReader, DecodeError, bytesEqual, toHex } from '../util/bytes.js';
 import { fail, type VerifyError } from '../util/result.js';
 import { decodeReceipt, type Receipt } from './receipt.js';
 
@@ -35,7 +35,16 @@ export interface VerifiedOutput {
   values: Float64Array;
 }
 
-export type ReceiptVerifyResult = { ok: true; modelId: string; outputs: VerifiedOutput[]; receipt: Receipt } | { ok: false; error: VerifyError };
+export type ReceiptVerifyResult = { ok: true; modelId: string; outputs: VerifiedOutput[]; context: Uint8Array; receipt: Receipt } | { ok: false; error: VerifyError };
+
+export interface VerifyOptions {
+  /**
+   * The context the caller expects (bytes, or a string, UTF-8 encoded — `contextBytes`): when
+   * given, the receipt's context must equal it byte for byte (else `ContextMismatch`). When
+   * omitted any context is accepted; the ok result returns it.
+   */
+  context?: Uint8Array | string;
+}
 
 class Session implements VerifierContext {
   readonly role = 'verifier' as const;
@@ -123,10 +132,13 @@ function quantize(values: ArrayLike<number>, exp: number): Int32Array {
   return Int32Array.from(values, (v) => Math.floor(v * sc + 0.5));
 }
 
-/** Verifies a receipt against a pinned model ID and, optionally, the input the caller sent. */
-export function verifyReceipt(receiptBytes: Uint8Array, modelId: string, input?: Record<string, ArrayLike<number>>): ReceiptVerifyResult {
+/**
+ * Verifies a receipt against a pinned model ID and, optionally, the input the caller sent and
+ * the context it expects (`opts.context`).
+ */
+export function verifyReceipt(receiptBytes: Uint8Array, modelId: string, input?: Record<string, ArrayLike<number>>, opts: VerifyOptions = {}): ReceiptVerifyResult {
   try {
-    return verifyInner(receiptBytes, modelId, input);
+    return verifyInner(receiptBytes, modelId, input, opts);
   } catch (e) {
     if (e instanceof Rejected) return fail(e.kind, e.message);
     if (e instanceof DecodeError) return fail('MalformedReceipt', e.message);
@@ -135,8 +147,28 @@ export function verifyReceipt(receiptBytes: Uint8Array, modelId: string, input?:
   }
 }
 
-function verifyInner(receiptBytes: Uint8Array, modelId: string, input?: Record<string, ArrayLike<number>>): ReceiptVerifyResult {
+/** A context for messages: its text when it is short printable UTF-8, else (a prefix of) its hex. */
+function showContext(b: Uint8Array): string {
+  if (b.length === 0) return 'the empty context';
+  try {
+    const t = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(b);
+    if (t.length <= 80 && !/[\u0000-\u001f\u007f-\u009f\ufeff]/.test(t)) return JSON.stringify(t);
+  } catch {
+    // not UTF-8: hex
+  }
+  return `0x${toHex(b.subarray(0, 40))}${b.length > 40 ? '…' : ''} (${b.length} bytes)`;
+}
+
+function verifyInner(receiptBytes: Uint8Array, modelId: string, input: Record<string, ArrayLike<number>> | undefined, opts: VerifyOptions): ReceiptVerifyResult {
   if (typeof modelId !== 'string' || !/^[0-9a-f]{64}$/i.test(modelId)) return fail('BadModelId', `expected a 64-hex-digit model ID, got '${String(modelId)}'`);
+  let expectedContext: Uint8Array | undefined;
+  if (opts?.context !== undefined) {
+    try {
+      expectedContext = contextBytes(opts.context);
+    } catch (e) {
+      return fail('BadContext', `expected context: ${(e as Error).message}`);
+    }
+  }
   const rc = decodeReceipt(receiptBytes);
   const cfg = DEFAULT_TENSOR_PCS_CONFIG;
   if (rc.pcs.logBlowup !== cfg.logBlowup || rc.pcs.securityBits !== cfg.securityBits || rc.pcs.merged !== cfg.merged || rc.pcs.maxLogCodeword !== cfg.maxLogCodeword) {
@@ -145,6 +177,9 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input?: Record<s
   const id = computeModelId(rc.description, rc.paramCommitment, cfg);
   if (id !== modelId.toLowerCase()) return fail('ModelIdMismatch', `receipt is for model ${id}, not the pinned model ${modelId.toLowerCase()}`);
   if (rc.modelId !== id) return fail('ModelIdMismatch', `receipt header names model ${rc.modelId}, but its contents hash to ${id}`);
+  if (expectedContext && !bytesEqual(rc.context, expectedContext)) {
+    return fail('ContextMismatch', `the receipt was made for ${showContext(rc.context)}, not the expected ${showContext(expectedContext)}`, { expected: toHex(expectedContext), actual: toHex(rc.context) });
+  }
   const { desc, circuit: c } = circuitFor(id, rc.description);
   const publics = checkPublic(c, rc);
   if (input) {
@@ -164,7 +199,7 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input?: Record<s
   wr.end('witness commitment');
   if (pcs.numVars(witnessCommitment) !== c.witness.numVars) return fail('MalformedReceipt', 'witness commitment size does not match the model');
 
-  const tr = receiptTranscript(id, cfg, rc.inputs, rc.outputs, rc.witnessCommitment);
+  const tr = receiptTranscript(id, cfg, rc.context, rc.inputs, rc.outputs, rc.witnessCommitment);
   const r = new ByteReader(rc.proof);
   const s = new Session(tr, r, c, publics);
   const statements = lookupStatements(c);
@@ -198,5 +233,5 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input?: Record<s
     const sc = 2 ** -o.exp;
     return { name: o.name, dims: o.dims, exp: o.exp, q, values: Float64Array.from(q, (v) => v * sc) };
   });
-  return { ok: true, modelId: id, outputs, receipt: rc };
+  return { ok: true, modelId: id, outputs, context: rc.context, receipt: rc };
 }
