@@ -1,13 +1,29 @@
 /**
- * The receipt verifier: `verify(receipt, modelId, input?) → { ok, outputs } | { ok: false, error }`.
+ * The receipt verifier:
+ * `verify(receipt, modelId, input?, { context? }) → { ok, outputs, context } | { ok: false, error }`.
  *
- * It decodes the receipt (bounded), checks that the description, parameter commitment and PCS
- * parameters hash to the pinned model ID, rebuilds the circuit from the description, checks the
- * public inputs (in range, and equal to `input` quantized when one is given), replays the whole
- * transcript (`circuit/session.ts`), verifies the lookups, every layer, the parameter range proof
- * and both batch openings, and requires that every proof byte was consumed. It never throws: any
- * failure — malformed bytes, a failed check, a model ID mismatch — is `{ ok: false, error }` with
- * a stable `kind`. Imports nothing Node-specific (a test bundles it for the browser).
+ * It decodes the receipt (bounded, canonical), checks that the description, parameter commitment
+ * and PCS parameters hash to the pinned model ID, checks the context when the caller expects one,
+ * rebuilds the circuit from the description, checks the public inputs (in range, and equal to
+ * `input` quantized when one is given), replays the whole transcript (`circuit/session.ts`:
+ * parameters, model ID, context, public values, witness commitment, then every proof message),
+ * verifies the lookups, every layer, the parameter range proof and both batch openings, and
+ * requires that every proof byte was consumed. It never throws: any failure — malformed bytes, a
+ * failed check, a model ID mismatch — is `{ ok: false, error }` with a stable `kind`. Imports
+ * nothing Node-specific (a test bundles it for the browser).
+ *
+ * The caller's input is quantized by the prover's own rule (`quantize/input.ts`, strict), so the
+ * verifier accepts exactly the inputs the prover would prove — never a coerced or wrapped value:
+ * - `BadInput`: the input is not an object of lists, or a value is not a finite JS number
+ *   (NaN, ±Infinity, null, a string, a boolean, a nested array) — the message names the input
+ *   and index;
+ * - `InputOutOfRange`: a value quantizes outside the input's calibrated range (the prover refuses
+ *   it) — names the input, index, value and range;
+ * - `InputMismatch`: a missing input, a list of the wrong length (expected and actual counts), or
+ *   a valid input that differs from the one the receipt was made for (first differing index).
+ * Extra keys in `input` are ignored, as the prover ignores them. The context: `ContextMismatch`
+ * when the receipt's differs from the expected one (both in the message; hex in `expected` and
+ * `actual`), `BadContext` when the expected one is not bytes or a string of ≤ 1024 bytes.
  */
 import { type Ext, extEquals } from '../field/extension.js';
 import { buildCircuit, lookupStatements, type Circuit } from '../circuit/circuit.js';
@@ -25,6 +41,7 @@ import { readSumcheckProof, verifySumcheck } from '../piop/sumcheck.js';
 import type { Transcript } from '../transcript/transcript.js';
 import { ByteReader, DecodeError, bytesEqual, toHex } from '../util/bytes.js';
 import { fail, type VerifyError } from '../util/result.js';
+import { quantizeInputValues } from '../quantize/input.js';
 import { decodeReceipt, type Receipt } from './receipt.js';
 
 export interface VerifiedOutput {
@@ -127,9 +144,29 @@ function circuitFor(modelId: string, description: Uint8Array): { desc: ModelDesc
   return e;
 }
 
-function quantize(values: ArrayLike<number>, exp: number): Int32Array {
-  const sc = 2 ** exp;
-  return Int32Array.from(values, (v) => Math.floor(v * sc + 0.5));
+/**
+ * Checks the caller's input against the receipt's public inputs, quantizing it by the prover's
+ * own rule (`quantize/input.ts`, strict): see the header for the error kinds.
+ */
+function checkInput(desc: ModelDescription, input: unknown, publics: Map<string, Int32Array>): ReceiptVerifyResult | null {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return fail('BadInput', `expected the input as an object {inputName: [numbers]}, got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`);
+  }
+  const rec = input as Record<string, unknown>;
+  for (const i of desc.model.inputs) {
+    if (!Object.prototype.hasOwnProperty.call(rec, i.name) || rec[i.name] === undefined) return fail('InputMismatch', `missing input '${i.name}'`, { input: i.name });
+    const r = quantizeInputValues(i, rec[i.name], 'strict');
+    if (!r.ok) {
+      const p = r.problem;
+      if (p.kind === 'WrongLength') return fail('InputMismatch', p.message, { input: p.input, expected: p.expected, actual: p.actual });
+      if (p.kind === 'OutOfRange') return fail('InputOutOfRange', p.message, { input: p.input, index: p.index, value: p.value, lo: p.lo, hi: p.hi, exp: i.exp });
+      return fail('BadInput', p.message, { input: p.input, ...(p.kind === 'NotAList' ? {} : { index: p.index }) });
+    }
+    const want = publics.get(i.name)!;
+    const k = r.q.findIndex((x, j) => x !== want[j]);
+    if (r.q.length !== want.length || k >= 0) return fail('InputMismatch', `the receipt was made for a different input '${i.name}' (first difference at index ${k}: ${want[k]} in the receipt, ${r.q[k]} quantized from the given value)`, { input: i.name, index: k });
+  }
+  return null;
 }
 
 /**
@@ -182,14 +219,9 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input: Record<st
   }
   const { desc, circuit: c } = circuitFor(id, rc.description);
   const publics = checkPublic(c, rc);
-  if (input) {
-    for (const i of desc.model.inputs) {
-      const v = input[i.name];
-      if (!v) return fail('InputMismatch', `missing input '${i.name}'`);
-      const q = quantize(v, i.exp);
-      const r = publics.get(i.name)!;
-      if (q.length !== r.length || q.some((x, k) => x !== r[k])) return fail('InputMismatch', `the receipt was made for a different input '${i.name}'`);
-    }
+  if (input !== undefined && input !== null) {
+    const bad = checkInput(desc, input, publics);
+    if (bad) return bad;
   }
   const pcs = new TensorPcs(cfg);
   const paramCommitment = pcs.readCommitment(new ByteReader(rc.paramCommitment));
