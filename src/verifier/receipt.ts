@@ -45,6 +45,16 @@ export interface Receipt {
   proof: Uint8Array;
 }
 
+/** Strict UTF-8 that keeps a leading BOM, so distinct byte strings decode to distinct names. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A 0/1 flag byte; any other value is refused (one encoding per value). */
+function flag(r: ByteReader, what: string): boolean {
+  const b = r.u8(what);
+  if (b > 1) throw new DecodeError(`${what}: expected 0 or 1, got ${b}`);
+  return b === 1;
+}
+
 function writeTensors(w: ByteWriter, ts: PublicTensor[]): void {
   w.u32(ts.length);
   for (const t of ts) {
@@ -60,7 +70,7 @@ function readTensors(r: ByteReader, what: string): PublicTensor[] {
   for (let i = 0; i < n; i++) {
     let name: string;
     try {
-      name = new TextDecoder('utf-8', { fatal: true }).decode(r.blob(1024, `${what} name`));
+      name = UTF8.decode(r.blob(1024, `${what} name`));
     } catch (e) {
       if (e instanceof DecodeError) throw e;
       throw new DecodeError(`${what} ${i}: name is not UTF-8`);
@@ -97,7 +107,7 @@ export function decodeReceipt(bytes: Uint8Array): Receipt {
   const zk = r.u8('zk flag');
   if (zk !== 0) throw new DecodeError('receipt claims zero knowledge, which this version does not implement');
   const modelId = toHex(r.bytes(32, 'model ID'));
-  const pcs: TensorPcsConfig = { logBlowup: r.u8('pcs rate'), securityBits: r.u8('pcs bits') | (r.u8('pcs bits') << 8), merged: r.u8('pcs mode') === 1, maxLogCodeword: r.u8('pcs codeword') };
+  const pcs: TensorPcsConfig = { logBlowup: r.u8('pcs rate'), securityBits: r.u8('pcs bits') | (r.u8('pcs bits') << 8), merged: flag(r, 'pcs mode'), maxLogCodeword: r.u8('pcs codeword') };
   const context = r.blob(MAX_CONTEXT_BYTES, 'context');
   const description = r.blob(MAX_BLOB, 'description');
   const paramCommitment = r.blob(4096, 'parameter commitment');

@@ -224,7 +224,9 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input: Record<st
     if (bad) return bad;
   }
   const pcs = new TensorPcs(cfg);
-  const paramCommitment = pcs.readCommitment(new ByteReader(rc.paramCommitment));
+  const pr = new ByteReader(rc.paramCommitment);
+  const paramCommitment = pcs.readCommitment(pr);
+  pr.end('parameter commitment');
   if (pcs.numVars(paramCommitment) !== c.params.numVars) return fail('MalformedReceipt', 'parameter commitment size does not match the model');
   const wr = new ByteReader(rc.witnessCommitment);
   const witnessCommitment = pcs.readCommitment(wr);
