@@ -8,6 +8,20 @@ export * from './piop/lookup/index.js';
 export * from './pcs/index.js';
 export type { VerifyError, VerifyResult, Result } from './util/result.js';
 export { ByteReader, ByteWriter, DecodeError, toHex, fromHex } from './util/bytes.js';
-export { verifyReceipt, verifyReceipt as verify, decodeReceipt, receiptJson, type Receipt, type ReceiptVerifyResult } from './verifier/index.js';
+export {
+  verifyReceipt,
+  verifyReceipt as verify,
+  decodeReceipt,
+  encodeReceipt,
+  receiptJson,
+  contextJson,
+  contextBytes,
+  MAX_CONTEXT_BYTES,
+  RECEIPT_VERSION,
+  type Receipt,
+  type ReceiptVerifyResult,
+  type VerifiedOutput,
+  type VerifyOptions,
+} from './verifier/index.js';
 export { prove, type ProveResult, type ProveOptions } from './prover/prove.js';
 export { commitModel, encodeCommitted, decodeCommitted, type CommittedModel } from './prover/commit.js';

@@ -4,9 +4,15 @@
  * conversion of lookup-column claims into tensor claims, and the routing of tensor claims to the
  * witness vector, the parameter vector or direct evaluation of public data.
  *
- * Transcript order: protocol version and parameters → model ID → public inputs → claimed outputs
- * → witness commitment → (lookup α, β) → lookup GKRs → each layer in order → parameter limb
- * evaluations → witness batch opening → parameter batch opening.
+ * Transcript order: protocol version and parameters → model ID → context → public inputs →
+ * claimed outputs → witness commitment → (lookup α, β) → lookup GKRs → each layer in order →
+ * parameter limb evaluations → witness batch opening → parameter batch opening.
+ *
+ * The context (receipt v3) is caller-chosen public bytes — e.g. a market ID, job ID and operator
+ * key — that bind a receipt to the job it was made for. It is part of the statement (§6 step 1):
+ * absorbed under its own label, length-prefixed, before any challenge, so a receipt cannot be
+ * re-labelled for another context without redoing the proof. Empty means "no context" and is
+ * absorbed too (as zero bytes), so every receipt has the same label sequence.
  */
 import { P } from '../field/babybear.js';
 import { type Ext, ext, extAdd, extEquals, extMulBase, extSub, extToString } from '../field/extension.js';
@@ -15,15 +21,21 @@ import type { EvalClaim } from '../pcs/batch.js';
 import type { LookupClaims } from '../piop/lookup/logup.js';
 import type { TensorPcsConfig } from '../pcs/params.js';
 import type { Point } from '../poly/multilinear.js';
-import { Transcript } from '../transcript/transcript.js';
+import { Transcript, type TranscriptOptions } from '../transcript/transcript.js';
 import { toHex } from '../util/bytes.js';
 import { limbName, type Circuit } from './circuit.js';
 import { chiEval, evalPublic, modP } from './layout.js';
 import { Rejected, type ColumnSpec } from './protocol.js';
 
 export const PROTOCOL = 'zkinfer/receipt/v1';
-/** 2: parameter range proof v2 (chunked, table side computed by the verifier). */
-export const RECEIPT_VERSION = 2;
+/**
+ * 2: parameter range proof v2 (chunked, table side computed by the verifier).
+ * 3: a public context (≤ MAX_CONTEXT_BYTES) in the header and the transcript; canonical decoding.
+ */
+export const RECEIPT_VERSION = 3;
+
+/** The most context bytes a receipt may carry. */
+export const MAX_CONTEXT_BYTES = 1024;
 
 export interface PublicTensor {
   name: string;
@@ -31,6 +43,39 @@ export interface PublicTensor {
 }
 
 const enc = new TextEncoder();
+
+/** The index of the first lone surrogate of `s` (which UTF-8 cannot encode faithfully), or −1. */
+function loneSurrogate(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+      else return i;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return i;
+  }
+  return -1;
+}
+
+/**
+ * A receipt context as bytes — the one conversion the prover (`prove(…, { context })`) and the
+ * verifier (`verify(…, { context })`) both use: bytes are copied as they are, a string is UTF-8
+ * encoded, `undefined` is the empty context. Throws TypeError for anything else (or a string
+ * with a lone surrogate, which UTF-8 would silently replace) and RangeError above
+ * MAX_CONTEXT_BYTES bytes.
+ */
+export function contextBytes(x: Uint8Array | string | undefined): Uint8Array {
+  let b: Uint8Array;
+  if (x === undefined) b = new Uint8Array(0);
+  else if (typeof x === 'string') {
+    const bad = loneSurrogate(x);
+    if (bad >= 0) throw new TypeError(`context: expected a well-formed string, got a lone surrogate at index ${bad}`);
+    b = enc.encode(x);
+  } else if (ArrayBuffer.isView(x) && Object.prototype.toString.call(x) === '[object Uint8Array]') b = Uint8Array.from(x);
+  else throw new TypeError(`context: expected a Uint8Array or a string, got ${x === null ? 'null' : typeof x}`);
+  if (b.length > MAX_CONTEXT_BYTES) throw new RangeError(`context: expected at most ${MAX_CONTEXT_BYTES} bytes, got ${b.length}`);
+  return b;
+}
 
 function u32le(n: number): Uint8Array {
   const b = new Uint8Array(4);
@@ -47,19 +92,22 @@ export function computeModelId(descriptionBytes: Uint8Array, paramCommitment: Ui
   return toHex(sha256(enc.encode('zkinfer/model-id/v1'), sha256(descriptionBytes), u32le(paramCommitment.length), paramCommitment, pcsConfigBytes(cfg)));
 }
 
-/** Steps 0–2 of the transcript: everything public, then the witness commitment. */
+/** Steps 0–2 of the transcript: everything public (context right after the model ID), then the witness commitment. */
 export function receiptTranscript(
   modelId: string,
   cfg: Readonly<TensorPcsConfig>,
+  context: Uint8Array,
   inputs: PublicTensor[],
   outputs: PublicTensor[],
   witnessCommitment: Uint8Array,
+  options: TranscriptOptions = {},
 ): Transcript {
-  const tr = new Transcript(PROTOCOL);
+  const tr = new Transcript(PROTOCOL, options);
   tr.absorbNumber('version', RECEIPT_VERSION);
   tr.absorbBytes('params/field', enc.encode(`babybear:${P};ext:x^4-11;hash:sha256`));
   tr.absorbBytes('params/pcs', pcsConfigBytes(cfg));
   tr.absorbBytes('model-id', enc.encode(modelId));
+  tr.absorbBytes('context', context);
   const absorbTensors = (label: string, ts: PublicTensor[]): void => {
     tr.absorbNumber(`${label}/count`, ts.length);
     for (const t of ts) {

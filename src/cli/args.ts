@@ -1,4 +1,8 @@
 /** Tiny argv parser for the model commands: positionals, `--flag value`, `-o value`, boolean flags. */
+import { contextBytes } from '../circuit/session.js';
+import { fromHex } from '../util/bytes.js';
+import { contextJson } from '../verifier/json.js';
+
 export interface Parsed {
   pos: string[];
   opts: Map<string, string[]>;
@@ -31,6 +35,30 @@ export async function guard(cmd: string, body: () => Promise<number> | number): 
     console.error(`zkinfer ${cmd}: ${msg}`);
     return 1;
   }
+}
+
+/**
+ * `--context <text>` (UTF-8) or `--context-hex <hex>` (raw bytes) as bytes; undefined when
+ * neither is given. Both at once, a repeated flag or bad hex is an error naming the flag.
+ */
+export function contextOption(a: Parsed): Uint8Array | undefined {
+  const text = a.opts.get('--context');
+  const hex = a.opts.get('--context-hex');
+  if (text && hex) throw new Error('give either --context or --context-hex, not both');
+  if ((text?.length ?? 0) > 1 || (hex?.length ?? 0) > 1) throw new Error('give the context once');
+  if (text) return contextBytes(text[0]);
+  if (hex) {
+    const h = hex[0].startsWith('0x') ? hex[0].slice(2) : hex[0];
+    if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) throw new Error(`--context-hex: expected an even number of hex digits, got '${hex[0].slice(0, 40)}'`);
+    return contextBytes(fromHex(h));
+  }
+  return undefined;
+}
+
+/** A context as one line: its text (JSON-quoted) when it is UTF-8, else 0x-hex; with its length. */
+export function describeContext(c: Uint8Array): string {
+  const j = contextJson(c);
+  return j.text !== undefined ? `${JSON.stringify(j.text)} (${j.bytes} bytes)` : `0x${j.hex} (${j.bytes} bytes)`;
 }
 
 export function fmtExp(v: number): string {

@@ -29,7 +29,8 @@ import { sha256 } from '../hash/index.js';
 import { buildMerkleTree, merkleOpen, merkleRoot, merkleVerifyMulti, type MerkleTree } from '../hash/merkle.js';
 import { ModelError } from '../model/errors.js';
 import { sizeOf } from '../model/tensor.js';
-import { quantizeInput, runQuantized } from '../quantize/infer.js';
+import { runQuantized } from '../quantize/infer.js';
+import { quantizeInputValues } from '../quantize/input.js';
 import type { QConst, QTensorInfo, QuantizedModel } from '../quantize/layers.js';
 import { bytesEqual, fromHex, toHex } from '../util/bytes.js';
 import { MarketError } from './types.js';
@@ -114,18 +115,24 @@ export interface ExecutedTrace {
   commitment: TraceCommitment;
 }
 
-/** Quantized model inputs (non-strict: out-of-range values are clamped, non-finite ones throw). */
+/**
+ * Quantized model inputs, by the rule the prover and verifier share (`quantize/input.ts`), strict:
+ * a value outside its input's calibrated range is refused, not clamped — the prover would refuse
+ * to prove it and the verifier to accept it, so the market must not take the job. Every refusal
+ * is a BadRequest naming the input and index (and, for a range error, the value and the range).
+ */
 export function quantizedInputs(model: QuantizedModel, input: Record<string, ArrayLike<number>>): Map<string, Int32Array> {
   const q = new Map<string, Int32Array>();
   for (const i of model.inputs) {
     const d = input[i.name];
     if (d === undefined) throw new MarketError('BadRequest', `missing input '${i.name}' (model inputs: ${model.inputs.map((x) => x.name).join(', ')})`);
-    try {
-      q.set(i.name, quantizeInput(model, i.name, d, false));
-    } catch (e) {
-      if (e instanceof ModelError) throw new MarketError('BadRequest', e.message);
-      throw e;
+    const r = quantizeInputValues(i, d, 'strict');
+    if (!r.ok) {
+      const p = r.problem;
+      const detail = p.kind === 'OutOfRange' ? { input: p.input, index: p.index, value: p.value, range: [p.lo / 2 ** i.exp, p.hi / 2 ** i.exp] } : { input: p.input };
+      throw new MarketError('BadRequest', p.message, detail);
     }
+    q.set(i.name, r.q);
   }
   return q;
 }

@@ -1,12 +1,13 @@
 /**
- * The receipt prover: `prove(committedModel, input) → { outputs, receipt }`.
+ * The receipt prover: `prove(committedModel, input, { context? }) → { outputs, receipt }`.
  *
  *  1. bit-exact integer inference (strict: a value outside its calibrated range is an error that
  *     names the layer, never a proof of a clamped value);
  *  2. auxiliary witness values of every layer (remainders, …) and every lookup column with its
  *     multiplicities;
  *  3. one commitment to the witness vector (layer outputs, auxiliary values, multiplicities);
- *  4. the transcript preamble (`circuit/session.ts`), the LogUp-GKR lookups, each layer's proof;
+ *  4. the transcript preamble (`circuit/session.ts`: parameters, model ID, the caller's context,
+ *     public inputs and outputs, witness commitment), the LogUp-GKR lookups, each layer's proof;
  *  5. parameter limb evaluations, then one batch opening of the witness vector and one of the
  *     parameter vector (with the parameter range proof's claim).
  * Every step is deterministic; progress is reported per stage and per layer.
@@ -16,7 +17,7 @@ import { isDense, paddedIndex, toField } from '../circuit/layout.js';
 import { verifyParamRange } from '../circuit/param-range.js';
 import { segmentsEnd, splitParam } from '../circuit/params.js';
 import type { ProverContext } from '../circuit/protocol.js';
-import { addLookupClaims, columnValues, combineLimbs, paramSegmentClaims, receiptTranscript, routeClaims, RECEIPT_VERSION, type PublicTensor, type TensorClaim } from '../circuit/session.js';
+import { addLookupClaims, columnValues, combineLimbs, contextBytes, paramSegmentClaims, receiptTranscript, routeClaims, RECEIPT_VERSION, type PublicTensor, type TensorClaim } from '../circuit/session.js';
 import { computeMultiplicities, drawLookupChallenges, proveLookups, proveLookupsUnchecked, writeLookupProof, type LookupWitness } from '../piop/lookup/logup.js';
 import { rowFinder, tableBits, type LookupTable } from '../piop/lookup/tables.js';
 import { limbName, lookupStatements } from '../circuit/circuit.js';
@@ -47,6 +48,12 @@ export interface ProveResult {
 
 export interface ProveOptions {
   onProgress?: Progress;
+  /**
+   * Public context bound into the receipt (bytes, or a string, UTF-8 encoded; at most
+   * MAX_CONTEXT_BYTES): e.g. market ID, job ID and operator key, so the receipt cannot be passed
+   * off as made for another job. Default: empty. A verifier passing the same context accepts it.
+   */
+  context?: Uint8Array | string;
   /**
    * FOR SOUNDNESS TESTS ONLY: edits the witness (phase 'witness': activations and auxiliary
    * values; phase 'multiplicities': the lookup multiplicity vectors, by name `#multK`) and turns
@@ -151,6 +158,7 @@ function quantizedInputs(cm: CommittedModel, run: ReturnType<typeof runQuantized
 export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number>>, opts: ProveOptions = {}): ProveResult {
   const T0 = performance.now();
   const progress = opts.onProgress ?? (() => {});
+  const context = contextBytes(opts.context);
   const c = cm.circuit;
   progress('inference', 0, 1);
   let t = performance.now();
@@ -208,7 +216,7 @@ export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number
 
   const inputs = quantizedInputs(cm, run);
   const outputs: PublicTensor[] = run.outputs.map((o) => ({ name: o.name, values: Int32Array.from(o.q) }));
-  const tr = receiptTranscript(cm.modelId, pcs.config, inputs, outputs, witnessCommitment);
+  const tr = receiptTranscript(cm.modelId, pcs.config, context, inputs, outputs, witnessCommitment);
   const w = new ByteWriter(1 << 20);
   const s = new Session(tr, w, cm, vals);
   s.unchecked = unchecked;
@@ -256,6 +264,7 @@ export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number
     zk: false,
     modelId: cm.modelId,
     pcs: { ...pcs.config },
+    context,
     description: cm.descriptionBytes,
     paramCommitment: cm.paramCommitmentBytes,
     paramRange: cm.paramRange,

@@ -1,7 +1,7 @@
 /**
  * Integer inference: the bit-exact, deterministic witness generator. Inputs are quantized at their
- * calibrated exponent (NaN/Inf, wrong sizes and values outside the int8 range are errors naming the
- * input); every layer runs its integer kernel on Int32Array tensors; requantised results are clamped
+ * calibrated exponent by the rule the verifier shares (`input.ts`: non-numbers, NaN/Inf, wrong
+ * sizes and values outside the int8 range are errors naming the input); every layer runs its integer kernel on Int32Array tensors; requantised results are clamped
  * to the layer's range, and in strict mode a clamp that changes a value is an error naming the layer
  * (a value outside its calibrated range). The trace holds every integer tensor.
  */
@@ -11,7 +11,8 @@ import { convKernel, gemmKernel, matmulKernel } from '../ops/kernels/linear.js';
 import { divKernel, gatherKernel, mulKernel, preluKernel, sumKernel, tableKernel } from '../ops/kernels/elementwise.js';
 import { argmaxKernel, normKernel, softmaxKernel, windowKernel } from '../ops/kernels/window.js';
 import { loadInt8Mm } from '../ops/kernels/int8-wasm.js';
-import type { Layer, QTensorInfo, QuantizedModel } from './layers.js';
+import type { Layer, QuantizedModel } from './layers.js';
+import { quantizeInputValues } from './input.js';
 
 export interface IntOutput {
   name: string;
@@ -39,35 +40,19 @@ export interface RunResult {
 
 const REQUANT = new Set(['gemm', 'conv', 'matmul', 'sum', 'mul', 'div', 'softmax', 'norm', 'prelu', 'window']);
 
+/**
+ * One model input quantized by the shared rule (`quantize/input.ts`, which the verifier and the
+ * market use too): a non-list, wrong size, non-number or non-finite value is a BadInput error,
+ * and (strict) a value outside the calibrated range an OutOfRange error, each naming the input
+ * and index; non-strict clamps out-of-range values.
+ */
 export function quantizeInput(model: QuantizedModel, name: string, data: ArrayLike<number>, strict: boolean): Int32Array {
   const info = model.inputs.find((i) => i.name === name)!;
-  const n = sizeOf(info.dims);
-  if (data.length !== n) {
-    throw new ModelError('BadInput', `input '${name}': expected ${n} values for shape [${info.dims}], got ${data.length}`);
-  }
-  const q = new Int32Array(n);
-  const sc = 2 ** info.exp;
-  const { lo, hi } = info;
-  // the loop is bounded by q.length and keeps r a plain number: V8 then compiles it to a tight
-  // loop (a bound from sizeOf, or merging r with a call's result, made it ~10× slower).
-  // NaN/±Inf fail the range test and reach badInput, which throws; order of errors is unchanged.
-  for (let i = 0; i < q.length; i++) {
-    let r = Math.floor(data[i] * sc + 0.5);
-    if (!(r >= lo && r <= hi)) r = badInput(info, data[i], i, strict);
-    q[i] = r;
-  }
-  return q;
-}
-
-/** The first input value that is not finite or (strict) outside the range: an error; else clamped. */
-function badInput(info: QTensorInfo, v: number, i: number, strict: boolean): number {
-  const { name, lo, hi } = info;
-  const sc = 2 ** info.exp;
-  if (!Number.isFinite(v)) throw new ModelError('BadInput', `input '${name}': value at index ${i} is ${v}`);
-  if (strict) {
-    throw new ModelError('OutOfRange', `input '${name}': value ${v} at index ${i} is outside the calibrated range [${lo / sc}, ${hi / sc}] (recalibrate with representative inputs, or run with --saturate)`, name);
-  }
-  return Math.max(lo, Math.min(hi, Math.floor(v * sc + 0.5)));
+  const r = quantizeInputValues(info, data, strict ? 'strict' : 'saturate');
+  if (r.ok) return r.q;
+  const p = r.problem;
+  if (p.kind === 'OutOfRange') throw new ModelError('OutOfRange', `${p.message} (recalibrate with representative inputs, or run with --saturate)`, name);
+  throw new ModelError('BadInput', p.message);
 }
 
 export function runLayer(L: Layer, xs: Int32Array[], outSize: number): Int32Array {

@@ -1,12 +1,25 @@
 /**
  * The JSON view of a receipt (`zkinfer inspect out.zkr`): protocol version, zero-knowledge flag,
- * model ID, every parameter (field, extension, hash, PCS rate, queries, security), the public
+ * model ID, the context (`contextJson`: byte count, hex, and the UTF-8 text when the bytes decode
+ * as UTF-8), every parameter (field, extension, hash, PCS rate, queries, security), the public
  * inputs and outputs (integers and dequantized values), and the sizes of each part.
  */
 import { decodeDescription } from '../circuit/description.js';
 import { P } from '../field/babybear.js';
 import { chooseLayout, tensorSecurityBits } from '../pcs/params.js';
+import { toHex } from '../util/bytes.js';
 import type { Receipt } from './receipt.js';
+
+/** A context for people: `{ bytes, hex, text? }`, `text` only when the bytes are valid UTF-8 (BOM kept). */
+export function contextJson(context: Uint8Array): { bytes: number; hex: string; text?: string } {
+  let text: string | undefined;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(context);
+  } catch {
+    // not UTF-8: hex only
+  }
+  return { bytes: context.length, hex: toHex(context), ...(text !== undefined ? { text } : {}) };
+}
 
 export function receiptJson(rc: Receipt): Record<string, unknown> {
   let exps = new Map<string, number>();
@@ -29,6 +42,7 @@ export function receiptJson(rc: Receipt): Record<string, unknown> {
     version: rc.version,
     zk: rc.zk,
     modelId: rc.modelId,
+    context: contextJson(rc.context),
     parameters: {
       field: `BabyBear p = ${P}`,
       extension: 'K = F[u]/(u^4 - 11)',

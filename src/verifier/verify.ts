@@ -1,13 +1,29 @@
 /**
- * The receipt verifier: `verify(receipt, modelId, input?) → { ok, outputs } | { ok: false, error }`.
+ * The receipt verifier:
+ * `verify(receipt, modelId, input?, { context? }) → { ok, outputs, context } | { ok: false, error }`.
  *
- * It decodes the receipt (bounded), checks that the description, parameter commitment and PCS
- * parameters hash to the pinned model ID, rebuilds the circuit from the description, checks the
- * public inputs (in range, and equal to `input` quantized when one is given), replays the whole
- * transcript (`circuit/session.ts`), verifies the lookups, every layer, the parameter range proof
- * and both batch openings, and requires that every proof byte was consumed. It never throws: any
- * failure — malformed bytes, a failed check, a model ID mismatch — is `{ ok: false, error }` with
- * a stable `kind`. Imports nothing Node-specific (a test bundles it for the browser).
+ * It decodes the receipt (bounded, canonical), checks that the description, parameter commitment
+ * and PCS parameters hash to the pinned model ID, checks the context when the caller expects one,
+ * rebuilds the circuit from the description, checks the public inputs (in range, and equal to
+ * `input` quantized when one is given), replays the whole transcript (`circuit/session.ts`:
+ * parameters, model ID, context, public values, witness commitment, then every proof message),
+ * verifies the lookups, every layer, the parameter range proof and both batch openings, and
+ * requires that every proof byte was consumed. It never throws: any failure — malformed bytes, a
+ * failed check, a model ID mismatch — is `{ ok: false, error }` with a stable `kind`. Imports
+ * nothing Node-specific (a test bundles it for the browser).
+ *
+ * The caller's input is quantized by the prover's own rule (`quantize/input.ts`, strict), so the
+ * verifier accepts exactly the inputs the prover would prove — never a coerced or wrapped value:
+ * - `BadInput`: the input is not an object of lists, or a value is not a finite JS number
+ *   (NaN, ±Infinity, null, a string, a boolean, a nested array) — the message names the input
+ *   and index;
+ * - `InputOutOfRange`: a value quantizes outside the input's calibrated range (the prover refuses
+ *   it) — names the input, index, value and range;
+ * - `InputMismatch`: a missing input, a list of the wrong length (expected and actual counts), or
+ *   a valid input that differs from the one the receipt was made for (first differing index).
+ * Extra keys in `input` are ignored, as the prover ignores them. The context: `ContextMismatch`
+ * when the receipt's differs from the expected one (both in the message; hex in `expected` and
+ * `actual`), `BadContext` when the expected one is not bytes or a string of ≤ 1024 bytes.
  */
 import { type Ext, extEquals } from '../field/extension.js';
 import { buildCircuit, lookupStatements, type Circuit } from '../circuit/circuit.js';
@@ -15,7 +31,7 @@ import { decodeDescription, type ModelDescription } from '../circuit/description
 import { verifyParamRange } from '../circuit/param-range.js';
 import { segmentsEnd } from '../circuit/params.js';
 import { CircuitError, Rejected, type VerifierContext } from '../circuit/protocol.js';
-import { addLookupClaims, combineLimbs, computeModelId, paramSegmentClaims, receiptTranscript, routeClaims, type PublicTensor, type TensorClaim } from '../circuit/session.js';
+import { addLookupClaims, combineLimbs, computeModelId, contextBytes, paramSegmentClaims, receiptTranscript, routeClaims, type PublicTensor, type TensorClaim } from '../circuit/session.js';
 import { drawLookupChallenges, readLookupProof, verifyLookups } from '../piop/lookup/logup.js';
 import { readBatchOpeningProof, verifyBatchOpening } from '../pcs/batch.js';
 import { DEFAULT_TENSOR_PCS_CONFIG } from '../pcs/params.js';
@@ -23,8 +39,9 @@ import { TensorPcs } from '../pcs/tensor.js';
 import type { Point } from '../poly/multilinear.js';
 import { readSumcheckProof, verifySumcheck } from '../piop/sumcheck.js';
 import type { Transcript } from '../transcript/transcript.js';
-import { ByteReader, DecodeError } from '../util/bytes.js';
+import { ByteReader, DecodeError, bytesEqual, toHex } from '../util/bytes.js';
 import { fail, type VerifyError } from '../util/result.js';
+import { quantizeInputValues } from '../quantize/input.js';
 import { decodeReceipt, type Receipt } from './receipt.js';
 
 export interface VerifiedOutput {
@@ -35,7 +52,16 @@ export interface VerifiedOutput {
   values: Float64Array;
 }
 
-export type ReceiptVerifyResult = { ok: true; modelId: string; outputs: VerifiedOutput[]; receipt: Receipt } | { ok: false; error: VerifyError };
+export type ReceiptVerifyResult = { ok: true; modelId: string; outputs: VerifiedOutput[]; context: Uint8Array; receipt: Receipt } | { ok: false; error: VerifyError };
+
+export interface VerifyOptions {
+  /**
+   * The context the caller expects (bytes, or a string, UTF-8 encoded — `contextBytes`): when
+   * given, the receipt's context must equal it byte for byte (else `ContextMismatch`). When
+   * omitted any context is accepted; the ok result returns it.
+   */
+  context?: Uint8Array | string;
+}
 
 class Session implements VerifierContext {
   readonly role = 'verifier' as const;
@@ -118,15 +144,38 @@ function circuitFor(modelId: string, description: Uint8Array): { desc: ModelDesc
   return e;
 }
 
-function quantize(values: ArrayLike<number>, exp: number): Int32Array {
-  const sc = 2 ** exp;
-  return Int32Array.from(values, (v) => Math.floor(v * sc + 0.5));
+/**
+ * Checks the caller's input against the receipt's public inputs, quantizing it by the prover's
+ * own rule (`quantize/input.ts`, strict): see the header for the error kinds.
+ */
+function checkInput(desc: ModelDescription, input: unknown, publics: Map<string, Int32Array>): ReceiptVerifyResult | null {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return fail('BadInput', `expected the input as an object {inputName: [numbers]}, got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`);
+  }
+  const rec = input as Record<string, unknown>;
+  for (const i of desc.model.inputs) {
+    if (!Object.prototype.hasOwnProperty.call(rec, i.name) || rec[i.name] === undefined) return fail('InputMismatch', `missing input '${i.name}'`, { input: i.name });
+    const r = quantizeInputValues(i, rec[i.name], 'strict');
+    if (!r.ok) {
+      const p = r.problem;
+      if (p.kind === 'WrongLength') return fail('InputMismatch', p.message, { input: p.input, expected: p.expected, actual: p.actual });
+      if (p.kind === 'OutOfRange') return fail('InputOutOfRange', p.message, { input: p.input, index: p.index, value: p.value, lo: p.lo, hi: p.hi, exp: i.exp });
+      return fail('BadInput', p.message, { input: p.input, ...(p.kind === 'NotAList' ? {} : { index: p.index }) });
+    }
+    const want = publics.get(i.name)!;
+    const k = r.q.findIndex((x, j) => x !== want[j]);
+    if (r.q.length !== want.length || k >= 0) return fail('InputMismatch', `the receipt was made for a different input '${i.name}' (first difference at index ${k}: ${want[k]} in the receipt, ${r.q[k]} quantized from the given value)`, { input: i.name, index: k });
+  }
+  return null;
 }
 
-/** Verifies a receipt against a pinned model ID and, optionally, the input the caller sent. */
-export function verifyReceipt(receiptBytes: Uint8Array, modelId: string, input?: Record<string, ArrayLike<number>>): ReceiptVerifyResult {
+/**
+ * Verifies a receipt against a pinned model ID and, optionally, the input the caller sent and
+ * the context it expects (`opts.context`).
+ */
+export function verifyReceipt(receiptBytes: Uint8Array, modelId: string, input?: Record<string, ArrayLike<number>>, opts: VerifyOptions = {}): ReceiptVerifyResult {
   try {
-    return verifyInner(receiptBytes, modelId, input);
+    return verifyInner(receiptBytes, modelId, input, opts);
   } catch (e) {
     if (e instanceof Rejected) return fail(e.kind, e.message);
     if (e instanceof DecodeError) return fail('MalformedReceipt', e.message);
@@ -135,8 +184,28 @@ export function verifyReceipt(receiptBytes: Uint8Array, modelId: string, input?:
   }
 }
 
-function verifyInner(receiptBytes: Uint8Array, modelId: string, input?: Record<string, ArrayLike<number>>): ReceiptVerifyResult {
+/** A context for messages: its text when it is short printable UTF-8, else (a prefix of) its hex. */
+function showContext(b: Uint8Array): string {
+  if (b.length === 0) return 'the empty context';
+  try {
+    const t = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(b);
+    if (t.length <= 80 && !/[\u0000-\u001f\u007f-\u009f\ufeff]/.test(t)) return JSON.stringify(t);
+  } catch {
+    // not UTF-8: hex
+  }
+  return `0x${toHex(b.subarray(0, 40))}${b.length > 40 ? '…' : ''} (${b.length} bytes)`;
+}
+
+function verifyInner(receiptBytes: Uint8Array, modelId: string, input: Record<string, ArrayLike<number>> | undefined, opts: VerifyOptions): ReceiptVerifyResult {
   if (typeof modelId !== 'string' || !/^[0-9a-f]{64}$/i.test(modelId)) return fail('BadModelId', `expected a 64-hex-digit model ID, got '${String(modelId)}'`);
+  let expectedContext: Uint8Array | undefined;
+  if (opts?.context !== undefined) {
+    try {
+      expectedContext = contextBytes(opts.context);
+    } catch (e) {
+      return fail('BadContext', `expected context: ${(e as Error).message}`);
+    }
+  }
   const rc = decodeReceipt(receiptBytes);
   const cfg = DEFAULT_TENSOR_PCS_CONFIG;
   if (rc.pcs.logBlowup !== cfg.logBlowup || rc.pcs.securityBits !== cfg.securityBits || rc.pcs.merged !== cfg.merged || rc.pcs.maxLogCodeword !== cfg.maxLogCodeword) {
@@ -145,26 +214,26 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input?: Record<s
   const id = computeModelId(rc.description, rc.paramCommitment, cfg);
   if (id !== modelId.toLowerCase()) return fail('ModelIdMismatch', `receipt is for model ${id}, not the pinned model ${modelId.toLowerCase()}`);
   if (rc.modelId !== id) return fail('ModelIdMismatch', `receipt header names model ${rc.modelId}, but its contents hash to ${id}`);
+  if (expectedContext && !bytesEqual(rc.context, expectedContext)) {
+    return fail('ContextMismatch', `the receipt was made for ${showContext(rc.context)}, not the expected ${showContext(expectedContext)}`, { expected: toHex(expectedContext), actual: toHex(rc.context) });
+  }
   const { desc, circuit: c } = circuitFor(id, rc.description);
   const publics = checkPublic(c, rc);
-  if (input) {
-    for (const i of desc.model.inputs) {
-      const v = input[i.name];
-      if (!v) return fail('InputMismatch', `missing input '${i.name}'`);
-      const q = quantize(v, i.exp);
-      const r = publics.get(i.name)!;
-      if (q.length !== r.length || q.some((x, k) => x !== r[k])) return fail('InputMismatch', `the receipt was made for a different input '${i.name}'`);
-    }
+  if (input !== undefined && input !== null) {
+    const bad = checkInput(desc, input, publics);
+    if (bad) return bad;
   }
   const pcs = new TensorPcs(cfg);
-  const paramCommitment = pcs.readCommitment(new ByteReader(rc.paramCommitment));
+  const pr = new ByteReader(rc.paramCommitment);
+  const paramCommitment = pcs.readCommitment(pr);
+  pr.end('parameter commitment');
   if (pcs.numVars(paramCommitment) !== c.params.numVars) return fail('MalformedReceipt', 'parameter commitment size does not match the model');
   const wr = new ByteReader(rc.witnessCommitment);
   const witnessCommitment = pcs.readCommitment(wr);
   wr.end('witness commitment');
   if (pcs.numVars(witnessCommitment) !== c.witness.numVars) return fail('MalformedReceipt', 'witness commitment size does not match the model');
 
-  const tr = receiptTranscript(id, cfg, rc.inputs, rc.outputs, rc.witnessCommitment);
+  const tr = receiptTranscript(id, cfg, rc.context, rc.inputs, rc.outputs, rc.witnessCommitment);
   const r = new ByteReader(rc.proof);
   const s = new Session(tr, r, c, publics);
   const statements = lookupStatements(c);
@@ -198,5 +267,5 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input?: Record<s
     const sc = 2 ** -o.exp;
     return { name: o.name, dims: o.dims, exp: o.exp, q, values: Float64Array.from(q, (v) => v * sc) };
   });
-  return { ok: true, modelId: id, outputs, receipt: rc };
+  return { ok: true, modelId: id, outputs, context: rc.context, receipt: rc };
 }

@@ -1,20 +1,25 @@
 /**
- * `zkinfer prove model.zkc --input input.json -o out.zkr`: integer inference plus a receipt;
- * prints the output, the timings of each stage and the receipt size.
+ * `zkinfer prove model.zkc --input input.json [--context text | --context-hex hex] -o out.zkr`:
+ * integer inference plus a receipt bound to the context; prints the output, the timings of each
+ * stage and the receipt size.
  */
 import type { Command } from '../command.js';
-import { guard, parseArgs } from '../args.js';
+import { contextOption, describeContext, guard, parseArgs } from '../args.js';
 import { readFileOrFail, writeFileOrFail, kib } from '../files.js';
 import { parseInputJson } from '../inputs.js';
 import { progressReporter } from '../progress.js';
 import { decodeCommitted } from '../../prover/commit.js';
 import { prove } from '../../prover/prove.js';
+import { contextJson } from '../../verifier/json.js';
 
-const HELP = `Usage: zkinfer prove <model.zkc> --input <input.json> [-o out.zkr] [--json] [--quiet]
+const HELP = `Usage: zkinfer prove <model.zkc> --input <input.json> [--context <text> | --context-hex <hex>]
+                     [-o out.zkr] [--json] [--quiet]
 
 Runs bit-exact integer inference and proves it: the receipt (out.zkr) lets anyone check
 output = model(input) against the model ID with 'zkinfer verify'. <model.zkc> comes from
-'zkinfer commit'. Inputs: EZKL input.json ({"input_data": [...]}) or {"name": [...]}.`;
+'zkinfer commit'. Inputs: EZKL input.json ({"input_data": [...]}) or {"name": [...]}.
+--context binds the receipt to public bytes of your choice (UTF-8 text, or raw bytes with
+--context-hex; at most 1024 bytes), e.g. a job ID: 'zkinfer verify --context' checks them.`;
 
 export const proveCommand: Command = {
   name: 'prove',
@@ -25,7 +30,8 @@ export const proveCommand: Command = {
         console.log(HELP);
         return 0;
       }
-      const a = parseArgs(args, ['--input', '-o'], ['--json', '--quiet']);
+      const a = parseArgs(args, ['--input', '-o', '--context', '--context-hex'], ['--json', '--quiet']);
+      const context = contextOption(a);
       const src = a.pos[0];
       const inp = a.opts.get('--input')?.[0];
       if (!src || !inp) {
@@ -40,16 +46,17 @@ export const proveCommand: Command = {
       const loadMs = performance.now() - t0;
       const data = parseInputJson(new TextDecoder().decode(readFileOrFail(inp, 'input')), cm.model.inputs, inp);
       t0 = performance.now();
-      const res = prove(cm, data, { onProgress: pr.update });
+      const res = prove(cm, data, { onProgress: pr.update, context });
       pr.end();
       writeFileOrFail(out, res.receipt, 'receipt');
       const t = res.timings;
       if (a.flags.has('--json')) {
-        console.log(JSON.stringify({ modelId: cm.modelId, outputs: Object.fromEntries(res.outputs.map((o) => [o.name, Array.from(o.values)])), receipt: out, receiptBytes: res.receipt.length, timings: { loadMs, ...t } }));
+        console.log(JSON.stringify({ modelId: cm.modelId, context: contextJson(context ?? new Uint8Array(0)), outputs: Object.fromEntries(res.outputs.map((o) => [o.name, Array.from(o.values)])), receipt: out, receiptBytes: res.receipt.length, timings: { loadMs, ...t } }));
         return 0;
       }
       for (const o of res.outputs) console.log(`${o.name} [${o.dims.join('×')}]: ${Array.from(o.values).map((v) => +v.toPrecision(6)).join(' ')}`);
       console.log(`model ID ${cm.modelId}`);
+      if (context?.length) console.log(`context ${describeContext(context)}`);
       console.log(`proved in ${t.totalMs.toFixed(0)} ms (inference ${t.inferMs.toFixed(0)}, witness ${t.witnessMs.toFixed(0)}, commit ${t.commitMs.toFixed(0)}, lookups ${t.lookupMs.toFixed(0)}, layers ${t.layersMs.toFixed(0)}, openings ${t.openMs.toFixed(0)}); prover data loaded in ${loadMs.toFixed(0)} ms`);
       console.log(`receipt ${kib(res.receipt.length)} → ${out}`);
       return 0;

@@ -1,19 +1,23 @@
 /**
- * `zkinfer verify out.zkr --model-id ID [--input input.json]`: exit 0 and the verified output when
- * the receipt is valid for that model (and that input, when given); exit 1 with the reason if not.
+ * `zkinfer verify out.zkr --model-id ID [--input input.json] [--context text | --context-hex hex]`:
+ * exit 0 and the verified output when the receipt is valid for that model (and that input and
+ * context, when given); exit 1 with the reason if not.
  */
 import type { Command } from '../command.js';
-import { guard, parseArgs } from '../args.js';
+import { contextOption, describeContext, guard, parseArgs } from '../args.js';
+import { contextJson } from '../../verifier/json.js';
 import { readFileOrFail } from '../files.js';
 import { parseInputJson } from '../inputs.js';
 import { decodeReceipt } from '../../verifier/receipt.js';
 import { decodeDescription } from '../../circuit/description.js';
 import { verifyReceipt } from '../../verifier/verify.js';
 
-const HELP = `Usage: zkinfer verify <out.zkr> --model-id <ID> [--input input.json] [--json]
+const HELP = `Usage: zkinfer verify <out.zkr> --model-id <ID> [--input input.json]
+                      [--context <text> | --context-hex <hex>] [--json]
 
 Checks that the receipt proves output = model(input) for the model with this ID (and, with
---input, for exactly this input). Exit code 0 when valid, 1 (with the reason) when not.`;
+--input, for exactly this input; with --context, that it was made for exactly this context).
+Exit code 0 when valid, 1 (with the reason) when not.`;
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -24,7 +28,8 @@ export const verifyCommand: Command = {
         console.log(HELP);
         return 0;
       }
-      const a = parseArgs(args, ['--model-id', '--input'], ['--json']);
+      const a = parseArgs(args, ['--model-id', '--input', '--context', '--context-hex'], ['--json']);
+      const context = contextOption(a);
       const src = a.pos[0];
       const id = a.opts.get('--model-id')?.[0];
       if (!src || !id) {
@@ -44,17 +49,19 @@ export const verifyCommand: Command = {
         input = parseInputJson(new TextDecoder().decode(readFileOrFail(inp, 'input')), names, inp);
       }
       const t0 = performance.now();
-      const res = verifyReceipt(bytes, id, input);
+      const res = verifyReceipt(bytes, id, input, { context });
       const ms = performance.now() - t0;
       if (a.flags.has('--json')) {
-        console.log(JSON.stringify(res.ok ? { valid: true, modelId: res.modelId, ms, outputs: Object.fromEntries(res.outputs.map((o) => [o.name, Array.from(o.values)])) } : { valid: false, ms, error: res.error }));
+        console.log(JSON.stringify(res.ok ? { valid: true, modelId: res.modelId, context: contextJson(res.context), ms, outputs: Object.fromEntries(res.outputs.map((o) => [o.name, Array.from(o.values)])) } : { valid: false, ms, error: res.error }));
         return res.ok ? 0 : 1;
       }
       if (!res.ok) {
         console.log(`INVALID receipt: ${res.error.message} [${res.error.kind}]`);
         return 1;
       }
-      console.log(`VALID receipt for model ${res.modelId}${input ? ' and the given input' : ''} (verified in ${ms.toFixed(1)} ms; zk: false)`);
+      const given = [input ? 'the given input' : '', context ? 'the given context' : ''].filter(Boolean).join(' and ');
+      console.log(`VALID receipt for model ${res.modelId}${given ? ` and ${given}` : ''} (verified in ${ms.toFixed(1)} ms; zk: false)`);
+      if (res.context.length) console.log(`context ${describeContext(res.context)}`);
       for (const o of res.outputs) console.log(`${o.name} [${o.dims.join('×')}]: ${Array.from(o.values).map((v) => +v.toPrecision(6)).join(' ')}`);
       return 0;
     }),
