@@ -15,7 +15,7 @@
  * Job lifecycle (DESIGN §5): posted → locked → submitted → (audit | challenge) → finalized |
  * slashed | expired. Policies: `proof` (the submission's receipt must verify for the model ID and
  * the job's input and prove the submitted output; a signed submission that fails is a slashable
- * fault), `sampled` (output + trace claim first, then the commit-reveal draw of policy.ts; audits
+ * fault; a receipt must be bound to this market, job and operator — policy.ts "Receipt context"), `sampled` (output + trace claim first, then the commit-reveal draw of policy.ts; audits
  * are an auditor's re-execution for public models — a disagreement becomes a bisection dispute —
  * or the operator's full receipt for private ones; jobs violating p·(R+S) > C are refused) and
  * `optimistic` (final after the challenge window unless a bonded challenger disputes: bisection
@@ -72,7 +72,7 @@ import { verifyReceipt } from '../verifier/verify.js';
 import { base64, hex64, inputOf, int, str, type Body } from './body.js';
 import { decide, disputedStep, reveal, startBisection, startReceiptDispute, type DisputeOutcome, type Party } from './dispute.js';
 import { accountName as A, Ledger, MINT } from './ledger.js';
-import { auditDraw, checkHonesty, jobSeed, seedCommitment, submissionHash } from './policy.js';
+import { auditDraw, checkHonesty, jobSeed, receiptContext, seedCommitment, submissionHash } from './policy.js';
 import { Settlement } from './settle.js';
 import { checkSignature, type SignedRequest } from './sign.js';
 import { openDatabase, Store, type JobRow, type ModelRow } from './store.js';
@@ -458,7 +458,7 @@ export class Coordinator {
 
   /** Why a receipt does not settle a job for its operator (null: it does — and it is kept). */
   private receiptFault(j: JobRow, receipt: Uint8Array, outputs: readonly OutputTensor[]): string | null {
-    const v = verifyReceipt(receipt, j.model, JSON.parse(j.input) as Record<string, number[]>);
+    const v = verifyReceipt(receipt, j.model, JSON.parse(j.input) as Record<string, number[]>, { context: receiptContext(this.marketId, j.id, j.operator!) });
     if (!v.ok) return `${v.error.kind}: ${v.error.message}`;
     if (!outputsEqual(outputs, v.outputs)) return 'the receipt verifies, but proves a different output than the one submitted';
     if (this.config.keepReceipts) this.store.putReceipt(j.id, receipt);

@@ -18,6 +18,11 @@
  * the commitment and recompute the draw. The operator cannot predict it (s is secret until its
  * submission is fixed) and the coordinator cannot steer it per submission (s is committed before
  * the submission exists). The coordinator itself is trusted not to leak s early.
+ *
+ * Receipt context. A receipt proves output = model(input) for a public context bound into its
+ * transcript (verifier/receipt.ts); the market demands its own: this market, this job, this
+ * operator (`receiptContext`). A receipt made for another job — or by another operator for the
+ * same input — does not verify for it, so nobody is paid for a receipt they did not make.
  */
 import { sha256 } from '../hash/index.js';
 import { bytesEqual, fromHex, toHex } from '../util/bytes.js';
@@ -66,4 +71,9 @@ export function auditDraw(seed: Uint8Array, job: number, subHash: string, auditP
 export function checkDraw(seedHex: string, commitment: string, job: number, subHash: string, auditPpm: number, audited: boolean): boolean {
   const seed = fromHex(seedHex);
   return bytesEqual(fromHex(seedCommitment(seed)), fromHex(commitment)) && auditDraw(seed, job, subHash, auditPpm) === audited;
+}
+
+/** The context every receipt settling `job` must be bound to (header: "Receipt context"). */
+export function receiptContext(marketId: string, job: number, operator: string): string {
+  return `zkinfer-market/v1/receipt\0market ${marketId}\0job ${job}\0operator ${operator}`;
 }

@@ -17,7 +17,7 @@
  *   challenger re-executes submitted optimistic jobs on public models and challenges the ones
  *              whose last trace leaf differs from its own; plays its disputes.
  *   requester  posts, waits for the end, and checks what it can itself: the receipt (downloaded
- *              and verified against the model ID and its input), the audit draw against the seed
+ *              and verified against the model ID, its input and the job's receipt context), the audit draw against the seed
  *              commitment, and — public model — the output by re-execution.
  */
 import { prove } from '../prover/prove.js';
@@ -29,7 +29,7 @@ import { verifyReceipt } from '../verifier/verify.js';
 import { disagrees, disputeMove, receiptBody, traceBody } from './agents.js';
 import type { MarketClient } from './client.js';
 import type { DisputeState, Party } from './dispute.js';
-import { checkDraw } from './policy.js';
+import { checkDraw, receiptContext } from './policy.js';
 import { executeTrace, outputsEqual, outputsFromWire, type ExecutedTrace } from './trace.js';
 import type { Submission } from './store.js';
 import { PPM, TERMINAL_STATES, type JobState, type Policy } from './types.js';
@@ -100,7 +100,8 @@ export async function operatorStep(o: OperatorOptions, traces: Map<number, Execu
   const { client: c, model, log } = o;
   const me = c.account;
   const traceOf = (j: JobInfo) => traces.get(j.id) ?? executeTrace(model, j.input);
-  const receiptFor = (j: JobInfo) => prove(o.committed(), j.input).receipt;
+  const proveJob = (j: JobInfo) => prove(o.committed(), j.input, { context: receiptContext(c.signer.marketId, j.id, me) });
+  const receiptFor = (j: JobInfo) => proveJob(j).receipt;
   let sent = 0;
   for (const j of await jobs(c, `state=challenge&operator=${me}`)) {
     if (j.dispute!.mode === 'receipt') {
@@ -121,7 +122,7 @@ export async function operatorStep(o: OperatorOptions, traces: Map<number, Execu
   const submit = async (j: JobInfo, how: string) => {
     let r: { state: string };
     if (j.policy === 'proof') {
-      const p = prove(o.committed(), j.input);
+      const p = proveJob(j);
       r = await c.send('job.submit', receiptBody(j.id, p, p.receipt));
     } else {
       const t = traces.get(j.id) ?? executeTrace(model, j.input);
@@ -241,7 +242,7 @@ export async function checkJob(c: MarketClient, models: ModelCache, j: JobInfo):
   if (j.state !== 'finalized' || !j.submission) return out;
   const outputs = outputsFromWire(j.submission.outputs, 1 << 24);
   if (j.receipt) {
-    const v = verifyReceipt(await c.bytes(j.receipt), j.model, j.input);
+    const v = verifyReceipt(await c.bytes(j.receipt), j.model, j.input, { context: receiptContext(c.signer.marketId, j.id, j.operator!) });
     out.push(v.ok ? { check: 'receipt', ok: outputsEqual(outputs, v.outputs), detail: outputsEqual(outputs, v.outputs) ? 'verifies for this model ID and input, and proves this output' : 'verifies, but for another output' } : { check: 'receipt', ok: false, detail: `${v.error.kind}: ${v.error.message}` });
   }
   if (j.policy === 'sampled' && j.seed && j.subHash && j.audited !== null) {

@@ -1,7 +1,8 @@
 /**
  * Test support for the market: the small generated model (mlp-tiny: 16→32→10, 3 layers) compiled
  * once, a coordinator on a virtual clock, deterministic agents (ed25519 keys from their names)
- * with minted funds, and `call` / `attempt` helpers that sign and send requests.
+ * with minted funds, `call` / `attempt` helpers that sign and send requests, and receipts bound
+ * to a job's receipt context.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -10,6 +11,8 @@ import { compileOnnx } from '../../src/quantize/compile.js';
 import type { QuantizedModel } from '../../src/quantize/layers.js';
 import { encodeZkm } from '../../src/quantize/zkm.js';
 import { commitModel, type CommittedModel } from '../../src/prover/commit.js';
+import { prove, type ProveResult } from '../../src/prover/prove.js';
+import { receiptContext } from '../../src/market/policy.js';
 import { Coordinator, type CoordinatorOptions } from '../../src/market/coordinator.js';
 import { Signer } from '../../src/market/agents.js';
 import { generateKeyPair } from '../../src/market/sign.js';
@@ -32,6 +35,22 @@ export function tinyModel(): Tiny {
     tiny = { model, zkm: encodeZkm(model), inputs: g.inputs, committed: () => (cm ??= commitModel(model)) };
   }
   return tiny;
+}
+
+const receipts = new Map<string, ProveResult>();
+
+/**
+ * A receipt for `job` served by `operator` on `input`, bound to the market's receipt context
+ * (policy.ts). Cached: test markets share their market ID and job IDs repeat across them.
+ */
+export function receiptFor(marketId: string, job: number, operator: string, input: Record<string, number[]>): ProveResult {
+  const key = `${marketId}/${job}/${operator}/${JSON.stringify(input)}`;
+  let r = receipts.get(key);
+  if (!r) {
+    r = prove(tinyModel().committed(), input, { context: receiptContext(marketId, job, operator) });
+    receipts.set(key, r);
+  }
+  return r;
 }
 
 export function keyFor(name: string) {
@@ -80,6 +99,11 @@ export class TestMarket {
     assert.equal(r.error.kind, kind, `expected ${kind}, got ${r.error.kind}: ${r.error.message}`);
     if (message) assert.match(r.error.message, message);
     return r.error;
+  }
+
+  /** A receipt for `job` by `operator` on `input` (default: the job's own), bound to this market's context. */
+  receipt(job: number, operator: Signer, input?: Record<string, number[]>): ProveResult {
+    return receiptFor(this.coord.marketId, job, operator.account, input ?? (JSON.parse(this.coord.job(job)!.input) as Record<string, number[]>));
   }
 
   registerTiny(owner: Signer, price = 10): string {

@@ -33,15 +33,20 @@ test('private sampled audit: the operator’s receipt settles it; nobody can rep
   const { m, op, job, tiny, cm } = setup('sampled');
   assert.equal(m.coord.job(job)!.state, 'audit');
   m.refused(m.agent('auditor'), 'audit.report', traceBody(job, executeTrace(tiny.model, tiny.inputs[0])), 'BadState', /private model/);
-  m.refused(m.agent('stranger'), 'audit.receipt', { job, receipt: b64(prove(cm, tiny.inputs[0]).receipt) }, 'Forbidden');
-  assert.equal(m.call(op, 'audit.receipt', { job, receipt: b64(prove(cm, tiny.inputs[0]).receipt) }).state, 'finalized');
-  assert.ok(m.coord.store.receipt(job), 'the settling receipt is kept for the requester');
+  m.refused(m.agent('stranger'), 'audit.receipt', { job, receipt: b64(m.receipt(job, m.agent('stranger')).receipt) }, 'Forbidden');
+  // a receipt without the job's context (or made for another job) does not settle it
+  const unbound = m.attempt(op, 'audit.receipt', { job, receipt: b64(prove(cm, tiny.inputs[0]).receipt) });
+  assert.ok(unbound.ok && unbound.value.state === 'slashed' && /ContextMismatch/.test(unbound.value.error));
+  const again = setup('sampled');
+  assert.equal(again.m.call(again.op, 'audit.receipt', { job: again.job, receipt: b64(again.m.receipt(again.job, again.op).receipt) }).state, 'finalized');
+  assert.ok(again.m.coord.store.receipt(again.job), 'the settling receipt is kept for the requester');
   m.assertBalanced();
+  again.m.assertBalanced();
 });
 
 test('private sampled audit: a receipt for another input slashes; no receipt before the deadline slashes', () => {
   const a = setup('sampled');
-  const r = a.m.call(a.op, 'audit.receipt', { job: a.job, receipt: b64(prove(a.cm, a.tiny.inputs[1]).receipt) });
+  const r = a.m.call(a.op, 'audit.receipt', { job: a.job, receipt: b64(a.m.receipt(a.job, a.op, a.tiny.inputs[1]).receipt) });
   assert.equal(r.state, 'slashed');
   assert.equal(a.m.coord.ledger.balance(A.free(a.req.account)), 1_000_000 + 500, 'requester refunded and paid half the stake');
   a.m.assertBalanced();
@@ -58,7 +63,7 @@ test('private optimistic challenge: a full receipt wins the bond; a missing one 
   const r = a.m.call(ch, 'job.challenge', { job: a.job });
   assert.equal(r.mode, 'receipt');
   a.m.refused(ch, 'dispute.open', { job: a.job, prefix: [], tensors: {} }, 'BadState');
-  assert.equal(a.m.call(a.op, 'dispute.receipt', { job: a.job, receipt: b64(prove(a.cm, a.tiny.inputs[0]).receipt) }).state, 'finalized');
+  assert.equal(a.m.call(a.op, 'dispute.receipt', { job: a.job, receipt: b64(a.m.receipt(a.job, a.op).receipt) }).state, 'finalized');
   assert.equal(a.m.coord.ledger.balance(A.free(ch.account)), 1_000_000 - 300);
   a.m.assertBalanced();
   const b = setup('optimistic');

@@ -8,7 +8,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { keyFor, TestMarket, tinyModel } from './helpers.js';
 import { receiptBody, Signer, traceBody } from '../../src/market/agents.js';
-import { prove } from '../../src/prover/prove.js';
 import { signRequest } from '../../src/market/sign.js';
 import { accountName as A } from '../../src/market/ledger.js';
 import { executeTrace } from '../../src/market/trace.js';
@@ -202,7 +201,7 @@ test('a request that fails half-way (after its transfer) leaves nothing behind',
     orig(j, at, kind, d);
   };
   const before = m.coord.ledger.checkBalanced().transfers;
-  const p = prove(tiny.committed(), tiny.inputs[0]);
+  const p = m.receipt(job, op);
   const r = m.attempt(op, 'job.submit', receiptBody(job, p, p.receipt));
   assert.equal(r.ok, false);
   if (!r.ok) assert.equal(r.error.kind, 'Internal');
