@@ -22,8 +22,8 @@ import { chiEval, evalPublic, modP } from './layout.js';
 import { Rejected, type ColumnSpec } from './protocol.js';
 
 export const PROTOCOL = 'zkinfer/receipt/v1';
-/** 2: parameter range proof v2 (chunked, table side computed by the verifier). */
-export const RECEIPT_VERSION = 2;
+/** 2: parameter range proof v2 (chunked, table side computed by the verifier); 3: v3 (an α per chunk). */
+export const RECEIPT_VERSION = 3;
 
 export interface PublicTensor {
   name: string;

@@ -2,7 +2,8 @@
  * The receipt verifier: `verify(receipt, modelId, input?) → { ok, outputs } | { ok: false, error }`.
  *
  * It decodes the receipt (bounded), checks that the description, parameter commitment and PCS
- * parameters hash to the pinned model ID, rebuilds the circuit from the description, checks the
+ * parameters hash to the pinned model ID, rebuilds the circuit from the description, refuses
+ * receipts below 100 composed security bits (`circuit/security.ts`, cached per circuit), checks the
  * public inputs (in range, and equal to `input` quantized when one is given), replays the whole
  * transcript (`circuit/session.ts`), verifies the lookups, every layer, the parameter range proof
  * and both batch openings, and requires that every proof byte was consumed. It never throws: any
@@ -26,6 +27,7 @@ import type { Transcript } from '../transcript/transcript.js';
 import { ByteReader, DecodeError } from '../util/bytes.js';
 import { fail, type VerifyError } from '../util/result.js';
 import { decodeReceipt, type Receipt } from './receipt.js';
+import { verifySecurity } from '../circuit/security.js';
 
 export interface VerifiedOutput {
   name: string;
@@ -138,14 +140,19 @@ export function verifyReceipt(receiptBytes: Uint8Array, modelId: string, input?:
 function verifyInner(receiptBytes: Uint8Array, modelId: string, input?: Record<string, ArrayLike<number>>): ReceiptVerifyResult {
   if (typeof modelId !== 'string' || !/^[0-9a-f]{64}$/i.test(modelId)) return fail('BadModelId', `expected a 64-hex-digit model ID, got '${String(modelId)}'`);
   const rc = decodeReceipt(receiptBytes);
-  const cfg = DEFAULT_TENSOR_PCS_CONFIG;
-  if (rc.pcs.logBlowup !== cfg.logBlowup || rc.pcs.securityBits !== cfg.securityBits || rc.pcs.merged !== cfg.merged || rc.pcs.maxLogCodeword !== cfg.maxLogCodeword) {
-    return fail('ParameterMismatch', `receipt PCS parameters (rate 1/${2 ** rc.pcs.logBlowup}, ${rc.pcs.securityBits} bits) differ from this verifier's (rate 1/${2 ** cfg.logBlowup}, ${cfg.securityBits} bits)`);
+  // The receipt's own PCS configuration (the model ID pins it): rate, mode and codeword bound must
+  // be this verifier's; its query target may differ, and the composed bound below decides.
+  const cfg = rc.pcs;
+  const own = DEFAULT_TENSOR_PCS_CONFIG;
+  if (cfg.logBlowup !== own.logBlowup || cfg.merged !== own.merged || cfg.maxLogCodeword !== own.maxLogCodeword || !(cfg.securityBits >= 1 && cfg.securityBits <= 512)) {
+    return fail('ParameterMismatch', `receipt PCS parameters (rate 1/${2 ** cfg.logBlowup}, ${cfg.securityBits} bits) differ from this verifier's (rate 1/${2 ** own.logBlowup}, ${own.securityBits} bits)`);
   }
   const id = computeModelId(rc.description, rc.paramCommitment, cfg);
   if (id !== modelId.toLowerCase()) return fail('ModelIdMismatch', `receipt is for model ${id}, not the pinned model ${modelId.toLowerCase()}`);
   if (rc.modelId !== id) return fail('ModelIdMismatch', `receipt header names model ${rc.modelId}, but its contents hash to ${id}`);
   const { desc, circuit: c } = circuitFor(id, rc.description);
+  const sec = verifySecurity(c, cfg);
+  if (!sec.ok) return sec;
   const publics = checkPublic(c, rc);
   if (input) {
     for (const i of desc.model.inputs) {

@@ -28,16 +28,20 @@ function rejects(f: () => unknown, what: string): void {
 }
 
 test('range chunks: binary expansion of the extent rounded up to 2^12, aligned, at most 2^MAX_CHUNK_LOG each', () => {
+  assert.equal(MAX_CHUNK_LOG, 20);
   assert.deepEqual(rangeChunks(4216864, 23), [
-    { offset: 0, numVars: 22 },
+    { offset: 0, numVars: 20 },
+    { offset: 2 ** 20, numVars: 20 },
+    { offset: 2 ** 21, numVars: 20 },
+    { offset: 3 * 2 ** 20, numVars: 20 },
     { offset: 2 ** 22, numVars: 14 },
     { offset: 2 ** 22 + 2 ** 14, numVars: 13 },
   ]);
-  assert.deepEqual(rangeChunks(2 ** 23 + 1, 25).map((c) => c.numVars), [23, 12]);
+  assert.deepEqual(rangeChunks(2 ** 20 + 1, 25).map((c) => c.numVars), [20, 12]);
   assert.deepEqual(rangeChunks(2, 1), [{ offset: 0, numVars: 1 }]);
   assert.deepEqual(rangeChunks(0, 5), [{ offset: 0, numVars: 5 }]);
   const big = rangeChunks(17847328, 25);
-  assert.deepEqual(big.map((c) => c.numVars), [MAX_CHUNK_LOG, MAX_CHUNK_LOG, 20, 14, 13]);
+  assert.deepEqual(big.map((c) => c.numVars), [...Array(17).fill(MAX_CHUNK_LOG), 14, 13]);
   for (const [end, n] of [[17847328, 25], [4216864, 23], [5000, 13], [1, 12], [2 ** 24, 24]] as const) {
     const cs = rangeChunks(end, n);
     let at = 0;
