@@ -17,10 +17,12 @@
  *
  * Chunks. Only [0, end) is checked, end = the end of the last segment (`segmentsEnd`): entries
  * beyond it belong to no tensor and no claim ever reads them. [0, end), rounded up to a multiple of
- * 2^12, is split by its binary expansion, largest chunk first and at most 2^MAX_CHUNK_LOG = 2^20
+ * 2^12, is split by its binary expansion, largest chunk first and at most 2^MAX_CHUNK_LOG = 2^21
  * entries each (which also bounds the prover's memory whatever the model size); offsets are then
  * aligned, so every chunk is a segment of the vector (PROTOCOL-NOTES §2). The chunk list comes from
- * the circuit on both sides.
+ * the circuit on both sides. The chunk bound trades the fingerprint error (below) against proof
+ * size: each chunk's GKR is O(n_I²) ext elements (≈ 15 KB at 2^21), so 2^20 would cost a 17.8M-
+ * parameter model's receipts another ~120 KB for one more bit.
  *
  * Why sound. If some e_i ∉ T in chunk I, Σ_{i∈I} 1/(X − e_i) − Σ_j m_{I,j}/(X − j) is a non-zero
  * rational function (Haböck, ePrint 2022/1530, Lemma 5, as the number of terms is < p) whose
@@ -28,7 +30,7 @@
  * chunk's GKR adds Σ_k (3k + 2)/|K|, and its claim is opened against the parameter commitment.
  * α_I − j ≠ 0 and every root q_0 ≠ 0 are checked. A cheating prover must pass every chunk it
  * cheats in, and the α_I are independent, so the fingerprint error is the largest chunk's,
- * (2^20 + 256)/|K| ≈ 2^−103.6, not the sum over chunks — with one α for all chunks (v2) it was
+ * (2^21 + 256)/|K| ≈ 2^−102.6, not the sum over chunks — with one α for all chunks (v2) it was
  * (N + 256)/|K|, 2^−99.5 for a 17.8M-parameter model, below a 100-bit receipt by itself.
  */
 import { P } from '../field/babybear.js';
@@ -45,7 +47,7 @@ export const RANGE_TABLE_SIZE = 256;
 const TABLE_SIZE = RANGE_TABLE_SIZE;
 /** Chunk sizes are multiples of 2^MIN_CHUNK_LOG (fewer chunks) and at most 2^MAX_CHUNK_LOG (bounded memory). */
 export const MIN_CHUNK_LOG = 12;
-export const MAX_CHUNK_LOG = 20;
+export const MAX_CHUNK_LOG = 21;
 
 export interface RangeChunk {
   /** First entry (a multiple of 2^numVars). */
