@@ -39,7 +39,8 @@ import type { EvalClaim } from '../pcs/batch.js';
 import { readGkrProof, verifyGkr, writeGkrProof, type GkrProof } from '../piop/lookup/gkr.js';
 import { proveFractionSum } from '../piop/lookup/gkr-prover.js';
 import { Transcript } from '../transcript/transcript.js';
-import { ByteReader, ByteWriter } from '../util/bytes.js';
+import { ByteReader, ByteWriter, toHex } from '../util/bytes.js';
+import { sha256 } from '../hash/sha256.js';
 import { Rejected } from './protocol.js';
 
 const LABEL = 'zkinfer/param-range/v3';
@@ -118,8 +119,29 @@ export function proveParamRange(commitment: Uint8Array, values: Uint32Array, end
   return w.finish();
 }
 
+/**
+ * Accepted range proofs by SHA-256 of (commitment, numVars, end, proof bytes): the range proof is
+ * the same in every receipt of a model, so a verifier checking many of them checks it once, like
+ * the circuit (verification is a deterministic function of exactly these inputs). Small, bounded.
+ */
+const ACCEPTED = new Map<string, EvalClaim[]>();
+const MAX_ACCEPTED = 8;
+
 /** Verifies the range proof for the vector's [0, end); returns the chunk claims, or throws Rejected. */
 export function verifyParamRange(commitment: Uint8Array, numVars: number, end: number, bytes: Uint8Array): EvalClaim[] {
+  const shape = new Uint8Array(8);
+  new DataView(shape.buffer).setUint32(0, numVars, true);
+  new DataView(shape.buffer).setUint32(4, end, true);
+  const key = toHex(sha256(Uint8Array.of(commitment.length & 0xff, commitment.length >> 8), commitment, shape, bytes));
+  const hit = ACCEPTED.get(key);
+  if (hit) return hit.map((c) => ({ point: c.point.slice(), segment: c.segment, value: c.value.slice() }));
+  const claims = verifyUncached(commitment, numVars, end, bytes);
+  if (ACCEPTED.size >= MAX_ACCEPTED) ACCEPTED.delete(ACCEPTED.keys().next().value!);
+  ACCEPTED.set(key, claims.map((c) => ({ point: c.point.slice(), segment: c.segment, value: c.value.slice() })));
+  return claims;
+}
+
+function verifyUncached(commitment: Uint8Array, numVars: number, end: number, bytes: Uint8Array): EvalClaim[] {
   const chunks = rangeChunks(end, numVars);
   const r = new ByteReader(bytes);
   const m = r.words(TABLE_SIZE * chunks.length, 'parameter range multiplicities');
