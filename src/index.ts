@@ -10,4 +10,5 @@ export type { VerifyError, VerifyResult, Result } from './util/result.js';
 export { ByteReader, ByteWriter, DecodeError, toHex, fromHex } from './util/bytes.js';
 export { verifyReceipt, verifyReceipt as verify, decodeReceipt, receiptJson, type Receipt, type ReceiptVerifyResult } from './verifier/index.js';
 export { prove, type ProveResult, type ProveOptions } from './prover/prove.js';
-export { commitModel, encodeCommitted, decodeCommitted, type CommittedModel } from './prover/commit.js';
+export { commitModel, encodeCommitted, decodeCommitted, type CommittedModel, type CommitOptions } from './prover/commit.js';
+export { receiptSecurity, assertSecurity, assertProfileAvailable, verifySecurity, InsufficientSecurityError, type ReceiptSecurity, type SecurityTerm } from './circuit/security.js';

@@ -25,7 +25,9 @@
  *     degree-2 sumcheck over the vector's n variables.
  *   - each PCS opening (PROTOCOL-NOTES §1, `pcs/params.ts` tensorSecurityBits): max(2ℓ(e+1)/|K|
  *     + (1 − e/N)^t, (1 − (d − e)/N)^t) for its layout (Ligero journal ePrint 2022/1608 /
- *     Brakedown GLS+21 Thm B.7, e < d/3; DP23a ePrint 2023/630 for the tensor combination).
+ *     Brakedown GLS+21 Thm B.7, e < d/3; DP23a ePrint 2023/630 for the tensor combination),
+ *     with each opening's own layout and query count.
+ *   - Fiat–Shamir / Merkle: 2^8·Q_MAX/2^256 (below).
  * Checks that hold exactly (public evaluations, limb recombination, the leaf formulas of the
  * GKRs, c = G(r)·f~(r)) add nothing. Every term is rounded against the prover: |K| is taken as
  * 2^(4·log2 p − 10^−9), PCS bits are lowered by 10^−9, the sum is raised by 2^−40 of itself and the
@@ -45,6 +47,10 @@
  *
  * for every Q ≤ 2^96, with the hash term counted once in ε as 2^8·2^96/2^256 = 2^−152. For
  * example 100 bits and 2^64 hash evaluations give ≤ 2^−36.
+ *
+ * Not in the figure: anything outside the proof system's soundness — the no-wrap bounds are exact
+ * integer checks of the circuit builder, and the figure assumes the code implements the protocol
+ * the terms describe (the tests replay real verifications against the enumeration).
  */
 import { P } from '../field/babybear.js';
 import { lookupShape } from '../piop/lookup/logup.js';
