@@ -24,4 +24,5 @@ export {
   type VerifyOptions,
 } from './verifier/index.js';
 export { prove, type ProveResult, type ProveOptions } from './prover/prove.js';
-export { commitModel, encodeCommitted, decodeCommitted, type CommittedModel } from './prover/commit.js';
+export { commitModel, encodeCommitted, decodeCommitted, type CommittedModel, type CommitOptions } from './prover/commit.js';
+export { receiptSecurity, assertSecurity, assertProfileAvailable, verifySecurity, InsufficientSecurityError, type ReceiptSecurity, type SecurityTerm } from './circuit/security.js';

@@ -11,8 +11,16 @@
  *
  * Both sides run the same code path shape: the prover `send`s values (written to the proof and
  * absorbed), the verifier `recv`s them (read and absorbed) in the same order, so the transcript
- * and the proof bytes can never diverge. A failed check throws `Rejected`, which the verifier
- * entry point turns into `{ ok: false, error }`.
+ * and the proof bytes can never diverge. A failed check throws `Rejected` (through `reject`), which
+ * the verifier entry point turns into `{ ok: false, error }`.
+ *
+ * Soundness bookkeeping. Every challenge a layer draws goes through `drawPoint` (a random point
+ * r ∈ K^m for a multilinear identity: Schwartz–Zippel error m/|K|) or `drawCombiner` (one λ that
+ * batches claims as a polynomial of the stated degree in λ: error degree/|K|). They draw exactly
+ * what `tr.challengeExts`/`tr.challengeExt` would and, when the context carries `soundness` (the
+ * dry replay of `circuit/security.ts`; never while proving or verifying), record the term. The
+ * replay checks that every squeeze of its transcript was recorded, so a draw that bypasses these
+ * helpers fails loudly instead of being left out of a receipt's security figure.
  */
 import type { Ext } from '../field/extension.js';
 import type { LookupTable } from '../piop/lookup/tables.js';
@@ -31,6 +39,41 @@ export class Rejected extends Error {
     super(message);
     this.name = 'Rejected';
   }
+}
+
+/**
+ * Fails a verifier check: throws `Rejected`, except in the dry replay of `circuit/security.ts`,
+ * which runs the layer verifiers on placeholder values to enumerate their challenges and must
+ * go on past checks those values cannot pass. Layer code calls it as `if (!ok) reject(ctx, …)`.
+ */
+export function reject(ctx: Context, kind: string, message: string): void {
+  if (ctx.soundness?.dryRun === true) return;
+  throw new Rejected(kind, message);
+}
+
+/**
+ * What a context records about its challenges (present only in the security dry replay).
+ * `point`: a random point of `numVars` coordinates for an identity multilinear in it;
+ * `combiner`: one challenge batching claims as a polynomial of degree `degree` in it.
+ */
+export interface SoundnessNotes {
+  readonly dryRun: boolean;
+  point(label: string, numVars: number): void;
+  combiner(label: string, degree: number): void;
+}
+
+/** A random point r ∈ K^numVars (Schwartz–Zippel error numVars/|K| for a multilinear identity in r). */
+export function drawPoint(ctx: Context, label: string, numVars: number): Point {
+  const r = ctx.tr.challengeExts(label, numVars);
+  ctx.soundness?.point(label, numVars);
+  return r;
+}
+
+/** One batching challenge λ; the batched identity is a polynomial of degree `degree` in λ (error degree/|K|). */
+export function drawCombiner(ctx: Context, label: string, degree: number): Ext {
+  const x = ctx.tr.challengeExt(label);
+  ctx.soundness?.combiner(label, degree);
+  return x;
 }
 
 /** A circuit that cannot be built soundly (wrap-around, unsupported layer): names the layer. */
@@ -83,6 +126,8 @@ export interface PlanContext {
 
 interface Common {
   readonly tr: Transcript;
+  /** Soundness bookkeeping of the security dry replay; absent while proving and verifying. */
+  readonly soundness?: SoundnessNotes;
   layout(tensor: string): Layout;
   range(tensor: string): { lo: number; hi: number };
   isParam(tensor: string): boolean;

@@ -19,7 +19,7 @@ import { type Ext, ext, extEquals, extMul, extToString } from '../field/extensio
 import { kernels } from '../field/active.js';
 import type { Point } from '../poly/multilinear.js';
 import { eqOnReal, isDense, modP, paddedIndex, type Layout } from './layout.js';
-import { Rejected, type Context, type ProverContext, type VerifierContext } from './protocol.js';
+import { reject, type Context, type ProverContext, type VerifierContext } from './protocol.js';
 
 export interface ReduceTerm {
   source: string;
@@ -117,7 +117,7 @@ export function verifyReduce(ctx: VerifierContext, out: Layout, r: Point, terms:
     const m = K.extDot(M, K.eqTable(point));
     const expect = extMul(x, m);
     if (!extEquals(expect, finalClaim)) {
-      throw new Rejected('CopyMismatch', `${label}: linear map check failed for source '${t.source}' (expected ${extToString(finalClaim)}, got ${extToString(expect)})`);
+      reject(ctx, 'CopyMismatch', `${label}: linear map check failed for source '${t.source}' (expected ${extToString(finalClaim)}, got ${extToString(expect)})`);
     }
     ctx.claim(t.source, point, x);
   });

@@ -26,7 +26,7 @@ import { rangeTable } from '../piop/lookup/tables.js';
 import { combineFinalEvals, type ProductTerm } from '../piop/sumcheck.js';
 import { eqEval, type Point } from '../poly/multilinear.js';
 import { modP, paddedIndex, isDense, type Layout } from './layout.js';
-import { CircuitError, Rejected, type AuxSpec, type LookupSpec, type ProverContext, type VerifierContext } from './protocol.js';
+import { CircuitError, drawCombiner, drawPoint, reject, type AuxSpec, type LookupSpec, type ProverContext, type VerifierContext } from './protocol.js';
 
 export const LIMB = 16;
 
@@ -174,6 +174,11 @@ function publicTables(l: Layout, c: RequantCoeffs): Uint32Array[] {
   return [A, H, D, NC, DM1];
 }
 
+/** The highest power of λ in `terms`: λ² with rem2, λ with a remainder, none without. */
+function lambdaDegree(plan: RequantPlan): number {
+  return plan.upper ? 2 : plan.parts.length > 0 ? 1 : 0;
+}
+
 function terms(plan: RequantPlan, lambda: Ext): ProductTerm[] {
   // tables: 0 eq, 1 A, 2 acc, 3 H, 4 D, 5 y, 6 NC, 7 DM1, 8.. rem parts, then rem2 parts
   const one = ext(1);
@@ -227,8 +232,8 @@ function impliedAcc(ctx: ProverContext, plan: RequantPlan, coeffs: RequantCoeffs
  */
 export function proveRequant(ctx: ProverContext, plan: RequantPlan, coeffs: RequantCoeffs, acc: ArrayLike<number> | null, label: string): { point: Point; acc: Ext } {
   const l = ctx.layout(plan.out);
-  const r = ctx.tr.challengeExts(`${label}/requant/r`, l.numVars);
-  const lambda = ctx.tr.challengeExt(`${label}/requant/lambda`);
+  const r = drawPoint(ctx, `${label}/requant/r`, l.numVars);
+  const lambda = drawCombiner(ctx, `${label}/requant/lambda`, lambdaDegree(plan));
   let accField: Uint32Array;
   if (acc === null) accField = impliedAcc(ctx, plan, coeffs, l);
   else {
@@ -249,8 +254,8 @@ export function proveRequant(ctx: ProverContext, plan: RequantPlan, coeffs: Requ
 
 export function verifyRequant(ctx: VerifierContext, plan: RequantPlan, coeffs: RequantCoeffs, label: string): { point: Point; acc: Ext } {
   const l = ctx.layout(plan.out);
-  const r = ctx.tr.challengeExts(`${label}/requant/r`, l.numVars);
-  const lambda = ctx.tr.challengeExt(`${label}/requant/lambda`);
+  const r = drawPoint(ctx, `${label}/requant/r`, l.numVars);
+  const lambda = drawCombiner(ctx, `${label}/requant/lambda`, lambdaDegree(plan));
   const { point, finalClaim } = ctx.sumcheck(l.numVars, 3, ext(), `${label}/requant`);
   const nAux = plan.rem.length + plan.rem2.length;
   const got = ctx.recv(`${label}/requant/evals`, 2 + nAux);
@@ -261,7 +266,7 @@ export function verifyRequant(ctx: VerifierContext, plan: RequantPlan, coeffs: R
   for (let i = 0; i < nAux; i++) evals.push(at(2 + i));
   const expect = combineFinalEvals(terms(plan, lambda), evals);
   if (!extEquals(expect, finalClaim)) {
-    throw new Rejected('RequantMismatch', `${label}: requantisation check failed at the sumcheck point (expected ${extToString(finalClaim)}, got ${extToString(expect)})`);
+    reject(ctx, 'RequantMismatch', `${label}: requantisation check failed at the sumcheck point (expected ${extToString(finalClaim)}, got ${extToString(expect)})`);
   }
   ctx.claim(plan.out, point, at(1));
   [...plan.rem, ...plan.rem2].forEach((n, i) => ctx.claim(n, point, at(2 + i)));

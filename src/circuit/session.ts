@@ -30,7 +30,8 @@ import { Rejected, type ColumnSpec } from './protocol.js';
 export const PROTOCOL = 'zkinfer/receipt/v1';
 /**
  * 2: parameter range proof v2 (chunked, table side computed by the verifier).
- * 3: a public context (≤ MAX_CONTEXT_BYTES) in the header and the transcript; canonical decoding.
+ * 3: a public context (≤ MAX_CONTEXT_BYTES) in the header and the transcript; canonical decoding;
+ *    parameter range proof v3 (an α per chunk).
  */
 export const RECEIPT_VERSION = 3;
 

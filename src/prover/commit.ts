@@ -4,7 +4,9 @@
  * parameter as int8 limbs into one vector (segments from the circuit), commits it with the tensor
  * PCS, proves that every entry is int8 (`circuit/param-range.ts`), and derives the model ID
  * = H(description ‖ parameter commitment ‖ PCS parameters). Building the circuit here also means
- * a model the prover cannot handle is refused now, naming the layer, not at the first proof.
+ * a model the prover cannot handle is refused now, naming the layer, not at the first proof — and
+ * so is one whose receipts would miss the security profile's composed target (`circuit/security.ts`:
+ * an InsufficientSecurityError naming the largest terms), before any work is spent on it.
  *
  * The `.zkc` file stores the model and the range proof; loading it recomputes the commitment
  * (deterministic) and checks that it reproduces the stored model ID.
@@ -16,6 +18,8 @@ import { proveParamRange } from '../circuit/param-range.js';
 import { segmentsEnd, splitParam } from '../circuit/params.js';
 import { computeModelId } from '../circuit/session.js';
 import { TensorPcs, type TensorCommitment, type TensorProverData } from '../pcs/tensor.js';
+import { DEFAULT_SECURITY_PROFILE, profileConfig, type TensorPcsConfig } from '../pcs/params.js';
+import { assertProfileAvailable, assertSecurity } from '../circuit/security.js';
 import type { QuantizedModel } from '../quantize/layers.js';
 import { decodeZkm, encodeZkm } from '../quantize/zkm.js';
 import { ByteReader, ByteWriter, DecodeError, fromHex, toHex } from '../util/bytes.js';
@@ -37,9 +41,29 @@ export interface CommittedModel {
 
 export type Progress = (stage: string, done: number, total: number) => void;
 
-export function commitModel(model: QuantizedModel, opts: { paramRange?: Uint8Array; onProgress?: Progress } = {}): CommittedModel {
+export interface CommitOptions {
+  paramRange?: Uint8Array;
+  onProgress?: Progress;
+  /** The security profile, as composed target bits: 100 (the default); 128 is refused with the reason (`assertProfileAvailable`). */
+  security?: number;
+  /**
+   * FOR SOUNDNESS TESTS ONLY: a PCS configuration other than the profile's, committed without the
+   * security refusal. Receipts made with weaker parameters must be rejected by the verifier
+   * (`InsufficientSecurity`).
+   */
+  insecurePcs?: Partial<TensorPcsConfig>;
+}
+
+export function commitModel(model: QuantizedModel, opts: CommitOptions = {}): CommittedModel {
   const { description, values } = describeModel(model);
   const circuit = buildCircuit(description);
+  const security = opts.security ?? DEFAULT_SECURITY_PROFILE;
+  let cfg = profileConfig(security);
+  if (opts.insecurePcs) cfg = { ...cfg, ...opts.insecurePcs };
+  else {
+    assertProfileAvailable(security, circuit);
+    assertSecurity(circuit, cfg);
+  }
   const descriptionBytes = encodeDescription(description);
   const params = new Map<string, ArrayLike<number>>();
   description.params.forEach((p, i) => params.set(p.name, values[i]));
@@ -51,7 +75,7 @@ export function commitModel(model: QuantizedModel, opts: { paramRange?: Uint8Arr
     const limbs = splitParam(params.get(p.name)!, p.limbs);
     limbs.forEach((lv, k) => vec.set(toField(l, lv), circuit.params.segments.get(limbName(p.name, k))!.offset));
   }
-  const pcs = new TensorPcs();
+  const pcs = new TensorPcs(cfg);
   const { commitment, data } = pcs.commit(vec);
   const paramCommitmentBytes = pcs.commitmentBytes(commitment);
   const commitMs = performance.now() - t0;
@@ -65,7 +89,7 @@ export function commitModel(model: QuantizedModel, opts: { paramRange?: Uint8Arr
 }
 
 const MAGIC = [0x5a, 0x4b, 0x43, 0x00]; // "ZKC\0"
-const ZKC_VERSION = 2; // 2: parameter range proof v2 (chunked, `circuit/param-range.ts`)
+const ZKC_VERSION = 3; // 3: parameter range proof v3 (an α per chunk, `circuit/param-range.ts`)
 
 /** `.zkc`: "ZKC\0" | u32 version | 32-byte model ID | blob .zkm | blob range proof. */
 export function encodeCommitted(cm: CommittedModel): Uint8Array {
@@ -89,9 +113,9 @@ export function readCommitted(bytes: Uint8Array): { modelId: string; model: Quan
 }
 
 /** Loads a `.zkc` file: recommits the parameters and checks that they give the stored model ID. */
-export function decodeCommitted(bytes: Uint8Array, opts: { onProgress?: Progress } = {}): CommittedModel {
+export function decodeCommitted(bytes: Uint8Array, opts: { onProgress?: Progress; security?: number } = {}): CommittedModel {
   const { modelId: id, model, paramRange } = readCommitted(bytes);
-  const cm = commitModel(model, { paramRange, onProgress: opts.onProgress });
+  const cm = commitModel(model, { paramRange, onProgress: opts.onProgress, security: opts.security });
   if (cm.modelId !== id) throw new DecodeError(`.zkc file is inconsistent: it recommits to model ID ${cm.modelId}, not the stored ${id}`);
   return cm;
 }

@@ -1,12 +1,16 @@
 /**
  * The JSON view of a receipt (`zkinfer inspect out.zkr`): protocol version, zero-knowledge flag,
  * model ID, the context (`contextJson`: byte count, hex, and the UTF-8 text when the bytes decode
- * as UTF-8), every parameter (field, extension, hash, PCS rate, queries, security), the public
- * inputs and outputs (integers and dequantized values), and the sizes of each part.
+ * as UTF-8), every parameter (field, extension, hash, PCS rate, queries of both openings), the
+ * composed security figure `securityBits` with every term of it (`security.terms`: name, log2 ε,
+ * formula, citation — `circuit/security.ts`), the public inputs and outputs (integers and
+ * dequantized values), and the sizes of each part.
  */
+import { buildCircuit, type Circuit } from '../circuit/circuit.js';
 import { decodeDescription } from '../circuit/description.js';
+import { receiptSecurity, type ReceiptSecurity } from '../circuit/security.js';
 import { P } from '../field/babybear.js';
-import { chooseLayout, tensorSecurityBits } from '../pcs/params.js';
+import { chooseLayout, DEFAULT_SECURITY_PROFILE, tensorSecurityBits, type TensorPcsConfig } from '../pcs/params.js';
 import { toHex } from '../util/bytes.js';
 import type { Receipt } from './receipt.js';
 
@@ -21,22 +25,59 @@ export function contextJson(context: Uint8Array): { bytes: number; hex: string; 
   return { bytes: context.length, hex: toHex(context), ...(text !== undefined ? { text } : {}) };
 }
 
+/**
+ * The `security` object of the JSON views (receipts here, models in `zkinfer inspect`); `target`
+ * is the bar it is judged against (a receipt's: what verifiers require).
+ */
+export function securityJson(s: ReceiptSecurity, target = s.target): Record<string, unknown> {
+  return {
+    bits: s.bits,
+    target,
+    meetsTarget: s.bits >= target,
+    fieldCapBits: s.fieldCapBits,
+    field: s.field,
+    hashQueryBudget: s.hashQueryBudget,
+    meaning: s.meaning,
+    terms: s.terms.map((t) => ({ name: t.name, log2: t.log2, formula: t.formula, citation: t.citation })),
+  };
+}
+
+/** The layouts of a circuit's two openings under `cfg`, as JSON. */
+export function openingsJson(c: Circuit, cfg: Readonly<TensorPcsConfig>): Record<string, unknown> {
+  const one = (n: number) => {
+    const L = chooseLayout(n, cfg);
+    return { entries: `2^${n}`, rows: `2^${L.logRows}`, columns: `2^${L.logCols}`, queries: L.numQueries, bits: Math.floor(tensorSecurityBits(L.logCols, L.logRows, L.logBlowup, L.numQueries) * 100) / 100 };
+  };
+  return { witness: one(c.witness.numVars), parameters: one(c.params.numVars) };
+}
+
 export function receiptJson(rc: Receipt): Record<string, unknown> {
   let exps = new Map<string, number>();
   let layers: number | undefined;
+  let circuit: Circuit | undefined;
+  let security: ReceiptSecurity | undefined;
+  let securityError: string | undefined;
   try {
     const d = decodeDescription(rc.description);
     exps = new Map([...d.model.inputs, ...d.model.outputs].map((t) => [t.name, t.exp]));
     layers = d.model.layers.length;
-  } catch {
+    circuit = buildCircuit(d);
+    security = receiptSecurity(circuit, rc.pcs);
+  } catch (e) {
     // the JSON view is best effort; `verify` reports malformed descriptions
+    securityError = (e as Error).message;
   }
   const tensor = (t: { name: string; values: Int32Array }) => {
     const e = exps.get(t.name);
     return { name: t.name, q: Array.from(t.values), ...(e !== undefined ? { scale: `2^-${e}`, values: Array.from(t.values, (v) => v * 2 ** -e) } : {}) };
   };
   const cfg = rc.pcs;
-  const example = chooseLayout(20, cfg);
+  let openings: Record<string, unknown> | undefined;
+  try {
+    if (circuit) openings = openingsJson(circuit, cfg);
+  } catch {
+    // an unreachable per-opening target: `security` is absent and `verify` refuses the receipt
+  }
   return {
     format: 'zkinfer receipt',
     version: rc.version,
@@ -49,12 +90,14 @@ export function receiptJson(rc: Receipt): Record<string, unknown> {
       hash: 'SHA-256',
       pcs: 'tensor (Ligero/Brakedown), Reed-Solomon',
       rate: `1/${2 ** cfg.logBlowup}`,
-      targetSecurityBits: cfg.securityBits,
+      targetSecurityBits: DEFAULT_SECURITY_PROFILE,
+      pcsOpeningTargetBits: cfg.securityBits,
       mergedProximityTest: cfg.merged,
       maxLogCodeword: cfg.maxLogCodeword,
-      queriesAt2e20: example.numQueries,
-      securityBitsAt2e20: Number(tensorSecurityBits(example.logCols, example.logRows, example.logBlowup, example.numQueries).toFixed(2)),
+      openings,
     },
+    securityBits: security?.bits,
+    security: security ? securityJson(security, DEFAULT_SECURITY_PROFILE) : { error: securityError ?? 'unknown' },
     layers,
     inputs: rc.inputs.map(tensor),
     outputs: rc.outputs.map(tensor),

@@ -4,7 +4,8 @@
  *
  * It decodes the receipt (bounded, canonical), checks that the description, parameter commitment
  * and PCS parameters hash to the pinned model ID, checks the context when the caller expects one,
- * rebuilds the circuit from the description, checks the public inputs (in range, and equal to
+ * rebuilds the circuit from the description, refuses receipts below 100 composed security bits
+ * (`circuit/security.ts`, cached per circuit), checks the public inputs (in range, and equal to
  * `input` quantized when one is given), replays the whole transcript (`circuit/session.ts`:
  * parameters, model ID, context, public values, witness commitment, then every proof message),
  * verifies the lookups, every layer, the parameter range proof and both batch openings, and
@@ -43,6 +44,7 @@ import { ByteReader, DecodeError, bytesEqual, toHex } from '../util/bytes.js';
 import { fail, type VerifyError } from '../util/result.js';
 import { quantizeInputValues } from '../quantize/input.js';
 import { decodeReceipt, type Receipt } from './receipt.js';
+import { verifySecurity } from '../circuit/security.js';
 
 export interface VerifiedOutput {
   name: string;
@@ -207,9 +209,12 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input: Record<st
     }
   }
   const rc = decodeReceipt(receiptBytes);
-  const cfg = DEFAULT_TENSOR_PCS_CONFIG;
-  if (rc.pcs.logBlowup !== cfg.logBlowup || rc.pcs.securityBits !== cfg.securityBits || rc.pcs.merged !== cfg.merged || rc.pcs.maxLogCodeword !== cfg.maxLogCodeword) {
-    return fail('ParameterMismatch', `receipt PCS parameters (rate 1/${2 ** rc.pcs.logBlowup}, ${rc.pcs.securityBits} bits) differ from this verifier's (rate 1/${2 ** cfg.logBlowup}, ${cfg.securityBits} bits)`);
+  // The receipt's own PCS configuration (the model ID pins it): rate, mode and codeword bound must
+  // be this verifier's; its query target may differ, and the composed bound below decides.
+  const cfg = rc.pcs;
+  const own = DEFAULT_TENSOR_PCS_CONFIG;
+  if (cfg.logBlowup !== own.logBlowup || cfg.merged !== own.merged || cfg.maxLogCodeword !== own.maxLogCodeword || !(cfg.securityBits >= 1 && cfg.securityBits <= 512)) {
+    return fail('ParameterMismatch', `receipt PCS parameters (rate 1/${2 ** cfg.logBlowup}, ${cfg.securityBits} bits) differ from this verifier's (rate 1/${2 ** own.logBlowup}, ${own.securityBits} bits)`);
   }
   const id = computeModelId(rc.description, rc.paramCommitment, cfg);
   if (id !== modelId.toLowerCase()) return fail('ModelIdMismatch', `receipt is for model ${id}, not the pinned model ${modelId.toLowerCase()}`);
@@ -218,6 +223,8 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input: Record<st
     return fail('ContextMismatch', `the receipt was made for ${showContext(rc.context)}, not the expected ${showContext(expectedContext)}`, { expected: toHex(expectedContext), actual: toHex(rc.context) });
   }
   const { desc, circuit: c } = circuitFor(id, rc.description);
+  const sec = verifySecurity(c, cfg);
+  if (!sec.ok) return sec;
   const publics = checkPublic(c, rc);
   if (input !== undefined && input !== null) {
     const bad = checkInput(desc, input, publics);

@@ -1,4 +1,4 @@
-/** CLI: compile → commit → prove → verify → inspect, exit codes, and the demo end to end. */
+/** CLI: compile → commit → prove → verify → inspect (with the security figure), --security 128 refused, exit codes, and the demo end to end. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -50,6 +50,23 @@ test('CLI: compile → commit → prove → verify (valid, wrong ID, wrong input
   const j = JSON.parse(cli(['inspect', f('r.zkr'), '--json']).out);
   assert.equal(j.zk, false);
   assert.equal(j.modelId, id);
+  // the composed security figure, with every term, in the receipt's view and the model's
+  assert.ok(j.securityBits >= 100 && j.security.bits === j.securityBits && j.security.terms.length > 5, JSON.stringify(j.security));
+  assert.match(c.out, /security: 10\d\.\d+ composed bits \(target 100 ✓/);
+  assert.match(p.out, /security: 10\d\.\d+ composed bits/);
+  for (const file of ['m.zkm', 'm.zkc']) {
+    assert.match(cli(['inspect', f(file)]).out, /security: 10\d\.\d+ composed bits/);
+    const mj = JSON.parse(cli(['inspect', f(file), '--json']).out);
+    assert.equal(mj.securityBits, j.securityBits);
+    assert.ok(mj.security.terms.some((t: { name: string }) => /parameter range proof/.test(t.name)));
+  }
+  // --security 128 is refused on compile, commit and prove, saying why
+  for (const args of [['compile', f('m.onnx'), '--calibrate', f('cal.json'), '-o', f('m128.zkm')], ['commit', f('m.zkm'), '-o', f('m128.zkc')], ['prove', f('m.zkc'), '--input', f('in.json')]]) {
+    const r = cli([...args, '--security', '128']);
+    assert.equal(r.code, 1, `${args[0]} --security 128`);
+    assert.match(r.err, /128-bit profile is not available .* quintic extension/);
+  }
+  assert.ok(!fs.existsSync(f('m128.zkm')) && !fs.existsSync(f('m128.zkc')));
   assert.equal(cli(['prove', f('m.zkm'), '--input', f('in.json')]).code, 1, 'a .zkm is not prover data');
 });
 

@@ -9,7 +9,7 @@ import { buildMerkleTree, merkleOpen, merkleRoot } from '../../src/hash/merkle.j
 import { eqTable } from '../../src/poly/multilinear.js';
 import { Transcript } from '../../src/transcript/transcript.js';
 import { TensorPcs, tensorColumn, type TensorProof, type TensorProverData } from '../../src/pcs/tensor.js';
-import { chooseLayout, chooseQueries, tensorSecurityBits } from '../../src/pcs/params.js';
+import { chooseLayout, chooseQueries, DEFAULT_TENSOR_PCS_CONFIG, PCS_MARGIN_BITS, tensorSecurityBits } from '../../src/pcs/params.js';
 import { deserializeOpening, serializeOpening } from '../../src/pcs/codec.js';
 import { proveBatchOpening, verifyBatchOpening } from '../../src/pcs/batch.js';
 import { testPcs } from './suite.js';
@@ -64,15 +64,29 @@ function clone(p: TensorProof): TensorProof {
   return { ...p, v: p.v.slice(), w: p.w.slice(), columns: p.columns.slice(), merkleNodes: p.merkleNodes.slice() };
 }
 
-test('parameters: 100-bit default needs 241 queries at rate 1/4 and is recorded in the proof', () => {
+test('parameters: 100 bits per opening need 241 queries at rate 1/4; the default profile asks 103 (249), recorded in the proof', () => {
   assert.equal(chooseQueries(12, 8, 2, 100), 241);
   assert.ok(tensorSecurityBits(12, 8, 2, 241) >= 100);
   assert.ok(tensorSecurityBits(12, 8, 2, 240) < 100);
+  // the composed 100-bit target leaves each of a receipt's two openings 2^-(100+3) (pcs/params.ts)
+  assert.equal(DEFAULT_TENSOR_PCS_CONFIG.securityBits, 100 + PCS_MARGIN_BITS);
+  assert.equal(PCS_MARGIN_BITS, 3);
+  assert.equal(chooseQueries(12, 8, 2, 103), 249);
+  assert.ok(tensorSecurityBits(12, 8, 2, 248) < 103);
   assert.equal(proof.numQueries, L.numQueries);
   assert.equal(proof.logBlowup, 2);
   const l20 = chooseLayout(20);
+  assert.equal(l20.numQueries, 249);
   assert.ok(l20.logCols + l20.logBlowup <= 18);
-  assert.ok(pcs.securityBits(l20) >= 100);
+  assert.ok(pcs.securityBits(l20) >= 103);
+});
+
+test('parameters: a layout whose field term misses the target is skipped, and an all-unreachable target names the cap', () => {
+  // 2^30 entries at 103 bits: N = 2^18 (ℓ = 14) has field term 2·14·2^16/|K| = 2^-102.8, so the chooser goes to N = 2^17
+  const l30 = chooseLayout(30);
+  assert.ok(l30.logCols + l30.logBlowup <= 17);
+  assert.ok(tensorSecurityBits(l30.logCols, l30.logRows, 2, l30.numQueries) >= 103);
+  assert.throws(() => chooseLayout(20, { ...DEFAULT_TENSOR_PCS_CONFIG, securityBits: 131 }), /131 bits per opening are unreachable .* caps every layout at 117\.\d+ bits/);
 });
 
 test('the test layout is non-degenerate', () => {

@@ -7,6 +7,7 @@ import { commitModel } from '../../src/prover/commit.js';
 import { prove } from '../../src/prover/prove.js';
 import { runQuantized } from '../../src/quantize/infer.js';
 import { verifyReceipt } from '../../src/verifier/verify.js';
+import { assertSecure } from './harness.js';
 
 for (const name of ['mlp-tiny', 'cnn-tiny'] as const) {
   test(`${name}: honest receipt verifies and carries the integer inference's output`, () => {
@@ -17,6 +18,7 @@ for (const name of ['mlp-tiny', 'cnn-tiny'] as const) {
       const res = prove(cm, input);
       const v = verifyReceipt(res.receipt, cm.modelId, input);
       assert.ok(v.ok, v.ok ? '' : `${v.error.kind}: ${v.error.message}`);
+      assertSecure(res.receipt);
       assert.deepEqual(Array.from(v.outputs[0].q), Array.from(runQuantized(model, input).outputs[0].q));
     }
   });

@@ -1,6 +1,7 @@
 /**
  * Honest receipts for the shared EZKL fixture models (../shared/fixtures/ezkl): every model the
- * front end compiles and the prover supports must prove and verify; models refused up front
+ * front end compiles and the prover supports must prove and verify, report ≥ 100 composed
+ * security bits, and match the security dry replay challenge for challenge; models refused up front
  * (an unsupported op or layer kind, named in the error) are listed, not failed. Skips with a
  * message when the fixtures are absent (a user's clone has no ../shared).
  */
@@ -15,6 +16,7 @@ import { commitModel } from '../../src/prover/commit.js';
 import { prove } from '../../src/prover/prove.js';
 import { verifyReceipt } from '../../src/verifier/verify.js';
 import { CircuitError } from '../../src/circuit/protocol.js';
+import { assertSecure } from './harness.js';
 
 const dir = path.resolve(process.cwd(), '../shared/fixtures/ezkl');
 
@@ -56,6 +58,7 @@ test('EZKL fixture models: every compiled, provable model proves and verifies', 
     const { receipt } = prove(cm, input);
     const v = verifyReceipt(receipt, cm.modelId, input);
     assert.ok(v.ok, `${name}: honest receipt rejected: ${v.ok ? '' : v.error.message}`);
+    assertSecure(receipt);
     proved++;
   }
   t.diagnostic(`proved and verified ${proved} fixture models; refused up front: ${refused.length ? refused.join('; ') : 'none'}`);

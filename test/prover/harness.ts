@@ -14,12 +14,18 @@ import { commitModel, type CommittedModel } from '../../src/prover/commit.js';
 import { prove, type ProveOptions } from '../../src/prover/prove.js';
 import { verifyReceipt } from '../../src/verifier/verify.js';
 import type { QuantizedModel } from '../../src/quantize/layers.js';
+import { receiptJson } from '../../src/verifier/json.js';
+import { decodeReceipt } from '../../src/verifier/receipt.js';
+import { assertReplayMatchesVerifier } from '../support/live-replay.js';
 
 export interface OpHarness {
   cm: CommittedModel;
   model: QuantizedModel;
   input: Record<string, number[]>;
-  /** proves honestly and asserts the receipt verifies; returns the receipt */
+  /**
+   * proves honestly and asserts the receipt verifies, reports ≥ 100 composed security bits, and
+   * that the security dry replay lists exactly the challenges its verification meets; returns it
+   */
   assertHonest(): Uint8Array;
   /** proves with `tamper` applied and asserts the verifier rejects */
   assertForgedRejected(what: string, tamper: NonNullable<ProveOptions['tamper']>): void;
@@ -40,6 +46,7 @@ export function opHarness(spec: ModelSpec | Uint8Array, inputs: Record<string, n
       const { receipt } = prove(cm, input);
       const v = verifyReceipt(receipt, cm.modelId, input);
       assert.ok(v.ok, v.ok ? '' : `honest receipt rejected: ${v.error.kind}: ${v.error.message}`);
+      assertSecure(receipt);
       return receipt;
     },
     assertForgedRejected(what, tamper) {
@@ -62,6 +69,13 @@ export function opHarness(spec: ModelSpec | Uint8Array, inputs: Record<string, n
       return [...cm.circuit.tensors.values()].filter((t) => t.role === 'witness' || t.role === 'output').map((t) => t.name);
     },
   };
+}
+
+/** The receipt reports ≥ 100 composed bits, and the security replay matches its real verification. */
+export function assertSecure(receipt: Uint8Array): void {
+  const bits = receiptJson(decodeReceipt(receipt)).securityBits as number;
+  assert.ok(bits >= 100, `receipt reports ${bits} composed security bits`);
+  assertReplayMatchesVerifier(receipt);
 }
 
 /** Returns a copy of tensor `name` in `vals` with entry `i` increased by `delta` (installs it). */

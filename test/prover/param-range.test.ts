@@ -28,16 +28,18 @@ function rejects(f: () => unknown, what: string): void {
 }
 
 test('range chunks: binary expansion of the extent rounded up to 2^12, aligned, at most 2^MAX_CHUNK_LOG each', () => {
+  assert.equal(MAX_CHUNK_LOG, 21);
   assert.deepEqual(rangeChunks(4216864, 23), [
-    { offset: 0, numVars: 22 },
+    { offset: 0, numVars: 21 },
+    { offset: 2 ** 21, numVars: 21 },
     { offset: 2 ** 22, numVars: 14 },
     { offset: 2 ** 22 + 2 ** 14, numVars: 13 },
   ]);
-  assert.deepEqual(rangeChunks(2 ** 23 + 1, 25).map((c) => c.numVars), [23, 12]);
+  assert.deepEqual(rangeChunks(2 ** 21 + 1, 25).map((c) => c.numVars), [21, 12]);
   assert.deepEqual(rangeChunks(2, 1), [{ offset: 0, numVars: 1 }]);
   assert.deepEqual(rangeChunks(0, 5), [{ offset: 0, numVars: 5 }]);
   const big = rangeChunks(17847328, 25);
-  assert.deepEqual(big.map((c) => c.numVars), [MAX_CHUNK_LOG, MAX_CHUNK_LOG, 20, 14, 13]);
+  assert.deepEqual(big.map((c) => c.numVars), [...Array(8).fill(MAX_CHUNK_LOG), 20, 14, 13]);
   for (const [end, n] of [[17847328, 25], [4216864, 23], [5000, 13], [1, 12], [2 ** 24, 24]] as const) {
     const cs = rangeChunks(end, n);
     let at = 0;
@@ -75,6 +77,13 @@ test('an entry outside [−128, 127] is refused by the honest prover and rejecte
     assert.throws(() => proveParamRange(COMMITMENT, v, end), /not an int8/);
     const forged = proveParamRange(COMMITMENT, v, end, { unchecked: true });
     rejects(() => verifyParamRange(COMMITMENT, n, end, forged), `value ${bad}`);
+  }
+  // a bad entry in the second of two chunks (each with its own α and multiplicities) is caught too
+  {
+    const v2 = int8Vector(rng, 14, 10000);
+    assert.equal(rangeChunks(10000, 14).length, 2);
+    v2[9000] = 300;
+    rejects(() => verifyParamRange(COMMITMENT, 14, 10000, proveParamRange(COMMITMENT, v2, 10000, { unchecked: true })), 'bad entry in chunk 1');
   }
   // beyond the (rounded) extent no segment reads the vector, so nothing is checked there
   const v = int8Vector(rng, 13, end);

@@ -31,7 +31,7 @@ describe('prover node API', () => {
     assert.equal(inputs[0].quantization.scale, 2 ** -m.model.inputs[0].exp);
     assert.deepEqual((body.outputs as { name: string }[]).map((o) => o.name), m.model.outputs.map((o) => o.name));
     assert.ok((body.parameterCount as number) > 0);
-    assert.equal((body.protocol as { receiptVersion: number }).receiptVersion, 3);
+    assert.equal((body.protocol as { receiptVersion: number }).receiptVersion, 3); // 3: parameter range proof v3 (an α per chunk)
   });
 
   test('POST /v1/infer → 202 {jobId}; the job finishes with a receipt that verifies for the input', async () => {

@@ -16,6 +16,7 @@ import { trainDigitsModel } from '../../demo/train.js';
 import { compileOnnx } from '../../quantize/compile.js';
 import { runQuantized } from '../../quantize/infer.js';
 import { commitModel } from '../../prover/commit.js';
+import { receiptSecurity } from '../../circuit/security.js';
 import { prove } from '../../prover/prove.js';
 import { decodeReceipt, encodeReceipt } from '../../verifier/receipt.js';
 import { verifyReceipt } from '../../verifier/verify.js';
@@ -93,7 +94,8 @@ export const demoCommand: Command = {
 
       console.log(`\nFiles in ${dir}: model.onnx, input.json, out.zkr`);
       console.log(`Check it yourself: zkinfer verify ${join(dir, 'out.zkr')} --model-id ${cm.modelId} --input ${join(dir, 'input.json')}`);
-      console.log('Receipts are sound (100-bit target) but not zero-knowledge yet (zk: false): see the README.');
+      const bits = receiptSecurity(cm.circuit, cm.pcs.config).bits;
+      console.log(`Receipts are sound (${bits} composed security bits, target 100: zkinfer inspect out.zkr lists every term) but not zero-knowledge yet (zk: false): see the README.`);
       const good = v.ok && !forged.ok && !replay.ok;
       return good ? 0 : 1;
     }),

@@ -1,11 +1,16 @@
-/** `zkinfer inspect model.zkm [--json]`: layers, shapes, scales, no-wrap bounds, parameter count. */
+/**
+ * `zkinfer inspect model.zkm [--json]`: layers, shapes, scales, no-wrap bounds, parameter count and
+ * the composed security figure of the model's receipts (`circuit/security.ts`, with every term
+ * under --json); a receipt (.zkr) prints its JSON view, which carries the same figure.
+ */
 import fs from 'node:fs';
 import type { Command } from '../command.js';
 import { guard, parseArgs } from '../args.js';
 import { ModelError } from '../../model/errors.js';
 import { decodeZkm } from '../../quantize/zkm.js';
 import { decodeReceipt } from '../../verifier/receipt.js';
-import { receiptJson } from '../../verifier/json.js';
+import { receiptJson, securityJson } from '../../verifier/json.js';
+import { modelSecurity, securityLine } from '../security.js';
 import { ByteReader } from '../../util/bytes.js';
 
 /** The .zkm bytes inside a .zkc file (magic, version, model ID, then the .zkm blob). */
@@ -54,14 +59,17 @@ export const inspectCommand: Command = {
       const consts = Object.values(m.consts).reduce((s, c) => s + c.data.length, 0);
       const params = m.layers.reduce((s, l) => s + paramCount(l), 0) + consts;
       const rows = m.layers.map((l) => ({ name: l.name, op: l.op, kind: l.kind, dims: info.get(l.output)!.dims, exp: info.get(l.output)!.exp, params: paramCount(l), bound: l.bound }));
+      const sec = modelSecurity(m);
       if (a.flags.has('--json')) {
-        console.log(JSON.stringify({ name: m.name, version: m.version, opset: m.opset, inputs: m.inputs, outputs: m.outputs, params, layers: rows }));
+        const security = 'security' in sec ? { securityBits: sec.security.bits, security: securityJson(sec.security) } : { security: { error: sec.error } };
+        console.log(JSON.stringify({ name: m.name, version: m.version, opset: m.opset, inputs: m.inputs, outputs: m.outputs, params, layers: rows, ...security }));
         return 0;
       }
       console.log(`${src}: zkm v${m.version}, graph '${m.name}', opset ${m.opset}, source ${m.meta.source || '-'}, margin ${m.meta.margin}`);
       for (const i of m.inputs) console.log(`  input  ${i.name} [${i.dims.join('×')}] int8, scale 2^-${i.exp}`);
       for (const o of m.outputs) console.log(`  output ${o.name} [${o.dims.join('×')}] scale 2^-${o.exp}`);
-      console.log(`  ${m.layers.length} layers, ${params} parameters (int8 weights, wide biases and constants)\n`);
+      console.log(`  ${m.layers.length} layers, ${params} parameters (int8 weights, wide biases and constants)`);
+      console.log(`  ${'security' in sec ? securityLine(sec.security) : `security: not available (${sec.error})`}\n`);
       console.log(`  ${'layer'.padEnd(34)} ${'op'.padEnd(18)} ${'kind'.padEnd(8)} ${'shape'.padEnd(16)} ${'scale'.padEnd(7)} ${'params'.padStart(8)}  bound/p`);
       for (const r of rows) {
         console.log(`  ${r.name.slice(0, 34).padEnd(34)} ${r.op.padEnd(18)} ${r.kind.padEnd(8)} ${r.dims.join('×').padEnd(16)} ${`2^-${r.exp}`.padEnd(7)} ${String(r.params).padStart(8)}  ${(r.bound / P).toExponential(1)}`);

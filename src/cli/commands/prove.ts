@@ -10,16 +10,20 @@ import { parseInputJson } from '../inputs.js';
 import { progressReporter } from '../progress.js';
 import { decodeCommitted } from '../../prover/commit.js';
 import { prove } from '../../prover/prove.js';
-import { contextJson } from '../../verifier/json.js';
+import { receiptSecurity } from '../../circuit/security.js';
+import { contextJson, securityJson } from '../../verifier/json.js';
+import { SECURITY_HELP, securityLine, securityOption } from '../security.js';
 
 const HELP = `Usage: zkinfer prove <model.zkc> --input <input.json> [--context <text> | --context-hex <hex>]
-                     [-o out.zkr] [--json] [--quiet]
+                     [-o out.zkr] [--security 100] [--json] [--quiet]
 
 Runs bit-exact integer inference and proves it: the receipt (out.zkr) lets anyone check
 output = model(input) against the model ID with 'zkinfer verify'. <model.zkc> comes from
-'zkinfer commit'. Inputs: EZKL input.json ({"input_data": [...]}) or {"name": [...]}.
+'zkinfer commit' (under the same --security profile). Inputs: EZKL input.json
+({"input_data": [...]}) or {"name": [...]}.
 --context binds the receipt to public bytes of your choice (UTF-8 text, or raw bytes with
---context-hex; at most 1024 bytes), e.g. a job ID: 'zkinfer verify --context' checks them.`;
+--context-hex; at most 1024 bytes), e.g. a job ID: 'zkinfer verify --context' checks them.
+${SECURITY_HELP}`;
 
 export const proveCommand: Command = {
   name: 'prove',
@@ -30,7 +34,7 @@ export const proveCommand: Command = {
         console.log(HELP);
         return 0;
       }
-      const a = parseArgs(args, ['--input', '-o', '--context', '--context-hex'], ['--json', '--quiet']);
+      const a = parseArgs(args, ['--input', '-o', '--context', '--context-hex', '--security'], ['--json', '--quiet']);
       const context = contextOption(a);
       const src = a.pos[0];
       const inp = a.opts.get('--input')?.[0];
@@ -39,9 +43,10 @@ export const proveCommand: Command = {
         return 2;
       }
       const out = a.opts.get('-o')?.[0] ?? 'out.zkr';
+      const security = securityOption(a);
       const pr = progressReporter(a.flags.has('--quiet'));
       let t0 = performance.now();
-      const cm = decodeCommitted(readFileOrFail(src, 'prover data'), { onProgress: pr.update });
+      const cm = decodeCommitted(readFileOrFail(src, 'prover data'), { onProgress: pr.update, security });
       pr.end();
       const loadMs = performance.now() - t0;
       const data = parseInputJson(new TextDecoder().decode(readFileOrFail(inp, 'input')), cm.model.inputs, inp);
@@ -50,15 +55,16 @@ export const proveCommand: Command = {
       pr.end();
       writeFileOrFail(out, res.receipt, 'receipt');
       const t = res.timings;
+      const sec = receiptSecurity(cm.circuit, cm.pcs.config);
       if (a.flags.has('--json')) {
-        console.log(JSON.stringify({ modelId: cm.modelId, context: contextJson(context ?? new Uint8Array(0)), outputs: Object.fromEntries(res.outputs.map((o) => [o.name, Array.from(o.values)])), receipt: out, receiptBytes: res.receipt.length, timings: { loadMs, ...t } }));
+        console.log(JSON.stringify({ modelId: cm.modelId, context: contextJson(context ?? new Uint8Array(0)), outputs: Object.fromEntries(res.outputs.map((o) => [o.name, Array.from(o.values)])), receipt: out, receiptBytes: res.receipt.length, securityBits: sec.bits, security: securityJson(sec), timings: { loadMs, ...t } }));
         return 0;
       }
       for (const o of res.outputs) console.log(`${o.name} [${o.dims.join('×')}]: ${Array.from(o.values).map((v) => +v.toPrecision(6)).join(' ')}`);
       console.log(`model ID ${cm.modelId}`);
       if (context?.length) console.log(`context ${describeContext(context)}`);
       console.log(`proved in ${t.totalMs.toFixed(0)} ms (inference ${t.inferMs.toFixed(0)}, witness ${t.witnessMs.toFixed(0)}, commit ${t.commitMs.toFixed(0)}, lookups ${t.lookupMs.toFixed(0)}, layers ${t.layersMs.toFixed(0)}, openings ${t.openMs.toFixed(0)}); prover data loaded in ${loadMs.toFixed(0)} ms`);
-      console.log(`receipt ${kib(res.receipt.length)} → ${out}`);
+      console.log(`receipt ${kib(res.receipt.length)} → ${out}; ${securityLine(sec)}`);
       return 0;
     }),
 };

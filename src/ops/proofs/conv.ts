@@ -34,7 +34,7 @@ import { kernels } from '../../field/active.js';
 import type { ConvLayer } from '../../quantize/layers.js';
 import { convKernel } from '../kernels/linear.js';
 import { chiEval, layoutOf, type Layout } from '../../circuit/layout.js';
-import { CircuitError, Rejected, type LayerProtocol, type PlanContext, type ProverContext, type VerifierContext } from '../../circuit/protocol.js';
+import { CircuitError, reject, type LayerProtocol, type PlanContext, type ProverContext, type VerifierContext } from '../../circuit/protocol.js';
 import type { SumcheckProverOutput } from '../../piop/sumcheck.js';
 import { planRequant, proveRequant, requantWitness, shiftCoeffs, verifyRequant, type RequantCoeffs, type RequantPlan } from '../../circuit/requant.js';
 
@@ -346,7 +346,7 @@ export const convProof: LayerProtocol<ConvLayer> = {
     const we = ev.slice(0, 4);
     const ue = ev.slice(4, 8);
     if (!extEquals(extMul(we, ue), finalClaim)) {
-      throw new Rejected('ConvProductMismatch', `layer '${L.name}': W~·U~ = ${extToString(extMul(we, ue))} does not match the product sumcheck's final claim ${extToString(finalClaim)}`);
+      reject(ctx, 'ConvProductMismatch', `layer '${L.name}': W~·U~ = ${extToString(extMul(we, ue))} does not match the product sumcheck's final claim ${extToString(finalClaim)}`);
     }
     ctx.claim(`${L.name}/w`, grouped ? kappa : cat(kappa, rco), we);
 
@@ -355,7 +355,7 @@ export const convProof: LayerProtocol<ConvLayer> = {
     const xe = ctx.recv(`${L.name}/conv/wiring/eval`, 1);
     const expect = extMul(xe, wiringEval(g, f, tau));
     if (!extEquals(expect, fc)) {
-      throw new Rejected('ConvWiringMismatch', `layer '${L.name}': X~·wiring~ = ${extToString(expect)} does not match the wiring sumcheck's final claim ${extToString(fc)}`);
+      reject(ctx, 'ConvWiringMismatch', `layer '${L.name}': X~·wiring~ = ${extToString(expect)} does not match the wiring sumcheck's final claim ${extToString(fc)}`);
     }
     ctx.claim(L.inputs[0], tau, xe);
   },

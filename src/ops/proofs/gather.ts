@@ -8,7 +8,7 @@
 import { ext, extAdd, extMulBase } from '../../field/extension.js';
 import { eqOnReal, modP } from '../../circuit/layout.js';
 import { reduce, type ReduceTerm } from '../../circuit/reduce.js';
-import type { Context, LayerProtocol, PlanContext } from '../../circuit/protocol.js';
+import { drawPoint, type Context, type LayerProtocol, type PlanContext } from '../../circuit/protocol.js';
 import type { GatherLayer } from '../../quantize/layers.js';
 
 interface GatherPlan {
@@ -46,7 +46,7 @@ function planGather(L: GatherLayer, c: PlanContext): GatherPlan {
 
 function run(L: GatherLayer, p: GatherPlan, ctx: Context): void {
   const out = ctx.layout(L.output);
-  const r = ctx.tr.challengeExts(`${L.name}/gather/r`, out.numVars);
+  const r = drawPoint(ctx, `${L.name}/gather/r`, out.numVars);
   let v = reduce(ctx, out, r, p.terms, L.name);
   if (p.fillIdx.length && L.fill !== 0) {
     const eq = eqOnReal(out, r);

@@ -14,7 +14,7 @@ import { kernels } from '../../field/active.js';
 import type { GemmLayer } from '../../quantize/layers.js';
 import { chiEval, layoutOf } from '../../circuit/layout.js';
 import { limbBound } from '../../circuit/params.js';
-import { CircuitError, Rejected, type LayerProtocol, type PlanContext, type ProverContext, type VerifierContext } from '../../circuit/protocol.js';
+import { CircuitError, reject, type LayerProtocol, type PlanContext, type ProverContext, type VerifierContext } from '../../circuit/protocol.js';
 import { columnCoeffs, planRequant, proveRequant, requantWitness, shiftCoeffs, verifyRequant, type RequantCoeffs, type RequantPlan } from '../../circuit/requant.js';
 
 interface GemmPlan {
@@ -107,7 +107,7 @@ export const gemmProof: LayerProtocol<GemmLayer> = {
     const xe = ev.slice(0, 4);
     const we = ev.slice(4, 8);
     if (!extEquals(extMul(xe, we), finalClaim)) {
-      throw new Rejected('MatmulMismatch', `layer '${L.name}': X~·W~ = ${extToString(extMul(xe, we))} does not match the sumcheck's final claim ${extToString(finalClaim)}`);
+      reject(ctx, 'MatmulMismatch', `layer '${L.name}': X~·W~ = ${extToString(extMul(xe, we))} does not match the sumcheck's final claim ${extToString(finalClaim)}`);
     }
     ctx.claim(L.inputs[0], cat(point, rhoLead), xe);
     ctx.claim(`${L.name}/w`, cat(point, rhoN), we);

@@ -18,7 +18,7 @@ import { eqEval, type Point } from '../../poly/multilinear.js';
 import { layoutOf, nextPow2, toField } from '../../circuit/layout.js';
 import { LIMB, columnCoeffs, planRequant, proveRequant, requantWitness, shiftCoeffs, verifyRequant, type RequantCoeffs, type RequantPlan } from '../../circuit/requant.js';
 import { reduce, type ReduceTerm } from '../../circuit/reduce.js';
-import { CircuitError, Rejected, type Context, type LayerProtocol, type ProverContext } from '../../circuit/protocol.js';
+import { CircuitError, reject, type Context, type LayerProtocol, type ProverContext } from '../../circuit/protocol.js';
 import type { MatMulLayer } from '../../quantize/layers.js';
 
 interface OperandView {
@@ -177,7 +177,7 @@ export const matmulProof: LayerProtocol<MatMulLayer> = {
     const bv = ev.slice(4, 8);
     const expect = extMul(eqEval(s.rhoT, point.subarray(4 * s.nK)), extMul(av, bv));
     if (!extEquals(expect, finalClaim)) {
-      throw new Rejected('MatmulMismatch', `layer '${L.name}': eq·A~·B~ = ${extToString(expect)} does not match the sumcheck's final claim ${extToString(finalClaim)}`);
+      reject(ctx, 'MatmulMismatch', `layer '${L.name}': eq·A~·B~ = ${extToString(expect)} does not match the sumcheck's final claim ${extToString(finalClaim)}`);
     }
     operandClaims(ctx, p, s, point, av, bv, L.name);
   },
@@ -260,7 +260,7 @@ function operandClaims(ctx: Context, p: MatMulPlan, s: Split, sigma: Point, av: 
     const got = reduce(ctx, layoutOf(v.dims), point, [v.term], label);
     const ok = extEquals(got, value);
     if (ctx.role === 'prover') ctx.assert(ok, `layer '${name}': internal error in the ${label} operand view`);
-    else if (!ok) throw new Rejected('CopyMismatch', `layer '${name}': the batch view of '${v.source}' does not match the operand`);
+    else if (!ok) reject(ctx, 'CopyMismatch', `layer '${name}': the batch view of '${v.source}' does not match the operand`);
   };
   one(p.a, cat(sk, s.rhoM, st), av, `${name}/a`);
   one(p.b, cat(s.rhoN, sk, st), bv, `${name}/b`);

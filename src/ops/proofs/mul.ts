@@ -12,7 +12,7 @@ import { eqEval } from '../../poly/multilinear.js';
 import { isDense, modP, paddedIndex } from '../../circuit/layout.js';
 import { divCoeffs, planRequant, proveRequant, requantWitness, verifyRequant, type RequantCoeffs, type RequantPlan } from '../../circuit/requant.js';
 import { reduce, type ReduceTerm } from '../../circuit/reduce.js';
-import { CircuitError, Rejected, type LayerProtocol, type ProverContext } from '../../circuit/protocol.js';
+import { CircuitError, reject, type LayerProtocol, type ProverContext } from '../../circuit/protocol.js';
 import type { MulLayer } from '../../quantize/layers.js';
 
 interface MulPlan {
@@ -84,10 +84,10 @@ export const mulProof: LayerProtocol<MulLayer> = {
     const ea = ev.slice(0, 4);
     const eb = ev.slice(4, 8);
     if (!extEquals(extMul(eqEval(rq.point, point), extMul(ea, eb)), finalClaim)) {
-      throw new Rejected('ProductMismatch', `layer '${L.name}': element-wise product check failed (final claim ${extToString(finalClaim)})`);
+      reject(ctx, 'ProductMismatch', `layer '${L.name}': element-wise product check failed (final claim ${extToString(finalClaim)})`);
     }
     const va = reduce(ctx, out, point, [p.a], `${L.name}/a`);
     const vb = reduce(ctx, out, point, [p.b], `${L.name}/b`);
-    if (!extEquals(va, ea) || !extEquals(vb, eb)) throw new Rejected('CopyMismatch', `layer '${L.name}': an operand view does not match its operand`);
+    if (!extEquals(va, ea) || !extEquals(vb, eb)) reject(ctx, 'CopyMismatch', `layer '${L.name}': an operand view does not match its operand`);
   },
 };

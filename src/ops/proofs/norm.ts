@@ -24,7 +24,7 @@ import { rangeTable } from '../../piop/lookup/tables.js';
 import { layoutOf } from '../../circuit/layout.js';
 import { divCoeffs, planRequant, proveRequant, rangeLookups, requantWitness, shiftCoeffs, verifyRequant, type RequantCoeffs, type RequantPlan } from '../../circuit/requant.js';
 import { reduce } from '../../circuit/reduce.js';
-import { CircuitError, type AuxSpec, type Context, type LayerProtocol, type LookupSpec, type PlanContext } from '../../circuit/protocol.js';
+import { CircuitError, drawPoint, type AuxSpec, type Context, type LayerProtocol, type LookupSpec, type PlanContext } from '../../circuit/protocol.js';
 import type { NormLayer } from '../../quantize/layers.js';
 import { normaliseWitness, planNormalise, runNormalise, type NormalisePlan } from './normalise.js';
 import { bitsFor, chiColumn, limbColumns, limbTerms, limbWitness, maxAbs, planLimbs, rowMapOf, rowSums, viewColumn, views, zeroCheck, type Column, type Limbs } from './relations.js';
@@ -209,7 +209,7 @@ function run(L: NormLayer, p: NormPlan, ctx: Context): void {
   requant(ctx, p.mean, p.s, `${L.name}/mean`);
   requant(ctx, p.v0, p.ss, `${L.name}/var`);
   // d = x − mean[row]
-  const r = ctx.tr.challengeExts(`${L.name}/d/r`, xl.numVars);
+  const r = drawPoint(ctx, `${L.name}/d/r`, xl.numVars);
   ctx.claim(p.d, r, reduce(ctx, xl, r, [{ source: x, outIdx: null, srcIdx: null, coef: 1 }, { source: p.mean.name, outIdx: null, srcIdx: p.rowMap, coef: -1 }], `${L.name}/d`));
   // V = V0 + epsQ + z, z·(V0 + epsQ) = 0 (z ∈ {0,1} by lookup; V ≥ 1 by the normalisation)
   const t = (name: string): Column => ({ kind: 'tensor', name });

@@ -24,7 +24,7 @@ import { rangeTable, type FunctionTable } from '../../piop/lookup/tables.js';
 import { eqEval, type Point } from '../../poly/multilinear.js';
 import { chiEval, eqOnReal, isDense, modP, paddedIndex, type Layout } from '../../circuit/layout.js';
 import { concat } from '../../circuit/requant.js';
-import { Rejected, type AuxSpec, type ColumnSpec, type Context, type LookupSpec } from '../../circuit/protocol.js';
+import { drawCombiner, drawPoint, reject, type AuxSpec, type ColumnSpec, type Context, type LookupSpec } from '../../circuit/protocol.js';
 
 export type Column =
   | { kind: 'tensor'; name: string }
@@ -78,7 +78,7 @@ export function productCheck(ctx: Context, numVars: number, cols: Column[], term
     let expect = ext();
     for (const t of terms) expect = extAdd(expect, extMul(t.coef, t.cols.reduce<Ext>((a, i) => extMul(a, evals[i]), ext(1))));
     if (!extEquals(expect, res.finalClaim)) {
-      throw new Rejected('RelationMismatch', `${label}: relation check failed at the sumcheck point (final claim ${extToString(res.finalClaim)}, columns give ${extToString(expect)})`);
+      reject(ctx, 'RelationMismatch', `${label}: relation check failed at the sumcheck point (final claim ${extToString(res.finalClaim)}, columns give ${extToString(expect)})`);
     }
   }
   cols.forEach((c, i) => {
@@ -111,8 +111,8 @@ export function eqColumn(r: Point): Column {
  * Returns the point and the column evaluations (committed columns are claimed there).
  */
 export function zeroCheck(ctx: Context, l: Layout, cols: Column[], groups: ITerm[][], label: string): { point: Point; evals: Ext[] } {
-  const r = ctx.tr.challengeExts(`${label}/r`, l.numVars);
-  const lambda = ctx.tr.challengeExt(`${label}/lambda`);
+  const r = drawPoint(ctx, `${label}/r`, l.numVars);
+  const lambda = drawCombiner(ctx, `${label}/lambda`, groups.length - 1);
   const terms: Term[] = [];
   groups.forEach((g, k) => {
     const lk = pow(lambda, k);
@@ -175,7 +175,7 @@ export interface RowSumItem {
  * share `xl`; row tensors share `rl`; `rowMap` gives each real x entry its real row index.
  */
 export function rowSums(ctx: Context, xl: Layout, rl: Layout, rowMap: Int32Array, items: RowSumItem[], label: string): void {
-  const r = ctx.tr.challengeExts(`${label}/r`, rl.numVars);
+  const r = drawPoint(ctx, `${label}/r`, rl.numVars);
   const withRow = items.filter((it) => it.row !== null);
   let vals: Ext[];
   if (ctx.role === 'prover') {
@@ -187,7 +187,7 @@ export function rowSums(ctx: Context, xl: Layout, rl: Layout, rowMap: Int32Array
     vals = withRow.map((_, i) => got.slice(4 * i, 4 * i + 4));
   }
   withRow.forEach((it, i) => ctx.claim(it.row!, r, vals[i]));
-  const mu = ctx.tr.challengeExt(`${label}/mu`);
+  const mu = drawCombiner(ctx, `${label}/mu`, items.length - 1);
   const Mr = scatterWeights(eqOnReal(rl, r), xl, rowMap);
   const names: string[] = [];
   for (const it of items) for (const f of it.factors) if (!names.includes(f)) names.push(f);
@@ -233,7 +233,7 @@ export function views(ctx: Context, out: Layout, pt: Point, sources: string[], m
     sources.forEach((s, i) => ctx.claim(s, pt, values[i]));
     return;
   }
-  const mu = ctx.tr.challengeExt(`${label}/mu`);
+  const mu = drawCombiner(ctx, `${label}/mu`, sources.length - 1);
   const M = gatherWeights(eqOnReal(out, pt), out.size, src, map);
   const cols: Column[] = [publicExt(M), ...sources.map((name): Column => ({ kind: 'tensor', name }))];
   let claimed = ext();

@@ -20,7 +20,7 @@ import { extAdd, extMulBase } from '../../field/extension.js';
 import { rangeTable } from '../../piop/lookup/tables.js';
 import { chiEval, layoutOf, modP } from '../../circuit/layout.js';
 import { reduce, type ReduceTerm } from '../../circuit/reduce.js';
-import { CircuitError, type AuxSpec, type Context, type LookupSpec, type PlanContext } from '../../circuit/protocol.js';
+import { CircuitError, drawPoint, type AuxSpec, type Context, type LookupSpec, type PlanContext } from '../../circuit/protocol.js';
 import { bitsFor, rowMapOf, rowSums, type RowSumItem } from './relations.js';
 
 export type Tie = 'any' | 'first' | 'last';
@@ -135,7 +135,7 @@ export function runRowMax(ctx: Context, p: RowMaxPlan, extra: RowSumItem[], labe
   rowSums(ctx, xl, rl, p.rowMap, [{ factors: [p.sel, p.x], row: p.mx, rowCoef: 1, chiConst: 0 }, { factors: [p.sel], row: null, rowCoef: 0, chiConst: 1 }, ...extra], `${label}/rows`);
 
   // gap = s·mx' − s·x − tie, tie = 1 − cum (first) or cum − sel (last)
-  const r = ctx.tr.challengeExts(`${label}/gap/r`, xl.numVars);
+  const r = drawPoint(ctx, `${label}/gap/r`, xl.numVars);
   const terms: ReduceTerm[] = [
     { source: p.mx, outIdx: null, srcIdx: p.rowMap, coef: p.sign },
     { source: p.x, outIdx: null, srcIdx: null, coef: -p.sign },

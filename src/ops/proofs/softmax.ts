@@ -19,7 +19,7 @@ import { P } from '../../field/babybear.js';
 import { extNeg } from '../../field/extension.js';
 import { planRequant, proveRequant, rangeLookups, requantWitness, shiftCoeffs, verifyRequant, type RequantCoeffs, type RequantPlan } from '../../circuit/requant.js';
 import { reduce } from '../../circuit/reduce.js';
-import { CircuitError, type AuxSpec, type Context, type LayerProtocol, type LookupSpec, type PlanContext } from '../../circuit/protocol.js';
+import { CircuitError, drawPoint, type AuxSpec, type Context, type LayerProtocol, type LookupSpec, type PlanContext } from '../../circuit/protocol.js';
 import type { SoftmaxLayer } from '../../quantize/layers.js';
 import { normaliseWitness, planNormalise, runNormalise, type NormalisePlan } from './normalise.js';
 import { bitsFor, chiColumn, keyColumn, keyedTable, limbColumns, limbTerms, limbWitness, maxAbs, planLimbs, viewColumn, views, zeroCheck, type Column, type Limbs } from './relations.js';
@@ -180,7 +180,7 @@ function run(L: SoftmaxLayer, p: SoftmaxPlan, ctx: Context): void {
   }
   runNormalise(ctx, nm, L.name);
   // y = dq − logTable[m − 512] − kTable[k + 64] (per-row values broadcast)
-  const r = ctx.tr.challengeExts(`${L.name}/logsoftmax/r`, xl.numVars);
+  const r = drawPoint(ctx, `${L.name}/logsoftmax/r`, xl.numVars);
   const v = reduce(
     ctx,
     xl,

@@ -34,7 +34,7 @@ import { eqEval } from '../../poly/multilinear.js';
 import { chiEval, isDense, modP, paddedIndex } from '../../circuit/layout.js';
 import { LIMB, concat, divCoeffs, planRequant, proveRequant, rangeLookups, requantWitness, verifyRequant, type RequantCoeffs, type RequantPlan } from '../../circuit/requant.js';
 import { reduce, type ReduceTerm } from '../../circuit/reduce.js';
-import { CircuitError, Rejected, type AuxSpec, type LayerProtocol, type LookupSpec, type PlanContext, type ProverContext, type VerifierContext } from '../../circuit/protocol.js';
+import { CircuitError, drawCombiner, drawPoint, reject, type AuxSpec, type LayerProtocol, type LookupSpec, type PlanContext, type ProverContext, type VerifierContext } from '../../circuit/protocol.js';
 import type { SumLayer } from '../../quantize/layers.js';
 import { extremumWitness, planExtremum, proveExtremum, verifyExtremum, type ExtremumPlan } from './window.js';
 
@@ -216,6 +216,11 @@ function pointwiseWitness(L: SumLayer, p: PointwisePlan, values: (t: string) => 
   return out;
 }
 
+/** The highest power of λ in `pointwiseTerms`: λ³ for Where, λ² for eq, λ for the orderings. */
+function pointwiseDegree(p: PointwisePlan): number {
+  return p.mode === 'select' ? 3 : p.mode === 'eq' ? 2 : 1;
+}
+
 /**
  * Terms over tables 0 eq, 1 χ, 2 y, 3… aux, then the views (see the header).
  */
@@ -282,8 +287,8 @@ function padded(ctx: ProverContext, name: string, v: ArrayLike<number>): Uint32A
 function provePointwise(L: SumLayer, p: PointwisePlan, ctx: ProverContext): void {
   const label = `${L.name}/${p.mode}`;
   const l = ctx.layout(L.output);
-  const r = ctx.tr.challengeExts(`${label}/r`, l.numVars);
-  const lambda = ctx.tr.challengeExt(`${label}/lambda`);
+  const r = drawPoint(ctx, `${label}/r`, l.numVars);
+  const lambda = drawCombiner(ctx, `${label}/lambda`, pointwiseDegree(p));
   const chi = new Uint32Array(2 ** l.numVars);
   if (isDense(l)) chi.fill(1, 0, l.size);
   else for (const q of paddedIndex(l)) chi[q] = 1;
@@ -304,21 +309,21 @@ function provePointwise(L: SumLayer, p: PointwisePlan, ctx: ProverContext): void
 function verifyPointwise(L: SumLayer, p: PointwisePlan, ctx: VerifierContext): void {
   const label = `${L.name}/${p.mode}`;
   const l = ctx.layout(L.output);
-  const r = ctx.tr.challengeExts(`${label}/r`, l.numVars);
-  const lambda = ctx.tr.challengeExt(`${label}/lambda`);
+  const r = drawPoint(ctx, `${label}/r`, l.numVars);
+  const lambda = drawCombiner(ctx, `${label}/lambda`, pointwiseDegree(p));
   const { point, finalClaim } = ctx.sumcheck(l.numVars, 3, ext(), label);
   const k = 1 + p.aux.length + p.views.length;
   const got = ctx.recv(`${label}/evals`, k);
   const sent = Array.from({ length: k }, (_, i) => got.slice(4 * i, 4 * i + 4));
   const expect = combineFinalEvals(pointwiseTerms(p, L.div, lambda), [eqEval(r, point), chiEval(l, point), ...sent]);
   if (!extEquals(expect, finalClaim)) {
-    throw new Rejected('PointwiseMismatch', `layer '${L.name}': ${p.mode} relation check failed at the sumcheck point (expected ${extToString(finalClaim)}, got ${extToString(expect)})`);
+    reject(ctx, 'PointwiseMismatch', `layer '${L.name}': ${p.mode} relation check failed at the sumcheck point (expected ${extToString(finalClaim)}, got ${extToString(expect)})`);
   }
   ctx.claim(L.output, point, sent[0]);
   p.aux.forEach((a, i) => ctx.claim(a, point, sent[1 + i]));
   p.views.forEach((t, i) => {
     const v = reduce(ctx, l, point, [t], `${label}/view${i}`);
-    if (!extEquals(v, sent[1 + p.aux.length + i])) throw new Rejected('CopyMismatch', `layer '${L.name}': operand view ${i} does not match its source '${t.source}'`);
+    if (!extEquals(v, sent[1 + p.aux.length + i])) reject(ctx, 'CopyMismatch', `layer '${L.name}': operand view ${i} does not match its source '${t.source}'`);
   });
 }
 
@@ -374,6 +379,6 @@ export const sumProof: LayerProtocol<SumLayer> = {
     if (p.mode !== 'linear') return verifyPointwise(L, p, ctx);
     const rq = verifyRequant(ctx, p.rq, p.coeffs, L.name);
     const v = reduce(ctx, ctx.layout(L.output), rq.point, p.terms, L.name);
-    if (!extEquals(v, rq.acc)) throw new Rejected('SumMismatch', `layer '${L.name}': Σ mult·x = ${extToString(v)} but the accumulator claim is ${extToString(rq.acc)}`);
+    if (!extEquals(v, rq.acc)) reject(ctx, 'SumMismatch', `layer '${L.name}': Σ mult·x = ${extToString(v)} but the accumulator claim is ${extToString(rq.acc)}`);
   },
 };

@@ -39,7 +39,7 @@ import { eqEval, type Point } from '../../poly/multilinear.js';
 import { chiEval, isDense, layoutOf, nextPow2, paddedIndex, type Layout } from '../../circuit/layout.js';
 import { LIMB, planRequant, proveRequant, rangeLookups, requantWitness, verifyRequant, concat, type RequantCoeffs, type RequantPlan } from '../../circuit/requant.js';
 import { reduce, type ReduceTerm } from '../../circuit/reduce.js';
-import { CircuitError, Rejected, type AuxSpec, type Context, type LayerProtocol, type LookupSpec, type ProverContext, type VerifierContext } from '../../circuit/protocol.js';
+import { CircuitError, drawCombiner, drawPoint, reject, type AuxSpec, type Context, type LayerProtocol, type LookupSpec, type ProverContext, type VerifierContext } from '../../circuit/protocol.js';
 import type { WindowLayer } from '../../quantize/layers.js';
 
 // ------------------------------------------------------------------ the extremum relation
@@ -187,8 +187,8 @@ function deltaTerms(p: ExtremumPlan): ReduceTerm[] {
 }
 
 function challenges(ctx: Context, s: Shape, label: string): { r: Point; rj: Point; lambda: Ext } {
-  const r = ctx.tr.challengeExts(`${label}/r`, s.al.numVars);
-  const lambda = ctx.tr.challengeExt(`${label}/lambda`);
+  const r = drawPoint(ctx, `${label}/r`, s.al.numVars);
+  const lambda = drawCombiner(ctx, `${label}/lambda`, 3); // terms up to λ³ (`extremumTerms`)
   return { r, rj: r.subarray(4 * s.nW), lambda };
 }
 
@@ -255,13 +255,13 @@ export function verifyExtremum(ctx: VerifierContext, p: ExtremumPlan, label: str
   const evals = [eqEval(r, sigma), eqEval(rj, sj), sv, dv, extOneMinus(vEval), zEval, tv];
   const expect = combineFinalEvals(extremumTerms(lambda), evals);
   if (!extEquals(expect, finalClaim)) {
-    throw new Rejected('SelectorMismatch', `${label}: selector check failed at the sumcheck point (expected ${extToString(finalClaim)}, got ${extToString(expect)})`);
+    reject(ctx, 'SelectorMismatch', `${label}: selector check failed at the sumcheck point (expected ${extToString(finalClaim)}, got ${extToString(expect)})`);
   }
   ctx.claim(p.sel, sigma, sv);
   ctx.claim(p.delta, sigma, dv);
   ctx.claim(p.target, sj, tv);
   const v = reduce(ctx, s.al, sigma, deltaTerms(p), `${label}/delta`);
-  if (!extEquals(v, dv)) throw new Rejected('SelectorMismatch', `${label}: differences ${extToString(dv)} do not match target − candidates ${extToString(v)}`);
+  if (!extEquals(v, dv)) reject(ctx, 'SelectorMismatch', `${label}: differences ${extToString(dv)} do not match target − candidates ${extToString(v)}`);
 }
 
 
@@ -357,6 +357,6 @@ export const windowProof: LayerProtocol<WindowLayer> = {
     if (p.mode !== 'sum') return verifyExtremum(ctx, p.ex, `${L.name}/${p.mode}`);
     const rq = verifyRequant(ctx, p.rq, p.coeffs, L.name);
     const v = reduce(ctx, ctx.layout(L.output), rq.point, [p.term], L.name);
-    if (!extEquals(v, rq.acc)) throw new Rejected('WindowMismatch', `layer '${L.name}': window sum ${extToString(v)} does not match the accumulator claim ${extToString(rq.acc)}`);
+    if (!extEquals(v, rq.acc)) reject(ctx, 'WindowMismatch', `layer '${L.name}': window sum ${extToString(v)} does not match the accumulator claim ${extToString(rq.acc)}`);
   },
 };

@@ -119,6 +119,16 @@ function checkStatement(st: LookupStatement): void {
   if (d.n > MAX_LOOKUP_VARS) throw new RangeError(`lookup: expected at most 2^${MAX_LOOKUP_VARS} leaves per side, got 2^${d.n}`);
 }
 
+/**
+ * The shape the soundness bound of an instance depends on (`circuit/security.ts`): 2^{leafVars}
+ * fractions (both sides, padding included), W-wide tuples, and a GKR over leafVars variables.
+ */
+export function lookupShape(st: LookupStatement): { leafVars: number; width: number } {
+  checkStatement(st);
+  const d = dims(st);
+  return { leafVars: d.n + 1, width: d.width };
+}
+
 export function statementOf(w: LookupWitness): LookupStatement {
   const len = w.lookups[0]?.[0]?.length ?? 0;
   return { table: w.table, numLookups: w.lookups.length, logLen: Math.log2(len) };
