@@ -4,29 +4,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { generatedModel } from '../../src/model/generated.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const MAIN = path.resolve(here, '../../src/cli/main.js');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zkinfer-context-'));
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+import { cli, committedTiny } from './helpers.js';
 
 test('CLI: a receipt proved with --context verifies only with that context; inspect shows it', () => {
-  const g = generatedModel('mlp-tiny');
-  const f = (n: string) => path.join(tmp, n);
-  fs.writeFileSync(f('m.onnx'), g.onnx);
-  fs.writeFileSync(f('in.json'), JSON.stringify(g.inputs[0]));
-  fs.writeFileSync(f('cal.json'), JSON.stringify({ input_data: [g.inputs[0].input] }));
-  assert.equal(cli(['compile', f('m.onnx'), '--calibrate', f('cal.json'), '-o', f('m.zkm')]).code, 0);
-  const c = cli(['commit', f('m.zkm'), '-o', f('m.zkc'), '--quiet']);
-  assert.equal(c.code, 0, c.err);
-  const id = /model ID ([0-9a-f]{64})/.exec(c.out)![1];
+  const { f, id, g } = committedTiny('zkinfer-context-');
 
   const p = cli(['prove', f('m.zkc'), '--input', f('in.json'), '--context', 'job 7 / operator A', '-o', f('a.zkr'), '--quiet']);
   assert.equal(p.code, 0, p.err);

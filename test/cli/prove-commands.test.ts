@@ -4,29 +4,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { generatedModel } from '../../src/model/generated.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const MAIN = path.resolve(here, '../../src/cli/main.js');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zkinfer-prove-'));
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+import { cli, committedTiny } from './helpers.js';
 
 test('CLI: compile → commit → prove → verify (valid, wrong ID, wrong input, corrupt) → inspect', () => {
-  const g = generatedModel('mlp-tiny');
-  const f = (n: string) => path.join(tmp, n);
-  fs.writeFileSync(f('m.onnx'), g.onnx);
-  fs.writeFileSync(f('in.json'), JSON.stringify(g.inputs[0]));
-  fs.writeFileSync(f('cal.json'), JSON.stringify({ input_data: [g.inputs[0].input] }));
-  assert.equal(cli(['compile', f('m.onnx'), '--calibrate', f('cal.json'), '-o', f('m.zkm')]).code, 0);
-  const c = cli(['commit', f('m.zkm'), '-o', f('m.zkc'), '--quiet']);
-  assert.equal(c.code, 0, c.err);
-  const id = /model ID ([0-9a-f]{64})/.exec(c.out)![1];
+  const { f, id, g, commitOut } = committedTiny('zkinfer-prove-');
   const p = cli(['prove', f('m.zkc'), '--input', f('in.json'), '-o', f('r.zkr'), '--quiet']);
   assert.equal(p.code, 0, p.err);
   assert.match(p.out, /receipt .* → /);
@@ -52,7 +33,7 @@ test('CLI: compile → commit → prove → verify (valid, wrong ID, wrong input
   assert.equal(j.modelId, id);
   // the composed security figure, with every term, in the receipt's view and the model's
   assert.ok(j.securityBits >= 100 && j.security.bits === j.securityBits && j.security.terms.length > 5, JSON.stringify(j.security));
-  assert.match(c.out, /security: 10\d\.\d+ composed bits \(target 100 ✓/);
+  assert.match(commitOut, /security: 10\d\.\d+ composed bits \(target 100 ✓/);
   assert.match(p.out, /security: 10\d\.\d+ composed bits/);
   for (const file of ['m.zkm', 'm.zkc']) {
     assert.match(cli(['inspect', f(file)]).out, /security: 10\d\.\d+ composed bits/);
@@ -71,7 +52,7 @@ test('CLI: compile → commit → prove → verify (valid, wrong ID, wrong input
 });
 
 test('CLI: demo runs the whole pipeline on the trained model and exits 0', () => {
-  const d = cli(['demo', '--out', tmp]);
+  const d = cli(['demo', '--out', fs.mkdtempSync(path.join(os.tmpdir(), 'zkinfer-demo-'))]);
   assert.equal(d.code, 0, d.out + d.err);
   assert.match(d.out, /5\. verify {3}VALID/);
   assert.match(d.out, /6\. tamper .* rejected/);
