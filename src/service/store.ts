@@ -100,7 +100,7 @@ interface RawRow {
   receipt_bytes: number | null;
 }
 
-// without `input`: status polls never need it (`input()` reads it for the prover)
+// without `input`: status polls never need it (`request()` reads it for the prover)
 const COLUMNS = 'seq, id, status, context, output, error, attempts, worker, created_ms, started_ms, finished_ms, timings, receipt_bytes';
 
 function fromRaw(r: RawRow): JobRow {
@@ -262,11 +262,6 @@ export class JobStore {
   request(id: string): JobRequest | undefined {
     const r = this.st.request.get(id) as { input: string; context: Uint8Array } | undefined;
     return r ? { input: JSON.parse(r.input) as Record<string, number[]>, context: new Uint8Array(r.context) } : undefined;
-  }
-
-  /** The input of a job that is still queued or being proved. */
-  input(id: string): Record<string, number[]> | undefined {
-    return this.request(id)?.input;
   }
 
   /**

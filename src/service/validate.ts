@@ -18,15 +18,13 @@ import type { QuantizedModel } from '../quantize/layers.js';
 import { quantizeInput } from '../quantize/infer.js';
 import { contextBytes, MAX_CONTEXT_BYTES } from '../circuit/session.js';
 import { fromHex } from '../util/bytes.js';
+import type { JobRequest } from './store.js';
 
 /** The most bytes a context adds to a request body: `"contextHex": ` or `"context": ` and each byte as `\u00XX`. */
 export const CONTEXT_BODY_BYTES = 6 * MAX_CONTEXT_BYTES + 32;
 
 /** A validated request: one flat array per model input, and the context (empty when none was given). */
-export interface InferRequest {
-  input: Record<string, number[]>;
-  context: Uint8Array;
-}
+export type InferRequest = JobRequest;
 
 export class RequestError extends Error {
   constructor(

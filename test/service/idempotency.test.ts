@@ -160,7 +160,7 @@ test('the store: mismatch is refused inside the insert transaction too, and scop
   assert.equal(s.get(jobId('b')), undefined, 'no second job');
   const again = s.insert(jobId('c'), { input: [1] }, k);
   assert.deepEqual([again.created, again.job.id], [false, jobId('a')]);
-  assert.deepEqual(s.input(jobId('a')), { input: [1] });
+  assert.deepEqual(s.request(jobId('a')), { input: { input: [1] }, context: new Uint8Array(0) });
   const other = s.insert(jobId('d'), { input: [1] }, { scope: idempotencyScope('Bearer x'), key: 'k' });
   assert.deepEqual([other.created, other.job.id], [true, jobId('d')]);
   // key order of the input does not matter; its values do
