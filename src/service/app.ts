@@ -2,12 +2,14 @@
  * The prover node's HTTP API (Hono). Routes:
  *   GET  /v1/model             model ID, inputs/outputs (names, shapes, types, scales), parameter
  *                              count, quantization, protocol version
- *   POST /v1/infer             {"input": …} → 202 {jobId}; `?wait=true[&timeoutMs=N]` blocks
- *                              until the receipt is ready (200) or the wait ends (202);
- *                              an `Idempotency-Key` header makes retries safe (scoped to the
- *                              `Authorization` header, bound to the input: `idempotency.ts`)
- *   GET  /v1/jobs/:id          status, progress, output, timings, receipt (base64; omit with
- *                              `?receipt=false`)
+ *   POST /v1/infer             {"input": …, "context"?: text | "contextHex"?: hex} → 202
+ *                              {jobId}: the receipt is bound to the context (`validate.ts`);
+ *                              `?wait=true[&timeoutMs=N]` blocks until the receipt is ready
+ *                              (200) or the wait ends (202); an `Idempotency-Key` header makes
+ *                              retries safe (scoped to the `Authorization` header, bound to the
+ *                              input and context: `idempotency.ts`)
+ *   GET  /v1/jobs/:id          status, progress, context ({bytes, hex, text?}), output,
+ *                              timings, receipt (base64; omit with `?receipt=false`)
  *   GET  /v1/jobs/:id/receipt  the receipt bytes (application/octet-stream)
  *   GET  /v1/jobs/:id/events   server-sent events: `status` … then `done` or `failed`
  *   GET  /v1/health            liveness, queue and live provers (threads, or Redis workers)
@@ -31,10 +33,11 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import type { QuantizedModel } from '../quantize/layers.js';
+import { contextJson } from '../verifier/json.js';
 import type { JobEvent, JobService } from './jobs.js';
 import { idempotencyScope } from './idempotency.js';
 import { StoreError, type JobRow } from './store.js';
-import { RequestError, validateInferBody } from './validate.js';
+import { RequestError, validateInferBody, type InferRequest } from './validate.js';
 
 export interface AppOptions {
   model: QuantizedModel;
@@ -59,6 +62,8 @@ export function jobView(svc: JobService, job: JobRow, receipt?: Uint8Array): Rec
     jobId: job.id,
     modelId: svc.opts.modelId,
     status: job.status,
+    // what the receipt is bound to: hex always, the text too when the bytes are UTF-8
+    context: contextJson(job.context),
     progress: job.status === 'done' ? { stage: 'done', fraction: 1 } : job.status === 'proving' ? (live ?? { stage: 'starting', fraction: 0 }) : { stage: job.status, fraction: 0 },
     attempts: job.attempts,
     createdAt: iso(job.createdMs),
@@ -176,14 +181,14 @@ export function buildApp(svc: JobService, opts: AppOptions): Hono {
       if (!Number.isInteger(timeoutMs) || timeoutMs < 0) throw new RequestError(400, `query parameter 'timeoutMs' must be a non-negative integer, got '${tq}'`);
       const idem = c.req.header('idempotency-key');
       if (idem !== undefined && (idem.length === 0 || idem.length > 200)) throw new RequestError(400, 'Idempotency-Key must be 1 to 200 characters');
-      let input: Record<string, number[]>;
+      let req: InferRequest;
       try {
-        input = validateInferBody(await c.req.text(), opts.model);
+        req = validateInferBody(await c.req.text(), opts.model);
       } catch (e) {
         if (e instanceof RequestError) svc.metrics.rejectedInvalid++;
         throw e;
       }
-      const { job, created } = await svc.submit(input, idem === undefined ? undefined : { scope: idempotencyScope(c.req.header('authorization')), key: idem });
+      const { job, created } = await svc.submit(req, idem === undefined ? undefined : { scope: idempotencyScope(c.req.header('authorization')), key: idem });
       c.header('Location', `/v1/jobs/${job.id}`);
       if (wait === 'true') {
         const j = (await svc.waitFor(job.id, Math.min(timeoutMs, opts.maxWaitMs))) ?? job;

@@ -1,10 +1,20 @@
 /**
- * The client side of a prover node: submit an input, wait for the receipt, and verify it
- * locally against a pinned model ID and the input that was sent. The output returned is the one
- * the receipt proves, never the server's say-so; any disagreement, a receipt that does not
- * verify, or a receipt for another model or input gives `verified: false` with the reason.
- * Uses only `fetch` and the verifier, so it also runs in a browser.
+ * The client side of a prover node: submit an input (and a context), wait for the receipt, and
+ * verify it locally against a pinned model ID, the input that was sent and the context that was
+ * asked for. The output returned is the one the receipt proves, never the server's say-so; any
+ * disagreement, a receipt that does not verify, or a receipt for another model, input or
+ * context gives `verified: false` with the reason.
+ *
+ * The context (`context`: bytes, or a string as UTF-8; at most 1024 bytes) is sent as
+ * `contextHex` and then required of the receipt byte for byte; without one, the receipt must
+ * carry the empty context (a receipt bound to someone else's context is refused, not ignored).
+ * `headers` go with every request (e.g. `Authorization` for the gateway in front of the node,
+ * which also scopes idempotency keys); an `Idempotency-Key` among them replaces the client's
+ * random one, `Content-Type` is the client's own. Header values never appear in an error
+ * message. Uses only `fetch` and the verifier, so it also runs in a browser.
  */
+import { contextBytes } from '../circuit/session.js';
+import { toHex } from '../util/bytes.js';
 import { verifyReceipt, type VerifiedOutput } from '../verifier/verify.js';
 
 export interface InferOptions {
@@ -14,13 +24,23 @@ export interface InferOptions {
   modelId: string;
   /** `{"<input name>": nested or flat array}` or EZKL's `{"input_data": [[…]]}` */
   input: Record<string, unknown>;
+  /**
+   * the public context the receipt must be bound to (bytes, or a string as UTF-8; ≤ 1024
+   * bytes): sent with the request and required of the receipt. Absent: the empty context.
+   */
+  context?: Uint8Array | string;
+  /**
+   * extra HTTP headers for every request (e.g. `{ Authorization: 'Bearer …' }`): `checkHeaders`.
+   * An `Idempotency-Key` replaces the client's random one; `Content-Type` is refused.
+   */
+  headers?: Record<string, string>;
   /** give up after this long (default 10 minutes) */
   timeoutMs?: number;
   onStatus?: (status: string, fraction: number) => void;
 }
 
 export type InferResult =
-  | { verified: true; jobId: string; modelId: string; outputs: VerifiedOutput[]; receipt: Uint8Array; serverTimings?: unknown }
+  | { verified: true; jobId: string; modelId: string; outputs: VerifiedOutput[]; context: Uint8Array; receipt: Uint8Array; serverTimings?: unknown }
   | { verified: false; jobId?: string; reason: string; receipt?: Uint8Array };
 
 /** The largest receipt the client accepts from a server. */
@@ -52,6 +72,33 @@ async function json(res: Response, what: string): Promise<Record<string, unknown
   return o;
 }
 
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Checks the caller's extra headers: names are HTTP tokens given once (case-insensitively),
+ * values are printable ASCII (spaces and tabs allowed; no line breaks or other control
+ * characters), `Content-Type` is the client's. Returns them with lower-case names and trimmed
+ * values. Messages name a valid header name, never a value (it may be a credential), and an
+ * invalid name only by its position (it may be a value given without its name).
+ */
+export function checkHeaders(h: Record<string, string> | undefined): Record<string, string> {
+  if (h === undefined) return {};
+  if (typeof h !== 'object' || h === null || Array.isArray(h)) throw new ClientError(`headers: expected an object {name: value}, got ${Array.isArray(h) ? 'an array' : h === null ? 'null' : typeof h}`);
+  const seen = new Set<string>();
+  const out: Record<string, string> = {};
+  for (const [k, [name, value]] of Object.entries(h).entries()) {
+    if (!TOKEN.test(name)) throw new ClientError(`headers: the name of header ${k + 1} is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_\`|~ only)`);
+    const lower = name.toLowerCase();
+    if (seen.has(lower)) throw new ClientError(`headers: '${name}' is given more than once`);
+    seen.add(lower);
+    if (lower === 'content-type') throw new ClientError(`headers: 'Content-Type' is set by the client (application/json)`);
+    if (typeof value !== 'string') throw new ClientError(`headers: the value of '${name}' must be a string, got ${value === null ? 'null' : typeof value}`);
+    if (!/^[\t\x20-\x7e]*$/.test(value)) throw new ClientError(`headers: the value of '${name}' must be printable ASCII (no line breaks or other control characters)`);
+    out[lower] = value.trim();
+  }
+  return out;
+}
+
 function flatten(v: unknown, out: number[]): void {
   if (Array.isArray(v)) for (const x of v) flatten(x, out);
   else out.push(typeof v === 'number' ? v : NaN);
@@ -75,16 +122,25 @@ export async function inferVerified(o: InferOptions): Promise<InferResult> {
   const deadline = Date.now() + (o.timeoutMs ?? 600_000);
   const pinned = o.modelId.toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(pinned)) throw new ClientError(`the pinned model ID must be 64 hex digits, got '${o.modelId}'`);
+  let context: Uint8Array;
+  try {
+    context = contextBytes(o.context);
+  } catch (e) {
+    throw new ClientError((e as Error).message);
+  }
+  const extra = checkHeaders(o.headers);
+  const get: RequestInit = { headers: extra };
 
-  const info = await json(await call(`${base}/v1/model`, {}, 'GET /v1/model'), 'GET /v1/model');
+  const info = await json(await call(`${base}/v1/model`, get, 'GET /v1/model'), 'GET /v1/model');
   if (info.modelId !== pinned) return { verified: false, reason: `the server serves model ${String(info.modelId)}, not the pinned model ${pinned}` };
   const names = Array.isArray(info.inputs) ? info.inputs.map((i) => String((i as { name?: unknown }).name)) : [];
 
   // submit (an idempotency key makes the retries after 429 or a dropped connection safe)
-  const key = globalThis.crypto.randomUUID();
+  const headers = { 'idempotency-key': globalThis.crypto.randomUUID(), ...extra, 'content-type': 'application/json' };
+  const request = JSON.stringify({ input: o.input, ...(context.length > 0 ? { contextHex: toHex(context) } : {}) });
   let jobId: string | undefined;
   while (!jobId) {
-    const res = await call(`${base}/v1/infer`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify({ input: o.input }) }, 'POST /v1/infer');
+    const res = await call(`${base}/v1/infer`, { method: 'POST', headers, body: request }, 'POST /v1/infer');
     const body = await json(res, 'POST /v1/infer');
     if (res.status === 429) {
       const wait = Math.max(1, Number(res.headers.get('retry-after')) || 1) * 1000;
@@ -100,7 +156,7 @@ export async function inferVerified(o: InferOptions): Promise<InferResult> {
   // wait
   let job: Record<string, unknown>;
   for (let delay = 25; ; delay = Math.min(1000, delay * 1.5)) {
-    job = await json(await call(`${base}/v1/jobs/${jobId}?receipt=false`, {}, 'GET /v1/jobs/:id'), `GET /v1/jobs/${jobId}`);
+    job = await json(await call(`${base}/v1/jobs/${jobId}?receipt=false`, get, 'GET /v1/jobs/:id'), `GET /v1/jobs/${jobId}`);
     const p = job.progress as { fraction?: number } | undefined;
     o.onStatus?.(String(job.status), typeof p?.fraction === 'number' ? p.fraction : 0);
     if (job.status === 'done') break;
@@ -110,13 +166,14 @@ export async function inferVerified(o: InferOptions): Promise<InferResult> {
   }
 
   // fetch and verify the receipt
-  const res = await call(`${base}/v1/jobs/${jobId}/receipt`, {}, 'GET receipt');
+  const res = await call(`${base}/v1/jobs/${jobId}/receipt`, get, 'GET receipt');
   if (!res.ok) return { verified: false, jobId, reason: `the server reported the job done but its receipt is unavailable (${res.status})` };
   const len = Number(res.headers.get('content-length'));
   if (len > MAX_RECEIPT_BYTES) return { verified: false, jobId, reason: `the receipt is ${len} bytes, more than this client accepts (${MAX_RECEIPT_BYTES})` };
   const receipt = new Uint8Array(await res.arrayBuffer());
   if (receipt.length > MAX_RECEIPT_BYTES) return { verified: false, jobId, reason: `the receipt is ${receipt.length} bytes, more than this client accepts` };
-  const v = verifyReceipt(receipt, pinned, flatInputs(o.input, names));
+  // the context asked for (or the empty one) is required: a receipt made for another is refused
+  const v = verifyReceipt(receipt, pinned, flatInputs(o.input, names), { context });
   if (!v.ok) return { verified: false, jobId, reason: `the receipt does not verify: ${v.error.kind}: ${v.error.message}`, receipt };
   const claimed = Array.isArray(job.output) ? (job.output as { name: string; values: number[] }[]) : [];
   for (const out of v.outputs) {
@@ -125,7 +182,7 @@ export async function inferVerified(o: InferOptions): Promise<InferResult> {
       return { verified: false, jobId, reason: `the server's JSON output '${out.name}' differs from the output its receipt proves`, receipt };
     }
   }
-  return { verified: true, jobId, modelId: v.modelId, outputs: v.outputs, receipt, serverTimings: job.timings };
+  return { verified: true, jobId, modelId: v.modelId, outputs: v.outputs, context: v.context, receipt, serverTimings: job.timings };
 }
 
 export { ClientError };

@@ -1,6 +1,7 @@
 /**
- * The job service: accepts validated inputs, records them durably, hands them to a proving
- * backend, and publishes every state change to subscribers (server-sent events, `?wait=true`).
+ * The job service: accepts validated requests (an input and the context its receipt is bound
+ * to), records them durably, hands them to a proving backend, and publishes every state change
+ * to subscribers (server-sent events, `?wait=true`).
  *
  * Backends: `LocalBackend` proves in this process's worker-thread pool; `RedisBackend`
  * (`redis.ts`) sends jobs through BullMQ to `zkinfer worker` processes on any machine. Either
@@ -12,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { Metrics } from './metrics.js';
 import { ProverPool, TaskError, type Proved } from './pool.js';
 import { RequestError } from './validate.js';
-import { IdempotencyMismatch, type IdempotencyKey, type JobRow, type JobStatus, type JobStore } from './store.js';
+import { IdempotencyMismatch, type IdempotencyKey, type JobRequest, type JobRow, type JobStatus, type JobStore } from './store.js';
 
 export type JobEvent =
   | { type: 'status'; status: JobStatus; stage?: string; fraction?: number }
@@ -21,7 +22,8 @@ export type JobEvent =
 
 /** What a backend reports back to the service. */
 export interface JobHooks {
-  input(id: string): Record<string, number[]> | undefined;
+  /** what a queued or proving job must prove (undefined once it is finished) */
+  request(id: string): JobRequest | undefined;
   /** ids of jobs queued or being proved, oldest first */
   unfinished(): string[];
   proving(id: string, worker: string): boolean;
@@ -42,7 +44,8 @@ export interface Backend {
    */
   workers?(): Promise<number | undefined>;
   start(hooks: JobHooks, unfinished: string[]): Promise<void>;
-  enqueue(id: string, input: Record<string, number[]>): Promise<void>;
+  /** hands a job to the provers: its receipt must prove `req.input` for `req.context` */
+  enqueue(id: string, req: JobRequest): Promise<void>;
   /** Stops taking jobs; waits up to `graceMs` for proofs in flight, then re-queues the rest. */
   stop(graceMs: number): Promise<void>;
 }
@@ -135,24 +138,25 @@ export class JobService implements JobHooks {
 
   /**
    * Accepts a job (durably) or refuses it with 429/503. With an idempotency key
-   * (`idempotency.ts`): a key already used in its scope for the same input returns that job
-   * (`created: false`); used for another input, 422 without a word about the first.
+   * (`idempotency.ts`): a key already used in its scope for the same input and context returns
+   * that job (`created: false`); used for another, 422 without a word about the first.
    */
-  async submit(input: Record<string, number[]>, idem?: IdempotencyKey): Promise<{ job: JobRow; created: boolean }> {
+  async submit(req: JobRequest, idem?: IdempotencyKey): Promise<{ job: JobRow; created: boolean }> {
+    const { input, context } = req;
     if (this.draining) throw new RequestError(503, 'the server is shutting down; retry against another node or later', { 'Retry-After': '5' });
-    const prev = idem && this.keyed(() => this.store.byIdempotencyKey(idem, input));
+    const prev = idem && this.keyed(() => this.store.byIdempotencyKey(idem, input, context));
     if (prev) return { job: prev, created: false };
     if (this.queued >= this.opts.maxQueue) {
       this.metrics.rejectedFull++;
       const s = this.retryAfterSeconds();
       throw new RequestError(429, `the queue is full (${this.queued} jobs waiting, limit ${this.opts.maxQueue}); retry in about ${s} s`, { 'Retry-After': String(s) });
     }
-    const res = this.keyed(() => this.store.insert(randomUUID(), input, idem));
+    const res = this.keyed(() => this.store.insert(randomUUID(), input, idem, context));
     if (!res.created) return res;
     this.queued++;
     this.metrics.accepted++;
     try {
-      await this.backend.enqueue(res.job.id, input);
+      await this.backend.enqueue(res.job.id, { input, context });
     } catch (e) {
       this.queued--;
       this.store.fail(res.job.id, `the job queue is unavailable: ${(e as Error).message}`);
@@ -215,8 +219,8 @@ export class JobService implements JobHooks {
 
   // --- hooks called by the backend ---
 
-  input(id: string): Record<string, number[]> | undefined {
-    return this.store.input(id);
+  request(id: string): JobRequest | undefined {
+    return this.store.request(id);
   }
 
   unfinished(): string[] {
@@ -324,10 +328,10 @@ export class LocalBackend implements Backend {
     // result, before this thread stores that result (measured: prover busy 0.93 → 0.97)
     while (!this.stopping && this.queue.length > 0 && this.inflightIds.size < Math.max(1, this.pool.size) + 1) {
       const id = this.queue.shift()!;
-      const input = this.hooks.input(id);
-      if (!input) continue;
+      const req = this.hooks.request(id);
+      if (!req) continue;
       this.inflightIds.add(id);
-      const p = this.run(id, input).finally(() => {
+      const p = this.run(id, req).finally(() => {
         this.inflight.delete(p);
         this.inflightIds.delete(id);
         this.pump();
@@ -336,9 +340,10 @@ export class LocalBackend implements Backend {
     }
   }
 
-  private async run(id: string, input: Record<string, number[]>): Promise<void> {
+  private async run(id: string, req: JobRequest): Promise<void> {
     try {
-      const r = await this.pool.prove(input, {
+      const r = await this.pool.prove(req.input, {
+        context: req.context,
         onProgress: (stage, f) => this.hooks.progress(id, stage, f),
         onStart: () => void this.hooks.proving(id, `local:${process.pid}`),
       });

@@ -1,9 +1,10 @@
 /**
  * A pool of proving threads (`worker_threads`), so proofs never block the HTTP event loop.
  * Every thread commits the model once at start; `start()` resolves when all are ready and agree
- * on the model ID. Tasks are handed to idle threads in FIFO order. A thread that dies mid-task
- * (out of memory, a crash in native code) is replaced and its task rejected with `WorkerCrashed`
- * so that the caller can re-queue it; `close()` terminates the threads.
+ * on the model ID. Tasks (prove an input for a context; verify a receipt for an input and a
+ * context) are handed to idle threads in FIFO order. A thread that dies mid-task (out of
+ * memory, a crash in native code) is replaced and its task rejected with `WorkerCrashed` so that
+ * the caller can re-queue it; `close()` terminates the threads.
  */
 import { Worker } from 'node:worker_threads';
 import type { JobOutput } from './store.js';
@@ -16,6 +17,8 @@ export interface Proved {
 }
 
 export interface ProveOptions {
+  /** the public context the receipt is bound to (validated, ≤ 1024 bytes); default empty */
+  context?: Uint8Array;
   onProgress?: (stage: string, fraction: number) => void;
   /** called when a thread takes the task (a thread is handed its next task before the previous result is processed) */
   onStart?: () => void;
@@ -160,15 +163,18 @@ export class ProverPool {
 
   /** Proves one input. Tasks wait in FIFO order for a free thread. */
   async prove(input: Record<string, number[]>, o: ProveOptions = {}): Promise<Proved> {
-    const m = await this.run({ type: 'prove', input }, o.onProgress, o.onStart);
+    const m = await this.run({ type: 'prove', input, context: o.context ?? new Uint8Array(0) }, o.onProgress, o.onStart);
     if (m.type === 'proved') return { output: m.output, receipt: m.receipt, timings: m.timings };
     if (m.type === 'error') throw new TaskError(m.message, m.userError);
     throw new TaskError(`unexpected reply '${m.type}' from a proving thread`, false);
   }
 
-  /** Verifies a receipt against a model ID and an input (the output it proves when it does). */
-  async verify(receipt: Uint8Array, modelId: string, input: Record<string, number[]>): Promise<{ ok: boolean; error?: string; output?: JobOutput[] }> {
-    const m = await this.run({ type: 'verify', receipt, modelId, input });
+  /**
+   * Verifies a receipt against a model ID, an input and the context it must be bound to (the
+   * output it proves when it does; another context is `ContextMismatch`).
+   */
+  async verify(receipt: Uint8Array, modelId: string, input: Record<string, number[]>, context: Uint8Array): Promise<{ ok: boolean; error?: string; output?: JobOutput[] }> {
+    const m = await this.run({ type: 'verify', receipt, modelId, input, context });
     if (m.type === 'verified') return m;
     if (m.type === 'error') return { ok: false, error: m.message };
     throw new TaskError(`unexpected reply '${m.type}' from a verifying thread`, false);

@@ -1,8 +1,10 @@
 /**
  * A proving thread of the prover pool. It commits the served model once (so every proof reuses
- * the parameter commitment), then answers `prove` and `verify` requests one at a time. Errors
- * caused by the request (an input outside the calibrated range, …) are reported as user errors;
- * anything else as an internal error. A verify-only thread (no model) serves remote results.
+ * the parameter commitment), then answers `prove` (an input, for a context) and `verify` (a
+ * receipt, against a model ID, an input and the context it must carry) requests one at a time.
+ * Errors caused by the request (an input outside the calibrated range, …) are reported as user
+ * errors; anything else as an internal error. A verify-only thread (no model) serves remote
+ * results.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ModelError } from '../model/errors.js';
@@ -35,6 +37,7 @@ port.on('message', (m: ToWorker) => {
       if (!cm) throw new Error('this worker has no model (verify-only)');
       let last = -1;
       const res = prove(cm, m.input, {
+        context: m.context,
         onProgress: (stage, done, total) => {
           const f = proveFraction(stage, done, total);
           if (f - last >= 0.05 || f === 1) {
@@ -47,7 +50,7 @@ port.on('message', (m: ToWorker) => {
       const receipt = res.receipt;
       send({ type: 'proved', task: m.task, output, receipt, timings: { ...res.timings } }, [receipt.buffer as ArrayBuffer]);
     } else {
-      const v = verifyReceipt(m.receipt, m.modelId, m.input);
+      const v = verifyReceipt(m.receipt, m.modelId, m.input, { context: m.context });
       if (v.ok) send({ type: 'verified', task: m.task, ok: true, output: v.outputs.map((o) => ({ name: o.name, dims: o.dims, values: Array.from(o.values) })) });
       else send({ type: 'verified', task: m.task, ok: false, error: `${v.error.kind}: ${v.error.message}` });
     }

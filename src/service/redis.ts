@@ -4,16 +4,18 @@
  * - `RedisBackend` (in `zkinfer serve --redis URL`) adds each accepted job to the queue
  *   `zkinfer-<model ID>` with the job's own ID, follows BullMQ's queue events, and stores results
  *   in the service's job store. It trusts no worker: every receipt is verified (in a
- *   verifying thread) against the served model ID and the job's input before it is stored, and
- *   the stored output is the one the receipt proves. At start-up and every 30 s it reconciles
+ *   verifying thread) against the served model ID, the job's input and the job's context before
+ *   it is stored (a receipt for another input or context fails the job), and the stored output
+ *   is the one the receipt proves. At start-up and every 30 s it reconciles
  *   unfinished jobs with Redis (re-adds jobs Redis lost, collects results whose events it missed).
  *   It counts the live workers of its queue for `/v1/health` (BullMQ's `getWorkers()`: the
  *   named blocking connection of each worker, gone from Redis' client list when the worker's
  *   process dies).
  * - `runRemoteWorker` (`zkinfer worker --redis URL model.zkm`) commits the model, takes jobs
  *   only from its own model ID's queue (a worker with other weights never sees them), proves them
- *   in its own thread pool, and leaves each receipt under `zkinfer:receipt:<model ID>:<job ID>`
- *   (one day's expiry) rather than in BullMQ's event stream.
+ *   in its own thread pool, each bound to the job's context (`contextHex` in the job's data;
+ *   absent, from a node older than contexts: the empty one), and leaves each receipt under
+ *   `zkinfer:receipt:<model ID>:<job ID>` (one day's expiry) rather than in BullMQ's event stream.
  *
  * Stalls: a worker holds a lock on each job it proves, `lockMs` long (default 5 s), renewed every
  * `lockMs / 2` by its event loop. Every worker looks for jobs whose lock lapsed every
@@ -28,10 +30,12 @@
 import os from 'node:os';
 import { Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { contextBytes } from '../circuit/session.js';
+import { fromHex, toHex } from '../util/bytes.js';
 import type { Backend, JobHooks } from './jobs.js';
 import { ProverPool, TaskError, type ProveOptions, type Proved } from './pool.js';
 import { DEFAULT_PROVER_NICE, lowerOtherThreads } from './priority.js';
-import type { JobOutput } from './store.js';
+import type { JobOutput, JobRequest } from './store.js';
 
 export const queueName = (modelId: string) => `zkinfer-${modelId}`;
 const receiptKey = (modelId: string, jobId: string) => `zkinfer:receipt:${modelId}:${jobId}`;
@@ -47,6 +51,19 @@ const WORKERS_TIMEOUT_MS = 2_000;
 
 interface JobData {
   input: Record<string, number[]>;
+  /** the context the receipt must be bound to, in hex; absent (a job from an older node): empty */
+  contextHex?: string;
+}
+
+/** A job's context from its BullMQ data; bad data (not from a node) is refused, never guessed. */
+function jobContext(d: JobData): Uint8Array {
+  if (d.contextHex === undefined) return new Uint8Array(0);
+  if (typeof d.contextHex !== 'string' || !/^(?:[0-9a-f]{2})*$/.test(d.contextHex)) throw new UnrecoverableError('bad job data: contextHex is not lowercase hex');
+  try {
+    return contextBytes(fromHex(d.contextHex));
+  } catch (e) {
+    throw new UnrecoverableError(`bad job data: ${(e as Error).message}`);
+  }
 }
 interface JobResult {
   output: JobOutput[];
@@ -107,7 +124,7 @@ export class RedisBackend implements Backend {
       if (typeof d?.stage === 'string' && typeof d.fraction === 'number') this.hooks.progress(jobId, d.stage, d.fraction);
     });
     this.events.on('stalled', ({ jobId }) => {
-      if (this.hooks.input(jobId)) this.hooks.requeued(jobId); // its worker died: another one takes it
+      if (this.hooks.request(jobId)) this.hooks.requeued(jobId); // its worker died: another one takes it
     });
     this.events.on('completed', ({ jobId }) => void this.collect(jobId));
     this.events.on('failed', ({ jobId }) => void this.collect(jobId));
@@ -117,8 +134,8 @@ export class RedisBackend implements Backend {
     this.timer = setInterval(() => void this.reconcile(), RECONCILE_MS);
   }
 
-  async enqueue(id: string, input: Record<string, number[]>): Promise<void> {
-    await this.queue.add('prove', { input }, { jobId: id, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 } });
+  async enqueue(id: string, req: JobRequest): Promise<void> {
+    await this.queue.add('prove', { input: req.input, contextHex: toHex(req.context) }, { jobId: id, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 } });
   }
 
   /** Worker processes connected to this model's queue; undefined when Redis does not answer in time. */
@@ -140,8 +157,8 @@ export class RedisBackend implements Backend {
       for (const id of ids ?? this.hooks.unfinished()) {
         const job = await Job.fromId<JobData, JobResult>(this.queue, id);
         if (!job) {
-          const input = this.hooks.input(id);
-          if (input) await this.enqueue(id, input);
+          const req = this.hooks.request(id);
+          if (req) await this.enqueue(id, req);
         } else {
           const st = await job.getState();
           if (st === 'completed' || st === 'failed') await this.collect(id);
@@ -157,8 +174,8 @@ export class RedisBackend implements Backend {
     if (this.handling.has(id)) return;
     this.handling.add(id);
     try {
-      const input = this.hooks.input(id);
-      if (!input) return; // not ours or already finished
+      const req = this.hooks.request(id);
+      if (!req) return; // not ours or already finished
       const job = await Job.fromId<JobData, JobResult>(this.queue, id);
       if (!job) return;
       const st = await job.getState();
@@ -168,7 +185,8 @@ export class RedisBackend implements Backend {
       const receipt = await this.conn.getBuffer(key);
       if (!receipt) return this.hooks.failed(id, `worker ${job.returnvalue?.worker ?? '?'} reported completion but left no receipt`);
       const bytes = new Uint8Array(receipt.buffer, receipt.byteOffset, receipt.byteLength);
-      const v = await this.verifier.verify(bytes, this.modelId, input);
+      // the job's own input and context: a receipt made for anything else fails the job
+      const v = await this.verifier.verify(bytes, this.modelId, req.input, req.context);
       if (!v.ok || !v.output) {
         this.log(`job ${id}: the receipt from worker ${job.returnvalue?.worker ?? '?'} does not verify (${v.error}); failing the job`);
         this.hooks.failed(id, `the remote worker's receipt does not verify: ${v.error}`);
@@ -258,7 +276,7 @@ export async function runRemoteWorker(o: RemoteWorkerOptions): Promise<RemoteWor
       log(`job ${job.id}: proving`);
       try {
         // on a proving thread: this event loop stays free to renew the job's lock
-        const r = await prover.prove(job.data.input, { onProgress: (stage, fraction) => void job.updateProgress({ stage, fraction }).catch(() => {}) });
+        const r = await prover.prove(job.data.input, { context: jobContext(job.data), onProgress: (stage, fraction) => void job.updateProgress({ stage, fraction }).catch(() => {}) });
         await conn.set(receiptKey(modelId, job.id!), Buffer.from(r.receipt.buffer, r.receipt.byteOffset, r.receipt.byteLength), 'EX', 86_400);
         log(`job ${job.id}: proved in ${(performance.now() - t0).toFixed(0)} ms (${r.receipt.length} bytes)`);
         return { output: r.output, timings: r.timings, worker: name };

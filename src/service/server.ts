@@ -15,6 +15,7 @@ import { ProverPool } from './pool.js';
 import { DEFAULT_PROVER_NICE, lowerOtherThreads } from './priority.js';
 import { checkRedis, RedisBackend } from './redis.js';
 import { JobStore } from './store.js';
+import { CONTEXT_BODY_BYTES } from './validate.js';
 
 export interface ServeOptions {
   /** `.zkm` or `.zkc` bytes */
@@ -26,7 +27,7 @@ export interface ServeOptions {
   workers?: number;
   /** most queued jobs before 429; default 256 */
   maxQueue?: number;
-  /** request body limit; default 64 KiB + 32 bytes per input value */
+  /** request body limit; default `defaultMaxBodyBytes`: 64 KiB + 32 bytes per input value + room for the largest context */
   maxBodyBytes?: number;
   /** longest `?wait=true`; default 60 s */
   maxWaitMs?: number;
@@ -52,6 +53,15 @@ export interface RunningServer {
 
 export { DEFAULT_PROVER_NICE };
 export const DEFAULT_RETAIN_HOURS = 24;
+
+/**
+ * The default request body limit for a model: 64 KiB, 32 bytes per input value (a number as
+ * JSON writes it, with its comma), and the most a context can take (`CONTEXT_BODY_BYTES`: 1024
+ * bytes, each as a `\u00XX` escape), so that every valid request fits.
+ */
+export function defaultMaxBodyBytes(model: { inputs: { dims: number[] }[] }): number {
+  return 65_536 + 32 * model.inputs.reduce((s, i) => s + sizeOf(i.dims), 0) + CONTEXT_BODY_BYTES;
+}
 
 export function defaultWorkers(): number {
   return Math.max(1, os.availableParallelism() - 1);
@@ -93,11 +103,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   }
   const service = new JobService(store, backend, { modelId, maxQueue: o.maxQueue ?? 256, retainMs: retainHours * 3_600_000 });
   await service.start();
-  const inputValues = served.model.inputs.reduce((s, i) => s + sizeOf(i.dims), 0);
   const app = buildApp(service, {
     model: served.model,
     info: modelInfo(served.model, modelId, paramCount),
-    maxBodyBytes: o.maxBodyBytes ?? 65_536 + 32 * inputValues,
+    maxBodyBytes: o.maxBodyBytes ?? defaultMaxBodyBytes(served.model),
     maxWaitMs: o.maxWaitMs ?? 60_000,
     log,
   });

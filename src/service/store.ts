@@ -12,15 +12,19 @@
  * process (an exclusive lock), so two servers never prove the same job. Job states are
  * `queued → proving → done | failed`; `requeueUnfinished()` (run at start-up) moves jobs that
  * were `proving` when the process died back to `queued`, in their original order. A client may
- * send an idempotency key (`idempotency.ts`): the row keeps H(scope ‖ key) and H(input), never
- * the key; a second submission with the same key in the same scope returns the first job if
- * its input is the same, and is refused (`IdempotencyMismatch`) otherwise.
+ * send an idempotency key (`idempotency.ts`): the row keeps H(scope ‖ key) and H(input ‖
+ * context), never the key; a second submission with the same key in the same scope returns the
+ * first job if its input and context are the same, and is refused (`IdempotencyMismatch`)
+ * otherwise. Every job has a context (the public bytes its receipt is bound to, ≤ 1024; empty
+ * by default), stored as a BLOB beside its input and handed to the prover with it.
  * `prune()` deletes jobs that finished before a cutoff, with their receipts and keys (the
  * service's retention period, `--retain-hours`).
  *
  * Schema versions: 1 kept receipts as BLOBs; 2 moved them to files; 3 stores idempotency keys
- * hashed and scoped, with the hash of the request. Opening an older data directory migrates it
- * in place, one version at a time, each step in one transaction.
+ * hashed and scoped, with the hash of the request; 4 adds each job's context (jobs of older
+ * stores get the empty one, which is what they were proved with) and rehashes the requests
+ * with it. Opening an older data directory migrates it in place, one version at a time, each
+ * step in one transaction.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -47,6 +51,8 @@ export interface JobRow {
   createdMs: number;
   startedMs?: number;
   finishedMs?: number;
+  /** the public context the job's receipt is bound to (empty: none) */
+  context: Uint8Array;
   /** the prover's own stage timings (ms), when done */
   timings?: Record<string, number>;
   receiptBytes?: number;
@@ -61,6 +67,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   request_hash TEXT,
   status TEXT NOT NULL CHECK (status IN ('queued', 'proving', 'done', 'failed')),
   input TEXT NOT NULL,
+  context BLOB NOT NULL DEFAULT X'',
   output TEXT,
   receipt_file TEXT,
   receipt_bytes INTEGER,
@@ -75,12 +82,13 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_finish ON jobs (finished_ms) WHERE status IN ('done', 'failed');
 `;
-const SCHEMA_VERSION = '3';
+const SCHEMA_VERSION = '4';
 
 interface RawRow {
   seq: number;
   id: string;
   status: JobStatus;
+  context: Uint8Array;
   output: string | null;
   error: string | null;
   attempts: number;
@@ -92,14 +100,15 @@ interface RawRow {
   receipt_bytes: number | null;
 }
 
-// without `input`: status polls never need it (`input()` reads it for the prover)
-const COLUMNS = 'seq, id, status, output, error, attempts, worker, created_ms, started_ms, finished_ms, timings, receipt_bytes';
+// without `input`: status polls never need it (`request()` reads it for the prover)
+const COLUMNS = 'seq, id, status, context, output, error, attempts, worker, created_ms, started_ms, finished_ms, timings, receipt_bytes';
 
 function fromRaw(r: RawRow): JobRow {
   return {
     seq: r.seq,
     id: r.id,
     status: r.status,
+    context: new Uint8Array(r.context),
     output: r.output ? (JSON.parse(r.output) as JobOutput[]) : undefined,
     error: r.error ?? undefined,
     attempts: r.attempts,
@@ -114,13 +123,24 @@ function fromRaw(r: RawRow): JobRow {
 
 export class StoreError extends Error {}
 
+/** What a job proves: the input (flat arrays per input name) and the context its receipt is bound to. */
+export interface JobRequest {
+  input: Record<string, number[]>;
+  context: Uint8Array;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Bytes as better-sqlite3 binds a BLOB (a Buffer view, no copy). */
+const blob = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
 /** An idempotency key as the client sent it, with its scope (`idempotencyScope`). */
 export interface IdempotencyKey {
   scope: string;
   key: string;
 }
 
-/** The key was used in its scope for a request with another input. */
+/** The key was used in its scope for a request with another input or context. */
 export class IdempotencyMismatch extends Error {
   constructor() {
     super('this Idempotency-Key was already used for a different request');
@@ -178,15 +198,16 @@ export class JobStore {
       let v = m.get('schema');
       if (v === '1' && this.receiptDir) v = this.migrateFromV1(this.receiptDir);
       if (v === '2') v = this.migrateFromV2();
+      if (v === '3') v = this.migrateFromV3();
       if (v !== SCHEMA_VERSION) throw new StoreError(`job store '${file}' has schema version ${m.get('schema')}, this build uses ${SCHEMA_VERSION}`);
     }
     if (this.receiptDir) this.sweepReceipts(this.receiptDir);
     this.st = {
-      insert: this.db.prepare("INSERT INTO jobs (id, idem_hash, request_hash, status, input, created_ms) VALUES (?, ?, ?, 'queued', ?, ?)"),
+      insert: this.db.prepare("INSERT INTO jobs (id, idem_hash, request_hash, status, input, context, created_ms) VALUES (?, ?, ?, 'queued', ?, ?, ?)"),
       byIdem: this.db.prepare(`SELECT ${COLUMNS}, request_hash FROM jobs WHERE idem_hash = ?`),
       get: this.db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE id = ?`),
       receipt: this.db.prepare("SELECT receipt_file, receipt_bytes FROM jobs WHERE id = ? AND status = 'done'"),
-      input: this.db.prepare("SELECT input FROM jobs WHERE id = ? AND status IN ('queued', 'proving')"),
+      request: this.db.prepare("SELECT input, context FROM jobs WHERE id = ? AND status IN ('queued', 'proving')"),
       unfinished1: this.db.prepare("SELECT 1 FROM jobs WHERE id = ? AND status IN ('queued', 'proving')"),
       start: this.db.prepare("UPDATE jobs SET status = 'proving', attempts = attempts + 1, started_ms = ?, worker = ? WHERE id = ? AND status IN ('queued', 'proving')"),
       finish: this.db.prepare("UPDATE jobs SET status = 'done', output = ?, receipt_file = ?, receipt_bytes = ?, timings = ?, worker = coalesce(?, worker), finished_ms = ?, error = NULL WHERE id = ? AND status IN ('queued', 'proving')"),
@@ -201,28 +222,28 @@ export class JobStore {
   }
 
   /**
-   * Records a new queued job (durably) and returns it. With an idempotency key already used in
-   * its scope: the existing job (`created: false`) if it has the same input, else throws
-   * `IdempotencyMismatch`.
+   * Records a new queued job (durably) for `input` and `context` (already validated; default
+   * empty) and returns it. With an idempotency key already used in its scope: the existing job
+   * (`created: false`) if it has the same input and context, else throws `IdempotencyMismatch`.
    */
-  insert(id: string, input: Record<string, number[]>, idem?: IdempotencyKey): { job: JobRow; created: boolean } {
-    const hashes = idem && { key: storedIdempotencyKey(idem.scope, idem.key), request: requestHash(input) };
+  insert(id: string, input: Record<string, number[]>, idem?: IdempotencyKey, context: Uint8Array = EMPTY): { job: JobRow; created: boolean } {
+    const hashes = idem && { key: storedIdempotencyKey(idem.scope, idem.key), request: requestHash(input, context) };
     return this.db.transaction(() => {
       if (hashes) {
         const prev = this.idempotent(hashes.key, hashes.request);
         if (prev) return { job: prev, created: false };
       }
-      this.st.insert.run(id, hashes?.key ?? null, hashes?.request ?? null, JSON.stringify(input), this.now());
+      this.st.insert.run(id, hashes?.key ?? null, hashes?.request ?? null, JSON.stringify(input), blob(context), this.now());
       return { job: this.get(id)!, created: true };
     })();
   }
 
   /**
-   * The job an idempotency key names in its scope, if any, when `input` is the request it was
-   * used for; throws `IdempotencyMismatch` when it was used for another.
+   * The job an idempotency key names in its scope, if any, when `input` and `context` are the
+   * request it was used for; throws `IdempotencyMismatch` when it was used for another.
    */
-  byIdempotencyKey(idem: IdempotencyKey, input: Record<string, number[]>): JobRow | undefined {
-    return this.idempotent(storedIdempotencyKey(idem.scope, idem.key), requestHash(input));
+  byIdempotencyKey(idem: IdempotencyKey, input: Record<string, number[]>, context: Uint8Array = EMPTY): JobRow | undefined {
+    return this.idempotent(storedIdempotencyKey(idem.scope, idem.key), requestHash(input, context));
   }
 
   private idempotent(keyHash: string, request: string): JobRow | undefined {
@@ -237,10 +258,10 @@ export class JobStore {
     return r ? fromRaw(r) : undefined;
   }
 
-  /** The input of a job that is still queued or being proved. */
-  input(id: string): Record<string, number[]> | undefined {
-    const r = this.st.input.get(id) as { input: string } | undefined;
-    return r ? (JSON.parse(r.input) as Record<string, number[]>) : undefined;
+  /** What a job that is still queued or being proved must prove: its input and context. */
+  request(id: string): JobRequest | undefined {
+    const r = this.st.request.get(id) as { input: string; context: Uint8Array } | undefined;
+    return r ? { input: JSON.parse(r.input) as Record<string, number[]>, context: new Uint8Array(r.context) } : undefined;
   }
 
   /**
@@ -396,5 +417,22 @@ export class JobStore {
     this.db.exec('VACUUM');
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     return '3';
+  }
+
+  /**
+   * Schema 3 had no contexts: every job was proved with the empty one, which is what it gets.
+   * Its request hashes covered the input alone (label v1); each is recomputed from the job's
+   * input and the empty context (label v2), so a retry across the upgrade with the same key and
+   * input, and no context, still finds its job.
+   */
+  private migrateFromV3(): '4' {
+    this.db.transaction(() => {
+      this.db.exec("ALTER TABLE jobs ADD COLUMN context BLOB NOT NULL DEFAULT X'';");
+      const keyed = this.db.prepare('SELECT id, input FROM jobs WHERE request_hash IS NOT NULL').all() as { id: string; input: string }[];
+      const set = this.db.prepare('UPDATE jobs SET request_hash = ? WHERE id = ?');
+      for (const r of keyed) set.run(requestHash(JSON.parse(r.input) as Record<string, number[]>, EMPTY), r.id);
+      this.db.exec("UPDATE meta SET value = '4' WHERE key = 'schema';");
+    })();
+    return '4';
   }
 }

@@ -4,11 +4,27 @@
  * row-major order) or EZKL's `{"input_data": [[…], …]}`. Every value must be a JSON number in the
  * input's calibrated range. Errors are precise: which input, which index, what was expected.
  * Structural problems are 400; well-formed values the model cannot take (out of range) are 422.
+ *
+ * The body may also carry the receipt's context, the public bytes the proof is bound to
+ * (`contextBytes`, at most 1024): `"context"`, a string (its UTF-8 bytes), or `"contextHex"`, a
+ * string of hex digits (optionally `0x`-prefixed) for raw bytes — not both. A context of the
+ * wrong type, too long, with a lone surrogate (JSON's `\ud800`), or bad hex is a 400 that says
+ * which. Absent (or empty), the context is empty. `CONTEXT_BODY_BYTES` is the most a context can
+ * add to a body (every byte written as a JSON `\u00XX` escape), for the body limit.
  */
 import { ModelError } from '../model/errors.js';
 import { sizeOf } from '../model/tensor.js';
 import type { QuantizedModel } from '../quantize/layers.js';
 import { quantizeInput } from '../quantize/infer.js';
+import { contextBytes, MAX_CONTEXT_BYTES } from '../circuit/session.js';
+import { fromHex } from '../util/bytes.js';
+import type { JobRequest } from './store.js';
+
+/** The most bytes a context adds to a request body: `"contextHex": ` or `"context": ` and each byte as `\u00XX`. */
+export const CONTEXT_BODY_BYTES = 6 * MAX_CONTEXT_BYTES + 32;
+
+/** A validated request: one flat array per model input, and the context (empty when none was given). */
+export type InferRequest = JobRequest;
 
 export class RequestError extends Error {
   constructor(
@@ -57,10 +73,43 @@ function flattenTo(v: unknown, dims: number[], where: string, out: number[]): vo
   walk(v, 0, where);
 }
 
+/** The body's `context` or `contextHex` (at most one) as bytes; empty when neither is there. */
+function contextOf(body: Record<string, unknown>): Uint8Array {
+  const hasText = body.context !== undefined;
+  const hasHex = body.contextHex !== undefined;
+  if (hasText && hasHex) throw bad(`give either 'context' (text) or 'contextHex' (hex bytes), not both`);
+  if (hasText) {
+    if (typeof body.context !== 'string') throw bad(`'context' must be a string (UTF-8 text; use 'contextHex' for raw bytes), got ${describe(body.context)}`);
+    return contextField(body.context, 'context');
+  }
+  if (hasHex) {
+    const h = body.contextHex;
+    if (typeof h !== 'string') throw bad(`'contextHex' must be a string of hex digits, got ${describe(h)}`);
+    const digits = h.startsWith('0x') ? h.slice(2) : h;
+    if (digits.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(digits)) throw bad(`'contextHex' must be an even number of hex digits (optionally after '0x'), got ${JSON.stringify(h.length > 40 ? h.slice(0, 40) + '…' : h)}`);
+    if (digits.length > 2 * MAX_CONTEXT_BYTES) throw bad(`'contextHex' is ${digits.length / 2} bytes; a context is at most ${MAX_CONTEXT_BYTES} bytes`);
+    return contextField(fromHex(digits), 'contextHex');
+  }
+  return new Uint8Array(0);
+}
+
+function contextField(v: string | Uint8Array, field: string): Uint8Array {
+  try {
+    return contextBytes(v);
+  } catch (e) {
+    const m = /lone surrogate at index (\d+)/.exec((e as Error).message);
+    if (m) throw bad(`'${field}' must be well-formed text: it has a lone surrogate (an unpaired \\uD800–\\uDFFF) at index ${m[1]}`);
+    const n = typeof v === 'string' ? new TextEncoder().encode(v).length : v.length;
+    if (n > MAX_CONTEXT_BYTES) throw bad(`'${field}' is ${n} bytes${typeof v === 'string' ? ' as UTF-8' : ''}; a context is at most ${MAX_CONTEXT_BYTES} bytes`);
+    throw bad(`'${field}': ${(e as Error).message}`);
+  }
+}
+
 /**
- * Parses and checks a request body against the model's inputs; returns one flat array per input.
+ * Parses and checks a request body against the model's inputs; returns one flat array per input
+ * and the context.
  */
-export function validateInferBody(text: string, model: QuantizedModel): Record<string, number[]> {
+export function validateInferBody(text: string, model: QuantizedModel): InferRequest {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -68,8 +117,9 @@ export function validateInferBody(text: string, model: QuantizedModel): Record<s
     throw bad(`request body is not valid JSON: ${(e as Error).message}`);
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad(`request body must be a JSON object {"input": …}, got ${describe(body)}`);
-  const extra = Object.keys(body).filter((k) => k !== 'input');
-  if (extra.length > 0) throw bad(`unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')} in the request body (expected only 'input')`);
+  const extra = Object.keys(body).filter((k) => k !== 'input' && k !== 'context' && k !== 'contextHex');
+  if (extra.length > 0) throw bad(`unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k.slice(0, 40)}'`).join(', ')} in the request body (expected 'input', and optionally 'context' or 'contextHex')`);
+  const context = contextOf(body as Record<string, unknown>);
   const input = (body as { input?: unknown }).input;
   if (input === undefined) throw bad(`missing field 'input' (expected {"input": {${model.inputs.map((i) => `"${i.name}": [...]`).join(', ')}}})`);
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw bad(`'input' must be an object mapping input names to arrays, got ${describe(input)}`);
@@ -103,5 +153,5 @@ export function validateInferBody(text: string, model: QuantizedModel): Record<s
       throw e;
     }
   }
-  return res;
+  return { input: res, context };
 }

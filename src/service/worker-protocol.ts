@@ -1,6 +1,7 @@
 /**
  * Messages between the prover pool (main thread) and its worker threads (`prove-worker.ts`).
- * Inputs travel as flat float arrays per input name; receipts come back as transferred bytes.
+ * Inputs travel as flat float arrays per input name, with the context (bytes) the receipt is
+ * bound to; receipts come back as transferred bytes.
  */
 import type { JobOutput } from './store.js';
 
@@ -12,8 +13,8 @@ export interface WorkerInit {
 }
 
 export type ToWorker =
-  | { type: 'prove'; task: number; input: Record<string, number[]> }
-  | { type: 'verify'; task: number; receipt: Uint8Array; modelId: string; input: Record<string, number[]> };
+  | { type: 'prove'; task: number; input: Record<string, number[]>; context: Uint8Array }
+  | { type: 'verify'; task: number; receipt: Uint8Array; modelId: string; input: Record<string, number[]>; context: Uint8Array };
 
 export type FromWorker =
   | { type: 'ready'; modelId: string; paramCount: number; commitMs: number }

@@ -1,4 +1,8 @@
-/** The service commands fail with one clear line and exit 1 (or 2 for usage), never hang or crash. */
+/**
+ * The service commands fail with one clear line and exit 1 (or 2 for usage), never hang or crash;
+ * `client infer`'s context flags fail as `prove`'s do, and its `--header` errors never print a
+ * header value.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -46,4 +50,44 @@ test('serve / worker / client: clear errors', { timeout: 120_000 }, async () => 
   await fails(['worker', zkm, '--redis', 'redis://127.0.0.1:1', '--name', 'two words'], 1, /worker name must be 1 to 128 printable ASCII characters without spaces, got 'two words'/);
   await fails(['client', 'infer', '--url', 'http://127.0.0.1:1'], 2, /Usage: zkinfer client infer/);
   await fails(['client', 'infer', '--url', 'http://127.0.0.1:1', '--model-id', 'xyz', '--input', zkm], 1, /is not valid JSON/);
+});
+
+test('client infer: --context / --context-hex errors are those of prove; --header errors quote no value', { timeout: 120_000 }, async () => {
+  const dir = tempDir('cli-errors-ctx');
+  const inp = path.join(dir, 'input.json');
+  fs.writeFileSync(inp, JSON.stringify({ input: testModel('mlp-tiny').inputs[0].input }));
+  const client = ['client', 'infer', '--url', 'http://127.0.0.1:1', '--model-id', 'ab'.repeat(32), '--input', inp];
+  const contextCases: [string[], RegExp][] = [
+    [['--context', 'a', '--context-hex', '61'], /give either --context or --context-hex, not both/],
+    [['--context-hex', 'abc'], /--context-hex: expected an even number of hex digits, got 'abc'/],
+    [['--context-hex', '0xzz'], /--context-hex: expected an even number of hex digits, got '0xzz'/],
+    [['--context', 'x'.repeat(1025)], /context: expected at most 1024 bytes, got 1025/],
+    [['--context-hex', 'ab'.repeat(1025)], /context: expected at most 1024 bytes, got 1025/],
+    [['--context', 'a', '--context', 'b'], /give the context once/],
+  ];
+  for (const [flags, msg] of contextCases) {
+    const [c, p] = await Promise.all([
+      run(process.execPath, [CLI, ...client, ...flags]).then(() => assert.fail('client succeeded'), (e: { code: number; stderr: string }) => e),
+      run(process.execPath, [CLI, 'prove', path.join(dir, 'model.zkc'), '--input', inp, ...flags]).then(() => assert.fail('prove succeeded'), (e: { code: number; stderr: string }) => e),
+    ]);
+    assert.equal(c.code, 1, c.stderr);
+    assert.match(c.stderr, msg);
+    assert.equal(c.stderr.replace(/^zkinfer client: /, ''), p.stderr.replace(/^zkinfer prove: /, ''), 'the same message as zkinfer prove');
+  }
+  const secret = 'sekret-31337';
+  const headerCases: [string[], RegExp][] = [
+    [['--header', `Bearer ${secret}`], /--header 1: expected 'Name: value' \(no ':' found\)/],
+    [['--header', 'X-A: 1', '--header', `Authorization Bearer ${secret}: x`], /--header 2: the part before ':' is not a valid HTTP header name/],
+    [['--header', `Authorization: ${secret}`, '--header', `authorization: ${secret}`], /--header: 'authorization' is given more than once/],
+    [['--header', `Authorization: Bearer ${secret}\u0007`], /the value of 'Authorization' must be printable ASCII \(no line breaks or other control characters\)/],
+    [['--header', 'Content-Type: text/plain'], /'Content-Type' is set by the client/],
+  ];
+  for (const [flags, msg] of headerCases) {
+    await assert.rejects(run(process.execPath, [CLI, ...client, ...flags]), (e: { code: number; stdout: string; stderr: string }) => {
+      assert.equal(e.code, 1, e.stderr);
+      assert.match(e.stderr, msg);
+      assert.ok(!`${e.stdout}${e.stderr}`.includes(secret), `a header value was printed: ${e.stderr}`);
+      return true;
+    });
+  }
 });

@@ -1,9 +1,10 @@
 /**
- * Idempotency keys are scoped and bound to the request: the same key with another body is
- * refused (422) without revealing the first job; the same key with the same request (flat,
- * nested or `input_data`) is the same job; the same key under another `Authorization` is another
- * key, so a client never gets someone else's job. Keys and headers never reach the disk in the
- * clear, and a schema-2 data directory (raw, global keys) is migrated.
+ * Idempotency keys are scoped and bound to the request: the same key with another body (another
+ * input, or another context) is refused (422) without revealing the first job; the same key with
+ * the same request (flat, nested or `input_data`; the context as text or hex) is the same job;
+ * the same key under another `Authorization` is another key, so a client never gets someone
+ * else's job. Keys and headers never reach the disk in the clear, and a schema-2 data directory
+ * (raw, global keys) is migrated.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -94,6 +95,34 @@ test('the same key with the same request (flat, nested or input_data): the same 
   await svc.stop(0);
 });
 
+test('the context is part of the request: the same key with another context is 422; context and contextHex of the same bytes are one request', async () => {
+  const { m, backend, svc, post } = await node();
+  const key = { 'idempotency-key': 'ctx-key' };
+  const flat = m.inputs[0].input;
+  const first = await post({ input: { input: flat }, context: 'job-1' }, key);
+  assert.equal(first.status, 202, first.text);
+  const id = (JSON.parse(first.text) as { jobId: string }).jobId;
+  for (const other of [{ context: 'job-2' }, {}, { context: '' }, { contextHex: '6a6f622d31ff' }]) {
+    const r = await post({ input: { input: flat }, ...other }, key);
+    assert.equal(r.status, 422, `${JSON.stringify(other)}: ${r.text}`);
+    assert.ok(!r.text.includes(id) && !r.text.includes('job-1'), 'nothing about the first request');
+  }
+  for (const same of [{ input: { input: flat }, contextHex: '6a6f622d31' }, { input: { input: [flat] }, context: 'job-1' }, { input: { input_data: [flat] }, contextHex: '0x6A6F622D31' }]) {
+    const r = await post(same, key);
+    assert.equal(r.status, 200, r.text);
+    assert.equal((JSON.parse(r.text) as { jobId: string }).jobId, id);
+  }
+  // no context and the empty context are the same request
+  const none = await post({ input: { input: flat } }, { 'idempotency-key': 'no-ctx' });
+  assert.equal(none.status, 202);
+  const empty = await post({ input: { input: flat }, context: '' }, { 'idempotency-key': 'no-ctx' });
+  assert.equal(empty.status, 200, empty.text);
+  assert.equal((JSON.parse(empty.text) as { jobId: string }).jobId, (JSON.parse(none.text) as { jobId: string }).jobId);
+  assert.equal(backend.ids.length, 2);
+  assert.equal(svc.metrics.rejectedInvalid, 4);
+  await svc.stop(0);
+});
+
 test('keys are scoped by Authorization: another client with the same key and body gets its own job', async () => {
   const { m, backend, svc, post } = await node();
   const body = { input: m.inputs[0] };
@@ -131,7 +160,7 @@ test('the store: mismatch is refused inside the insert transaction too, and scop
   assert.equal(s.get(jobId('b')), undefined, 'no second job');
   const again = s.insert(jobId('c'), { input: [1] }, k);
   assert.deepEqual([again.created, again.job.id], [false, jobId('a')]);
-  assert.deepEqual(s.input(jobId('a')), { input: [1] });
+  assert.deepEqual(s.request(jobId('a')), { input: { input: [1] }, context: new Uint8Array(0) });
   const other = s.insert(jobId('d'), { input: [1] }, { scope: idempotencyScope('Bearer x'), key: 'k' });
   assert.deepEqual([other.created, other.job.id], [true, jobId('d')]);
   // key order of the input does not matter; its values do
@@ -181,7 +210,7 @@ test('a schema-2 store (raw, global keys) is migrated: keys hashed into the anon
   s.close();
 
   const raw = new Database(path.join(dir, 'jobs.sqlite'), { readonly: true });
-  assert.equal((raw.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value, '3');
+  assert.equal((raw.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value, '4', 'migrated through schema 3 to the current one');
   const cols = (raw.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map((c) => c.name);
   assert.ok(cols.includes('idem_hash') && cols.includes('request_hash') && !cols.includes('idem_key'), cols.join());
   const hashes = raw.prepare('SELECT idem_hash FROM jobs WHERE idem_hash IS NOT NULL').all() as { idem_hash: string }[];

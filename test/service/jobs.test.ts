@@ -80,7 +80,7 @@ test('a job is finished at most once: a second result or a late failure changes 
   assert.equal(s.markProving(id, 'w'), false);
   assert.deepEqual(s.get(id)!.output![0].values, [1]);
   assert.deepEqual(Array.from((await s.receipt(id))!), [9]);
-  assert.equal(s.input(id), undefined, 'a finished job is not handed to a prover again');
+  assert.equal(s.request(id), undefined, 'a finished job is not handed to a prover again');
 });
 
 test('a data directory belongs to one model and one process', () => {

@@ -1,8 +1,9 @@
 /**
  * Beyond one machine: `zkinfer serve --redis` with two `zkinfer worker` processes on a real Redis
- * server. Every job is proved by one of the workers (both take part), every receipt verifies,
- * and a worker that returns a receipt that does not prove the job's input (here: a valid receipt
- * replayed from another input) gets the job failed, never stored as done. A worker killed with
+ * server. Every job is proved by one of the workers (both take part) for the job's context, every
+ * receipt verifies for its input and context, and a worker that returns a receipt that does not
+ * prove the job's input for the job's context (a valid receipt replayed from another input, one
+ * made for another context or for none) gets the job failed, never stored as done. A worker killed with
  * kill -9 mid-proof loses its job to the other worker once its lock lapses (short `--lock-ms`
  * and `--stall-check-ms` here), and `/v1/health` counts the live workers (2, then 1). A healthy
  * worker whose proof outlasts many lock periods keeps its job.
@@ -116,14 +117,17 @@ describe('prover node with Redis workers', { skip: typeof redis === 'string' ? r
     (redis as { stop: () => void }).stop?.();
   });
 
-  test('two worker processes prove the jobs; every receipt verifies', { timeout: 180_000 }, async () => {
+  test('two worker processes prove the jobs, each for its context; every receipt verifies', { timeout: 180_000 }, async () => {
     const workers = await Promise.all([startWorker(zkm, url, 'worker-A'), startWorker(zkm, url, 'worker-B')]);
     try {
       const health = await getJson(`${srv.url}/v1/health`);
       assert.equal(health.body.backend, 'redis');
       const ids: string[] = [];
-      for (const input of m.inputs) {
-        const r = await postInfer(srv.url, { input });
+      // every other job with a context (text, or raw bytes), the rest with none
+      const contextOf = (k: number) => (k % 4 === 0 ? `job ${k}` : k % 4 === 2 ? Uint8Array.of(0xff, k) : undefined);
+      for (const [k, input] of m.inputs.entries()) {
+        const c = contextOf(k);
+        const r = await postInfer(srv.url, { input, ...(typeof c === 'string' ? { context: c } : c ? { contextHex: Buffer.from(c).toString('hex') } : {}) });
         assert.equal(r.status, 202, JSON.stringify(r.body));
         ids.push(String(r.body.jobId));
       }
@@ -133,7 +137,7 @@ describe('prover node with Redis workers', { skip: typeof redis === 'string' ? r
         assert.equal(done.status, 'done', String(done.error));
         by.set(String(done.worker), (by.get(String(done.worker)) ?? 0) + 1);
         const bin = new Uint8Array(await (await fetch(`${srv.url}/v1/jobs/${id}/receipt`)).arrayBuffer());
-        const v = verifyReceipt(bin, srv.modelId, m.inputs[k]);
+        const v = verifyReceipt(bin, srv.modelId, m.inputs[k], { context: contextOf(k) ?? '' });
         assert.ok(v.ok, v.ok ? '' : v.error.message);
       }
       assert.deepEqual([...by.keys()].sort(), ['worker-A', 'worker-B'], `jobs per worker: ${JSON.stringify([...by])}`);
@@ -143,25 +147,34 @@ describe('prover node with Redis workers', { skip: typeof redis === 'string' ? r
     }
   });
 
-  test('a worker that returns a receipt for another input gets the job failed, not done', { timeout: 60_000 }, async () => {
+  test('a worker that returns a receipt for another input or another context gets the job failed, not done', { timeout: 60_000 }, async () => {
     const cm = commitModel(m.model);
-    const replayed = prove(cm, m.inputs[0]).receipt;
+    const input = m.inputs[5];
+    // per job context (what the evil worker sees in the job's data): the receipt it returns
+    const lies: [string, Uint8Array, RegExp][] = [
+      ['for another input', prove(cm, m.inputs[0], { context: 'for another input' }).receipt, /receipt does not verify: InputMismatch/],
+      ['for another context', prove(cm, input, { context: 'someone else’s job' }).receipt, /receipt does not verify: ContextMismatch: the receipt was made for "someone else’s job", not the expected "for another context"/],
+      ['for no context', prove(cm, input).receipt, /receipt does not verify: ContextMismatch: the receipt was made for the empty context, not the expected "for no context"/],
+    ];
+    const byContext = new Map(lies.map(([c, receipt]) => [Buffer.from(c).toString('hex'), receipt]));
     const conn = new Redis(url, { maxRetriesPerRequest: null });
     const evilConn = new Redis(url, { maxRetriesPerRequest: null });
-    const evil = new Worker(
+    const evil = new Worker<{ contextHex: string }>(
       queueName(srv.modelId),
       async (job) => {
-        await conn.set(`zkinfer:receipt:${srv.modelId}:${job.id}`, Buffer.from(replayed));
+        await conn.set(`zkinfer:receipt:${srv.modelId}:${job.id}`, Buffer.from(byContext.get(job.data.contextHex)!));
         return { output: [], timings: {}, worker: 'evil' };
       },
       { connection: evilConn },
     );
     try {
-      const r = await postInfer(srv.url, { input: m.inputs[5] });
-      const done = await waitDone(srv.url, String(r.body.jobId), 30_000);
-      assert.equal(done.status, 'failed');
-      assert.match(String(done.error), /receipt does not verify: InputMismatch/);
-      assert.equal((await fetch(`${srv.url}/v1/jobs/${String(r.body.jobId)}/receipt`)).status, 404);
+      for (const [context, , error] of lies) {
+        const r = await postInfer(srv.url, { input, context });
+        const done = await waitDone(srv.url, String(r.body.jobId), 30_000);
+        assert.equal(done.status, 'failed', context);
+        assert.match(String(done.error), error);
+        assert.equal((await fetch(`${srv.url}/v1/jobs/${String(r.body.jobId)}/receipt`)).status, 404);
+      }
     } finally {
       await evil.close();
       conn.disconnect();

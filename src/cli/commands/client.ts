@@ -1,19 +1,50 @@
 /**
- * `zkinfer client infer --url URL --model-id ID --input input.json`: asks a prover node for an
- * inference and verifies its receipt locally against the pinned model ID and the input sent.
- * Exit 0 only when the receipt verifies; 1 with the reason otherwise.
+ * `zkinfer client infer --url URL --model-id ID --input input.json [--context text | --context-hex
+ * hex] [--header 'Name: value']…`: asks a prover node for an inference bound to the context and
+ * verifies its receipt locally against the pinned model ID, the input sent and that context (the
+ * empty one without the flags). `--header` adds a header to every request (e.g. the gateway's
+ * `Authorization`); header values are never printed. Exit 0 only when the receipt verifies; 1
+ * with the reason otherwise.
  */
 import type { Command } from '../command.js';
-import { guard, parseArgs } from '../args.js';
+import { contextOption, describeContext, guard, parseArgs } from '../args.js';
 import { readFileOrFail, writeFileOrFail } from '../files.js';
 import { inferVerified } from '../../service/client.js';
+import { contextJson } from '../../verifier/json.js';
 
 const HELP = `Usage: zkinfer client infer --url <http://host:8080> --model-id <64 hex> --input <input.json>
+                          [--context <text> | --context-hex <hex>] [--header 'Name: value']...
                           [-o receipt.zkr] [--timeout SECONDS] [--json] [--quiet]
 
 Submits the input, waits for the proof, verifies the receipt locally against the pinned model
 ID and the input, and prints the proven output with a verdict (exit 1 when not verified).
-Inputs: {"name": [...]} (nested or flat) or EZKL's {"input_data": [[...]]}.`;
+Inputs: {"name": [...]} (nested or flat) or EZKL's {"input_data": [[...]]}.
+--context binds the receipt to public bytes of your choice (UTF-8 text, or raw bytes with
+--context-hex; at most 1024 bytes), e.g. a job ID; the receipt must carry exactly them
+(without the flags: the empty context).
+--header adds an HTTP header to every request, e.g. --header 'Authorization: Bearer <token>'
+for the gateway in front of the node (repeatable; values are never printed). An
+'Idempotency-Key' header replaces the client's random key.`;
+
+/**
+ * `--header 'Name: value'` flags as a header object. Errors name the flag by position and a
+ * header by its name, never by its value (it may be a credential).
+ */
+export function headerOptions(flags: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  const seen = new Set<string>();
+  (flags ?? []).forEach((h, k) => {
+    const at = h.indexOf(':');
+    const which = `--header ${k + 1}`;
+    if (at < 0) throw new Error(`${which}: expected 'Name: value' (no ':' found)`);
+    const name = h.slice(0, at).trim();
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new Error(`${which}: the part before ':' is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_\`|~ only)`);
+    if (seen.has(name.toLowerCase())) throw new Error(`--header: '${name}' is given more than once`);
+    seen.add(name.toLowerCase());
+    out[name] = h.slice(at + 1).trim();
+  });
+  return out;
+}
 
 export const clientCommand: Command = {
   name: 'client',
@@ -24,7 +55,7 @@ export const clientCommand: Command = {
         console.log(HELP);
         return args.includes('--help') || args.includes('-h') ? 0 : 2;
       }
-      const a = parseArgs(args.slice(1), ['--url', '--model-id', '--input', '-o', '--timeout'], ['--json', '--quiet']);
+      const a = parseArgs(args.slice(1), ['--url', '--model-id', '--input', '-o', '--timeout', '--context', '--context-hex', '--header'], ['--json', '--quiet']);
       const url = a.opts.get('--url')?.[0];
       const modelId = a.opts.get('--model-id')?.[0];
       const inp = a.opts.get('--input')?.[0];
@@ -32,6 +63,8 @@ export const clientCommand: Command = {
         console.error(HELP);
         return 2;
       }
+      const context = contextOption(a);
+      const headers = headerOptions(a.opts.get('--header'));
       let input: unknown;
       try {
         input = JSON.parse(new TextDecoder().decode(readFileOrFail(inp, 'input')));
@@ -48,6 +81,8 @@ export const clientCommand: Command = {
         url,
         modelId,
         input: input as Record<string, unknown>,
+        context,
+        headers,
         timeoutMs,
         onStatus: (s, f) => {
           const line = `${s} ${(f * 100).toFixed(0)}%`;
@@ -58,7 +93,13 @@ export const clientCommand: Command = {
       const out = a.opts.get('-o')?.[0];
       if (out && r.receipt) writeFileOrFail(out, r.receipt, 'receipt');
       if (a.flags.has('--json')) {
-        console.log(JSON.stringify(r.verified ? { verified: true, jobId: r.jobId, modelId: r.modelId, outputs: Object.fromEntries(r.outputs.map((o) => [o.name, Array.from(o.values)])) } : { verified: false, jobId: r.jobId, reason: r.reason }));
+        console.log(
+          JSON.stringify(
+            r.verified
+              ? { verified: true, jobId: r.jobId, modelId: r.modelId, context: contextJson(r.context), outputs: Object.fromEntries(r.outputs.map((o) => [o.name, Array.from(o.values)])) }
+              : { verified: false, jobId: r.jobId, reason: r.reason },
+          ),
+        );
         return r.verified ? 0 : 1;
       }
       if (!r.verified) {
@@ -66,7 +107,8 @@ export const clientCommand: Command = {
         return 1;
       }
       for (const o of r.outputs) console.log(`${o.name} [${o.dims.join('×')}]: ${Array.from(o.values).map((v) => +v.toPrecision(6)).join(' ')}`);
-      console.log(`VERIFIED: the receipt proves this output for model ${r.modelId} on your input (job ${r.jobId}${out ? `, receipt → ${out}` : ''})`);
+      if (r.context.length > 0) console.log(`context ${describeContext(r.context)}`);
+      console.log(`VERIFIED: the receipt proves this output for model ${r.modelId} on your input${r.context.length > 0 ? ', bound to your context' : ''} (job ${r.jobId}${out ? `, receipt → ${out}` : ''})`);
       return 0;
     }),
 };

@@ -15,14 +15,16 @@ const HELP = `Usage: zkinfer serve <model.zkm | model.zkc> [--port 8080] [--host
 Serves the model over HTTP; every answer comes with a receipt that proves it:
   GET  /v1/model            model ID, inputs, outputs, parameter count, protocol
   POST /v1/infer            {"input": {...}} → 202 {jobId}  (?wait=true blocks until done;
-                            Content-Type: application/json; Idempotency-Key, scoped by Authorization)
-  GET  /v1/jobs/:id         status, progress, output, receipt (base64), timings
+                            Content-Type: application/json; Idempotency-Key, scoped by Authorization;
+                            "context": "text" or "contextHex": "hex" binds the receipt to ≤ 1024 bytes)
+  GET  /v1/jobs/:id         status, progress, context, output, receipt (base64), timings
   GET  /v1/jobs/:id/receipt the receipt (.zkr bytes)
   GET  /v1/jobs/:id/events  server-sent events
   GET  /v1/health, /metrics
 Jobs are kept in SQLite, receipts as files, under --data-dir; a restart resumes unfinished jobs.
 --workers   proving threads (default: cores − 1 = ${defaultWorkers()})
 --redis     send jobs through BullMQ to 'zkinfer worker' processes instead of local threads
+--max-body  request body limit in bytes (default: 64 KiB + 32 per input value + 6 KiB for a context)
 --grace     on SIGTERM, how long proofs in flight may finish before they are re-queued (default 30)
 --prover-nice  Linux: run proving threads this many nice levels below the HTTP thread, so that
             requests are answered promptly while every core proves (default 10; 0: off)

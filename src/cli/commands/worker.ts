@@ -1,7 +1,7 @@
 /**
  * `zkinfer worker --redis URL model.zkm`: a proving worker for a prover node started with
  * `zkinfer serve --redis URL` (on this or another machine): takes the model's jobs from BullMQ,
- * proves them in its own threads, hands back the receipts. It holds a lock on each job it proves
+ * proves them in its own threads (each for its job's context), hands back the receipts. It holds a lock on each job it proves
  * (`--lock-ms`, renewed every half of it); when a worker dies, the others find its jobs within
  * `--lock-ms` + 2 × `--stall-check-ms` and prove them. SIGTERM finishes the jobs in hand.
  */
@@ -14,7 +14,9 @@ import { DEFAULT_PROVER_NICE, defaultWorkers } from '../../service/server.js';
 const HELP = `Usage: zkinfer worker --redis <redis://host:6379> <model.zkm | model.zkc> [--concurrency N] [--name NAME]
                       [--lock-ms ${DEFAULT_LOCK_MS}] [--stall-check-ms ${DEFAULT_STALL_CHECK_MS}] [--prover-nice ${DEFAULT_PROVER_NICE}]
 
-Proves jobs for 'zkinfer serve --redis' nodes serving the same model (same model ID).
+Proves jobs for 'zkinfer serve --redis' nodes serving the same model (same model ID), each
+receipt bound to its job's context; the node verifies every receipt against the job's input and
+context, so upgrade workers with the node (an older worker's receipts carry no context).
 --concurrency     proving threads (default: cores − 1 = ${defaultWorkers()})
 --name            this worker's name in job views and Redis' client list (default host:pid;
                   printable ASCII without spaces)
