@@ -7,6 +7,9 @@
 import { commitModel, decodeCommitted, readCommitted, type CommittedModel, type Progress } from '../prover/commit.js';
 import type { QuantizedModel } from '../quantize/layers.js';
 import { decodeZkm } from '../quantize/zkm.js';
+import { buildCircuit } from '../circuit/circuit.js';
+import { describeModel } from '../circuit/description.js';
+import { receiptSecurity } from '../circuit/security.js';
 import { MAX_CONTEXT_BYTES, RECEIPT_VERSION } from '../circuit/session.js';
 import { DEFAULT_TENSOR_PCS_CONFIG } from '../pcs/params.js';
 import { sizeOf } from '../model/tensor.js';
@@ -49,6 +52,13 @@ export function modelInfo(model: QuantizedModel, modelId: string, paramCount: nu
     parameterCount: paramCount,
     layers: model.layers.length,
     quantization: { scheme: 'power-of-two fixed point', weights: 'int8 limbs', activations: 'int32 with calibrated ranges' },
-    protocol: { receiptVersion: RECEIPT_VERSION, maxContextBytes: MAX_CONTEXT_BYTES, pcs: { rate: `1/${2 ** DEFAULT_TENSOR_PCS_CONFIG.logBlowup}`, securityBits: DEFAULT_TENSOR_PCS_CONFIG.securityBits }, zeroKnowledge: false },
+    protocol: {
+      receiptVersion: RECEIPT_VERSION,
+      maxContextBytes: MAX_CONTEXT_BYTES,
+      // the composed figure of this model's receipts (circuit/security.ts), not one opening's target
+      securityBits: receiptSecurity(buildCircuit(describeModel(model).description), DEFAULT_TENSOR_PCS_CONFIG).bits,
+      pcs: { rate: `1/${2 ** DEFAULT_TENSOR_PCS_CONFIG.logBlowup}`, openingSecurityBits: DEFAULT_TENSOR_PCS_CONFIG.securityBits },
+      zeroKnowledge: false,
+    },
   };
 }

@@ -31,7 +31,9 @@ describe('prover node API', () => {
     assert.equal(inputs[0].quantization.scale, 2 ** -m.model.inputs[0].exp);
     assert.deepEqual((body.outputs as { name: string }[]).map((o) => o.name), m.model.outputs.map((o) => o.name));
     assert.ok((body.parameterCount as number) > 0);
-    assert.equal((body.protocol as { receiptVersion: number }).receiptVersion, 3); // 3: parameter range proof v3 (an α per chunk)
+    assert.equal((body.protocol as { receiptVersion: number }).receiptVersion, 3); // 3: context, canonical decoding, parameter range proof v3
+    const bits = (body.protocol as { securityBits: number }).securityBits;
+    assert.ok(bits >= 100 && bits < 103, `the composed figure of this model's receipts, not one opening's target: ${bits}`);
   });
 
   test('POST /v1/infer → 202 {jobId}; the job finishes with a receipt that verifies for the input', async () => {
