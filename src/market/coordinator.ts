@@ -89,6 +89,8 @@ export interface CoordinatorOptions {
   marketId?: string;
   /** secret for the audit seeds of a new store (default: random 32 bytes) */
   seedSecret?: Uint8Array;
+  /** where internal failures that do not answer a request go (default: console.error) */
+  onError?: (message: string) => void;
 }
 
 const MAX_RECEIPT_BYTES = 64 << 20;
@@ -114,6 +116,7 @@ export class Coordinator {
   readonly marketId: string;
   readonly now: () => number;
   private readonly settlement: Settlement;
+  private readonly onError: (message: string) => void;
   private readonly seedSecret: Uint8Array;
   private readonly models = new Map<string, QuantizedModel>();
   private readonly modelRows = new Map<string, ModelRow>();
@@ -126,6 +129,7 @@ export class Coordinator {
     this.store = new Store(db);
     this.ledger = new Ledger(db);
     this.now = opts.now ?? Date.now;
+    this.onError = opts.onError ?? ((m) => console.error(`zkinfer market: ${m}`));
     const c = opts.config ?? {};
     this.config = { ...DEFAULT_CONFIG, ...c, deadlines: { ...DEFAULT_CONFIG.deadlines, ...c.deadlines } };
     this.settlement = new Settlement(this.ledger, this.store, this.config);
@@ -193,8 +197,9 @@ export class Coordinator {
     for (const d of draws) {
       try {
         Object.assign(d.out, this.db.transaction(() => this.draw(this.store.job(d.id)!, now))());
-      } catch {
+      } catch (e) {
         d.out.draw = 'pending (retried on the next tick)';
+        this.onError(`job ${d.id}: its audit draw failed and is retried on the next tick: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
   }
@@ -205,9 +210,18 @@ export class Coordinator {
     let n = 0;
     for (;;) {
       const due = this.store.due(now, 256);
-      for (const j of due) this.db.transaction(() => this.expire(this.store.job(j.id)!, now))();
-      n += due.length;
-      if (due.length < 256) break;
+      let done = 0;
+      for (const j of due) {
+        // one job's failure (a bug, a full disk) must not stop the market: it stays due and is retried
+        try {
+          this.db.transaction(() => this.expire(this.store.job(j.id)!, now))();
+          done++;
+        } catch (e) {
+          this.onError(`job ${j.id}: its deadline outcome failed and is retried on the next tick: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      n += done;
+      if (due.length < 256 || done === 0) break;
     }
     this.store.refreshDue();
     return n;

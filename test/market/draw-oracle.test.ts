@@ -99,7 +99,8 @@ test('regression: probing the draw with [S, S] batches reveals nothing, and a lo
 });
 
 test('a draw that fails after the commit stays due and is made by the next tick', () => {
-  const m = new TestMarket({ seedSecret: SECRETS[0] });
+  const errors: string[] = [];
+  const m = new TestMarket({ seedSecret: SECRETS[0], onError: (e) => void errors.push(e) });
   const id = m.registerTiny(m.agent('owner'));
   const op = m.agent('op');
   m.call(op, 'stake.deposit', { amount: 10_000 });
@@ -111,6 +112,11 @@ test('a draw that fails after the commit stays due and is made by the next tick'
     throw new Error('simulated crash in the draw');
   };
   const r = m.call(op, 'job.submit', traceBody(job, executeTrace(model, inputs[0])));
+  // while the draw keeps failing, the market still answers other requests (the job stays due)
+  assert.equal(m.call(op, 'stake.deposit', { amount: 1 }).stake, 10_000 - 1000 + 1);
+  assert.equal(errors.length, 2, errors.join('\n'));
+  assert.match(errors[0], new RegExp(`job ${job}: its audit draw failed`));
+  assert.match(errors[1], new RegExp(`job ${job}: its deadline outcome failed`));
   coord.draw = real;
   assert.equal(r.state, 'submitted');
   assert.match(r.draw, /pending/);
