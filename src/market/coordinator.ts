@@ -122,6 +122,7 @@ export class Coordinator {
   private readonly modelRows = new Map<string, ModelRow>();
   private readonly txRequest: (r: SignedRequest, now: number) => Result<unknown>;
   private readonly txAction: (r: SignedRequest, now: number) => unknown;
+  private readonly txDraws: (draws: Pending['draws'], now: number) => void;
   /** What the request being handled defers past its action's savepoint (see "Secret draws"). */
   private pending: Pending = { bindings: [], draws: [] };
 
@@ -142,6 +143,17 @@ export class Coordinator {
     this.marketId = this.store.meta('market_id')!;
     this.seedSecret = fromHex(this.store.meta('seed_secret')!);
     this.txAction = db.transaction((r: SignedRequest, now: number) => this.dispatch(r, now));
+    const drawOne = db.transaction((id: number, now: number) => this.draw(this.store.job(id)!, now));
+    this.txDraws = db.transaction((draws: Pending['draws'], now: number) => {
+      for (const d of draws) {
+        try {
+          Object.assign(d.out, drawOne(d.id, now)); // a savepoint: a failed draw is undone alone
+        } catch (e) {
+          d.out.draw = 'pending (retried on the next tick)';
+          this.onError(`job ${d.id}: its audit draw failed and is retried on the next tick: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+    });
     this.txRequest = db.transaction((r: SignedRequest, now: number): Result<unknown> => {
       const last = this.store.nonce(r.account);
       if (r.nonce <= last) throw new MarketError('Replay', `nonce ${r.nonce} is not above this account's last nonce ${last}: a replayed or out-of-order request`, { lastNonce: last });
@@ -151,12 +163,12 @@ export class Coordinator {
       } catch (e) {
         if (e instanceof MarketError) {
           this.pending.draws.length = 0; // rolled back with the savepoint: nothing to draw
+          // outside the savepoint: a lock keeps its first submission even when the request is
+          // refused (an accepted one is recorded in the job row, which never returns to this lock)
+          for (const b of this.pending.bindings) this.store.bindSubmission(b.job, b.attempt, b.subHash);
           return { ok: false, error: e.toError() };
         }
         throw e;
-      } finally {
-        // outside the savepoint: a lock keeps its first submission even when the request is refused
-        for (const b of this.pending.bindings) this.store.bindSubmission(b.job, b.attempt, b.subHash);
       }
     });
   }
@@ -190,19 +202,16 @@ export class Coordinator {
   }
 
   /**
-   * Draws the audits of committed sampled submissions, each in its own transaction, and completes
-   * their responses. A draw that fails stays due and is retried by the next `tick`.
+   * Draws the audits of committed sampled submissions — in one transaction after the request's,
+   * each job in a savepoint of its own — and completes their responses. A draw that fails is
+   * rolled back alone, stays due and is retried by the next `tick`.
    */
   private drawSubmitted(draws: Pending['draws'], now: number): void {
-    for (const d of draws) {
-      try {
-        Object.assign(d.out, this.db.transaction(() => this.draw(this.store.job(d.id)!, now))());
-      } catch (e) {
-        d.out.draw = 'pending (retried on the next tick)';
-        this.onError(`job ${d.id}: its audit draw failed and is retried on the next tick: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
+    if (draws.length === 0) return;
+    this.txDraws(draws, now);
   }
+
+
 
   /** Applies the default outcome of every open job whose deadline is ≤ now. Returns how many. */
   tick(now = this.now()): number {
