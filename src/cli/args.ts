@@ -41,6 +41,15 @@ export async function guard(cmd: string, body: () => Promise<number> | number): 
  * `--context <text>` (UTF-8) or `--context-hex <hex>` (raw bytes) as bytes; undefined when
  * neither is given. Both at once, a repeated flag or bad hex is an error naming the flag.
  */
+/** The integer value of `flag` (undefined when absent); throws "expected" errors outside [min, max]. */
+export function intOption(a: Parsed, flag: string, min: number, max: number): number | undefined {
+  const v = a.opts.get(flag)?.[0];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} must be an integer from ${min} to ${max}, got '${v}'`);
+  return n;
+}
+
 export function contextOption(a: Parsed): Uint8Array | undefined {
   const text = a.opts.get('--context');
   const hex = a.opts.get('--context-hex');

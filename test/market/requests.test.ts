@@ -188,18 +188,24 @@ test('no job is settled twice: every later settlement, request or deadline is re
   m.assertBalanced();
 });
 
-test('a request that fails half-way (after its transfer) leaves nothing behind', () => {
-  const { m, id, req, op } = market();
-  const tiny = tinyModel();
-  m.call(op, 'stake.deposit', { amount: 1000 });
-  const job = m.call(req, 'job.post', { jobs: [{ model: id, policy: 'proof', input: tiny.inputs[0], reward: 100, stake: 400 }] }).jobs[0].id;
-  m.call(op, 'job.lock', { job });
+/** Makes every finalization fail after its ledger transfer (the 'finalized' event throws); returns the undo. */
+function crashAfterSettlementTransfer(m: TestMarket): () => void {
   const store = m.coord.store;
   const orig = store.event.bind(store);
   store.event = (j, at, kind, d) => {
     if (kind === 'finalized') throw new Error('simulated crash after the settlement transfer');
     orig(j, at, kind, d);
   };
+  return () => void (store.event = orig);
+}
+
+test('a request that fails half-way (after its transfer) leaves nothing behind', () => {
+  const { m, id, req, op } = market();
+  const tiny = tinyModel();
+  m.call(op, 'stake.deposit', { amount: 1000 });
+  const job = m.call(req, 'job.post', { jobs: [{ model: id, policy: 'proof', input: tiny.inputs[0], reward: 100, stake: 400 }] }).jobs[0].id;
+  m.call(op, 'job.lock', { job });
+  const restore = crashAfterSettlementTransfer(m);
   const before = m.coord.ledger.checkBalanced().transfers;
   const p = m.receipt(job, op);
   const r = m.attempt(op, 'job.submit', receiptBody(job, p, p.receipt));
@@ -208,7 +214,7 @@ test('a request that fails half-way (after its transfer) leaves nothing behind',
   assert.equal(m.coord.ledger.checkBalanced().transfers, before);
   assert.equal(m.coord.job(job)!.state, 'locked');
   assert.equal(m.coord.ledger.balance(A.escrow(job)), 101);
-  store.event = orig;
+  restore();
   assert.equal(m.call(op, 'job.submit', receiptBody(job, p, p.receipt)).state, 'finalized');
   m.assertBalanced();
 });
@@ -219,12 +225,7 @@ test('a sampled draw that fails half-way (after its transfer) leaves the committ
   m.call(op, 'stake.deposit', { amount: 1000 });
   const job = m.call(req, 'job.post', { jobs: [{ model: id, policy: 'sampled', input: inputs[0], reward: 100, stake: 400, cheatGain: 1, auditPpm: 10_000 }] }).jobs[0].id;
   m.call(op, 'job.lock', { job });
-  const store = m.coord.store;
-  const orig = store.event.bind(store);
-  store.event = (j, at, kind, d) => {
-    if (kind === 'finalized') throw new Error('simulated crash after the settlement transfer');
-    orig(j, at, kind, d);
-  };
+  const restore = crashAfterSettlementTransfer(m);
   const before = m.coord.ledger.checkBalanced().transfers;
   const r = m.call(op, 'job.submit', traceBody(job, executeTrace(model, inputs[0])));
   assert.equal(r.state, 'submitted', 'the submission committed before its draw');
@@ -232,7 +233,7 @@ test('a sampled draw that fails half-way (after its transfer) leaves the committ
   assert.equal(m.coord.ledger.checkBalanced().transfers, before, "the draw's settlement transfer was rolled back with it");
   assert.equal(m.coord.job(job)!.state, 'submitted');
   assert.equal(m.coord.ledger.balance(A.escrow(job)), 101);
-  store.event = orig;
+  restore();
   m.coord.tick();
   assert.equal(m.coord.job(job)!.state, 'finalized');
   m.assertBalanced();

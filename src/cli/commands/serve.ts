@@ -3,7 +3,7 @@
  * with its receipt (see `src/service/`). SIGTERM/SIGINT drain it gracefully.
  */
 import type { Command } from '../command.js';
-import { guard, parseArgs, untilSignal } from '../args.js';
+import { guard, intOption, parseArgs, untilSignal } from '../args.js';
 import { readFileOrFail } from '../files.js';
 import { defaultWorkers, startServer } from '../../service/server.js';
 
@@ -46,13 +46,7 @@ export const serveCommand: Command = {
         console.error(HELP);
         return 2;
       }
-      const int = (flag: string, min: number, max: number): number | undefined => {
-        const v = a.opts.get(flag)?.[0];
-        if (v === undefined) return undefined;
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} must be an integer from ${min} to ${max}, got '${v}'`);
-        return n;
-      };
+      const int = (flag: string, min: number, max: number) => intOption(a, flag, min, max);
       const log = (m: string) => console.error(`[zkinfer serve] ${m}`);
       const graceS = int('--grace', 0, 3600) ?? 30;
       log(`loading ${src}…`);

@@ -6,7 +6,7 @@
  * `--lock-ms` + 2 × `--stall-check-ms` and prove them. SIGTERM finishes the jobs in hand.
  */
 import type { Command } from '../command.js';
-import { guard, parseArgs, untilSignal } from '../args.js';
+import { guard, intOption, parseArgs, untilSignal } from '../args.js';
 import { readFileOrFail } from '../files.js';
 import { DEFAULT_LOCK_MS, DEFAULT_STALL_CHECK_MS, runRemoteWorker } from '../../service/redis.js';
 import { DEFAULT_PROVER_NICE, defaultWorkers } from '../../service/server.js';
@@ -43,13 +43,7 @@ export const workerCommand: Command = {
         console.error(HELP);
         return 2;
       }
-      const int = (flag: string, min: number, max: number): number | undefined => {
-        const v = a.opts.get(flag)?.[0];
-        if (v === undefined) return undefined;
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} must be an integer from ${min} to ${max}, got '${v}'`);
-        return n;
-      };
+      const int = (flag: string, min: number, max: number) => intOption(a, flag, min, max);
       const concurrency = int('--concurrency', 1, 256) ?? defaultWorkers();
       const lockMs = int('--lock-ms', 200, 3_600_000);
       const stallCheckMs = int('--stall-check-ms', 50, 3_600_000);
