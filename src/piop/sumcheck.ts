@@ -111,11 +111,25 @@ function sumOfProducts(tables: Uint32Array[], terms: ProductTerm[], m: number, d
 }
 
 /**
+ * How the prover's messages enter the transcript. The clear protocol (the default) absorbs the
+ * statement (m, d, H) and sends each round message as it is; the padded prover of
+ * `./zk-sumcheck.ts` absorbs its own statement and sends value + pad, through these hooks, so
+ * both run the same kernels.
+ */
+export interface SumcheckProverHooks {
+  /** Absorbs the statement; default: `absorbSumcheckStatement` with the claimed sum H. */
+  absorbStatement?: (tr: Transcript, label: string, numVars: number, degree: number, sum: Ext) => void;
+  /** The message sent and absorbed in round j, given the clear s_j(0..d); default: s_j itself. */
+  message?: (round: number, clear: Uint32Array) => Uint32Array;
+}
+
+/**
  * Proves H = Σ_x Σ_j c_j Π P_l(x). Absorbs the statement, so the caller need not; returns
  * the point and the final table evaluations, which the caller hands to whoever discharges
  * the final claim (absorbing them first if the verifier will receive them from the proof).
+ * `hooks` change what is absorbed and sent (never the challenges' order): see above.
  */
-export function proveSumcheck(tr: Transcript, inst: SumcheckInstance, label = 'sumcheck'): SumcheckProverOutput {
+export function proveSumcheck(tr: Transcript, inst: SumcheckInstance, label = 'sumcheck', hooks: SumcheckProverHooks = {}): SumcheckProverOutput {
   const { numVars: m, degree: d, terms } = inst;
   checkShape(m, d);
   const size = 2 ** m;
@@ -139,7 +153,7 @@ export function proveSumcheck(tr: Transcript, inst: SumcheckInstance, label = 's
     throw new RangeError(`sumcheck: table ${i} has ${t.length} words; expected ${size} (base) or ${4 * size} (ext) for ${m} variables`);
   });
   const claimedSum = sumOfProducts(tables, terms, m, d);
-  absorbStatement(tr, label, m, d, claimedSum);
+  (hooks.absorbStatement ?? absorbStatement)(tr, label, m, d, claimedSum);
 
   const rounds: Uint32Array[] = [];
   const point = new Uint32Array(4 * m);
@@ -150,10 +164,11 @@ export function proveSumcheck(tr: Transcript, inst: SumcheckInstance, label = 's
         term.factors.length === 0 ? constantRound(2 ** (m - j - 1), d) : K.productRound(term.factors.map((i) => tables[i]), d);
       K.extMulAdd(s, part, term.coeff);
     }
-    tr.absorbExt(`${label}/round`, s);
+    const sent = hooks.message ? hooks.message(j, s) : s;
+    tr.absorbExt(`${label}/round`, sent);
     const r = tr.challengeExt(`${label}/challenge`);
     point.set(r, 4 * j);
-    rounds.push(s);
+    rounds.push(sent);
     tables = tables.map((t) => {
       const out = t.subarray(0, t.length >>> 1);
       K.foldExt(out, t, r);
