@@ -40,7 +40,7 @@
  * uniform and used once (`zk-sumcheck.ts` header); products of pads are never sent, only
  * committed. The constraints are built from public values alone.
  */
-import { mul } from '../field/babybear.js';
+import { P, mul } from '../field/babybear.js';
 import { type Ext, ext, extAdd, extIsCanonical, extMul, extSub } from '../field/extension.js';
 import { emptySystem, type ConstraintSystem, type SparseLinear, type TensorLinear } from '../pcs/constraints.js';
 import type { Point } from '../poly/multilinear.js';
@@ -69,7 +69,7 @@ export const MAX_FINAL_FACTORS = 8;
 const U_PRODUCT: Ext[] = Array.from({ length: 16 }, (_, n) => extMul(U_POWERS[n & 3], U_POWERS[n >>> 2]));
 /** 1 + u + u² + u³. */
 const U_SUM = ext(1, 1, 1, 1);
-const MINUS_ONE = ext(2013265920);
+const MINUS_ONE = ext(P - 1);
 
 /** A hidden value as the verifier holds it: its padded value and the offset of its pad. */
 export interface Hidden {
@@ -294,7 +294,7 @@ export type ZkFinalVerifyResult =
   | { ok: false; error: VerifyError };
 
 function canonicalWords(v: Uint32Array): boolean {
-  for (let i = 0; i < v.length; i++) if (v[i] >= 2013265921) return false;
+  for (let i = 0; i < v.length; i++) if (v[i] >= P) return false;
   return true;
 }
 

@@ -52,18 +52,23 @@ export interface CaseOptions {
   numTables?: number;
   /** Make table 1 an ext table (public, evaluated by the verifier) when there are ≥ 2. */
   withExt?: boolean;
+  /** Given tables and terms instead of random ones. */
+  tables?: Uint32Array[];
+  terms?: SumcheckInstance['terms'];
 }
 
 /** A random instance: 1–4 tables, up to 3 terms, the first of exactly d factors, random coefficients. */
 export function zkCase(rng: Rng, m: number, d: number, opts: CaseOptions = {}): ZkCase {
-  const T = opts.numTables ?? 1 + rng.int(4);
+  const T = opts.tables?.length ?? opts.numTables ?? 1 + rng.int(4);
   const n = 2 ** m;
-  const tables = Array.from({ length: T }, (_, l) => (opts.withExt && l === 1 ? rng.extVec(n) : rng.baseVec(n)));
+  const tables = opts.tables ?? Array.from({ length: T }, (_, l) => (opts.withExt && l === 1 ? rng.extVec(n) : rng.baseVec(n)));
   const numTerms = 1 + rng.int(3);
-  const terms = Array.from({ length: numTerms }, (_, j) => ({
-    coeff: rng.ext(),
-    factors: Array.from({ length: j === 0 ? d : rng.int(d + 1) }, () => rng.int(T)),
-  }));
+  const terms =
+    opts.terms ??
+    Array.from({ length: numTerms }, (_, j) => ({
+      coeff: rng.ext(),
+      factors: Array.from({ length: j === 0 ? d : rng.int(d + 1) }, () => rng.int(T)),
+    }));
   const inst: SumcheckInstance = { numVars: m, degree: d, tables, terms };
   const segments = tables.map((t, l) => (t.length === n ? l * n : null));
   let off = T * n;

@@ -3,3 +3,4 @@ export * from './gkr-prover.js';
 export * from './tables.js';
 export * from './limbs.js';
 export * from './logup.js';
+export * from './zk-gkr-layer.js';
