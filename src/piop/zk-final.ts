@@ -302,28 +302,45 @@ function canonicalWords(v: Uint32Array): boolean {
  * Verifier: reads the padded evaluations and intermediates (lengths and canonical encodings are
  * the only checks on them), absorbs them as the prover did, and emits the constraints that make
  * `claim` = Σ_j coeffs[j] Π_{l ∈ terms[j]} e_l: the slots' copies, one Hadamard over all slots,
- * one per intermediate and the final one. Returns the hidden evaluations e_l = ẽ_l − P_l as
- * expressions: **the caller must discharge them** (link each to a committed segment with
+ * one per intermediate and the final one. `coeffs` may be a function of the transcript, called
+ * right after the padded values are absorbed (to combine several equations with a challenge —
+ * the prover must then draw the same challenges). Returns the hidden evaluations e_l = ẽ_l − P_l
+ * as expressions: **the caller must discharge them** (link each to a committed segment with
  * `linkToSegment`, or pass it on as a claim) — until then they are unconstrained. Never throws.
  */
 export function verifyZkFinal(
   tr: Transcript,
   at: ZkFinalAt,
   claim: Affine,
-  coeffs: readonly Ext[],
+  coeffsOrDraw: readonly Ext[] | ((tr: Transcript) => readonly Ext[]),
   proof: ZkFinalProof,
   label: string,
 ): ZkFinalVerifyResult {
   const { layout } = at;
   const { numEvals, terms } = layout.shape;
-  if (!Array.isArray(coeffs) || coeffs.length !== terms.length || !coeffs.every((c) => c instanceof Uint32Array && extIsCanonical(c))) {
-    return fail('BadShape', `zk final check: expected ${terms.length} canonical coefficients, got ${Array.isArray(coeffs) ? coeffs.length : 'none'}`);
+  const badCoeffs = (c: unknown) =>
+    !Array.isArray(c) || c.length !== terms.length || !c.every((x) => x instanceof Uint32Array && extIsCanonical(x))
+      ? fail('BadShape', `zk final check: expected ${terms.length} canonical coefficients, got ${Array.isArray(c) ? c.length : 'none'}`)
+      : null;
+  if (typeof coeffsOrDraw !== 'function') {
+    const bad = badCoeffs(coeffsOrDraw);
+    if (bad) return bad;
   }
   if (!proof || !(proof.evals instanceof Uint32Array) || !(proof.chain instanceof Uint32Array)) return fail('MalformedProof', 'zk final check: expected evals and chain word arrays');
   if (proof.evals.length !== 4 * numEvals) return fail('WrongLength', `zk final check: expected ${numEvals} evaluations, got ${proof.evals.length / 4}`);
   if (proof.chain.length !== 4 * layout.chain.length) return fail('WrongLength', `zk final check: expected ${layout.chain.length} intermediates, got ${proof.chain.length / 4}`);
   if (!canonicalWords(proof.evals) || !canonicalWords(proof.chain)) return fail('NonCanonical', 'zk final check: a padded value is not canonical');
   absorbFinal(tr, proof, label);
+  let coeffs: readonly Ext[];
+  if (typeof coeffsOrDraw === 'function') {
+    try {
+      coeffs = coeffsOrDraw(tr);
+    } catch (e) {
+      return fail('BadShape', `zk final check: coefficients: ${(e as Error).message}`);
+    }
+    const bad = badCoeffs(coeffs);
+    if (bad) return bad;
+  } else coeffs = coeffsOrDraw;
 
   const operand = (op: Operand): Hidden =>
     op.kind === 'eval'
@@ -335,11 +352,8 @@ export function verifyZkFinal(
     sys.linear.push(...productCopies(slot, a.pad, b.pad));
     return mulHidden(a, b, slot);
   });
-  if (prods.length > 0) {
-    const n = 16 * prods.length;
-    if (at.x + n === at.y && at.y + n === at.z) sys.hadamard.push({ x: at.x, y: at.y, z: at.z, len: n });
-    else prods.forEach((_, i) => sys.hadamard.push({ ...slotOf(at, i), len: 16 }));
-  }
+  // slot i's blocks are at x + 16i, y + 16i, z + 16i: one Hadamard covers them all, wherever the regions lie
+  if (prods.length > 0) sys.hadamard.push({ x: at.x, y: at.y, z: at.z, len: 16 * prods.length });
   layout.chain.forEach((c, k) => {
     const t = operand({ kind: 'chain', index: k });
     sys.linear.push(affineConstraint(hidden(t.padded, t.pad), prods[c.product]));

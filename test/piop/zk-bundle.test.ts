@@ -16,7 +16,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const srcRoot = join(here, '..', '..', 'src');
 
 test('zk sumcheck, final check, GKR layer and constraints bundle for the browser and verify there', async () => {
-  const mods = ['piop/zk-affine.js', 'piop/zk-final.js', 'piop/zk-sumcheck.js', 'piop/lookup/zk-gkr-layer.js', 'pcs/constraints.js', 'transcript/index.js'];
+  const mods = ['piop/zk-affine.js', 'piop/zk-final.js', 'piop/zk-sumcheck.js', 'piop/lookup/zk-gkr-layer.js', 'piop/lookup/zk-gkr.js', 'pcs/constraints.js', 'transcript/index.js'];
   const entry = mods.map((m) => `export * from ${JSON.stringify(join(srcRoot, m))};`).join('\n');
   const common = { stdin: { contents: entry, resolveDir: srcRoot, sourcefile: 'entry.js' }, bundle: true, platform: 'browser' as const, write: false, logLevel: 'silent' as const };
   const esm = await build({ ...common, format: 'esm' });

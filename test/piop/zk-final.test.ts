@@ -133,7 +133,7 @@ test('a chain intermediate is bound by the constraints: a prover who sends anoth
   if (res.ok) assert.match(checkConstraints(r.w, res.system) ?? '', /linear constraint/);
 });
 
-test('split placement: X, Y, Z regions elsewhere in w give per-slot Hadamards and the same truth', () => {
+test('split placement: X, Y, Z regions elsewhere in w (e.g. row-aligned) give one Hadamard over the three regions and the same truth', () => {
   const rng = new Rng(4);
   const shape = { numEvals: 4, terms: [[0, 3], [1, 2], [2, 3]] };
   const r = finalRun(rng, shape, () => {
@@ -143,11 +143,11 @@ test('split placement: X, Y, Z regions elsewhere in w give per-slot Hadamards an
   const res = verifyZkFinal(new Transcript('final'), r.at, affineConst(r.claimValue), r.coeffs, r.proof, 'f/evals');
   assert.ok(res.ok);
   if (!res.ok) return;
-  assert.equal(res.system.hadamard.length, 3);
+  assert.deepEqual(res.system.hadamard, [{ x: 256, y: 512, z: 768, len: 48 }]);
   assert.equal(checkConstraints(r.w, res.system), null);
   r.w[768 + 16 + 5] = bump(r.w[768 + 16 + 5]);
   assert.notEqual(checkConstraints(r.w, res.system), null);
-  assert.match(checkConstraints(r.w, { linear: [], tensor: [], hadamard: res.system.hadamard }) ?? '', /hadamard constraint 1, entry 5/);
+  assert.match(checkConstraints(r.w, { linear: [], tensor: [], hadamard: res.system.hadamard }) ?? '', /hadamard constraint 0, entry 21/);
 });
 
 test('the verifier refuses coefficient counts, lengths and encodings that do not match the layout (never throws)', () => {

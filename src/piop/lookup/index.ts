@@ -4,3 +4,4 @@ export * from './tables.js';
 export * from './limbs.js';
 export * from './logup.js';
 export * from './zk-gkr-layer.js';
+export * from './zk-gkr.js';

@@ -1,0 +1,176 @@
+/**
+ * The padded fractional-sum GKR (`./gkr.ts`, PROTOCOL-NOTES §5) for zero knowledge
+ * (docs/zero-knowledge.md §2): root, layer steps (`./zk-gkr-layer.ts`), and the leaf claim left as
+ * affine expressions in the committed vector w.
+ *
+ * Root. The clear verifier checks p_0 = p_1[0]q_1[1] + p_1[1]q_1[0] = 0 and q_0 = q_1[0]q_1[1] ≠ 0
+ * on values it sees. Here the four root values are hidden, and so is q_0 (a product of all leaf
+ * denominators: it would leak the multiset); the prover also sends v = 1/q_0, padded. With
+ * e = (p10, p11, q10, q11, v) absorbed under `<label>/root`, the verifier draws β
+ * (`<label>/root-beta`) and emits the single final check
+ *   β·(p10·q11 + p11·q10) + q10·q11·v = 1
+ * (shape {5; [0,3], [1,2], [2,3,4]}: four product slots and one chain intermediate q10·q11). If
+ * p_0 ≠ 0 or q_0·v ≠ 1 — in particular if q_0 = 0, where no v exists — this holds for at most one
+ * β, so the extra error is 1/|K|. Then μ (`<label>/mu`), P = p10 + μ(p11 − p10), Q likewise, as in
+ * the clear protocol, and the layer steps follow.
+ *
+ * Leaves. The verifier returns (r, P, Q) over the N leaf variables: **the caller must discharge
+ * it** — e.g. `linkToSegment(P, …)` for committed numerators, or, for LogUp's unit leaves
+ * (p = 1, q = α − e), the constraint P = (1 − s*)·1 − s*·m~(x*) and a link of
+ * α − (1 − s*)e~(x*) − s*·t~(x*) − Q to the committed columns (PROTOCOL-NOTES §5, leaves).
+ *
+ * Pads: `zkGkrLayout(N)` = the root check (5 evaluation pads, 1 intermediate, 4 slots:
+ * 24 + 192 entries), then `zkGkrLayerLayout(k)` for k = 1..N−1. Soundness: the clear GKR's
+ * error plus 1/|K| for β; everything the prover sends is padded and absorbed before the next
+ * challenge. What it hides: all root values, q_0, the round values and the masks.
+ *
+ * The prover computes the layers with plain K arithmetic and proves each step with the generic
+ * sumcheck prover; `./gkr-prover.ts`'s workspace prover would need the padding hook to be as fast.
+ */
+import { type Ext, ext, extAdd, extInv, extIsZero, extMul, extSub } from '../../field/extension.js';
+import { emptySystem, type ConstraintSystem } from '../../pcs/constraints.js';
+import type { Point } from '../../poly/multilinear.js';
+import type { Transcript } from '../../transcript/transcript.js';
+import { fail, type VerifyError } from '../../util/result.js';
+import { affineCombine, affineConst, appendSystem, cryptoWords, fillUniform, type WordSource } from '../zk-affine.js';
+import { fillFinalProducts, finalPadRange, proveZkFinal, verifyZkFinal, zkFinalAt, zkFinalLayout, type ZkFinalAt, type ZkFinalLayout, type ZkFinalProof, type ZkFinalShape } from '../zk-final.js';
+import { fillZkPads, zkSumcheckAt, type ZkSumcheckAt, type ZkSumcheckLayout } from '../zk-sumcheck.js';
+import { MAX_GKR_VARS } from './gkr.js';
+import { proveZkGkrLayer, verifyZkGkrLayer, zkGkrLayerLayout, type ZkGkrClaim, type ZkGkrLayerProof } from './zk-gkr-layer.js';
+
+/** The root check over (p10, p11, q10, q11, v): β·p10·q11 + β·p11·q10 + q10·q11·v = 1. */
+export const GKR_ROOT_FINAL: ZkFinalShape = { numEvals: 5, terms: [[0, 3], [1, 2], [2, 3, 4]] };
+
+export interface ZkGkrLayout {
+  numVars: number;
+  root: ZkFinalLayout;
+  /** Layer steps k = 1..N−1. */
+  layers: ZkSumcheckLayout[];
+  size: number;
+}
+
+export interface ZkGkrAt {
+  layout: ZkGkrLayout;
+  root: ZkFinalAt;
+  layers: ZkSumcheckAt[];
+}
+
+export interface ZkGkrProof {
+  root: ZkFinalProof;
+  layers: ZkGkrLayerProof[];
+}
+
+/** The pad layout of a padded GKR over N leaf variables (a function of N alone). */
+export function zkGkrLayout(numVars: number): ZkGkrLayout {
+  if (!Number.isInteger(numVars) || numVars < 1 || numVars > MAX_GKR_VARS) throw new RangeError(`zk gkr: expected 1 ≤ N ≤ ${MAX_GKR_VARS}, got ${numVars}`);
+  const root = zkFinalLayout(GKR_ROOT_FINAL);
+  const layers = Array.from({ length: numVars - 1 }, (_, i) => zkGkrLayerLayout(i + 1));
+  return { numVars, root, layers, size: root.size + layers.reduce((s, l) => s + l.size, 0) };
+}
+
+/** The layout placed contiguously at `base`: root check, then the layer steps in order. */
+export function zkGkrAt(layout: ZkGkrLayout, base: number): ZkGkrAt {
+  const root = zkFinalAt(layout.root, base);
+  let off = base + layout.root.size;
+  const layers = layout.layers.map((l) => {
+    const at = zkSumcheckAt(l, off);
+    off += l.size;
+    return at;
+  });
+  return { layout, root, layers };
+}
+
+/** Prover, before committing w: uniform pads for the whole GKR, then its product slots. */
+export function fillZkGkrPads(w: Uint32Array, at: ZkGkrAt, words: WordSource = cryptoWords): void {
+  const [a, b] = finalPadRange(at.root);
+  fillUniform(w, a, b, words);
+  fillFinalProducts(w, at.root);
+  for (const l of at.layers) fillZkPads(w, l, words);
+}
+
+function line(a: Ext, b: Ext, mu: Ext): Ext {
+  return extAdd(a, extMul(mu, extSub(b, a)));
+}
+
+/** Layers 1..N (ext tables of 2^k elements) of the fraction tree over ext leaves. */
+function fractionLayers(p: Uint32Array, q: Uint32Array, n: number): { P: Uint32Array[]; Q: Uint32Array[] } {
+  const P: Uint32Array[] = new Array(n + 1), Q: Uint32Array[] = new Array(n + 1);
+  P[n] = p;
+  Q[n] = q;
+  for (let k = n - 1; k >= 1; k--) {
+    const h = 1 << k;
+    P[k] = new Uint32Array(4 * h);
+    Q[k] = new Uint32Array(4 * h);
+    const [pc, qc] = [P[k + 1], Q[k + 1]];
+    for (let i = 0; i < h; i++) {
+      const [a0, a1, b0, b1] = [pc.subarray(4 * i, 4 * i + 4), pc.subarray(4 * (i + h), 4 * (i + h) + 4), qc.subarray(4 * i, 4 * i + 4), qc.subarray(4 * (i + h), 4 * (i + h) + 4)];
+      P[k].set(extAdd(extMul(a0, b1), extMul(a1, b0)), 4 * i);
+      Q[k].set(extMul(b0, b1), 4 * i);
+    }
+  }
+  return { P, Q };
+}
+
+/**
+ * Proves Σ p_i/q_i = 0 over ext leaves (2^N elements each) with every message padded; the pads of
+ * `at` must be in w and filled. Like the clear prover it does not check the sum (nor q_0 ≠ 0: with
+ * q_0 = 0 it sends v = 0, which the constraints refuse). Returns the proof and the clear leaf claim.
+ */
+export function proveZkGkr(tr: Transcript, leavesP: Uint32Array, leavesQ: Uint32Array, w: Uint32Array, at: ZkGkrAt, label = 'gkr'): { proof: ZkGkrProof; point: Point; p: Ext; q: Ext } {
+  const n = at.layout.numVars;
+  if (leavesP.length !== 4 << n || leavesQ.length !== 4 << n) throw new RangeError(`zk gkr: expected leaf vectors of 2^${n} ext elements, got ${leavesP.length / 4} and ${leavesQ.length / 4}`);
+  const { P, Q } = fractionLayers(leavesP, leavesQ, n);
+  const [p10, p11, q10, q11] = [P[1].subarray(0, 4), P[1].subarray(4, 8), Q[1].subarray(0, 4), Q[1].subarray(4, 8)];
+  const q0 = extMul(q10, q11);
+  const v = extIsZero(q0) ? ext() : extInv(q0);
+  const root = proveZkFinal(tr, w, at.root, [p10, p11, q10, q11, v], `${label}/root`);
+  tr.challengeExt(`${label}/root-beta`); // drawn by the verifier for its combined root check
+  const mu = tr.challengeExt(`${label}/mu`);
+  let point: Point = mu.slice();
+  let [pc, qc] = [line(p10, p11, mu), line(q10, q11, mu)];
+  const layers: ZkGkrLayerProof[] = [];
+  for (let k = 1; k < n; k++) {
+    const step = proveZkGkrLayer(tr, P[k + 1], Q[k + 1], point, w, at.layers[k - 1], label);
+    layers.push(step.proof);
+    [point, pc, qc] = [step.point, step.p, step.q];
+  }
+  return { proof: { root, layers }, point, p: pc, q: qc };
+}
+
+export type ZkGkrVerifyResult = ({ ok: true; system: ConstraintSystem } & ZkGkrClaim) | { ok: false; error: VerifyError };
+
+/**
+ * Verifies a padded GKR over N leaf variables: emits the root check and every layer's
+ * constraints, and returns the leaf claim (r, P, Q) as expressions, **which the caller must
+ * discharge** against the leaves. Never throws.
+ */
+export function verifyZkGkr(tr: Transcript, proof: ZkGkrProof, at: ZkGkrAt, label = 'gkr'): ZkGkrVerifyResult {
+  const n = at?.layout?.numVars;
+  if (!Number.isInteger(n) || n < 1 || at.layers.length !== n - 1) return fail('BadShape', 'zk gkr: expected a zkGkrLayout placement');
+  if (!proof || !Array.isArray(proof.layers) || proof.layers.length !== n - 1) {
+    return fail('WrongLayerCount', `zk gkr: expected ${n - 1} layers, got ${Array.isArray(proof?.layers) ? proof.layers.length : 'none'}`);
+  }
+  const root = verifyZkFinal(
+    tr,
+    at.root,
+    affineConst(ext(1)),
+    (t) => {
+      const beta = t.challengeExt(`${label}/root-beta`);
+      return [beta, beta, ext(1)];
+    },
+    proof.root,
+    `${label}/root`,
+  );
+  if (!root.ok) return fail('MalformedRoot', `zk gkr: root: ${root.error.message}`, { cause: root.error });
+  const system = appendSystem(emptySystem(), root.system);
+  const mu = tr.challengeExt(`${label}/mu`);
+  const w = [extSub(ext(1), mu), mu];
+  let claim: ZkGkrClaim = { point: mu.slice(), p: affineCombine(w, [root.evals[0], root.evals[1]]), q: affineCombine(w, [root.evals[2], root.evals[3]]) };
+  for (let k = 1; k < n; k++) {
+    const step = verifyZkGkrLayer(tr, claim, proof.layers[k - 1], at.layers[k - 1], label);
+    if (!step.ok) return step;
+    appendSystem(system, step.system);
+    claim = { point: step.point, p: step.p, q: step.q };
+  }
+  return { ok: true, ...claim, system };
+}
