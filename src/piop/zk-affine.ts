@@ -19,7 +19,7 @@
  * collected constraints touches.
  */
 import { P } from '../field/babybear.js';
-import { type Ext, ext, extAdd, extIsZero, extMul, extMulBase, extNeg, extSub } from '../field/extension.js';
+import { type Ext, ext, extAdd, extIsZero, extMul, extMulBase, extNeg } from '../field/extension.js';
 import type { ConstraintSystem, SparseLinear } from '../pcs/constraints.js';
 
 /** A + Σ terms[i]·w[i]: K constant, K coefficient per base entry (at most one per index). */
@@ -141,16 +141,6 @@ export function evalAffine(a: Affine, w: Uint32Array): Ext {
 /** The pad at entries pad..pad+3 of w, as a K element. */
 export function padAt(w: Uint32Array, pad: number): Ext {
   return ext(w[pad], w[pad + 1], w[pad + 2], w[pad + 3]);
-}
-
-/** ṽ = v + P for the pad at `pad` (what the prover sends). */
-export function padded(v: Ext, w: Uint32Array, pad: number): Ext {
-  return extAdd(v, padAt(w, pad));
-}
-
-/** v = ṽ − P (what the prover knows the verifier's expression stands for). */
-export function unpadded(v: Ext, w: Uint32Array, pad: number): Ext {
-  return extSub(v, padAt(w, pad));
 }
 
 /** Appends the constraints of `parts` to `into` (in order) and returns it. */
