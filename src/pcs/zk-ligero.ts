@@ -162,6 +162,11 @@ export interface ZkProveOptions {
   unchecked?: boolean;
   /** tests only: the 20 mask coefficient rows (`sampleMasks` by default) */
   masks?: Uint32Array;
+  /**
+   * Soundness tests only: a cheating prover's edit of a test polynomial before it is absorbed
+   * (the proof then continues honestly from the edited transcript).
+   */
+  edit?: { p0?: (p: Uint32Array) => Uint32Array; qLin?: (p: Uint32Array) => Uint32Array; qQuad?: (p: Uint32Array) => Uint32Array };
 }
 
 /** Row r of a row-major matrix of N columns, subsampled at every (N/M)-th position: the values on g·⟨ω_M⟩. */
@@ -219,7 +224,8 @@ export function proveZkLigero(data: ZkLigeroProverData, sys: ConstraintSystem, t
   K.combineRows(partB, coeffsB.subarray(4 * L), gamma.subarray(4 * rowsA), L);
   K.extAdd(p0, p0, partB);
   K.extAdd(p0, p0, proximityMask(masks, s));
-  tr.absorbExt('zkl/p0', p0);
+  const p0Sent = opts.edit?.p0 ? opts.edit.p0(p0) : p0;
+  tr.absorbExt('zkl/p0', p0Sent);
 
   // 3. linear test
   const numLinear = numLinearConstraints(sys);
@@ -231,7 +237,8 @@ export function proveZkLigero(data: ZkLigeroProverData, sys: ConstraintSystem, t
   assertZeroTail(linStar, s.linDegree, 'Σ q_a·p_a');
   const qLin = linStar.slice(0, 4 * s.linDegree);
   K.extAdd(qLin, qLin, linearMask(masks, s));
-  tr.absorbExt('zkl/q-lin', qLin);
+  const qLinSent = opts.edit?.qLin ? opts.edit.qLin(qLin) : qLin;
+  tr.absorbExt('zkl/q-lin', qLinSent);
 
   // 4. quadratic test
   const rho = tr.challengeExts('zkl/quadratic', triples);
@@ -239,7 +246,8 @@ export function proveZkLigero(data: ZkLigeroProverData, sys: ConstraintSystem, t
   assertZeroTail(quadStar, s.quadDegree, 'Σ ρ_r·(p_X p_Y − p_Z)');
   const qQuad = quadStar.slice(0, 4 * s.quadDegree);
   K.extAdd(qQuad, qQuad, quadraticMask(masks, s));
-  tr.absorbExt('zkl/q-quad', qQuad);
+  const qQuadSent = opts.edit?.qQuad ? opts.edit.qQuad(qQuad) : qQuad;
+  tr.absorbExt('zkl/q-quad', qQuadSent);
 
   // 5. columns
   const J = distinctSorted(tr.challengeIndices('zkl/columns', s.t, N));
@@ -251,7 +259,7 @@ export function proveZkLigero(data: ZkLigeroProverData, sys: ConstraintSystem, t
   for (const j of J) data.revealed.add(j);
   const a = openColumns(data.encoded, rowsA, N, data.tree, J);
   const b = openColumns(encodedB, rowsB, N, treeB, J);
-  return { rowsB, rootB: treeB.root, p0, qLin, qQuad, columnsA: a.columns, columnsB: b.columns, saltsA: a.salts, saltsB: b.salts, merkleA: a.nodes, merkleB: b.nodes };
+  return { rowsB, rootB: treeB.root, p0: p0Sent, qLin: qLinSent, qQuad: qQuadSent, columnsA: a.columns, columnsB: b.columns, saltsA: a.salts, saltsB: b.salts, merkleA: a.nodes, merkleB: b.nodes };
 }
 
 export interface ZkVerifyOptions {

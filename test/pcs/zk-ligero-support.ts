@@ -191,17 +191,9 @@ export class ProgrammedTranscript extends Transcript {
   }
 }
 
-/**
- * The flawed order of the Fiat–Shamir harness: a real transcript that skips the absorbs of the
- * test polynomials Q_lin and Q_quad, so the column indices do not depend on them. It records
- * every challenge it hands out.
- */
-export class FlawedTranscript extends Transcript {
+/** A real transcript that records every challenge it hands out (the last one per label). */
+export class RecordingTranscript extends Transcript {
   readonly drawn = new Map<string, Uint32Array>();
-  override absorbExt(label: string, values: Uint32Array): void {
-    if (label === 'zkl/q-lin' || label === 'zkl/q-quad') return;
-    super.absorbExt(label, values);
-  }
   override challengeExt(label: string): Uint32Array {
     const v = super.challengeExt(label);
     this.drawn.set(label, v);
@@ -216,5 +208,16 @@ export class FlawedTranscript extends Transcript {
     const v = super.challengeIndices(label, count, n);
     this.drawn.set(label, v);
     return v;
+  }
+}
+
+/**
+ * The flawed order of the Fiat–Shamir harness: a real transcript that skips the absorbs of the
+ * test polynomials Q_lin and Q_quad, so the column indices do not depend on them.
+ */
+export class FlawedTranscript extends RecordingTranscript {
+  override absorbExt(label: string, values: Uint32Array): void {
+    if (label === 'zkl/q-lin' || label === 'zkl/q-quad') return;
+    super.absorbExt(label, values);
   }
 }
