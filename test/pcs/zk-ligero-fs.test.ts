@@ -22,7 +22,7 @@ import { codePoint } from '../../src/pcs/zk-ligero-code.js';
 import { ROW_LIN_A, sampleMasks, MASK_ROWS } from '../../src/pcs/zk-ligero-masks.js';
 import { codeShape } from '../../src/pcs/zk-ligero-params.js';
 import { Rng } from '../support/random.js';
-import { FlawedTranscript, freshTranscript, PROTOCOL, RecordingTranscript, satisfiedSystem, seeded, smallParams, verifyFresh } from './zk-ligero-support.js';
+import { FlawedTranscript, freshTranscript, GOLDEN_LABELS, PROTOCOL, RecordingTranscript, satisfiedSystem, seeded, smallParams, verifyFresh } from './zk-ligero-support.js';
 
 const params = smallParams(4, 8);
 const shape = codeShape(params);
@@ -133,36 +133,17 @@ test('a linear mask whose sum cancels a violated constraint: accepted without th
   assert.ok(extInv(delta)); // δ ≠ 0
 });
 
-const GOLDEN = [
-  'absorb:zkl/root',
-  'absorb:zkl/length',
-  'absorb:zkl/log-cols',
-  'absorb:zkl/randomness',
-  'absorb:zkl/log-codeword',
-  'absorb:zkl/queries',
-  'absorb:zkl/system',
-  'absorb:zkl/root-b',
-  'absorb:zkl/rows-b',
-  'squeeze:zkl/proximity',
-  'absorb:zkl/p0',
-  'squeeze:zkl/linear-scale',
-  'squeeze:zkl/linear',
-  'absorb:zkl/q-lin',
-  'squeeze:zkl/quadratic',
-  'absorb:zkl/q-quad',
-  'squeeze:zkl/columns',
-];
 
 test('golden label sequence: commitment (by the caller), system digest and root B before any challenge, every test polynomial before the columns', () => {
   const { commitment, data } = commitZkLigero(w, params, seeded(8));
   const tp = new Transcript(PROTOCOL, { record: true });
   absorbZkCommitment(tp, commitment);
   const proof = proveZkLigero(data, sys, tp);
-  assert.deepEqual(tp.log!.map((e) => `${e.op}:${e.label}`), GOLDEN);
+  assert.deepEqual(tp.log!.map((e) => `${e.op}:${e.label}`), GOLDEN_LABELS);
   const tv = new Transcript(PROTOCOL, { record: true });
   absorbZkCommitment(tv, commitment);
   assert.ok(verifyZkLigero(commitment, sys, proof, tv, { minBits: 0 }).ok);
-  assert.deepEqual(tv.log!.map((e) => `${e.op}:${e.label}`), GOLDEN);
+  assert.deepEqual(tv.log!.map((e) => `${e.op}:${e.label}`), GOLDEN_LABELS);
   assert.deepEqual(tp.snapshot(), tv.snapshot(), 'prover and verifier end in the same state');
   const counts = tp.log!.filter((e) => e.op === 'squeeze').map((e) => `${e.label}:${e.count}`);
   const rows = Math.ceil(n / shape.C) + treeBRows(sys, shape.logC);
@@ -172,7 +153,7 @@ test('golden label sequence: commitment (by the caller), system digest and root 
 test('each absorb of the proof, dropped on the verifier side, makes it reject', () => {
   const { commitment, data } = commitZkLigero(w, params, seeded(9));
   const proof = proveZkLigero(data, sys, freshTranscript(commitment));
-  const labels = GOLDEN.filter((l) => l.startsWith('absorb:')).map((l) => l.slice(7));
+  const labels = GOLDEN_LABELS.filter((l) => l.startsWith('absorb:')).map((l) => l.slice(7));
   for (const drop of labels) {
     class Dropping extends Transcript {
       override absorbBytes(label: string, b: Uint8Array): void {

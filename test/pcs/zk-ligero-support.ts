@@ -25,6 +25,28 @@ import { Rng } from '../support/random.js';
 
 export const PROTOCOL = 'zk-ligero-test';
 
+/** The transcript operations of a commitment absorb and one proof, in order. */
+export const GOLDEN_LABELS = [
+  'absorb:zkl/root',
+  'absorb:zkl/length',
+  'absorb:zkl/log-cols',
+  'absorb:zkl/randomness',
+  'absorb:zkl/log-codeword',
+  'absorb:zkl/queries',
+  'absorb:zkl/system',
+  'absorb:zkl/root-b',
+  'absorb:zkl/rows-b',
+  'squeeze:zkl/proximity',
+  'absorb:zkl/p0',
+  'squeeze:zkl/linear-scale',
+  'squeeze:zkl/linear',
+  'absorb:zkl/q-lin',
+  'squeeze:zkl/quadratic',
+  'absorb:zkl/q-quad',
+  'squeeze:zkl/columns',
+];
+
+
 /** A deterministic RandomSource (xorshift; tests only). */
 export function seeded(seed: number): RandomSource {
   const r = new Rng(seed);
@@ -149,6 +171,8 @@ export function cloneProof(p: ZkLigeroProof): ZkLigeroProof {
 export class ProgrammedTranscript extends Transcript {
   private readonly queue = new Map<string, Uint32Array[]>();
   readonly labels: string[] = [];
+  /** every programmed value, by label (the last one) */
+  readonly programmed = new Map<string, Uint32Array>();
   constructor() {
     super('programmed');
   }
@@ -156,6 +180,7 @@ export class ProgrammedTranscript extends Transcript {
     const q = this.queue.get(label) ?? [];
     q.push(value);
     this.queue.set(label, q);
+    this.programmed.set(label, value);
     return this;
   }
   private next(label: string, words: number): Uint32Array {
