@@ -237,6 +237,7 @@ export class LagrangeOnCoset {
   readonly C: number;
   private readonly period: Uint32Array;
   private readonly table: Uint32Array | null;
+  private factorFull: Uint32Array | null = null;
 
   constructor(
     readonly logC: number,
@@ -272,17 +273,28 @@ export class LagrangeOnCoset {
     return this.period[i & (this.period.length - 1)];
   }
 
+  /** T[slot] of the full table. */
+  tableAt(slot: number): number {
+    return this.table![slot];
+  }
+
   /** ℓ_b(y_i) with the full table. */
   at(b: number, i: number): number {
     return mul(this.factor(i), this.table![this.slot(b, i)]);
   }
 
-  /** ℓ_b on the whole coset, written to out (N' words): a rotation of T times the periodic factor. */
+  /** ℓ_b on the whole coset, written to out (N' words): T rotated by b·N'/C (two copies), times the periodic factor. */
   basisInto(out: Uint32Array, b: number): void {
     const T = this.table!;
-    const shift = b * (this.N / this.C);
-    const mask = this.N - 1;
-    for (let i = 0; i < this.N; i++) out[i] = mul(this.factor(i), T[(i - shift) & mask]);
+    const shift = (b * (this.N / this.C)) & (this.N - 1);
+    // out[i] = T[(i − shift) mod N']
+    out.set(T.subarray(this.N - shift), 0);
+    out.set(T.subarray(0, this.N - shift), shift);
+    if (!this.factorFull) {
+      this.factorFull = new Uint32Array(this.N);
+      for (let i = 0; i < this.N; i++) this.factorFull[i] = this.factor(i);
+    }
+    kernels().mul(out, out, this.factorFull);
   }
 
   /** T at the given slots, by one batch inversion (for on-demand use). */

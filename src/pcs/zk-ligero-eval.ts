@@ -65,29 +65,30 @@ export function linearAtColumns(terms: LinearTerms, d: ColumnDims, J: Uint32Arra
     }
   }
   if (sparseCount > 0) {
-    const lag = new LagrangeOnCoset(logC, logN, false);
-    const slots = new Uint32Array(sparseCount * q);
+    // ℓ_b(x_j) = factor(j)·T[slot(b, j)]: the whole table when it is no larger than the slots needed
+    const full = N <= sparseCount * q;
+    const lag = new LagrangeOnCoset(logC, logN, full);
+    let T: Uint32Array | undefined;
+    if (!full) {
+      const slots = new Uint32Array(sparseCount * q);
+      let s = 0;
+      for (const r of sparseRows) {
+        for (let e = terms.rowStart[r]; e < terms.rowStart[r + 1]; e++) for (let k = 0; k < q; k++) slots[s++] = lag.slot(terms.col[e], J[k]);
+      }
+      T = LagrangeOnCoset.inverseAt(logN, slots);
+    }
+    // per row: f[k] = factor(j_k)·E[r][j_k]; per entry: acc += c·(f ∘ T[slot(b, j_k)]) (vector kernels)
+    const f = new Uint32Array(q);
+    const lb = new Uint32Array(q);
     let s = 0;
     for (const r of sparseRows) {
-      for (let e = terms.rowStart[r]; e < terms.rowStart[r + 1]; e++) for (let k = 0; k < q; k++) slots[s++] = lag.slot(terms.col[e], J[k]);
-    }
-    const T = LagrangeOnCoset.inverseAt(logN, slots);
-    s = 0;
-    const tmp = new Uint32Array(4);
-    for (const r of sparseRows) {
+      for (let k = 0; k < q; k++) f[k] = mul(lag.factor(J[k]), opened[k * rows + r]);
       for (let e = terms.rowStart[r]; e < terms.rowStart[r + 1]; e++) {
-        const c0 = terms.coef[4 * e];
-        const c1 = terms.coef[4 * e + 1];
-        const c2 = terms.coef[4 * e + 2];
-        const c3 = terms.coef[4 * e + 3];
-        for (let k = 0; k < q; k++, s++) {
-          const f = mul(mul(lag.factor(J[k]), T[s]), opened[k * rows + r]);
-          tmp[0] = mul(c0, f);
-          tmp[1] = mul(c1, f);
-          tmp[2] = mul(c2, f);
-          tmp[3] = mul(c3, f);
-          addAt(k, tmp);
-        }
+        const b = terms.col[e];
+        if (T) for (let k = 0; k < q; k++) lb[k] = T[s++];
+        else for (let k = 0; k < q; k++) lb[k] = lag.tableAt(lag.slot(b, J[k]));
+        K.mul(lb, lb, f);
+        K.extMulAddBase(acc, lb, terms.coef.subarray(4 * e, 4 * e + 4));
       }
     }
   }
@@ -138,7 +139,8 @@ export function linearOnCoset(terms: LinearTerms, d: CosetDims, coeffsA: Uint32A
     K.extMul(tmp, rowPart, colPart);
     K.extAdd(accI, accI, tmp);
   }
-  const threshold = Math.max(2, Math.ceil(logM / 2));
+  // a dense row costs an interpolant (8 NTTs of size ≤ M), a sparse entry about 1/20 of that (measured)
+  const threshold = Math.max(4, Math.ceil(1.5 * logM));
   let lag: LagrangeOnCoset | undefined;
   const basis = new Uint32Array(M);
   const part = new Uint32Array(M);

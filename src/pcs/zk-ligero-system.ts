@@ -227,18 +227,21 @@ export function linearTerms(sys: ConstraintSystem, d: RowDims, omega: Uint32Arra
   // copies: entry e, part p: aux[p][e] − w[src_p + i] = 0 with weight ω_{i0 + 3e + p}
   const auxRow0 = d.rowsA + MASK_ROWS;
   let e = 0;
-  const neg = new Uint32Array(4);
   for (const h of sys.hadamard) {
-    const src = [h.x, h.y, h.z];
     for (let j = 0; j < h.len; j++, e++) {
       for (let p = 0; p < 3; p++) {
         const wo = 4 * (i + 3 * e + p);
+        const pos = (p === 0 ? h.x : p === 1 ? h.y : h.z) + j;
         row[n] = auxRow0 + 3 * (e >> logC) + p;
         col[n] = e & (C - 1);
-        coef.set(omega.subarray(wo, wo + 4), 4 * n);
-        n++;
-        for (let c = 0; c < 4; c++) neg[c] = omega[wo + c] === 0 ? 0 : P - omega[wo + c];
-        addScaled(src[p] + j, neg, 0);
+        row[n + 1] = Math.floor(pos / C);
+        col[n + 1] = pos % C;
+        for (let c = 0; c < 4; c++) {
+          const v = omega[wo + c];
+          coef[4 * n + c] = v;
+          coef[4 * n + 4 + c] = v === 0 ? 0 : P - v;
+        }
+        n += 2;
       }
     }
   }
@@ -252,7 +255,10 @@ export function linearTerms(sys: ConstraintSystem, d: RowDims, omega: Uint32Arra
   for (let k = 0; k < n; k++) {
     const at = fill[row[k]]++;
     sCol[at] = col[k];
-    sCoef.set(coef.subarray(4 * k, 4 * k + 4), 4 * at);
+    sCoef[4 * at] = coef[4 * k];
+    sCoef[4 * at + 1] = coef[4 * k + 1];
+    sCoef[4 * at + 2] = coef[4 * k + 2];
+    sCoef[4 * at + 3] = coef[4 * k + 3];
   }
   return { target, groups, rowStart, col: sCol, coef: sCoef };
 }

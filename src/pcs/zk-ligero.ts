@@ -177,6 +177,11 @@ function subsample(encoded: Uint32Array, r: number, N: number, M: number): Uint3
   return out;
 }
 
+function refuse(w: Uint32Array, sys: ConstraintSystem): never {
+  const violated = checkConstraints(w, sys);
+  throw new Error(`zk-ligero prove: the system does not hold: ${violated ?? 'a random combination of the constraints fails (the clear check found none: report this)'}`);
+}
+
 function assertZeroTail(q: Uint32Array, len: number, what: string): void {
   for (let i = 4 * len; i < q.length; i++) if (q[i] !== 0) throw new Error(`zk-ligero prove: internal error, ${what} has degree ≥ ${len}`);
 }
@@ -192,10 +197,6 @@ export function proveZkLigero(data: ZkLigeroProverData, sys: ConstraintSystem, t
   const n = data.commitment.length;
   const issue = systemIssue(n, sys);
   if (issue) throw new RangeError(`zk-ligero prove: ${issue}`);
-  if (!opts.unchecked) {
-    const violated = checkConstraints(data.values, sys);
-    if (violated) throw new Error(`zk-ligero prove: the system does not hold: ${violated}`);
-  }
   const rng = opts.rng ?? data.rng;
   const K = kernels();
   const rowsA = data.rowsA;
@@ -235,6 +236,10 @@ export function proveZkLigero(data: ZkLigeroProverData, sys: ConstraintSystem, t
   const rowEvals = (r: number) => (r < rowsA ? subsample(data.encoded, r, N, M) : subsample(encodedB, r - rowsA, N, M));
   const linStar = cosetInterpolateExt(linearOnCoset(terms, { logC, logM, L, rowsA, rows }, data.coeffs, rowEvals), logM);
   assertZeroTail(linStar, s.linDegree, 'Σ q_a·p_a');
+  // The honest prover refuses a false system. Σ_H Σ_a q_a·p_a = Σ_i ω_i·(A_i w) equals the target
+  // for a random ω only if every linear constraint holds (up to (⌈log2 M⌉+1)/|K|): the clear
+  // checker runs only on a mismatch, to name the violated constraint (as in ./batch.ts).
+  if (!opts.unchecked && !extEquals(sumOverH(linStar, logC), terms.target)) refuse(data.values, sys);
   const qLin = linStar.slice(0, 4 * s.linDegree);
   K.extAdd(qLin, qLin, linearMask(masks, s));
   const qLinSent = opts.edit?.qLin ? opts.edit.qLin(qLin) : qLin;
@@ -244,6 +249,7 @@ export function proveZkLigero(data: ZkLigeroProverData, sys: ConstraintSystem, t
   const rho = tr.challengeExts('zkl/quadratic', triples);
   const quadStar = cosetInterpolateExt(quadraticOnCoset(rho, logM, rowsA + MASK_ROWS, rowEvals), logM);
   assertZeroTail(quadStar, s.quadDegree, 'Σ ρ_r·(p_X p_Y − p_Z)');
+  if (!opts.unchecked && firstNonVanishingResidue(quadStar, logC) >= 0) refuse(data.values, sys);
   const qQuad = quadStar.slice(0, 4 * s.quadDegree);
   K.extAdd(qQuad, qQuad, quadraticMask(masks, s));
   const qQuadSent = opts.edit?.qQuad ? opts.edit.qQuad(qQuad) : qQuad;
