@@ -140,7 +140,8 @@ export function commitZkLigero(w: Uint32Array, params: ZkLigeroParams, rng: Rand
   const encoded = cosetEvaluateRows(coeffs, rowsA, s.L, s.logN);
   const tree = commitColumns(encoded, rowsA, s.N, rng);
   const commitment: ZkLigeroCommitment = { root: tree.root, length: w.length, params: Object.freeze({ ...params }) };
-  return { commitment, data: { commitment, values: w, shape: s, rowsA, coeffs, encoded, tree, rng, revealed: new Set() } };
+  // a copy: the prover reads the entries again (Hadamard copies), the caller may reuse its array
+  return { commitment, data: { commitment, values: w.slice(), shape: s, rowsA, coeffs, encoded, tree, rng, revealed: new Set() } };
 }
 
 function distinctSorted(idx: Uint32Array): Uint32Array {

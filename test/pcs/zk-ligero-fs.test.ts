@@ -13,8 +13,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { P, add, inv, mul, sub } from '../../src/field/babybear.js';
-import { type Ext, ext, extAdd, extInv, extMul, extMulBase, extSub } from '../../src/field/extension.js';
+import { add, inv, mul, sub } from '../../src/field/babybear.js';
+import { type Ext, ext, extAdd, extMul, extMulBase, extSub } from '../../src/field/extension.js';
 import { Transcript } from '../../src/transcript/transcript.js';
 import type { ConstraintSystem } from '../../src/pcs/constraints.js';
 import { absorbZkCommitment, commitZkLigero, proveZkLigero, treeBRows, verifyZkLigero } from '../../src/pcs/zk-ligero.js';
@@ -130,7 +130,6 @@ test('a linear mask whose sum cancels a violated constraint: accepted without th
   const res = verifyFresh(c2, false1, real);
   assert.equal(res.ok, false);
   if (!res.ok) assert.equal(res.error.kind, 'LinearSumMismatch');
-  assert.ok(extInv(delta)); // δ ≠ 0
 });
 
 
@@ -170,5 +169,4 @@ test('each absorb of the proof, dropped on the verifier side, makes it reject', 
     absorbZkCommitment(tv, commitment);
     assert.equal(verifyZkLigero(commitment, sys, proof, tv, { minBits: 0 }).ok, false, `absorb '${drop}' dropped`);
   }
-  assert.ok(P > 0);
 });
