@@ -55,6 +55,7 @@
 import { P } from '../field/babybear.js';
 import { lookupShape } from '../piop/lookup/logup.js';
 import { chooseLayout, DEFAULT_SECURITY_PROFILE, DEFAULT_TENSOR_PCS_CONFIG, LOG2_EXT_FIELD, profileConfig, targetBitsOf, tensorFieldTermLog2, tensorSecurityBits, type TensorLayout, type TensorPcsConfig } from '../pcs/params.js';
+import { zkLigeroSecurity, type ZkLigeroParams } from '../pcs/zk-ligero-params.js';
 import { lookupStatements, type Circuit } from './circuit.js';
 import { RANGE_TABLE_SIZE, rangeChunks } from './param-range.js';
 import { segmentsEnd } from './params.js';
@@ -333,4 +334,14 @@ export function verifySecurity(c: Circuit, cfg: Readonly<TensorPcsConfig>, minBi
     bits: s.bits,
     required: minBits,
   });
+}
+
+/**
+ * The soundness terms of one zero-knowledge Ligero proof (`pcs/zk-ligero.ts`) with parameters
+ * `p` over `numLinear` linear constraints, in this ledger's form (log2 rounded up), for the
+ * zero-knowledge receipt to add to its union bound (docs/zero-knowledge.md §3). Not used by
+ * receipts yet.
+ */
+export function zkLigeroTerms(p: ZkLigeroParams, numLinear: number): SecurityTerm[] {
+  return zkLigeroSecurity(p, numLinear).terms.map((t) => ({ name: `zk-ligero ${t.name}`, log2: roundUp(t.log2 + 1e-9), formula: t.formula, citation: t.citation }));
 }

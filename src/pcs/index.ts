@@ -4,3 +4,6 @@ export * from './tensor.js';
 export * from './clear.js';
 export * from './batch.js';
 export * from './codec.js';
+export * from './zk-ligero.js';
+export * from './zk-ligero-params.js';
+export { cryptoRandom, type RandomSource } from './zk-ligero-masks.js';

@@ -1,0 +1,248 @@
+/**
+ * Shared helpers of the zero-knowledge Ligero tests: seeded randomness, random satisfied
+ * constraint systems, transcript doubles (a programmable one for the simulator, a flawed one for
+ * the Fiat–Shamir harness) and one-call prove/verify with fresh transcripts.
+ */
+import { P } from '../../src/field/babybear.js';
+import { type Ext, ext, extAdd, extMulBase } from '../../src/field/extension.js';
+import { evaluateBase } from '../../src/poly/multilinear.js';
+import { Transcript } from '../../src/transcript/transcript.js';
+import type { ConstraintSystem, SparseLinear, TensorLinear } from '../../src/pcs/constraints.js';
+import {
+  absorbZkCommitment,
+  commitZkLigero,
+  proveZkLigero,
+  verifyZkLigero,
+  type ZkLigeroCommitment,
+  type ZkLigeroProof,
+  type ZkLigeroProverData,
+  type ZkProveOptions,
+} from '../../src/pcs/zk-ligero.js';
+import type { RandomSource } from '../../src/pcs/zk-ligero-masks.js';
+import type { ZkLigeroParams } from '../../src/pcs/zk-ligero-params.js';
+import type { VerifyResult } from '../../src/util/result.js';
+import { Rng } from '../support/random.js';
+
+export const PROTOCOL = 'zk-ligero-test';
+
+/** The transcript operations of a commitment absorb and one proof, in order. */
+export const GOLDEN_LABELS = [
+  'absorb:zkl/root',
+  'absorb:zkl/length',
+  'absorb:zkl/log-cols',
+  'absorb:zkl/randomness',
+  'absorb:zkl/log-codeword',
+  'absorb:zkl/queries',
+  'absorb:zkl/system',
+  'absorb:zkl/root-b',
+  'absorb:zkl/rows-b',
+  'squeeze:zkl/proximity',
+  'absorb:zkl/p0',
+  'squeeze:zkl/linear-scale',
+  'squeeze:zkl/linear',
+  'absorb:zkl/q-lin',
+  'squeeze:zkl/quadratic',
+  'absorb:zkl/q-quad',
+  'squeeze:zkl/columns',
+];
+
+
+/** A deterministic RandomSource (xorshift; tests only). */
+export function seeded(seed: number): RandomSource {
+  const r = new Rng(seed);
+  return (out) => {
+    for (let i = 0; i < out.length; i += 4) {
+      const w = r.u32();
+      out[i] = w & 0xff;
+      if (i + 1 < out.length) out[i + 1] = (w >>> 8) & 0xff;
+      if (i + 2 < out.length) out[i + 2] = (w >>> 16) & 0xff;
+      if (i + 3 < out.length) out[i + 3] = w >>> 24;
+    }
+  };
+}
+
+/** Small parameters for fast tests: C = 2^logCols, k = t + margin, N = the least power of two ≥ 4(C + k). */
+export function smallParams(logCols: number, t: number, margin = 2): ZkLigeroParams {
+  const k = t + margin;
+  return { logCols, randomness: k, logCodeword: Math.ceil(Math.log2(4 * (2 ** logCols + k))), queries: t };
+}
+
+export function sparseSum(w: Uint32Array, index: Uint32Array, coeffs: Uint32Array): Ext {
+  let acc: Ext = ext();
+  for (let i = 0; i < index.length; i++) acc = extAdd(acc, extMulBase(coeffs.subarray(4 * i, 4 * i + 4), w[index[i]]));
+  return acc;
+}
+
+export function mulP(a: number, b: number): number {
+  return Number((BigInt(a) * BigInt(b)) % BigInt(P));
+}
+
+export interface SystemSpec {
+  linear?: number;
+  /** terms per sparse constraint */
+  terms?: number;
+  /** tensor constraints as [numVars, segment index] */
+  tensor?: [number, number][];
+  /** extra terms on each tensor constraint */
+  tensorExtra?: number;
+  /** Hadamard blocks [x, y, z, len]; z's entries of w are overwritten with x∘y */
+  hadamard?: [number, number, number, number][];
+  /** use base-field coefficients only (K coefficients otherwise) */
+  baseCoeffs?: boolean;
+}
+
+/**
+ * A system that w satisfies: sparse constraints with random K coefficients on random entries,
+ * tensor constraints on the given segments, Hadamard blocks (w is modified so that they hold).
+ * Every rhs is computed from w, so the system holds exactly.
+ */
+export function satisfiedSystem(r: Rng, w: Uint32Array, spec: SystemSpec): ConstraintSystem {
+  const n = w.length;
+  const coeff = (m: number) => {
+    const c = r.extVec(m);
+    if (spec.baseCoeffs) for (let i = 0; i < m; i++) c[4 * i + 1] = c[4 * i + 2] = c[4 * i + 3] = 0;
+    return c;
+  };
+  const hadamard = (spec.hadamard ?? []).map(([x, y, z, len]) => ({ x, y, z, len }));
+  for (const h of hadamard) for (let i = 0; i < h.len; i++) w[h.z + i] = mulP(w[h.x + i], w[h.y + i]);
+  const linear: SparseLinear[] = [];
+  for (let k = 0; k < (spec.linear ?? 0); k++) {
+    const m = 1 + r.int(spec.terms ?? 4);
+    const index = Uint32Array.from({ length: m }, () => r.int(n));
+    const coeffs = coeff(m);
+    linear.push({ index, coeffs, rhs: sparseSum(w, index, coeffs) });
+  }
+  const tensor: TensorLinear[] = [];
+  for (const [m, seg] of spec.tensor ?? []) {
+    const offset = seg * 2 ** m;
+    const point = r.extVec(m);
+    const e = spec.tensorExtra ?? 0;
+    const index = Uint32Array.from({ length: e }, () => r.int(n));
+    const coeffs = coeff(e);
+    const rhs = extAdd(evaluateBase(w.slice(offset, offset + 2 ** m), point), sparseSum(w, index, coeffs));
+    tensor.push({ offset, numVars: m, point, extra: { index, coeffs }, rhs });
+  }
+  return { linear, tensor, hadamard };
+}
+
+export function freshTranscript(c: ZkLigeroCommitment, protocol = PROTOCOL): Transcript {
+  const tr = new Transcript(protocol);
+  absorbZkCommitment(tr, c);
+  return tr;
+}
+
+export interface Proved {
+  commitment: ZkLigeroCommitment;
+  data: ZkLigeroProverData;
+  proof: ZkLigeroProof;
+}
+
+export function commitAndProve(w: Uint32Array, params: ZkLigeroParams, sys: ConstraintSystem, seed: number, opts: ZkProveOptions = {}): Proved {
+  const { commitment, data } = commitZkLigero(w, params, seeded(seed));
+  const proof = proveZkLigero(data, sys, freshTranscript(commitment), opts);
+  return { commitment, data, proof };
+}
+
+export function verifyFresh(c: ZkLigeroCommitment, sys: ConstraintSystem, proof: ZkLigeroProof, minBits = 0): VerifyResult {
+  return verifyZkLigero(c, sys, proof, freshTranscript(c), { minBits });
+}
+
+export function cloneProof(p: ZkLigeroProof): ZkLigeroProof {
+  return {
+    ...p,
+    rootB: p.rootB.slice(),
+    p0: p.p0.slice(),
+    qLin: p.qLin.slice(),
+    qQuad: p.qQuad.slice(),
+    columnsA: p.columnsA.slice(),
+    columnsB: p.columnsB.slice(),
+    saltsA: p.saltsA.slice(),
+    saltsB: p.saltsB.slice(),
+    merkleA: p.merkleA.slice(),
+    merkleB: p.merkleB.slice(),
+  };
+}
+
+/**
+ * A transcript double whose challenges are programmed: absorbs are recorded (labels only) and
+ * ignored, each challenge returns the next value queued under its label (the simulator's
+ * random-oracle programming). Throws on an unexpected label or count.
+ */
+export class ProgrammedTranscript extends Transcript {
+  private readonly queue = new Map<string, Uint32Array[]>();
+  readonly labels: string[] = [];
+  /** every programmed value, by label (the last one) */
+  readonly programmed = new Map<string, Uint32Array>();
+  constructor() {
+    super('programmed');
+  }
+  program(label: string, value: Uint32Array): this {
+    const q = this.queue.get(label) ?? [];
+    q.push(value);
+    this.queue.set(label, q);
+    this.programmed.set(label, value);
+    return this;
+  }
+  private next(label: string, words: number): Uint32Array {
+    const v = this.queue.get(label)?.shift();
+    if (!v) throw new Error(`programmed transcript: no value for '${label}'`);
+    if (v.length !== words) throw new Error(`programmed transcript: '${label}' wants ${words} words, programmed ${v.length}`);
+    this.labels.push(`squeeze:${label}`);
+    return v.slice();
+  }
+  override absorbBytes(label: string): void {
+    this.labels.push(`absorb:${label}`);
+  }
+  override absorbBase(label: string): void {
+    this.labels.push(`absorb:${label}`);
+  }
+  override absorbExt(label: string): void {
+    this.labels.push(`absorb:${label}`);
+  }
+  override absorbU64(label: string): void {
+    this.labels.push(`absorb:${label}`);
+  }
+  override absorbNumber(label: string): void {
+    this.labels.push(`absorb:${label}`);
+  }
+  override challengeExt(label: string): Uint32Array {
+    return this.next(label, 4);
+  }
+  override challengeExts(label: string, n: number): Uint32Array {
+    return this.next(label, 4 * n);
+  }
+  override challengeIndices(label: string, count: number): Uint32Array {
+    return this.next(label, count);
+  }
+}
+
+/** A real transcript that records every challenge it hands out (the last one per label). */
+export class RecordingTranscript extends Transcript {
+  readonly drawn = new Map<string, Uint32Array>();
+  override challengeExt(label: string): Uint32Array {
+    const v = super.challengeExt(label);
+    this.drawn.set(label, v);
+    return v;
+  }
+  override challengeExts(label: string, n: number): Uint32Array {
+    const v = super.challengeExts(label, n);
+    this.drawn.set(label, v);
+    return v;
+  }
+  override challengeIndices(label: string, count: number, n: number): Uint32Array {
+    const v = super.challengeIndices(label, count, n);
+    this.drawn.set(label, v);
+    return v;
+  }
+}
+
+/**
+ * The flawed order of the Fiat–Shamir harness: a real transcript that skips the absorbs of the
+ * test polynomials Q_lin and Q_quad, so the column indices do not depend on them.
+ */
+export class FlawedTranscript extends RecordingTranscript {
+  override absorbExt(label: string, values: Uint32Array): void {
+    if (label === 'zkl/q-lin' || label === 'zkl/q-quad') return;
+    super.absorbExt(label, values);
+  }
+}
