@@ -48,10 +48,11 @@
  * beyond the constraints. Then the whole view is simulated and nothing but the public statement
  * leaks.
  */
-import { P, inv, mul, fromSigned } from '../field/babybear.js';
-import { type Ext, ext, extAdd, extIsCanonical, extMul, extMulBase, extSub } from '../field/extension.js';
+import { P } from '../field/babybear.js';
+import { type Ext, ext, extAdd, extIsCanonical, extSub } from '../field/extension.js';
 import { emptySystem, type ConstraintSystem } from '../pcs/constraints.js';
 import type { Point } from '../poly/multilinear.js';
+import { lagrangeBasis } from '../poly/univariate.js';
 import type { Transcript } from '../transcript/transcript.js';
 import type { ByteReader, ByteWriter } from '../util/bytes.js';
 import { fail, type VerifyError } from '../util/result.js';
@@ -217,37 +218,7 @@ export type ZkSumcheckVerifyResult =
   | { ok: true; point: Point; finalClaim: Affine; system: ConstraintSystem }
   | { ok: false; error: VerifyError };
 
-/** The inverse Lagrange denominators 1/Π_{j≠i}(i − j) on {0..d}. */
-const INV_DEN = new Map<number, Uint32Array>();
-function inverseDenominators(d: number): Uint32Array {
-  let c = INV_DEN.get(d);
-  if (!c) {
-    c = new Uint32Array(d + 1);
-    for (let i = 0; i <= d; i++) {
-      let den = 1;
-      for (let j = 0; j <= d; j++) if (j !== i) den = mul(den, fromSigned(i - j));
-      c[i] = inv(den);
-    }
-    INV_DEN.set(d, c);
-  }
-  return c;
-}
-
-/** L_t(r) = Π_{j≠t}(r − j)/(t − j) for t = 0..d (prefix and suffix products: valid at the nodes too). */
-export function lagrangeBasis(d: number, r: Ext): Ext[] {
-  const diffs: Ext[] = [];
-  for (let j = 0; j <= d; j++) diffs.push(extSub(r, ext(j)));
-  const prefix: Ext[] = [ext(1)];
-  for (let j = 0; j <= d; j++) prefix.push(extMul(prefix[j], diffs[j]));
-  const out: Ext[] = new Array(d + 1);
-  let suffix: Ext = ext(1);
-  const invDen = inverseDenominators(d);
-  for (let t = d; t >= 0; t--) {
-    out[t] = extMulBase(extMul(prefix[t], suffix), invDen[t]);
-    suffix = extMul(suffix, diffs[t]);
-  }
-  return out;
-}
+export { lagrangeBasis };
 
 /**
  * Verifies a padded sumcheck: checks the shape and encodings, absorbs the padded messages and

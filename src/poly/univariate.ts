@@ -45,3 +45,19 @@ export function interpolateAt(evals: Uint32Array, r: Ext): Ext {
   }
   return acc;
 }
+
+/** L_t(r) = Π_{j≠t}(r − j)/(t − j) for t = 0..d (prefix and suffix products: valid at the nodes too). */
+export function lagrangeBasis(d: number, r: Ext): Ext[] {
+  const diffs: Ext[] = [];
+  for (let j = 0; j <= d; j++) diffs.push(extSub(r, ext(j)));
+  const prefix: Ext[] = [ext(1)];
+  for (let j = 0; j <= d; j++) prefix.push(extMul(prefix[j], diffs[j]));
+  const out: Ext[] = new Array(d + 1);
+  let suffix: Ext = ext(1);
+  const invDen = inverseDenominators(d);
+  for (let t = d; t >= 0; t--) {
+    out[t] = extMulBase(extMul(prefix[t], suffix), invDen[t]);
+    suffix = extMul(suffix, diffs[t]);
+  }
+  return out;
+}
