@@ -28,6 +28,7 @@ import type { Point } from '../poly/multilinear.js';
 import type { SumcheckInstance, SumcheckProverOutput } from '../piop/sumcheck.js';
 import type { Layer } from '../quantize/layers.js';
 import type { Transcript } from '../transcript/transcript.js';
+import type { Circuit } from './circuit.js';
 import type { Layout } from './layout.js';
 
 /** A verification failure inside a layer protocol. */
@@ -74,6 +75,26 @@ export function drawCombiner(ctx: Context, label: string, degree: number): Ext {
   const x = ctx.tr.challengeExt(label);
   ctx.soundness?.combiner(label, degree);
   return x;
+}
+
+/**
+ * What every context (prover, verifier, the security dry replay) answers from the circuit alone:
+ * a tensor's layout, value range and role. An unknown tensor is `Rejected` (`UnknownTensor`).
+ */
+export class CircuitTensors {
+  constructor(protected readonly circuit: Circuit) {}
+  layout(t: string): Layout {
+    const i = this.circuit.tensors.get(t);
+    if (!i) throw new Rejected('UnknownTensor', `unknown tensor '${t}'`);
+    return i.layout;
+  }
+  range(t: string): { lo: number; hi: number } {
+    const i = this.circuit.tensors.get(t)!;
+    return { lo: i.lo, hi: i.hi };
+  }
+  isParam(t: string): boolean {
+    return this.circuit.tensors.get(t)?.role === 'param';
+  }
 }
 
 /** A circuit that cannot be built soundly (wrap-around, unsupported layer): names the layer. */

@@ -21,7 +21,7 @@ import type { Ext } from '../field/extension.js';
 import type { Point } from '../poly/multilinear.js';
 import { Transcript } from '../transcript/transcript.js';
 import type { Circuit } from './circuit.js';
-import type { SoundnessNotes, VerifierContext } from './protocol.js';
+import { CircuitTensors, type SoundnessNotes, type VerifierContext } from './protocol.js';
 
 export interface LayerChallenges {
   layer: string;
@@ -40,7 +40,7 @@ export interface ReplayResult {
   claims: string[];
 }
 
-class DryReplay implements VerifierContext, SoundnessNotes {
+class DryReplay extends CircuitTensors implements VerifierContext, SoundnessNotes {
   readonly role = 'verifier' as const;
   readonly dryRun = true;
   readonly tr = new Transcript('zkinfer/security/dry-replay', { record: true });
@@ -50,7 +50,9 @@ class DryReplay implements VerifierContext, SoundnessNotes {
   readonly noted: { label: string; count: number }[] = [];
   private seed = 0x9e3779b9;
 
-  constructor(private readonly c: Circuit) {}
+  constructor(c: Circuit) {
+    super(c);
+  }
 
   get soundness(): SoundnessNotes {
     return this;
@@ -81,20 +83,8 @@ class DryReplay implements VerifierContext, SoundnessNotes {
     this.seed = s;
     return out;
   }
-  layout(t: string) {
-    const i = this.c.tensors.get(t);
-    if (!i) throw new Error(`security replay: unknown tensor '${t}'`);
-    return i.layout;
-  }
-  range(t: string) {
-    const i = this.c.tensors.get(t)!;
-    return { lo: i.lo, hi: i.hi };
-  }
-  isParam(t: string) {
-    return this.c.tensors.get(t)?.role === 'param';
-  }
   publicValues(t: string): ArrayLike<number> | undefined {
-    const i = this.c.tensors.get(t);
+    const i = this.circuit.tensors.get(t);
     return i && (i.role === 'input' || i.role === 'output') ? new Int32Array(i.layout.size) : undefined;
   }
   recv(_label: string, count: number): Uint32Array {

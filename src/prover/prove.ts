@@ -16,7 +16,7 @@ import { type Ext, extEquals, extToString } from '../field/extension.js';
 import { isDense, paddedIndex, toField } from '../circuit/layout.js';
 import { verifyParamRange } from '../circuit/param-range.js';
 import { segmentsEnd, splitParam } from '../circuit/params.js';
-import type { ProverContext } from '../circuit/protocol.js';
+import { CircuitTensors, type ProverContext } from '../circuit/protocol.js';
 import { addLookupClaims, columnValues, combineLimbs, contextBytes, paramSegmentClaims, receiptTranscript, routeClaims, RECEIPT_VERSION, type PublicTensor, type TensorClaim } from '../circuit/session.js';
 import { computeMultiplicities, drawLookupChallenges, proveLookups, proveLookupsUnchecked, writeLookupProof, type LookupWitness } from '../piop/lookup/logup.js';
 import { rowFinder, tableBits, type LookupTable } from '../piop/lookup/tables.js';
@@ -63,7 +63,7 @@ export interface ProveOptions {
   tamper?: (values: Map<string, ArrayLike<number>>, phase: 'witness' | 'multiplicities') => void;
 }
 
-class Session implements ProverContext {
+class Session extends CircuitTensors implements ProverContext {
   readonly role = 'prover' as const;
   unchecked = false;
   readonly claims: TensorClaim[] = [];
@@ -74,20 +74,10 @@ class Session implements ProverContext {
     readonly w: ByteWriter,
     private readonly cm: CommittedModel,
     private readonly vals: Map<string, ArrayLike<number>>,
-  ) {}
+  ) {
+    super(cm.circuit);
+  }
 
-  layout(t: string) {
-    const i = this.cm.circuit.tensors.get(t);
-    if (!i) throw new Error(`unknown tensor '${t}'`);
-    return i.layout;
-  }
-  range(t: string) {
-    const i = this.cm.circuit.tensors.get(t)!;
-    return { lo: i.lo, hi: i.hi };
-  }
-  isParam(t: string) {
-    return this.cm.circuit.tensors.get(t)?.role === 'param';
-  }
   values(t: string): ArrayLike<number> {
     const v = this.vals.get(t) ?? this.cm.params.get(t);
     if (!v) throw new Error(`no values for tensor '${t}'`);

@@ -31,7 +31,7 @@ import { buildCircuit, lookupStatements, type Circuit } from '../circuit/circuit
 import { decodeDescription, type ModelDescription } from '../circuit/description.js';
 import { verifyParamRange } from '../circuit/param-range.js';
 import { segmentsEnd } from '../circuit/params.js';
-import { CircuitError, Rejected, type VerifierContext } from '../circuit/protocol.js';
+import { CircuitError, CircuitTensors, Rejected, type VerifierContext } from '../circuit/protocol.js';
 import { addLookupClaims, combineLimbs, computeModelId, contextBytes, paramSegmentClaims, receiptTranscript, routeClaims, type PublicTensor, type TensorClaim } from '../circuit/session.js';
 import { drawLookupChallenges, readLookupProof, verifyLookups } from '../piop/lookup/logup.js';
 import { readBatchOpeningProof, verifyBatchOpening } from '../pcs/batch.js';
@@ -65,26 +65,16 @@ export interface VerifyOptions {
   context?: Uint8Array | string;
 }
 
-class Session implements VerifierContext {
+class Session extends CircuitTensors implements VerifierContext {
   readonly role = 'verifier' as const;
   readonly claims: TensorClaim[] = [];
   constructor(
     readonly tr: Transcript,
     readonly r: ByteReader,
-    private readonly c: Circuit,
+    c: Circuit,
     private readonly publics: Map<string, Int32Array>,
-  ) {}
-  layout(t: string) {
-    const i = this.c.tensors.get(t);
-    if (!i) throw new Rejected('UnknownTensor', `unknown tensor '${t}'`);
-    return i.layout;
-  }
-  range(t: string) {
-    const i = this.c.tensors.get(t)!;
-    return { lo: i.lo, hi: i.hi };
-  }
-  isParam(t: string) {
-    return this.c.tensors.get(t)?.role === 'param';
+  ) {
+    super(c);
   }
   publicValues(t: string) {
     return this.publics.get(t);
