@@ -22,14 +22,15 @@
  * replay checks that every squeeze of its transcript was recorded, so a draw that bypasses these
  * helpers fails loudly instead of being left out of a receipt's security figure.
  */
-import type { Ext } from '../field/extension.js';
+import { type Ext, extEquals, extToString } from '../field/extension.js';
 import type { LookupTable } from '../piop/lookup/tables.js';
 import type { Point } from '../poly/multilinear.js';
-import type { SumcheckInstance, SumcheckProverOutput } from '../piop/sumcheck.js';
+import { combineFinalEvals, type ProductTerm, type SumcheckInstance, type SumcheckProverOutput } from '../piop/sumcheck.js';
 import type { Layer } from '../quantize/layers.js';
 import type { Transcript } from '../transcript/transcript.js';
 import type { Circuit } from './circuit.js';
 import type { Layout } from './layout.js';
+import { isClear, type Val } from './values.js';
 
 /** A verification failure inside a layer protocol. */
 export class Rejected extends Error {
@@ -50,6 +51,24 @@ export class Rejected extends Error {
 export function reject(ctx: Context, kind: string, message: string): void {
   if (ctx.soundness?.dryRun === true) return;
   throw new Rejected(kind, message);
+}
+
+function clearValue(v: Val, what: string): Ext {
+  if (!isClear(v)) throw new Error(`internal error: a hidden value reached a clear verifier (${what})`);
+  return v;
+}
+
+/** `VerifierContext.equal` on clear values (the clear verifier and the security replay). */
+export function clearEqual(ctx: Context, a: Val, b: Val, kind: string, message: string): void {
+  const x = clearValue(a, message);
+  const y = clearValue(b, message);
+  if (!extEquals(x, y)) reject(ctx, kind, `${message} (${extToString(x)} ≠ ${extToString(y)})`);
+}
+
+/** `VerifierContext.finalCheck` on clear values. */
+export function clearFinalCheck(ctx: Context, claim: Val, terms: readonly ProductTerm[], evals: readonly Val[], kind: string, message: string): void {
+  const got = combineFinalEvals(terms as ProductTerm[], evals.map((e) => clearValue(e, message)));
+  clearEqual(ctx, got, claim, kind, message);
 }
 
 /**
@@ -153,7 +172,7 @@ interface Common {
   range(tensor: string): { lo: number; hi: number };
   isParam(tensor: string): boolean;
   /** Registers the claim tensor~(point) = value, settled at the end. */
-  claim(tensor: string, point: Point, value: Ext): void;
+  claim(tensor: string, point: Point, value: Val): void;
 }
 
 export interface ProverContext extends Common {
@@ -171,19 +190,33 @@ export interface ProverContext extends Common {
   assert(ok: boolean, message: string): void;
   /** Runs and records a sumcheck (the statement is absorbed by the sumcheck itself). */
   sumcheck(inst: SumcheckInstance, label: string): SumcheckProverOutput;
+  /**
+   * The prover's half of `VerifierContext.finalCheck`, called right after the evaluations were
+   * sent, with the same terms over the same (clear) evaluations: a zero-knowledge receipt sends
+   * the intermediate products of terms with three or more factors here.
+   */
+  finalCheck(label: string, terms: readonly ProductTerm[], evals: readonly Ext[]): void;
 }
 
 export interface VerifierContext extends Common {
   readonly role: 'verifier';
   /** Public values of a model input or output (undefined for private tensors). */
   publicValues(tensor: string): ArrayLike<number> | undefined;
-  /** Reads `count` ext elements from the proof and absorbs them. */
-  recv(label: string, count: number): Uint32Array;
+  /** Reads `count` ext elements from the proof and absorbs them (hidden values in a zero-knowledge receipt). */
+  recv(label: string, count: number): Val[];
   /**
    * Reads and checks a sumcheck proof of `claimedSum` (a value the verifier derived, never read
    * from the proof); returns the point and the final claim, **which the caller must discharge**.
    */
-  sumcheck(numVars: number, degree: number, claimedSum: Ext, label: string): { point: Point; finalClaim: Ext };
+  sumcheck(numVars: number, degree: number, claimedSum: Val, label: string): { point: Point; finalClaim: Val };
+  /** Checks a = b: compared when both are clear, a constraint on the committed vector when either is hidden. */
+  equal(a: Val, b: Val, kind: string, message: string): void;
+  /**
+   * Checks claim = Σ_j coeff_j·Π_{l ∈ factors_j} evals[l], where every eval is a value received
+   * from the proof (public factors folded into the coefficients: `foldPublic`). The prover calls
+   * its `finalCheck` with the same terms at the same place.
+   */
+  finalCheck(label: string, claim: Val, terms: readonly ProductTerm[], evals: readonly Val[], kind: string, message: string): void;
 }
 
 export type Context = ProverContext | VerifierContext;

@@ -15,11 +15,12 @@
  * and an output whose MLE is claimed equal to Σ S_s(r) has proven-zero padding.
  */
 import { P } from '../field/babybear.js';
-import { type Ext, ext, extEquals, extMul, extToString } from '../field/extension.js';
+import { type Ext, ext, extMul } from '../field/extension.js';
 import { kernels } from '../field/active.js';
 import type { Point } from '../poly/multilinear.js';
 import { eqOnReal, isDense, modP, paddedIndex, type Layout } from './layout.js';
-import { reject, type Context, type ProverContext, type VerifierContext } from './protocol.js';
+import type { Context, ProverContext, VerifierContext } from './protocol.js';
+import { vAdd, vScale, type Val } from './values.js';
 
 export interface ReduceTerm {
   source: string;
@@ -91,40 +92,37 @@ export function proveReduce(ctx: ProverContext, out: Layout, r: Point, terms: Re
     }
     const sc = ctx.sumcheck({ numVars: p.src.numVars, degree: 2, tables: [ctx.field(p.t.source), p.M], terms: [{ coeff: ext(1), factors: [0, 1] }] }, `${label}/reduce/${s}`);
     ctx.send(`${label}/reduce/${s}/eval`, sc.finalEvals[0]);
+    ctx.finalCheck(`${label}/reduce/${s}`, [{ coeff: sc.finalEvals[1], factors: [0] }], [sc.finalEvals[0]]);
     ctx.claim(p.t.source, sc.point, sc.finalEvals[0]);
   });
   return total;
 }
 
-export function verifyReduce(ctx: VerifierContext, out: Layout, r: Point, terms: ReduceTerm[], label: string): Ext {
+export function verifyReduce(ctx: VerifierContext, out: Layout, r: Point, terms: ReduceTerm[], label: string): Val {
   const K = kernels();
   const sums = ctx.recv(`${label}/reduce/sums`, terms.length);
   let eqOut: Uint32Array | null = null;
-  let total = ext();
+  let total: Val = ext();
   terms.forEach((t, s) => {
-    const S = sums.slice(4 * s, 4 * s + 4);
+    const S = sums[s];
     const src = ctx.layout(t.source);
     if (isIdentity(t, out, src)) {
-      total = addExt(total, extMul(S, ext(modP(t.coef))));
+      total = vAdd(total, vScale(S, ext(modP(t.coef))));
       ctx.claim(t.source, r, S);
       return;
     }
-    total = addExt(total, S);
+    total = vAdd(total, S);
     eqOut ??= eqOnReal(out, r);
     const { point, finalClaim } = ctx.sumcheck(src.numVars, 2, S, `${label}/reduce/${s}`);
-    const x = ctx.recv(`${label}/reduce/${s}/eval`, 1);
-    const M = buildM(t, eqOut, out, src);
-    const m = K.extDot(M, K.eqTable(point));
-    const expect = extMul(x, m);
-    if (!extEquals(expect, finalClaim)) {
-      reject(ctx, 'CopyMismatch', `${label}: linear map check failed for source '${t.source}' (expected ${extToString(finalClaim)}, got ${extToString(expect)})`);
-    }
+    const [x] = ctx.recv(`${label}/reduce/${s}/eval`, 1);
+    const m = K.extDot(buildM(t, eqOut, out, src), K.eqTable(point));
+    ctx.finalCheck(`${label}/reduce/${s}`, finalClaim, [{ coeff: m, factors: [0] }], [x], 'CopyMismatch', `${label}: linear map check failed for source '${t.source}'`);
     ctx.claim(t.source, point, x);
   });
   return total;
 }
 
-export function reduce(ctx: Context, out: Layout, r: Point, terms: ReduceTerm[], label: string): Ext {
+export function reduce(ctx: Context, out: Layout, r: Point, terms: ReduceTerm[], label: string): Val {
   return ctx.role === 'prover' ? proveReduce(ctx, out, r, terms, label) : verifyReduce(ctx, out, r, terms, label);
 }
 

@@ -20,13 +20,14 @@
  * max|a|·accMax + max h + max d·max(|lo|, |hi|) + max d, which must stay below p (DESIGN §3).
  */
 import { inv, mul, P } from '../field/babybear.js';
-import { type Ext, ext, extEquals, extMul, extNeg, extSub, extToString } from '../field/extension.js';
+import { type Ext, ext, extEquals, extMul, extNeg, extSub } from '../field/extension.js';
 import { kernels } from '../field/active.js';
 import { rangeTable } from '../piop/lookup/tables.js';
-import { combineFinalEvals, type ProductTerm } from '../piop/sumcheck.js';
+import { type ProductTerm } from '../piop/sumcheck.js';
 import { eqEval, type Point } from '../poly/multilinear.js';
 import { modP, paddedIndex, isDense, type Layout } from './layout.js';
-import { CircuitError, drawCombiner, drawPoint, reject, type AuxSpec, type LookupSpec, type ProverContext, type VerifierContext } from './protocol.js';
+import { foldPublic, type Val } from './values.js';
+import { CircuitError, drawCombiner, drawPoint, type AuxSpec, type LookupSpec, type ProverContext, type VerifierContext } from './protocol.js';
 
 export const LIMB = 16;
 
@@ -247,30 +248,26 @@ export function proveRequant(ctx: ProverContext, plan: RequantPlan, coeffs: Requ
   ctx.assert(extEquals(sc.claimedSum, ext()), `${label}: requantisation relation does not hold (internal error: the witness is inconsistent)`);
   const sent = [sc.finalEvals[2], sc.finalEvals[5], ...sc.finalEvals.slice(8)];
   ctx.send(`${label}/requant/evals`, concat(sent));
+  ctx.finalCheck(`${label}/requant`, foldPublic(terms(plan, lambda), sc.finalEvals.map((e, i) => (i === 2 || i === 5 || i >= 8 ? null : e))), sent);
   ctx.claim(plan.out, sc.point, sc.finalEvals[5]);
   [...plan.rem, ...plan.rem2].forEach((n, i) => ctx.claim(n, sc.point, sc.finalEvals[8 + i]));
   return { point: sc.point, acc: sc.finalEvals[2] };
 }
 
-export function verifyRequant(ctx: VerifierContext, plan: RequantPlan, coeffs: RequantCoeffs, label: string): { point: Point; acc: Ext } {
+export function verifyRequant(ctx: VerifierContext, plan: RequantPlan, coeffs: RequantCoeffs, label: string): { point: Point; acc: Val } {
   const l = ctx.layout(plan.out);
   const r = drawPoint(ctx, `${label}/requant/r`, l.numVars);
   const lambda = drawCombiner(ctx, `${label}/requant/lambda`, lambdaDegree(plan));
   const { point, finalClaim } = ctx.sumcheck(l.numVars, 3, ext(), `${label}/requant`);
   const nAux = plan.rem.length + plan.rem2.length;
   const got = ctx.recv(`${label}/requant/evals`, 2 + nAux);
-  const at = (i: number): Ext => got.subarray(4 * i, 4 * i + 4);
   const eqTab = kernels().eqTable(point);
   const pubs = publicTables(l, coeffs).map((t) => kernels().extDotBase(eqTab, t));
-  const evals: Ext[] = [eqEval(r, point), pubs[0], at(0), pubs[1], pubs[2], at(1), pubs[3], pubs[4]];
-  for (let i = 0; i < nAux; i++) evals.push(at(2 + i));
-  const expect = combineFinalEvals(terms(plan, lambda), evals);
-  if (!extEquals(expect, finalClaim)) {
-    reject(ctx, 'RequantMismatch', `${label}: requantisation check failed at the sumcheck point (expected ${extToString(finalClaim)}, got ${extToString(expect)})`);
-  }
-  ctx.claim(plan.out, point, at(1));
-  [...plan.rem, ...plan.rem2].forEach((n, i) => ctx.claim(n, point, at(2 + i)));
-  return { point, acc: at(0) };
+  const publics = [eqEval(r, point), pubs[0], null, pubs[1], pubs[2], null, pubs[3], pubs[4], ...Array<null>(nAux).fill(null)];
+  ctx.finalCheck(`${label}/requant`, finalClaim, foldPublic(terms(plan, lambda), publics), got, 'RequantMismatch', `${label}: requantisation check failed at the sumcheck point`);
+  ctx.claim(plan.out, point, got[1]);
+  [...plan.rem, ...plan.rem2].forEach((n, i) => ctx.claim(n, point, got[2 + i]));
+  return { point, acc: got[0] };
 }
 
 export function concat(xs: Uint32Array[]): Uint32Array {

@@ -22,6 +22,7 @@ import type { Point } from '../poly/multilinear.js';
 import { Transcript } from '../transcript/transcript.js';
 import type { Circuit } from './circuit.js';
 import { CircuitTensors, type SoundnessNotes, type VerifierContext } from './protocol.js';
+import { extsOf, type Val } from './values.js';
 
 export interface LayerChallenges {
   layer: string;
@@ -87,16 +88,18 @@ class DryReplay extends CircuitTensors implements VerifierContext, SoundnessNote
     const i = this.circuit.tensors.get(t);
     return i && (i.role === 'input' || i.role === 'output') ? new Int32Array(i.layout.size) : undefined;
   }
-  recv(_label: string, count: number): Uint32Array {
-    return this.words(4 * count);
+  recv(_label: string, count: number): Ext[] {
+    return extsOf(this.words(4 * count));
   }
-  sumcheck(numVars: number, degree: number, _claimedSum: Ext, label: string): { point: Point; finalClaim: Ext } {
+  sumcheck(numVars: number, degree: number, _claimedSum: Val, label: string): { point: Point; finalClaim: Ext } {
     this.layerNotes().sumchecks.push({ label, numVars, degree });
     return { point: this.words(4 * numVars), finalClaim: this.words(4) };
   }
-  claim(tensor: string, _point: Point, _value: Ext): void {
+  claim(tensor: string, _point: Point, _value: Val): void {
     this.claims.push(tensor);
   }
+  equal(): void {}
+  finalCheck(): void {}
 }
 
 /** Replays every layer's verifier on placeholders; throws if a draw escapes the bookkeeping. */

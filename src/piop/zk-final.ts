@@ -249,7 +249,7 @@ export interface ZkFinalProof {
 }
 
 /** The clear intermediates t_c for clear evaluations (prover side). */
-function chainValues(layout: ZkFinalLayout, evals: readonly Ext[]): Ext[] {
+export function chainValues(layout: ZkFinalLayout, evals: readonly Ext[]): Ext[] {
   const t: Ext[] = [];
   const val = (op: Operand) => (op.kind === 'eval' ? evals[op.index] : t[op.index]);
   for (const c of layout.chain) {
@@ -342,29 +342,44 @@ export function verifyZkFinal(
     if (bad) return bad;
   } else coeffs = coeffsOrDraw;
 
-  const operand = (op: Operand): Hidden =>
-    op.kind === 'eval'
-      ? { padded: proof.evals.subarray(4 * op.index, 4 * op.index + 4), pad: at.evals + 4 * op.index }
-      : { padded: proof.chain.subarray(4 * op.index, 4 * op.index + 4), pad: at.chain + 4 * op.index };
+  const hiddenAt = (words: Uint32Array, base: number, n: number): Hidden[] => Array.from({ length: n }, (_, i) => ({ padded: words.subarray(4 * i, 4 * i + 4), pad: base + 4 * i }));
+  const evals = hiddenAt(proof.evals, at.evals, numEvals);
+  const system = finalCheckSystem(layout, evals, hiddenAt(proof.chain, at.chain, layout.chain.length), at, claim, coeffs);
+  return { ok: true, evals: evals.map((e) => hidden(e.padded, e.pad)), system };
+}
+
+/**
+ * The constraints of a final check whose hidden operands lie anywhere in w (`evals[l]`, `chain[c]`:
+ * padded values and pad offsets) and whose product slots lie at `slots` (slot i at x/y/z + 16i):
+ * each slot's copies, one Hadamard over all slots, one constraint per intermediate and
+ * claim = Σ_j coeffs[j] Π_{l ∈ terms[j]} e_l. What `verifyZkFinal` emits for its contiguous
+ * layout; the receipt's sessions use it for evaluations sent wherever the layer sent them.
+ */
+export function finalCheckSystem(
+  layout: ZkFinalLayout,
+  evals: readonly Hidden[],
+  chain: readonly Hidden[],
+  slots: { x: number; y: number; z: number },
+  claim: Affine,
+  coeffs: readonly Ext[],
+): ConstraintSystem {
+  const { terms } = layout.shape;
+  if (evals.length !== layout.shape.numEvals || chain.length !== layout.chain.length || coeffs.length !== terms.length) {
+    throw new RangeError(`zk final check: expected ${layout.shape.numEvals} evaluations, ${layout.chain.length} intermediates and ${terms.length} coefficients`);
+  }
+  const operand = (op: Operand): Hidden => (op.kind === 'eval' ? evals[op.index] : chain[op.index]);
   const sys = emptySystem();
   const prods = layout.products.map((p, i) => {
-    const a = operand(p.left), b = operand(p.right), slot = slotOf(at, i);
+    const a = operand(p.left), b = operand(p.right), slot = { x: slots.x + 16 * i, y: slots.y + 16 * i, z: slots.z + 16 * i };
     sys.linear.push(...productCopies(slot, a.pad, b.pad));
     return mulHidden(a, b, slot);
   });
   // slot i's blocks are at x + 16i, y + 16i, z + 16i: one Hadamard covers them all, wherever the regions lie
-  if (prods.length > 0) sys.hadamard.push({ x: at.x, y: at.y, z: at.z, len: 16 * prods.length });
-  layout.chain.forEach((c, k) => {
-    const t = operand({ kind: 'chain', index: k });
-    sys.linear.push(affineConstraint(hidden(t.padded, t.pad), prods[c.product]));
-  });
-  const evals = Array.from({ length: numEvals }, (_, l) => {
-    const e = operand({ kind: 'eval', index: l });
-    return hidden(e.padded, e.pad);
-  });
-  const values = terms.map((f, j) => (f.length === 0 ? affineConst(ext(1)) : f.length === 1 ? evals[f[0]] : prods[layout.termProduct[j]]));
+  if (prods.length > 0) sys.hadamard.push({ x: slots.x, y: slots.y, z: slots.z, len: 16 * prods.length });
+  layout.chain.forEach((c, k) => sys.linear.push(affineConstraint(hidden(chain[k].padded, chain[k].pad), prods[c.product])));
+  const values = terms.map((f, j) => (f.length === 0 ? affineConst(ext(1)) : f.length === 1 ? hidden(evals[f[0]].padded, evals[f[0]].pad) : prods[layout.termProduct[j]]));
   sys.linear.push(affineConstraint(claim, affineCombine(coeffs, values)));
-  return { ok: true, evals, system: sys };
+  return sys;
 }
 
 /**

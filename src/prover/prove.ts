@@ -12,11 +12,12 @@
  *     parameter vector (with the parameter range proof's claim).
  * Every step is deterministic; progress is reported per stage and per layer.
  */
-import { type Ext, extEquals, extToString } from '../field/extension.js';
+import { extEquals, extToString } from '../field/extension.js';
 import { isDense, paddedIndex, toField } from '../circuit/layout.js';
 import { verifyParamRange } from '../circuit/param-range.js';
 import { segmentsEnd, splitParam } from '../circuit/params.js';
 import { CircuitTensors, type ProverContext } from '../circuit/protocol.js';
+import { clear, type Val } from '../circuit/values.js';
 import { addLookupClaims, columnValues, combineLimbs, contextBytes, paramSegmentClaims, receiptTranscript, routeClaims, RECEIPT_VERSION, type PublicTensor, type TensorClaim } from '../circuit/session.js';
 import { computeMultiplicities, drawLookupChallenges, proveLookups, proveLookupsUnchecked, writeLookupProof, type LookupWitness } from '../piop/lookup/logup.js';
 import { rowFinder, tableBits, type LookupTable } from '../piop/lookup/tables.js';
@@ -110,8 +111,11 @@ class Session extends CircuitTensors implements ProverContext {
     writeSumcheckProof(this.w, out.proof);
     return out;
   }
-  claim(tensor: string, point: Point, value: Ext): void {
-    this.claims.push({ tensor, point: point.slice(), value: value.slice() });
+  claim(tensor: string, point: Point, value: Val): void {
+    this.claims.push({ tensor, point: point.slice(), value: clear(value).slice() });
+  }
+  finalCheck(): void {
+    // a clear receipt sends no intermediate products
   }
 }
 

@@ -31,7 +31,9 @@ import { buildCircuit, lookupStatements, type Circuit } from '../circuit/circuit
 import { decodeDescription, type ModelDescription } from '../circuit/description.js';
 import { verifyParamRange } from '../circuit/param-range.js';
 import { segmentsEnd } from '../circuit/params.js';
-import { CircuitError, CircuitTensors, Rejected, type VerifierContext } from '../circuit/protocol.js';
+import { CircuitError, CircuitTensors, clearEqual, clearFinalCheck, Rejected, type VerifierContext } from '../circuit/protocol.js';
+import { clear, extsOf, type Val } from '../circuit/values.js';
+import type { ProductTerm } from '../piop/sumcheck.js';
 import { addLookupClaims, combineLimbs, computeModelId, contextBytes, paramSegmentClaims, receiptTranscript, routeClaims, type PublicTensor, type TensorClaim } from '../circuit/session.js';
 import { drawLookupChallenges, readLookupProof, verifyLookups } from '../piop/lookup/logup.js';
 import { readBatchOpeningProof, verifyBatchOpening } from '../pcs/batch.js';
@@ -79,19 +81,25 @@ class Session extends CircuitTensors implements VerifierContext {
   publicValues(t: string) {
     return this.publics.get(t);
   }
-  recv(label: string, count: number): Uint32Array {
+  recv(label: string, count: number): Ext[] {
     const v = this.r.words(4 * count, label);
     this.tr.absorbExt(label, v);
-    return v;
+    return extsOf(v);
   }
-  sumcheck(numVars: number, degree: number, claimedSum: Ext, label: string): { point: Point; finalClaim: Ext } {
+  sumcheck(numVars: number, degree: number, claimedSum: Val, label: string): { point: Point; finalClaim: Ext } {
     const proof = readSumcheckProof(this.r, numVars, degree);
-    const res = verifySumcheck(this.tr, { numVars, degree, claimedSum }, proof, label);
+    const res = verifySumcheck(this.tr, { numVars, degree, claimedSum: clear(claimedSum) }, proof, label);
     if (!res.ok) throw new Rejected(res.error.kind, `${label}: ${res.error.message}`);
     return { point: res.point, finalClaim: res.finalClaim };
   }
-  claim(tensor: string, point: Point, value: Ext): void {
-    this.claims.push({ tensor, point: point.slice(), value: value.slice() });
+  claim(tensor: string, point: Point, value: Val): void {
+    this.claims.push({ tensor, point: point.slice(), value: clear(value).slice() });
+  }
+  equal(a: Val, b: Val, kind: string, message: string): void {
+    clearEqual(this, a, b, kind, message);
+  }
+  finalCheck(_label: string, claim: Val, terms: readonly ProductTerm[], evals: readonly Val[], kind: string, message: string): void {
+    clearFinalCheck(this, claim, terms, evals, kind, message);
   }
 }
 
@@ -243,8 +251,7 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input: Record<st
 
   const routed = routeClaims(c, s.claims, publics, true);
   const paramClaims = paramSegmentClaims(c, routed.params, (pc, L) => {
-    const raw = s.recv(`param/${pc.tensor}/limbs`, L);
-    const evs = Array.from({ length: L }, (_, l) => raw.slice(4 * l, 4 * l + 4));
+    const evs = s.recv(`param/${pc.tensor}/limbs`, L);
     if (!extEquals(combineLimbs(evs), pc.value)) throw new Rejected('LimbMismatch', `parameter '${pc.tensor}': limb evaluations do not recombine to the claimed value`);
     return evs;
   });

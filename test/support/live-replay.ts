@@ -11,7 +11,8 @@
 import assert from 'node:assert/strict';
 import { buildCircuit, lookupStatements, type Circuit } from '../../src/circuit/circuit.js';
 import { decodeDescription } from '../../src/circuit/description.js';
-import { Rejected, type VerifierContext } from '../../src/circuit/protocol.js';
+import { clearEqual, clearFinalCheck, Rejected, type VerifierContext } from '../../src/circuit/protocol.js';
+import { clear, extsOf, type Val } from '../../src/circuit/values.js';
 import { receiptTranscript } from '../../src/circuit/session.js';
 import { replayLayers, type LayerChallenges } from '../../src/circuit/security-replay.js';
 import type { Ext } from '../../src/field/extension.js';
@@ -59,16 +60,22 @@ function liveChallenges(receipt: Uint8Array): { circuit: Circuit; live: Live } {
     recv(label: string, count: number) {
       const v = r.words(4 * count, label);
       real.absorbExt(label, v);
-      return v;
+      return extsOf(v);
     },
-    sumcheck(numVars: number, degree: number, claimedSum: Ext, label: string): { point: Point; finalClaim: Ext } {
+    sumcheck(numVars: number, degree: number, claimedSum: Val, label: string): { point: Point; finalClaim: Ext } {
       cur!.sumchecks.push({ label, numVars, degree });
-      const res = verifySumcheck(real, { numVars, degree, claimedSum }, readSumcheckProof(r, numVars, degree), label);
+      const res = verifySumcheck(real, { numVars, degree, claimedSum: clear(claimedSum) }, readSumcheckProof(r, numVars, degree), label);
       if (!res.ok) throw new Rejected(res.error.kind, res.error.message);
       return { point: res.point, finalClaim: res.finalClaim };
     },
     claim(tensor: string) {
       live.claims.push(tensor);
+    },
+    equal(a, b, kind, message) {
+      clearEqual(s, a, b, kind, message);
+    },
+    finalCheck(_label, claim, terms, evals, kind, message) {
+      clearFinalCheck(s, claim, terms, evals, kind, message);
     },
   };
   for (const cl of c.layers) {

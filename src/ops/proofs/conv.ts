@@ -28,13 +28,14 @@
  * Prover cost: the U table (C·KH row combinations of X plus C·KH·KW dot products) and sumchecks over
  * |W| (or Cg·KH·KW) and |x| entries; acc comes from the integer kernel itself.
  */
-import { type Ext, ext, extEquals, extMul, extSub, extToString } from '../../field/extension.js';
+import { type Ext, ext, extEquals, extMul } from '../../field/extension.js';
 import { P } from '../../field/babybear.js';
 import { kernels } from '../../field/active.js';
 import type { ConvLayer } from '../../quantize/layers.js';
 import { convKernel } from '../kernels/linear.js';
 import { chiEval, layoutOf, type Layout } from '../../circuit/layout.js';
-import { CircuitError, reject, type LayerProtocol, type PlanContext, type ProverContext, type VerifierContext } from '../../circuit/protocol.js';
+import { clear, PRODUCT_OF_TWO, vScale, vSub, type Val } from '../../circuit/values.js';
+import { CircuitError, type LayerProtocol, type PlanContext, type ProverContext, type VerifierContext } from '../../circuit/protocol.js';
 import type { SumcheckProverOutput } from '../../piop/sumcheck.js';
 import { planRequant, proveRequant, requantWitness, shiftCoeffs, verifyRequant, type RequantCoeffs, type RequantPlan } from '../../circuit/requant.js';
 
@@ -322,15 +323,17 @@ export const convProof: LayerProtocol<ConvLayer> = {
       kappa = sc.point;
       wPoint = sc.point;
     }
-    ctx.assert(extEquals(sc.claimedSum, target), `layer '${L.name}': internal error, the convolution does not match the accumulator`);
+    ctx.assert(extEquals(sc.claimedSum, clear(target)), `layer '${L.name}': internal error, the convolution does not match the accumulator`);
     const [we, ue] = sc.finalEvals;
     ctx.send(`${L.name}/conv/product/evals`, cat(we, ue));
+    ctx.finalCheck(`${L.name}/conv/product`, PRODUCT_OF_TWO, [we, ue]);
     ctx.claim(`${L.name}/w`, wPoint, we);
 
     const f = wiringFactors(L, g, kappa, rq.point);
     const wc = ctx.sumcheck({ numVars: g.lx.numVars, degree: 2, tables: [xf, wiringTable(g, f)], terms: [{ coeff: ext(1), factors: [0, 1] }] }, `${L.name}/conv/wiring`);
     ctx.assert(extEquals(wc.claimedSum, ue), `layer '${L.name}': internal error, the im2col table does not match its wiring`);
     ctx.send(`${L.name}/conv/wiring/eval`, wc.finalEvals[0]);
+    ctx.finalCheck(`${L.name}/conv/wiring`, [{ coeff: wc.finalEvals[1], factors: [0] }], [wc.finalEvals[0]]);
     ctx.claim(L.inputs[0], wc.point, wc.finalEvals[0]);
   },
 
@@ -342,39 +345,33 @@ export const convProof: LayerProtocol<ConvLayer> = {
     const target = subtractBias(L, p, g, ctx, rq.point, rq.acc);
     const grouped = L.group !== 1;
     const { point: kappa, finalClaim } = ctx.sumcheck(grouped ? g.lw.numVars : g.nK, 2, target, `${L.name}/conv/product`);
-    const ev = ctx.recv(`${L.name}/conv/product/evals`, 2);
-    const we = ev.slice(0, 4);
-    const ue = ev.slice(4, 8);
-    if (!extEquals(extMul(we, ue), finalClaim)) {
-      reject(ctx, 'ConvProductMismatch', `layer '${L.name}': W~·U~ = ${extToString(extMul(we, ue))} does not match the product sumcheck's final claim ${extToString(finalClaim)}`);
-    }
+    const [we, ue] = ctx.recv(`${L.name}/conv/product/evals`, 2);
+    ctx.finalCheck(`${L.name}/conv/product`, finalClaim, PRODUCT_OF_TWO, [we, ue], 'ConvProductMismatch', `layer '${L.name}': W~·U~ does not match the product sumcheck's final claim`);
     ctx.claim(`${L.name}/w`, grouped ? kappa : cat(kappa, rco), we);
 
     const f = wiringFactors(L, g, kappa, rq.point);
     const { point: tau, finalClaim: fc } = ctx.sumcheck(g.lx.numVars, 2, ue, `${L.name}/conv/wiring`);
-    const xe = ctx.recv(`${L.name}/conv/wiring/eval`, 1);
-    const expect = extMul(xe, wiringEval(g, f, tau));
-    if (!extEquals(expect, fc)) {
-      reject(ctx, 'ConvWiringMismatch', `layer '${L.name}': X~·wiring~ = ${extToString(expect)} does not match the wiring sumcheck's final claim ${extToString(fc)}`);
-    }
+    const [xe] = ctx.recv(`${L.name}/conv/wiring/eval`, 1);
+    ctx.finalCheck(`${L.name}/conv/wiring`, fc, [{ coeff: wiringEval(g, f, tau), factors: [0] }], [xe], 'ConvWiringMismatch', `layer '${L.name}': X~·wiring~ does not match the wiring sumcheck's final claim`);
     ctx.claim(L.inputs[0], tau, xe);
   },
 };
 
 /** acc~(ρ) − bias~(ρ_co)·χ~_{B,OH,OW}; the prover sends bias~(ρ_co), which is claimed on the bias. */
-function subtractBias(L: ConvLayer, p: ConvPlan, g: Geom, ctx: ProverContext | VerifierContext, rho: Uint32Array, acc: Ext): Ext {
+function subtractBias(L: ConvLayer, p: ConvPlan, g: Geom, ctx: ProverContext | VerifierContext, rho: Uint32Array, acc: Val): Val {
   if (!p.biasName) return acc;
   const { rx, ry, rco, rb } = splitY(g, rho);
-  let b: Uint32Array;
+  let b: Val;
   if (ctx.role === 'prover') {
-    b = kernels().extDotBase(kernels().eqTable(rco), ctx.field(p.biasName));
-    ctx.send(`${L.name}/bias/eval`, b);
+    const v = kernels().extDotBase(kernels().eqTable(rco), ctx.field(p.biasName));
+    ctx.send(`${L.name}/bias/eval`, v);
+    b = v;
   } else {
-    b = ctx.recv(`${L.name}/bias/eval`, 1);
+    [b] = ctx.recv(`${L.name}/bias/eval`, 1);
   }
   ctx.claim(p.biasName, rco, b);
   const chi = extMul(chiEval(layoutOf([L.OH, L.OW]), cat(rx, ry)), chiEval(layoutOf([g.B]), rb));
-  return extSub(acc, extMul(b, chi));
+  return vSub(acc, vScale(b, chi));
 }
 
 function cat(a: Uint32Array, b: Uint32Array): Uint32Array {

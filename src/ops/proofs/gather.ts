@@ -6,6 +6,7 @@
  * The output claim's value is derived, never sent, and it covers y's padding (proven zero).
  */
 import { ext, extAdd, extMulBase } from '../../field/extension.js';
+import { vAdd } from '../../circuit/values.js';
 import { eqOnReal, modP } from '../../circuit/layout.js';
 import { reduce, type ReduceTerm } from '../../circuit/reduce.js';
 import { drawPoint, type Context, type LayerProtocol, type PlanContext } from '../../circuit/protocol.js';
@@ -52,7 +53,7 @@ function run(L: GatherLayer, p: GatherPlan, ctx: Context): void {
     const eq = eqOnReal(out, r);
     let f = ext();
     for (const j of p.fillIdx) f = extAdd(f, eq.subarray(4 * j, 4 * j + 4));
-    v = extAdd(v, extMulBase(f, modP(L.fill)));
+    v = vAdd(v, extMulBase(f, modP(L.fill)));
   }
   ctx.claim(L.output, r, v);
 }

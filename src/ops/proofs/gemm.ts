@@ -9,12 +9,12 @@
  * proven zero by X's own relation, so whatever sits in W's padding never contributes.
  * No wrap: |acc| ≤ max|x|·128·K + |bias| (weights are int8 by the model-commit range proof).
  */
-import { type Ext, ext, extEquals, extMul, extSub, extToString } from '../../field/extension.js';
+import { ext, extEquals } from '../../field/extension.js';
 import { kernels } from '../../field/active.js';
 import type { GemmLayer } from '../../quantize/layers.js';
 import { chiEval, layoutOf } from '../../circuit/layout.js';
-import { limbBound } from '../../circuit/params.js';
-import { CircuitError, reject, type LayerProtocol, type PlanContext, type ProverContext, type VerifierContext } from '../../circuit/protocol.js';
+import { clear, PRODUCT_OF_TWO, vScale, vSub, type Val } from '../../circuit/values.js';
+import { CircuitError, type LayerProtocol, type PlanContext, type ProverContext, type VerifierContext } from '../../circuit/protocol.js';
 import { columnCoeffs, planRequant, proveRequant, requantWitness, shiftCoeffs, verifyRequant, type RequantCoeffs, type RequantPlan } from '../../circuit/requant.js';
 
 interface GemmPlan {
@@ -91,8 +91,9 @@ export const gemmProof: LayerProtocol<GemmLayer> = {
     const wr = new Uint32Array(4 * Kp);
     K.combineRows(wr, ctx.field(`${L.name}/w`), K.eqTable(rhoN), Kp);
     const sc = ctx.sumcheck({ numVars: lw.logs[1], degree: 2, tables: [xr, wr], terms: [{ coeff: ext(1), factors: [0, 1] }] }, `${L.name}/matmul`);
-    ctx.assert(extEquals(sc.claimedSum, target), `layer '${L.name}': internal error, the product does not match the accumulator`);
+    ctx.assert(extEquals(sc.claimedSum, clear(target)), `layer '${L.name}': internal error, the product does not match the accumulator`);
     ctx.send(`${L.name}/matmul/evals`, Uint32Array.from([...sc.finalEvals[0], ...sc.finalEvals[1]]));
+    ctx.finalCheck(`${L.name}/matmul`, PRODUCT_OF_TWO, sc.finalEvals);
     ctx.claim(L.inputs[0], cat(sc.point, rhoLead), sc.finalEvals[0]);
     ctx.claim(`${L.name}/w`, cat(sc.point, rhoN), sc.finalEvals[1]);
   },
@@ -103,12 +104,8 @@ export const gemmProof: LayerProtocol<GemmLayer> = {
     const { rhoN, rhoLead, lw } = split(L, ctx, rq.point);
     const target = subtractBias(L, p, ctx, rq.point, rhoN, rhoLead, rq.acc);
     const { point, finalClaim } = ctx.sumcheck(lw.logs[1], 2, target, `${L.name}/matmul`);
-    const ev = ctx.recv(`${L.name}/matmul/evals`, 2);
-    const xe = ev.slice(0, 4);
-    const we = ev.slice(4, 8);
-    if (!extEquals(extMul(xe, we), finalClaim)) {
-      reject(ctx, 'MatmulMismatch', `layer '${L.name}': X~·W~ = ${extToString(extMul(xe, we))} does not match the sumcheck's final claim ${extToString(finalClaim)}`);
-    }
+    const [xe, we] = ctx.recv(`${L.name}/matmul/evals`, 2);
+    ctx.finalCheck(`${L.name}/matmul`, finalClaim, PRODUCT_OF_TWO, [xe, we], 'MatmulMismatch', `layer '${L.name}': X~·W~ does not match the sumcheck's final claim`);
     ctx.claim(L.inputs[0], cat(point, rhoLead), xe);
     ctx.claim(`${L.name}/w`, cat(point, rhoN), we);
   },
@@ -121,19 +118,20 @@ function split(L: GemmLayer, ctx: ProverContext | VerifierContext, rho: Uint32Ar
   return { rhoN: rho.subarray(0, 4 * nN), rhoLead: rho.subarray(4 * nN), lw };
 }
 
-function subtractBias(L: GemmLayer, p: GemmPlan, ctx: ProverContext | VerifierContext, rho: Uint32Array, rhoN: Uint32Array, rhoLead: Uint32Array, acc: Ext): Ext {
+function subtractBias(L: GemmLayer, p: GemmPlan, ctx: ProverContext | VerifierContext, rho: Uint32Array, rhoN: Uint32Array, rhoLead: Uint32Array, acc: Val): Val {
   if (!p.biasName) return acc;
   const pt = p.biasFull ? rho : rhoN;
-  let b: Uint32Array;
+  let b: Val;
   if (ctx.role === 'prover') {
-    b = kernels().extDotBase(kernels().eqTable(pt), ctx.field(p.biasName));
-    ctx.send(`${L.name}/bias/eval`, b);
+    const clear = kernels().extDotBase(kernels().eqTable(pt), ctx.field(p.biasName));
+    ctx.send(`${L.name}/bias/eval`, clear);
+    b = clear;
   } else {
-    b = ctx.recv(`${L.name}/bias/eval`, 1);
+    [b] = ctx.recv(`${L.name}/bias/eval`, 1);
   }
   ctx.claim(p.biasName, pt, b);
-  const term = p.biasFull ? b : extMul(b, chiEval(layoutOf(p.lead.length ? p.lead : [1]), rhoLead));
-  return extSub(acc, term);
+  const term = p.biasFull ? b : vScale(b, chiEval(layoutOf(p.lead.length ? p.lead : [1]), rhoLead));
+  return vSub(acc, term);
 }
 
 function cat(a: Uint32Array, b: Uint32Array): Uint32Array {

@@ -12,13 +12,14 @@
  * so padded k contributes nothing; y's padding is proven zero by the requantisation.
  * No wrap: |acc| ≤ K·max|a|·max|b| (int8×int8: K ≤ ~40,960), checked by the requantisation plan.
  */
-import { ext, extEquals, extMul, extToString } from '../../field/extension.js';
+import { clear, EQ_PRODUCT, foldPublic, type Val } from '../../circuit/values.js';
+import { ext, extEquals } from '../../field/extension.js';
 import { kernels } from '../../field/active.js';
 import { eqEval, type Point } from '../../poly/multilinear.js';
 import { layoutOf, nextPow2, toField } from '../../circuit/layout.js';
 import { LIMB, columnCoeffs, planRequant, proveRequant, requantWitness, shiftCoeffs, verifyRequant, type RequantCoeffs, type RequantPlan } from '../../circuit/requant.js';
 import { reduce, type ReduceTerm } from '../../circuit/reduce.js';
-import { CircuitError, reject, type Context, type LayerProtocol, type ProverContext } from '../../circuit/protocol.js';
+import { CircuitError, type Context, type LayerProtocol, type ProverContext } from '../../circuit/protocol.js';
 import type { MatMulLayer } from '../../quantize/layers.js';
 
 interface OperandView {
@@ -164,6 +165,7 @@ export const matmulProof: LayerProtocol<MatMulLayer> = {
     const sc = ctx.sumcheck({ numVars: s.nT + s.nK, degree: 3, tables: [E, Ar, Br], terms: [{ coeff: ext(1), factors: [0, 1, 2] }] }, `${L.name}/matmul`);
     ctx.assert(extEquals(sc.claimedSum, rq.acc), `layer '${L.name}': internal error, the product does not match the accumulator`);
     ctx.send(`${L.name}/matmul/evals`, Uint32Array.from([...sc.finalEvals[1], ...sc.finalEvals[2]]));
+    ctx.finalCheck(`${L.name}/matmul`, foldPublic(EQ_PRODUCT, [sc.finalEvals[0], null, null]), sc.finalEvals.slice(1));
     operandClaims(ctx, p, s, sc.point, sc.finalEvals[1], sc.finalEvals[2], L.name);
   },
 
@@ -172,13 +174,9 @@ export const matmulProof: LayerProtocol<MatMulLayer> = {
     const rq = verifyRequant(ctx, p.rq, p.coeffs, L.name);
     const s = split(L, p, ctx, rq.point);
     const { point, finalClaim } = ctx.sumcheck(s.nT + s.nK, 3, rq.acc, `${L.name}/matmul`);
-    const ev = ctx.recv(`${L.name}/matmul/evals`, 2);
-    const av = ev.slice(0, 4);
-    const bv = ev.slice(4, 8);
-    const expect = extMul(eqEval(s.rhoT, point.subarray(4 * s.nK)), extMul(av, bv));
-    if (!extEquals(expect, finalClaim)) {
-      reject(ctx, 'MatmulMismatch', `layer '${L.name}': eq·A~·B~ = ${extToString(expect)} does not match the sumcheck's final claim ${extToString(finalClaim)}`);
-    }
+    const [av, bv] = ctx.recv(`${L.name}/matmul/evals`, 2);
+    const e = eqEval(s.rhoT, point.subarray(4 * s.nK));
+    ctx.finalCheck(`${L.name}/matmul`, finalClaim, foldPublic(EQ_PRODUCT, [e, null, null]), [av, bv], 'MatmulMismatch', `layer '${L.name}': eq·A~·B~ does not match the sumcheck's final claim`);
     operandClaims(ctx, p, s, point, av, bv, L.name);
   },
 };
@@ -249,18 +247,17 @@ function cat(...ps: Point[]): Point {
 }
 
 /** Claims A'~(σ_k, ρ_m, σ_t) and B'~(ρ_n, σ_k, σ_t) on the operands (reduced when they are views). */
-function operandClaims(ctx: Context, p: MatMulPlan, s: Split, sigma: Point, av: Uint32Array, bv: Uint32Array, name: string): void {
+function operandClaims(ctx: Context, p: MatMulPlan, s: Split, sigma: Point, av: Val, bv: Val, name: string): void {
   const sk = sigma.subarray(0, 4 * s.nK);
   const st = sigma.subarray(4 * s.nK);
-  const one = (v: OperandView, point: Point, value: Uint32Array, label: string): void => {
+  const one = (v: OperandView, point: Point, value: Val, label: string): void => {
     if (!v.term) {
       ctx.claim(v.source, point, value);
       return;
     }
     const got = reduce(ctx, layoutOf(v.dims), point, [v.term], label);
-    const ok = extEquals(got, value);
-    if (ctx.role === 'prover') ctx.assert(ok, `layer '${name}': internal error in the ${label} operand view`);
-    else if (!ok) reject(ctx, 'CopyMismatch', `layer '${name}': the batch view of '${v.source}' does not match the operand`);
+    if (ctx.role === 'prover') ctx.assert(extEquals(clear(got), clear(value)), `layer '${name}': internal error in the ${label} operand view`);
+    else ctx.equal(got, value, 'CopyMismatch', `layer '${name}': the batch view of '${v.source}' does not match the operand`);
   };
   one(p.a, cat(sk, s.rhoM, st), av, `${name}/a`);
   one(p.b, cat(s.rhoN, sk, st), bv, `${name}/b`);

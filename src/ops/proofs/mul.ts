@@ -6,13 +6,14 @@
  * reduced to a claim on its operand by the linear reduction of its index map (which also proves
  * the views zero on padding). No wrap: |acc| ≤ max|a|·max|b|.
  */
-import { ext, extEquals, extMul, extToString } from '../../field/extension.js';
+import { clear, EQ_PRODUCT, foldPublic } from '../../circuit/values.js';
+import { ext, extEquals } from '../../field/extension.js';
 import { kernels } from '../../field/active.js';
 import { eqEval } from '../../poly/multilinear.js';
 import { isDense, modP, paddedIndex } from '../../circuit/layout.js';
 import { divCoeffs, planRequant, proveRequant, requantWitness, verifyRequant, type RequantCoeffs, type RequantPlan } from '../../circuit/requant.js';
 import { reduce, type ReduceTerm } from '../../circuit/reduce.js';
-import { CircuitError, reject, type LayerProtocol, type ProverContext } from '../../circuit/protocol.js';
+import { CircuitError, type LayerProtocol, type ProverContext } from '../../circuit/protocol.js';
 import type { MulLayer } from '../../quantize/layers.js';
 
 interface MulPlan {
@@ -71,23 +72,21 @@ export const mulProof: LayerProtocol<MulLayer> = {
     const sc = ctx.sumcheck({ numVars: out.numVars, degree: 3, tables: [kernels().eqTable(rq.point), fa, fb], terms: [{ coeff: ext(1), factors: [0, 1, 2] }] }, `${L.name}/hadamard`);
     ctx.assert(extEquals(sc.claimedSum, rq.acc), `layer '${L.name}': internal error, the product does not match the accumulator`);
     ctx.send(`${L.name}/hadamard/evals`, Uint32Array.from([...sc.finalEvals[1], ...sc.finalEvals[2]]));
+    ctx.finalCheck(`${L.name}/hadamard`, foldPublic(EQ_PRODUCT, [sc.finalEvals[0], null, null]), sc.finalEvals.slice(1));
     const va = reduce(ctx, out, sc.point, [p.a], `${L.name}/a`);
     const vb = reduce(ctx, out, sc.point, [p.b], `${L.name}/b`);
-    ctx.assert(extEquals(va, sc.finalEvals[1]) && extEquals(vb, sc.finalEvals[2]), `layer '${L.name}': internal error in the operand views`);
+    ctx.assert(extEquals(clear(va), sc.finalEvals[1]) && extEquals(clear(vb), sc.finalEvals[2]), `layer '${L.name}': internal error in the operand views`);
   },
   verify(L, plan, ctx) {
     const p = plan.data as MulPlan;
     const rq = verifyRequant(ctx, p.rq, p.coeffs, L.name);
     const out = ctx.layout(L.output);
     const { point, finalClaim } = ctx.sumcheck(out.numVars, 3, rq.acc, `${L.name}/hadamard`);
-    const ev = ctx.recv(`${L.name}/hadamard/evals`, 2);
-    const ea = ev.slice(0, 4);
-    const eb = ev.slice(4, 8);
-    if (!extEquals(extMul(eqEval(rq.point, point), extMul(ea, eb)), finalClaim)) {
-      reject(ctx, 'ProductMismatch', `layer '${L.name}': element-wise product check failed (final claim ${extToString(finalClaim)})`);
-    }
+    const [ea, eb] = ctx.recv(`${L.name}/hadamard/evals`, 2);
+    ctx.finalCheck(`${L.name}/hadamard`, finalClaim, foldPublic(EQ_PRODUCT, [eqEval(rq.point, point), null, null]), [ea, eb], 'ProductMismatch', `layer '${L.name}': element-wise product check failed`);
     const va = reduce(ctx, out, point, [p.a], `${L.name}/a`);
     const vb = reduce(ctx, out, point, [p.b], `${L.name}/b`);
-    if (!extEquals(va, ea) || !extEquals(vb, eb)) reject(ctx, 'CopyMismatch', `layer '${L.name}': an operand view does not match its operand`);
+    ctx.equal(va, ea, 'CopyMismatch', `layer '${L.name}': an operand view does not match its operand`);
+    ctx.equal(vb, eb, 'CopyMismatch', `layer '${L.name}': an operand view does not match its operand`);
   },
 };

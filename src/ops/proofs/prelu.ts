@@ -12,6 +12,7 @@
  * No wrap: |acc| ≤ max|x|·max(div, max|slope|) (slopes bounded by the parameter range proof),
  * and the requantisation checks |lhs| + |rhs| < p at planning.
  */
+import type { Val } from '../../circuit/values.js';
 import { ext } from '../../field/extension.js';
 import { divCoeffs, planRequant, proveRequant, requantWitness, verifyRequant, type RequantCoeffs, type RequantPlan } from '../../circuit/requant.js';
 import { CircuitError, type Context, type LayerProtocol, type PlanContext } from '../../circuit/protocol.js';
@@ -59,7 +60,7 @@ function plan(L: PReluLayer, c: PlanContext) {
 }
 
 /** acc~(ρ) = Σ_z eq(ρ, z)·[div·x − div·u + u·S](z), then S~(σ) reduced to the slope parameter. */
-function proveAcc(L: PReluLayer, p: PReluPlan, ctx: Context, rho: Uint32Array, acc: Uint32Array): void {
+function proveAcc(L: PReluLayer, p: PReluPlan, ctx: Context, rho: Uint32Array, acc: Val): void {
   const xl = ctx.layout(L.inputs[0]);
   const cols: Column[] = [eqColumn(rho), { kind: 'tensor', name: L.inputs[0] }, { kind: 'tensor', name: p.neg }, viewColumn(ctx, xl, p.slope, L.map)];
   const terms = [

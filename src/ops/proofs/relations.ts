@@ -18,13 +18,14 @@
  *  - remainder limbs (a value < 2^b as limbs of ≤ 16 bits, each range-checked) and keyed function
  *    tables with a padding row (the `table.ts` trick: key x − lo on real entries, n on padding).
  */
-import { type Ext, ext, extAdd, extEquals, extMul, extMulBase, extToString } from '../../field/extension.js';
+import { type Ext, ext, extEquals, extMul, extMulBase, extToString } from '../../field/extension.js';
 import { kernels } from '../../field/active.js';
 import { rangeTable, type FunctionTable } from '../../piop/lookup/tables.js';
 import { eqEval, type Point } from '../../poly/multilinear.js';
 import { chiEval, eqOnReal, isDense, modP, paddedIndex, type Layout } from '../../circuit/layout.js';
 import { concat } from '../../circuit/requant.js';
-import { drawCombiner, drawPoint, reject, type AuxSpec, type ColumnSpec, type Context, type LookupSpec } from '../../circuit/protocol.js';
+import { drawCombiner, drawPoint, type AuxSpec, type ColumnSpec, type Context, type LookupSpec } from '../../circuit/protocol.js';
+import { clear, foldPublic, vAdd, vCombine, vScale, type Val } from '../../circuit/values.js';
 
 export type Column =
   | { kind: 'tensor'; name: string }
@@ -57,29 +58,28 @@ export function ei(v: number): Ext {
  * Returns the sumcheck point and every column's evaluation there; committed columns are claimed,
  * view evaluations are returned for the caller to prove.
  */
-export function productCheck(ctx: Context, numVars: number, cols: Column[], terms: Term[], claimed: Ext, label: string): { point: Point; evals: Ext[] } {
+export function productCheck(ctx: Context, numVars: number, cols: Column[], terms: Term[], claimed: Val, label: string): { point: Point; evals: Val[] } {
   const degree = Math.max(1, ...terms.map((t) => t.cols.length));
   const st = terms.map((t) => ({ coeff: t.coef, factors: t.cols }));
   let point: Point;
-  let evals: Ext[];
+  let evals: Val[];
   if (ctx.role === 'prover') {
     const tables = cols.map((c) => (c.kind === 'tensor' ? ctx.field(c.name) : c.field!()));
     const sc = ctx.sumcheck({ numVars, degree, tables, terms: st }, label);
-    ctx.assert(extEquals(sc.claimedSum, claimed), `${label}: internal error, the relation does not hold on the witness (sum ${extToString(sc.claimedSum)}, expected ${extToString(claimed)})`);
-    ctx.send(`${label}/evals`, concat(sc.finalEvals.filter((_, i) => cols[i].kind !== 'public')));
+    ctx.assert(extEquals(sc.claimedSum, clear(claimed)), `${label}: internal error, the relation does not hold on the witness (sum ${extToString(sc.claimedSum)}, expected ${extToString(clear(claimed))})`);
+    const sent = sc.finalEvals.filter((_, i) => cols[i].kind !== 'public');
+    ctx.send(`${label}/evals`, concat(sent));
+    ctx.finalCheck(label, foldPublic(st, cols.map((c, i) => (c.kind === 'public' ? sc.finalEvals[i] : null))), sent);
     point = sc.point;
     evals = sc.finalEvals;
   } else {
     const res = ctx.sumcheck(numVars, degree, claimed, label);
     point = res.point;
     const got = ctx.recv(`${label}/evals`, cols.filter((c) => c.kind !== 'public').length);
+    const publics = cols.map((c) => (c.kind === 'public' ? c.at(point) : null));
     let k = 0;
-    evals = cols.map((c) => (c.kind === 'public' ? c.at(point) : got.slice(4 * k, 4 * ++k)));
-    let expect = ext();
-    for (const t of terms) expect = extAdd(expect, extMul(t.coef, t.cols.reduce<Ext>((a, i) => extMul(a, evals[i]), ext(1))));
-    if (!extEquals(expect, res.finalClaim)) {
-      reject(ctx, 'RelationMismatch', `${label}: relation check failed at the sumcheck point (final claim ${extToString(res.finalClaim)}, columns give ${extToString(expect)})`);
-    }
+    evals = publics.map((p) => p ?? got[k++]);
+    ctx.finalCheck(label, res.finalClaim, foldPublic(st, publics), got, 'RelationMismatch', `${label}: relation check failed at the sumcheck point`);
   }
   cols.forEach((c, i) => {
     if (c.kind === 'tensor') ctx.claim(c.name, point, evals[i]);
@@ -110,7 +110,7 @@ export function eqColumn(r: Point): Column {
  * Proves G_k(x) = 0 on every point of `l`'s cube for each group k (G_k = Σ coef·Π cols).
  * Returns the point and the column evaluations (committed columns are claimed there).
  */
-export function zeroCheck(ctx: Context, l: Layout, cols: Column[], groups: ITerm[][], label: string): { point: Point; evals: Ext[] } {
+export function zeroCheck(ctx: Context, l: Layout, cols: Column[], groups: ITerm[][], label: string): { point: Point; evals: Val[] } {
   const r = drawPoint(ctx, `${label}/r`, l.numVars);
   const lambda = drawCombiner(ctx, `${label}/lambda`, groups.length - 1);
   const terms: Term[] = [];
@@ -177,14 +177,14 @@ export interface RowSumItem {
 export function rowSums(ctx: Context, xl: Layout, rl: Layout, rowMap: Int32Array, items: RowSumItem[], label: string): void {
   const r = drawPoint(ctx, `${label}/r`, rl.numVars);
   const withRow = items.filter((it) => it.row !== null);
-  let vals: Ext[];
+  let vals: Val[];
   if (ctx.role === 'prover') {
     const eq = kernels().eqTable(r);
-    vals = withRow.map((it) => kernels().extDotBase(eq, ctx.field(it.row!)));
-    ctx.send(`${label}/rows`, concat(vals));
+    const clear = withRow.map((it) => kernels().extDotBase(eq, ctx.field(it.row!)));
+    ctx.send(`${label}/rows`, concat(clear));
+    vals = clear;
   } else {
-    const got = ctx.recv(`${label}/rows`, withRow.length);
-    vals = withRow.map((_, i) => got.slice(4 * i, 4 * i + 4));
+    vals = ctx.recv(`${label}/rows`, withRow.length);
   }
   withRow.forEach((it, i) => ctx.claim(it.row!, r, vals[i]));
   const mu = drawCombiner(ctx, `${label}/mu`, items.length - 1);
@@ -194,14 +194,14 @@ export function rowSums(ctx: Context, xl: Layout, rl: Layout, rowMap: Int32Array
   const cols: Column[] = [publicExt(Mr), ...names.map((name): Column => ({ kind: 'tensor', name }))];
   const chi = chiEval(rl, r);
   const terms: Term[] = [];
-  let claimed = ext();
+  let claimed: Val = ext();
   let k = 0;
   items.forEach((it, i) => {
     const mi = pow(mu, i);
     terms.push({ coef: mi, cols: [0, ...it.factors.map((f) => 1 + names.indexOf(f))] });
-    let rhs = extMulBase(chi, modP(it.chiConst));
-    if (it.row !== null) rhs = extAdd(rhs, extMulBase(vals[k++], modP(it.rowCoef)));
-    claimed = extAdd(claimed, extMul(mi, rhs));
+    let rhs: Val = extMulBase(chi, modP(it.chiConst));
+    if (it.row !== null) rhs = vAdd(rhs, vScale(vals[k++], ext(modP(it.rowCoef))));
+    claimed = vAdd(claimed, vScale(rhs, mi));
   });
   productCheck(ctx, xl.numVars, cols, terms, claimed, `${label}/sum`);
 }
@@ -227,7 +227,7 @@ export function viewColumn(ctx: Context, out: Layout, src: string, map: ArrayLik
  * `out` (sources share one layout), as claims on the sources. An identity map between equal
  * shapes needs no sumcheck.
  */
-export function views(ctx: Context, out: Layout, pt: Point, sources: string[], map: ArrayLike<number> | null, values: Ext[], label: string): void {
+export function views(ctx: Context, out: Layout, pt: Point, sources: string[], map: ArrayLike<number> | null, values: Val[], label: string): void {
   const src = ctx.layout(sources[0]);
   if (map === null && src.dims.length === out.dims.length && src.dims.every((d, i) => d === out.dims[i])) {
     sources.forEach((s, i) => ctx.claim(s, pt, values[i]));
@@ -236,12 +236,8 @@ export function views(ctx: Context, out: Layout, pt: Point, sources: string[], m
   const mu = drawCombiner(ctx, `${label}/mu`, sources.length - 1);
   const M = gatherWeights(eqOnReal(out, pt), out.size, src, map);
   const cols: Column[] = [publicExt(M), ...sources.map((name): Column => ({ kind: 'tensor', name }))];
-  let claimed = ext();
-  const terms = sources.map((_, i) => {
-    const mi = pow(mu, i);
-    claimed = extAdd(claimed, extMul(mi, values[i]));
-    return { coef: mi, cols: [0, 1 + i] };
-  });
+  const terms = sources.map((_, i) => ({ coef: pow(mu, i), cols: [0, 1 + i] }));
+  const claimed = vCombine(terms.map((t) => t.coef), values);
   productCheck(ctx, src.numVars, cols, terms, claimed, label);
 }
 

@@ -16,7 +16,8 @@
  * No wrap: sel ∈ {0,1}, |x| ≤ 2^8-ish, n < 2^20, so |Σ_k sel·x| ≤ n·max|x| < p and
  * |gap| + |rhs| ≤ 2^b + 2·range + 2 < p: every identity holds over the integers.
  */
-import { extAdd, extMulBase } from '../../field/extension.js';
+import { vAdd } from '../../circuit/values.js';
+import { extMulBase } from '../../field/extension.js';
 import { rangeTable } from '../../piop/lookup/tables.js';
 import { chiEval, layoutOf, modP } from '../../circuit/layout.js';
 import { reduce, type ReduceTerm } from '../../circuit/reduce.js';
@@ -148,7 +149,7 @@ export function runRowMax(ctx: Context, p: RowMaxPlan, extra: RowSumItem[], labe
     terms.push({ source: p.cum!, outIdx: null, srcIdx: null, coef: -1 }, { source: p.sel, outIdx: null, srcIdx: null, coef: 1 });
   }
   let v = reduce(ctx, xl, r, terms, `${label}/gap`);
-  if (constant !== 0) v = extAdd(v, extMulBase(chiEval(xl, r), modP(constant)));
+  if (constant !== 0) v = vAdd(v, extMulBase(chiEval(xl, r), modP(constant)));
   ctx.claim(p.gap, r, v);
 
   if (p.cum) {

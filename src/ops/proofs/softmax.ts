@@ -15,8 +15,9 @@
  * No wrap: 2^(outExp+1)·max e + Smax + 2·Smax·max|y| + 2·Smax < p with Smax = n·max e (and the
  * normalisation's own bound), checked at planning.
  */
+import { vScale } from '../../circuit/values.js';
 import { P } from '../../field/babybear.js';
-import { extNeg } from '../../field/extension.js';
+import { ext, extNeg } from '../../field/extension.js';
 import { planRequant, proveRequant, rangeLookups, requantWitness, shiftCoeffs, verifyRequant, type RequantCoeffs, type RequantPlan } from '../../circuit/requant.js';
 import { reduce } from '../../circuit/reduce.js';
 import { CircuitError, drawPoint, type AuxSpec, type Context, type LayerProtocol, type LookupSpec, type PlanContext } from '../../circuit/protocol.js';
@@ -176,7 +177,7 @@ function run(L: SoftmaxLayer, p: SoftmaxPlan, ctx: Context): void {
     ctx.claim(p.rm.gap, rq.point, extNeg(rq.acc));
   } else {
     const rq = verifyRequant(ctx, dq.rq, dq.coeffs, `${L.name}/dq`);
-    ctx.claim(p.rm.gap, rq.point, extNeg(rq.acc));
+    ctx.claim(p.rm.gap, rq.point, vScale(rq.acc, ext(P - 1)));
   }
   runNormalise(ctx, nm, L.name);
   // y = dq − logTable[m − 512] − kTable[k + 64] (per-row values broadcast)

@@ -25,16 +25,17 @@
  *     C = 0 forces z = 0 and y = B; C ≠ 0 forces z = 1 and y = A (z, inv committed).
  * Integers are bounded (range-checked operands, |w| + 1 < p/2), so field equalities are integer ones.
  */
-import { type Ext, ext, extEquals, extMul, extNeg, extToString } from '../../field/extension.js';
+import { clear, foldPublic } from '../../circuit/values.js';
+import { type Ext, ext, extEquals, extMul, extNeg } from '../../field/extension.js';
 import { kernels } from '../../field/active.js';
 import { inv as fieldInv } from '../../field/babybear.js';
 import { rangeTable } from '../../piop/lookup/tables.js';
-import { combineFinalEvals, type ProductTerm } from '../../piop/sumcheck.js';
+import { type ProductTerm } from '../../piop/sumcheck.js';
 import { eqEval } from '../../poly/multilinear.js';
 import { chiEval, isDense, modP, paddedIndex } from '../../circuit/layout.js';
 import { LIMB, concat, divCoeffs, planRequant, proveRequant, rangeLookups, requantWitness, verifyRequant, type RequantCoeffs, type RequantPlan } from '../../circuit/requant.js';
 import { reduce, type ReduceTerm } from '../../circuit/reduce.js';
-import { CircuitError, drawCombiner, drawPoint, reject, type AuxSpec, type LayerProtocol, type LookupSpec, type PlanContext, type ProverContext, type VerifierContext } from '../../circuit/protocol.js';
+import { CircuitError, drawCombiner, drawPoint, type AuxSpec, type LayerProtocol, type LookupSpec, type PlanContext, type ProverContext, type VerifierContext } from '../../circuit/protocol.js';
 import type { SumLayer } from '../../quantize/layers.js';
 import { extremumWitness, planExtremum, proveExtremum, verifyExtremum, type ExtremumPlan } from './window.js';
 
@@ -298,11 +299,12 @@ function provePointwise(L: SumLayer, p: PointwisePlan, ctx: ProverContext): void
   ctx.assert(extEquals(sc.claimedSum, ext()), `layer '${L.name}': internal error, the ${p.mode} relation does not hold`);
   const sent = sc.finalEvals.slice(2);
   ctx.send(`${label}/evals`, concat(sent));
+  ctx.finalCheck(label, foldPublic(pointwiseTerms(p, L.div, lambda), [sc.finalEvals[0], sc.finalEvals[1], ...sent.map(() => null)]), sent);
   ctx.claim(L.output, sc.point, sent[0]);
   p.aux.forEach((a, i) => ctx.claim(a, sc.point, sent[1 + i]));
   p.views.forEach((t, i) => {
     const v = reduce(ctx, l, sc.point, [t], `${label}/view${i}`);
-    ctx.assert(extEquals(v, sent[1 + p.aux.length + i]), `layer '${L.name}': internal error in operand view ${i}`);
+    ctx.assert(extEquals(clear(v), sent[1 + p.aux.length + i]), `layer '${L.name}': internal error in operand view ${i}`);
   });
 }
 
@@ -313,17 +315,14 @@ function verifyPointwise(L: SumLayer, p: PointwisePlan, ctx: VerifierContext): v
   const lambda = drawCombiner(ctx, `${label}/lambda`, pointwiseDegree(p));
   const { point, finalClaim } = ctx.sumcheck(l.numVars, 3, ext(), label);
   const k = 1 + p.aux.length + p.views.length;
-  const got = ctx.recv(`${label}/evals`, k);
-  const sent = Array.from({ length: k }, (_, i) => got.slice(4 * i, 4 * i + 4));
-  const expect = combineFinalEvals(pointwiseTerms(p, L.div, lambda), [eqEval(r, point), chiEval(l, point), ...sent]);
-  if (!extEquals(expect, finalClaim)) {
-    reject(ctx, 'PointwiseMismatch', `layer '${L.name}': ${p.mode} relation check failed at the sumcheck point (expected ${extToString(finalClaim)}, got ${extToString(expect)})`);
-  }
+  const sent = ctx.recv(`${label}/evals`, k);
+  const terms = foldPublic(pointwiseTerms(p, L.div, lambda), [eqEval(r, point), chiEval(l, point), ...sent.map(() => null)]);
+  ctx.finalCheck(label, finalClaim, terms, sent, 'PointwiseMismatch', `layer '${L.name}': ${p.mode} relation check failed at the sumcheck point`);
   ctx.claim(L.output, point, sent[0]);
   p.aux.forEach((a, i) => ctx.claim(a, point, sent[1 + i]));
   p.views.forEach((t, i) => {
     const v = reduce(ctx, l, point, [t], `${label}/view${i}`);
-    if (!extEquals(v, sent[1 + p.aux.length + i])) reject(ctx, 'CopyMismatch', `layer '${L.name}': operand view ${i} does not match its source '${t.source}'`);
+    ctx.equal(v, sent[1 + p.aux.length + i], 'CopyMismatch', `layer '${L.name}': operand view ${i} does not match its source '${t.source}'`);
   });
 }
 
@@ -365,7 +364,7 @@ export const sumProof: LayerProtocol<SumLayer> = {
     const y = ctx.values(L.output);
     const rq = proveRequant(ctx, p.rq, p.coeffs, sumAcc(L, L.inputs.map((n) => ctx.values(n)), y.length), L.name);
     const v = reduce(ctx, ctx.layout(L.output), rq.point, p.terms, L.name);
-    ctx.assert(extEquals(v, rq.acc), `layer '${L.name}': internal error, the reduction does not match the accumulator`);
+    ctx.assert(extEquals(clear(v), rq.acc), `layer '${L.name}': internal error, the reduction does not match the accumulator`);
   },
   verify(L, plan, ctx) {
     const p = plan.data as SumPlan;
@@ -379,6 +378,6 @@ export const sumProof: LayerProtocol<SumLayer> = {
     if (p.mode !== 'linear') return verifyPointwise(L, p, ctx);
     const rq = verifyRequant(ctx, p.rq, p.coeffs, L.name);
     const v = reduce(ctx, ctx.layout(L.output), rq.point, p.terms, L.name);
-    if (!extEquals(v, rq.acc)) reject(ctx, 'SumMismatch', `layer '${L.name}': Σ mult·x = ${extToString(v)} but the accumulator claim is ${extToString(rq.acc)}`);
+    ctx.equal(v, rq.acc, 'SumMismatch', `layer '${L.name}': Σ mult·x does not match the accumulator claim`);
   },
 };

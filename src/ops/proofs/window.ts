@@ -30,16 +30,17 @@
  * range check of its own unless its declared range is narrower than the candidates'. The span
  * must fit one range table: 2^k > span, k ≤ 16 (a CircuitError otherwise).
  */
+import { clear, foldPublic } from '../../circuit/values.js';
 import { P } from '../../field/babybear.js';
-import { type Ext, ext, extEquals, extMul, extOneMinus, extToString } from '../../field/extension.js';
+import { type Ext, ext, extEquals, extMul, extOneMinus } from '../../field/extension.js';
 import { kernels } from '../../field/active.js';
 import { rangeTable } from '../../piop/lookup/tables.js';
-import { combineFinalEvals, type ProductTerm } from '../../piop/sumcheck.js';
+import { type ProductTerm } from '../../piop/sumcheck.js';
 import { eqEval, type Point } from '../../poly/multilinear.js';
 import { chiEval, isDense, layoutOf, nextPow2, paddedIndex, type Layout } from '../../circuit/layout.js';
 import { LIMB, planRequant, proveRequant, rangeLookups, requantWitness, verifyRequant, concat, type RequantCoeffs, type RequantPlan } from '../../circuit/requant.js';
 import { reduce, type ReduceTerm } from '../../circuit/reduce.js';
-import { CircuitError, drawCombiner, drawPoint, reject, type AuxSpec, type Context, type LayerProtocol, type LookupSpec, type ProverContext, type VerifierContext } from '../../circuit/protocol.js';
+import { CircuitError, drawCombiner, drawPoint, type AuxSpec, type Context, type LayerProtocol, type LookupSpec, type ProverContext, type VerifierContext } from '../../circuit/protocol.js';
 import type { WindowLayer } from '../../quantize/layers.js';
 
 // ------------------------------------------------------------------ the extremum relation
@@ -221,12 +222,14 @@ export function proveExtremum(ctx: ProverContext, p: ExtremumPlan, label: string
   ctx.assert(extEquals(sc.claimedSum, extMul(lambda, chiEval(s.tl, rj))), `${label}: internal error, the selector witness is inconsistent`);
   const sigma = sc.point;
   const sj = sigma.subarray(4 * s.nW);
-  ctx.send(`${label}/evals`, concat([sc.finalEvals[2], sc.finalEvals[3], sc.finalEvals[6]]));
+  const sent = [sc.finalEvals[2], sc.finalEvals[3], sc.finalEvals[6]];
+  ctx.send(`${label}/evals`, concat(sent));
+  ctx.finalCheck(label, foldPublic(extremumTerms(lambda), sc.finalEvals.map((e, i) => (i === 2 || i === 3 || i === 6 ? null : e))), sent);
   ctx.claim(p.sel, sigma, sc.finalEvals[2]);
   ctx.claim(p.delta, sigma, sc.finalEvals[3]);
   ctx.claim(p.target, sj, sc.finalEvals[6]);
   const v = reduce(ctx, s.al, sigma, deltaTerms(p), `${label}/delta`);
-  ctx.assert(extEquals(v, sc.finalEvals[3]), `${label}: internal error, the differences do not match the candidates`);
+  ctx.assert(extEquals(clear(v), sc.finalEvals[3]), `${label}: internal error, the differences do not match the candidates`);
 }
 
 export function verifyExtremum(ctx: VerifierContext, p: ExtremumPlan, label: string): void {
@@ -234,9 +237,7 @@ export function verifyExtremum(ctx: VerifierContext, p: ExtremumPlan, label: str
   const { r, rj, lambda } = challenges(ctx, s, label);
   const { point: sigma, finalClaim } = ctx.sumcheck(s.al.numVars, 3, extMul(lambda, chiEval(s.tl, rj)), label);
   const got = ctx.recv(`${label}/evals`, 3);
-  const sv = got.slice(0, 4);
-  const dv = got.slice(4, 8);
-  const tv = got.slice(8, 12);
+  const [sv, dv, tv] = got;
   const sw = sigma.subarray(0, 4 * s.nW);
   const sj = sigma.subarray(4 * s.nW);
   const eqS = kernels().eqTable(sigma);
@@ -252,16 +253,13 @@ export function verifyExtremum(ctx: VerifierContext, p: ExtremumPlan, label: str
   let w0: Ext = ext(1);
   for (let i = 0; i < s.nW; i++) w0 = extMul(w0, extOneMinus(sw.subarray(4 * i, 4 * i + 4)));
   const zEval = extMul(extOneMinus(chiEval(s.tl, sj)), w0);
-  const evals = [eqEval(r, sigma), eqEval(rj, sj), sv, dv, extOneMinus(vEval), zEval, tv];
-  const expect = combineFinalEvals(extremumTerms(lambda), evals);
-  if (!extEquals(expect, finalClaim)) {
-    reject(ctx, 'SelectorMismatch', `${label}: selector check failed at the sumcheck point (expected ${extToString(finalClaim)}, got ${extToString(expect)})`);
-  }
+  const publics = [eqEval(r, sigma), eqEval(rj, sj), null, null, extOneMinus(vEval), zEval, null];
+  ctx.finalCheck(label, finalClaim, foldPublic(extremumTerms(lambda), publics), got, 'SelectorMismatch', `${label}: selector check failed at the sumcheck point`);
   ctx.claim(p.sel, sigma, sv);
   ctx.claim(p.delta, sigma, dv);
   ctx.claim(p.target, sj, tv);
   const v = reduce(ctx, s.al, sigma, deltaTerms(p), `${label}/delta`);
-  if (!extEquals(v, dv)) reject(ctx, 'SelectorMismatch', `${label}: differences ${extToString(dv)} do not match target − candidates ${extToString(v)}`);
+  ctx.equal(v, dv, 'SelectorMismatch', `${label}: differences do not match target − candidates`);
 }
 
 
@@ -350,13 +348,13 @@ export const windowProof: LayerProtocol<WindowLayer> = {
     const y = ctx.values(L.output);
     const rq = proveRequant(ctx, p.rq, p.coeffs, windowAcc(L, ctx.values(L.inputs[0]), y.length), L.name);
     const v = reduce(ctx, ctx.layout(L.output), rq.point, [p.term], L.name);
-    ctx.assert(extEquals(v, rq.acc), `layer '${L.name}': internal error, the window sum does not match the accumulator`);
+    ctx.assert(extEquals(clear(v), rq.acc), `layer '${L.name}': internal error, the window sum does not match the accumulator`);
   },
   verify(L, plan, ctx) {
     const p = plan.data as WindowPlan;
     if (p.mode !== 'sum') return verifyExtremum(ctx, p.ex, `${L.name}/${p.mode}`);
     const rq = verifyRequant(ctx, p.rq, p.coeffs, L.name);
     const v = reduce(ctx, ctx.layout(L.output), rq.point, [p.term], L.name);
-    if (!extEquals(v, rq.acc)) reject(ctx, 'WindowMismatch', `layer '${L.name}': window sum ${extToString(v)} does not match the accumulator claim ${extToString(rq.acc)}`);
+    ctx.equal(v, rq.acc, 'WindowMismatch', `layer '${L.name}': the window sum does not match the accumulator claim`);
   },
 };
