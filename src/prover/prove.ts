@@ -16,17 +16,14 @@ import { extEquals, extToString } from '../field/extension.js';
 import { isDense, paddedIndex, toField } from '../circuit/layout.js';
 import { verifyParamRange } from '../circuit/param-range.js';
 import { segmentsEnd, splitParam } from '../circuit/params.js';
-import { CircuitTensors, type ProverContext } from '../circuit/protocol.js';
-import { clear, type Val } from '../circuit/values.js';
-import { addLookupClaims, columnValues, combineLimbs, contextBytes, paramSegmentClaims, receiptTranscript, routeClaims, RECEIPT_VERSION, type PublicTensor, type TensorClaim } from '../circuit/session.js';
+import { ProverSession } from './session.js';
+import { addLookupClaims, columnValues, combineLimbs, contextBytes, paramSegmentClaims, receiptTranscript, routeClaims, RECEIPT_VERSION, type PublicTensor } from '../circuit/session.js';
 import { computeMultiplicities, drawLookupChallenges, proveLookups, proveLookupsUnchecked, writeLookupProof, type LookupWitness } from '../piop/lookup/logup.js';
 import { rowFinder, tableBits, type LookupTable } from '../piop/lookup/tables.js';
-import { limbName, lookupStatements } from '../circuit/circuit.js';
+import { lookupStatements } from '../circuit/circuit.js';
 import { proveBatchOpening, writeBatchOpeningProof, type EvalClaim } from '../pcs/batch.js';
-import { evaluateBase, type Point } from '../poly/multilinear.js';
-import { proveSumcheck, writeSumcheckProof, type SumcheckInstance } from '../piop/sumcheck.js';
+import { evaluateBase } from '../poly/multilinear.js';
 import { runQuantized, type IntOutput } from '../quantize/infer.js';
-import type { Transcript } from '../transcript/transcript.js';
 import { ByteWriter } from '../util/bytes.js';
 import { encodeReceipt, type Receipt } from '../verifier/receipt.js';
 import type { CommittedModel, Progress } from './commit.js';
@@ -64,61 +61,6 @@ export interface ProveOptions {
   tamper?: (values: Map<string, ArrayLike<number>>, phase: 'witness' | 'multiplicities') => void;
 }
 
-class Session extends CircuitTensors implements ProverContext {
-  readonly role = 'prover' as const;
-  unchecked = false;
-  readonly claims: TensorClaim[] = [];
-  private readonly fields = new Map<string, Uint32Array>();
-
-  constructor(
-    readonly tr: Transcript,
-    readonly w: ByteWriter,
-    private readonly cm: CommittedModel,
-    private readonly vals: Map<string, ArrayLike<number>>,
-  ) {
-    super(cm.circuit);
-  }
-
-  values(t: string): ArrayLike<number> {
-    const v = this.vals.get(t) ?? this.cm.params.get(t);
-    if (!v) throw new Error(`no values for tensor '${t}'`);
-    return v;
-  }
-  field(t: string): Uint32Array {
-    let f = this.fields.get(t);
-    if (!f) {
-      const info = this.cm.circuit.tensors.get(t);
-      if (info?.role === 'param' && info.limbs === 1) {
-        // int8 parameters are already in the committed vector, in this layout: a view, no copy
-        const seg = this.cm.circuit.params.segments.get(limbName(t, 0))!;
-        f = this.cm.paramData.values.subarray(seg.offset, seg.offset + 2 ** seg.numVars);
-      } else {
-        f = toField(this.layout(t), this.values(t));
-      }
-      this.fields.set(t, f);
-    }
-    return f;
-  }
-  send(label: string, v: Uint32Array): void {
-    this.tr.absorbExt(label, v);
-    this.w.words(v);
-  }
-  assert(ok: boolean, message: string): void {
-    if (!ok && !this.unchecked) throw new Error(message);
-  }
-  sumcheck(inst: SumcheckInstance, label: string) {
-    const out = proveSumcheck(this.tr, inst, label);
-    writeSumcheckProof(this.w, out.proof);
-    return out;
-  }
-  claim(tensor: string, point: Point, value: Val): void {
-    this.claims.push({ tensor, point: point.slice(), value: clear(value).slice() });
-  }
-  finalCheck(): void {
-    // a clear receipt sends no intermediate products
-  }
-}
-
 const rangeClaims = new WeakMap<Uint8Array, { commitment: Uint8Array; claims: EvalClaim[] }>();
 
 /** The parameter range proof's chunk claims, checked once per range proof and commitment. */
@@ -149,10 +91,20 @@ function quantizedInputs(cm: CommittedModel, run: ReturnType<typeof runQuantized
   return cm.model.inputs.map((i) => ({ name: i.name, values: Int32Array.from(run.trace.get(i.name)!) }));
 }
 
-export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number>>, opts: ProveOptions = {}): ProveResult {
-  const T0 = performance.now();
-  const progress = opts.onProgress ?? (() => {});
-  const context = contextBytes(opts.context);
+/** What the prover commits: the integer inference's trace, every auxiliary value and lookup multiplicity, as one vector. */
+export interface ProverWitness {
+  run: ReturnType<typeof runQuantized>;
+  vals: Map<string, ArrayLike<number>>;
+  witnesses: LookupWitness[];
+  /** the witness vector: segments at [0, 2^n), then `extra` zero entries (a zero-knowledge receipt's pads) */
+  wvec: Uint32Array;
+  unchecked: boolean;
+  inferMs: number;
+  witnessMs: number;
+}
+
+/** Steps 1–2 of `prove` (the header); `tamper` as in `ProveOptions`. */
+export function buildWitness(cm: CommittedModel, input: Record<string, ArrayLike<number>>, tamper?: ProveOptions['tamper'], progress: Progress = () => {}, extra = 0): ProverWitness {
   const c = cm.circuit;
   progress('inference', 0, 1);
   let t = performance.now();
@@ -168,8 +120,8 @@ export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number
     return v;
   };
   for (const cl of c.layers) for (const [k, v] of cl.protocol.witness(cl.layer, cl.plan, get)) vals.set(k, v);
-  const unchecked = opts.tamper !== undefined;
-  opts.tamper?.(vals, 'witness');
+  const unchecked = tamper !== undefined;
+  tamper?.(vals, 'witness');
 
   const fieldOf = (n: string): Uint32Array => toField(c.tensors.get(n)!.layout, get(n));
   const chiCache = new Map<string, Uint8Array>();
@@ -188,12 +140,12 @@ export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number
     const lookups = g.tuples.map((tuple) => tuple.map((col) => columnValues(col, fieldOf(col.tensor), chiOf(col.tensor))));
     return { table: g.table, lookups, multiplicities: unchecked ? lenientMultiplicities(g.table, lookups) : computeMultiplicities(g.table, lookups) };
   });
-  if (opts.tamper) {
+  if (tamper) {
     c.lookups.forEach((g, k) => vals.set(g.mult, witnesses[k].multiplicities));
-    opts.tamper(vals, 'multiplicities');
+    tamper(vals, 'multiplicities');
     c.lookups.forEach((g, k) => (witnesses[k].multiplicities = Uint32Array.from(vals.get(g.mult)!, (v) => (v < 0 ? v + 2013265921 : v))));
   }
-  const wvec = new Uint32Array(2 ** c.witness.numVars);
+  const wvec = new Uint32Array(2 ** c.witness.numVars + extra);
   for (const [name, seg] of c.witness.segments) {
     if (name.startsWith('#mult')) continue;
     wvec.set(fieldOf(name), seg.offset);
@@ -201,7 +153,17 @@ export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number
   c.lookups.forEach((g, k) => wvec.set(witnesses[k].multiplicities, c.witness.segments.get(g.mult)!.offset));
   const witnessMs = performance.now() - t;
 
-  t = performance.now();
+  return { run, vals, witnesses, wvec, unchecked, inferMs, witnessMs };
+}
+
+export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number>>, opts: ProveOptions = {}): ProveResult {
+  const T0 = performance.now();
+  const progress = opts.onProgress ?? (() => {});
+  const context = contextBytes(opts.context);
+  const c = cm.circuit;
+  const { run, vals, witnesses, wvec, unchecked, inferMs, witnessMs } = buildWitness(cm, input, opts.tamper, progress);
+
+  let t = performance.now();
   progress('commit witness', 0, 1);
   const pcs = cm.pcs;
   const { commitment, data } = pcs.commit(wvec);
@@ -212,7 +174,7 @@ export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number
   const outputs: PublicTensor[] = run.outputs.map((o) => ({ name: o.name, values: Int32Array.from(o.q) }));
   const tr = receiptTranscript(cm.modelId, pcs.config, context, inputs, outputs, witnessCommitment);
   const w = new ByteWriter(1 << 20);
-  const s = new Session(tr, w, cm, vals);
+  const s = new ProverSession(tr, w, c, { vals, params: cm.params, paramVector: cm.paramData.values });
   s.unchecked = unchecked;
 
   t = performance.now();

@@ -1,0 +1,111 @@
+/**
+ * The layer part of a zero-knowledge receipt (docs/zero-knowledge.md §2, §5 step 3): every
+ * layer's protocol run through a padded session, then the claims it leaves settled as
+ * constraints — a public tensor's claim against its values, a parameter claim split into its
+ * limbs (the limb evaluations sent padded and recombined by a constraint), and every claim on a
+ * committed vector linked to its segment (`linkToSegment`). Prover and verifier (and the
+ * layout's dry run) call the same steps in the same order, so the pads line up.
+ *
+ * Vectors. Claims address two committed vectors: the witness vector (its clear part at
+ * [0, 2^n), the pads after it) and the parameter vector, which the constraint system places at
+ * `paramBase` (a multiple of the parameter vector's power-of-two size, so every segment stays
+ * aligned). What reduces these links to one per vector (the padded batching sumcheck) and what
+ * proves the system (one zero-knowledge Ligero proof over both commitments) come after.
+ */
+import { ext } from '../field/extension.js';
+import { P } from '../field/babybear.js';
+import { limbName, type Circuit } from '../circuit/circuit.js';
+import { evalPublic } from '../circuit/layout.js';
+import { splitParam } from '../circuit/params.js';
+import { toField } from '../circuit/layout.js';
+import { toAffine, vCombine } from '../circuit/values.js';
+import { PadAllocator, type ProductFill } from '../circuit/zk-pads.js';
+import type { TensorLinear } from '../pcs/constraints.js';
+import { linkToSegment } from '../piop/zk-final.js';
+import { evaluateBase } from '../poly/multilinear.js';
+import { Transcript } from '../transcript/transcript.js';
+import type { ProverSession } from '../prover/session.js';
+import { placeholderSource, ZkVerifierSession, type HiddenClaim } from './zk-session.js';
+
+/** The padded message label of a parameter's limb evaluations (as in clear receipts). */
+const limbsLabel = (t: string): string => `param/${t}/limbs`;
+
+/** 256^l mod p for the limbs of a parameter. */
+function limbWeights(L: number) {
+  return Array.from({ length: L }, (_, l) => ext(256 ** l % P));
+}
+
+/** A segment claim on one of the two committed vectors. */
+export interface SegmentLink {
+  vector: 'witness' | 'params';
+  /** offset inside its vector */
+  offset: number;
+  claim: HiddenClaim;
+}
+
+/**
+ * Verifier: settles the session's claims — public ones and limb recombinations as constraints
+ * in `s.system` — and returns the segment links left on the two vectors.
+ */
+export function settleZkClaims(s: ZkVerifierSession, c: Circuit): SegmentLink[] {
+  const links: SegmentLink[] = [];
+  for (const cl of s.claims) {
+    const t = c.tensors.get(cl.tensor)!;
+    if (t.role === 'input' || t.role === 'output') {
+      const pub = s.publicValues(t.name);
+      s.equal(evalPublic(t.layout, pub ?? new Int32Array(t.layout.size), cl.point), cl.value, 'PublicMismatch', `a claim on public tensor '${t.name}' does not match its values`);
+    } else if (t.role === 'witness') {
+      links.push({ vector: 'witness', offset: c.witness.segments.get(t.name)!.offset, claim: cl });
+    } else if (t.limbs === 1) {
+      links.push({ vector: 'params', offset: c.params.segments.get(limbName(t.name, 0))!.offset, claim: cl });
+    } else {
+      const limbs = s.recv(limbsLabel(t.name), t.limbs);
+      s.equal(vCombine(limbWeights(t.limbs), limbs), cl.value, 'LimbMismatch', `parameter '${t.name}': limb evaluations do not recombine to the claimed value`);
+      limbs.forEach((v, l) => links.push({ vector: 'params', offset: c.params.segments.get(limbName(t.name, l))!.offset, claim: { tensor: limbName(t.name, l), point: cl.point, value: toAffine(v) } }));
+    }
+  }
+  return links;
+}
+
+/** Prover: the messages `settleZkClaims` reads (the limb evaluations of wide parameters), in its order. */
+export function sendZkClaimMessages(s: ProverSession, c: Circuit, params: Map<string, ArrayLike<number>>): void {
+  for (const cl of s.claims) {
+    const t = c.tensors.get(cl.tensor)!;
+    if (t.role !== 'param' || t.limbs === 1) continue;
+    const evs = splitParam(params.get(t.name)!, t.limbs).map((lv) => evaluateBase(toField(t.layout, lv), cl.point));
+    s.send(limbsLabel(t.name), Uint32Array.from(evs.flatMap((e) => [...e])));
+  }
+}
+
+/** The links as TensorLinear constraints, the parameter vector placed at `paramBase`. */
+export function linkConstraints(links: readonly SegmentLink[], paramBase: number): TensorLinear[] {
+  return links.map((l) => linkToSegment(l.claim.value, (l.vector === 'params' ? paramBase : 0) + l.offset, l.claim.point));
+}
+
+export interface ZkLayersLayout {
+  /** first entry after the layers' pads */
+  end: number;
+  fills: ProductFill[];
+}
+
+const LAYOUTS = new WeakMap<Circuit, Map<number, ZkLayersLayout>>();
+
+/**
+ * The pad layout of the layers and claim messages from `base`: a dry run of the verifier steps
+ * on placeholders (see `./zk-session.ts`). Cached per circuit and base.
+ */
+export function zkLayersLayout(c: Circuit, base: number): ZkLayersLayout {
+  let m = LAYOUTS.get(c);
+  if (!m) LAYOUTS.set(c, (m = new Map()));
+  let hit = m.get(base);
+  if (!hit) {
+    const publics = new Map<string, Int32Array>();
+    for (const t of c.tensors.values()) if (t.role === 'input' || t.role === 'output') publics.set(t.name, new Int32Array(t.layout.size));
+    const s = new ZkVerifierSession(new Transcript('zkinfer/zk-layout/dry-run'), placeholderSource(), c, publics, new PadAllocator(base), { dryRun: true });
+    for (const cl of c.layers) cl.protocol.verify(cl.layer, cl.plan, s);
+    settleZkClaims(s, c);
+    hit = { end: s.pads.end, fills: s.fills };
+    m.set(base, hit);
+  }
+  return hit;
+}
