@@ -16,12 +16,21 @@
  *
  * The verifier's claim list must come from its own replay of the protocol, never the proof.
  * The prover (`proveInnerProduct`) works on the vector's active prefix in a kernel workspace and
- * never re-evaluates the claims one by one unless the batched sum shows one is false.
+ * never re-evaluates the claims one by one unless the batched sum shows one is false; its hooks
+ * let the padded batch (`./zk-batch.ts`) run the same kernels.
  */
 import { type Ext, ext, extAdd, extEquals, extMul, extOneMinus, extSub, extToString } from '../field/extension.js';
 import { kernels } from '../field/active.js';
 import { eqAtIndex, eqEval, eqTable, evaluateBase, isCanonicalPoint, numVarsOf, type Point } from '../poly/multilinear.js';
-import { absorbSumcheckStatement, readSumcheckProof, roundAt, verifySumcheck, writeSumcheckProof, type SumcheckProof } from '../piop/sumcheck.js';
+import {
+  absorbSumcheckStatement,
+  readSumcheckProof,
+  roundAt,
+  verifySumcheck,
+  writeSumcheckProof,
+  type SumcheckProof,
+  type SumcheckProverHooks,
+} from '../piop/sumcheck.js';
 import type { Transcript } from '../transcript/transcript.js';
 import { ByteReader, ByteWriter } from '../util/bytes.js';
 import { fail, type VerifyResult } from '../util/result.js';
@@ -65,7 +74,7 @@ function absorbClaims(tr: Transcript, commitmentBytes: Uint8Array, claims: EvalC
 }
 
 /** Σ ρ^i·v_i. */
-function combinedValue(claims: EvalClaim[], rho: Ext): Ext {
+function combinedValue(claims: readonly EvalClaim[], rho: Ext): Ext {
   let acc = ext();
   let pw: Ext = ext(1);
   for (const c of claims) {
@@ -75,8 +84,8 @@ function combinedValue(claims: EvalClaim[], rho: Ext): Ext {
   return acc;
 }
 
-/** G(r) = Σ_i ρ^i·eq(z_i, r_lo)·eq(bits(j_i), r_hi). */
-function combinedEqAt(claims: EvalClaim[], rho: Ext, r: Point): Ext {
+/** G(r) = Σ_i ρ^i·eq(z_i, r_lo)·eq(bits(j_i), r_hi) (only the claims' shapes enter). */
+export function combinedEqAt(claims: readonly Pick<EvalClaim, 'point' | 'segment'>[], rho: Ext, r: Point): Ext {
   let acc = ext();
   let pw: Ext = ext(1);
   for (const c of claims) {
@@ -114,14 +123,7 @@ export function proveBatchOpening<C, D, Pf>(
   });
   const rho = absorbClaims(tr, pcs.commitmentBytes(commitment), claims);
   const checkSum = (sum: Ext): void => {
-    if (opts.unchecked || extEquals(sum, combinedValue(claims, rho))) return;
-    claims.forEach((c, i) => {
-      const k = numVarsOf(c.point);
-      const j = c.segment ?? 0;
-      const actual = evaluateBase(f.subarray(j * 2 ** k, (j + 1) * 2 ** k), c.point);
-      if (!extEquals(actual, c.value)) throw new RangeError(`batch opening: claim ${i} is false (f~ = ${extToString(actual)}, claimed ${extToString(c.value)})`);
-    });
-    throw new Error('batch opening: internal error, the claims hold but the batched sum differs');
+    if (!opts.unchecked) checkBatchedSum(f, claims, rho, sum, 'batch opening');
   };
   const sc = proveInnerProduct(tr, f, n, claims, rho, checkSum);
   const innerValue = sc.fEval;
@@ -132,8 +134,23 @@ export function proveBatchOpening<C, D, Pf>(
 }
 
 /**
+ * Prover's check that Σ_x G(x)·f(x) = `sum` equals Σ ρ^i·v_i; on a mismatch evaluates the claims
+ * one by one and throws naming the first false one (`what` prefixes the message).
+ */
+export function checkBatchedSum(f: Uint32Array, claims: readonly EvalClaim[], rho: Ext, sum: Ext, what: string): void {
+  if (extEquals(sum, combinedValue(claims, rho))) return;
+  claims.forEach((c, i) => {
+    const k = numVarsOf(c.point);
+    const j = c.segment ?? 0;
+    const actual = evaluateBase(f.subarray(j * 2 ** k, (j + 1) * 2 ** k), c.point);
+    if (!extEquals(actual, c.value)) throw new RangeError(`${what}: claim ${i} is false (f~ = ${extToString(actual)}, claimed ${extToString(c.value)})`);
+  });
+  throw new Error(`${what}: internal error, the claims hold but the batched sum differs`);
+}
+
+/**
  * The batching sumcheck Σ_x G(x)·f(x), in the transcript format of `proveSumcheck` (degree 2,
- * label 'batch/sumcheck'), on tables held in a kernel workspace. Only the active prefix is
+ * label 'batch/sumcheck' unless `opts.label`), on tables held in a kernel workspace. Only the active prefix is
  * stored: f and every claim's segment end by `len`, so G and f vanish beyond it, and after each
  * fold beyond ⌈len/2⌉ (the entry an odd length pairs with is zero).
  *
@@ -143,10 +160,22 @@ export function proveBatchOpening<C, D, Pf>(
  * the segment by eq(z_hi) and two short dot products (eq = eq(z_lo) ⊗ eq(z_hi)). After r_0, the
  * folded G(r_0, ·) = Σ c·eq(z_0, r_0)·eq(z_{>0}, ·) is built directly at half size, and f is lifted
  * to K by its first fold. Later rounds derive s(1) = c_{j−1} − s(0). `checkSum` sees the claimed
- * sum before it is absorbed.
+ * sum before it is absorbed. `opts.hooks` change what is absorbed and sent, as in `proveSumcheck`
+ * (the challenges' order and the clear recursion c_j = s_j(r_j) stay as they are); without them
+ * the transcript is the clear one, byte for byte.
  */
-function proveInnerProduct(tr: Transcript, f: Uint32Array, n: number, claims: EvalClaim[], rho: Ext, checkSum: (sum: Ext) => void) {
-  const label = 'batch/sumcheck';
+export function proveInnerProduct(
+  tr: Transcript,
+  f: Uint32Array,
+  n: number,
+  claims: readonly EvalClaim[],
+  rho: Ext,
+  checkSum: (sum: Ext) => void,
+  opts: { label?: string; hooks?: SumcheckProverHooks } = {},
+): { rounds: Uint32Array[]; point: Point; fEval: Ext } {
+  const label = opts.label ?? 'batch/sumcheck';
+  const absorbStatement = opts.hooks?.absorbStatement ?? absorbSumcheckStatement;
+  const message = opts.hooks?.message ?? ((_j: number, s: Uint32Array) => s);
   let len = 0;
   for (const c of claims) len = Math.max(len, ((c.segment ?? 0) + 1) * 2 ** numVarsOf(c.point));
   let last = f.length;
@@ -157,7 +186,7 @@ function proveInnerProduct(tr: Transcript, f: Uint32Array, n: number, claims: Ev
     const fEval = ext(f[0]);
     const sum = extMul(g, fEval);
     checkSum(sum);
-    absorbSumcheckStatement(tr, label, 0, 2, sum);
+    absorbStatement(tr, label, 0, 2, sum);
     return { rounds: [] as Uint32Array[], point: new Uint32Array(0), fEval };
   }
   const K = kernels();
@@ -194,10 +223,11 @@ function proveInnerProduct(tr: Transcript, f: Uint32Array, n: number, claims: Ev
   }
   const sum = extAdd(s0.subarray(0, 4), s0.subarray(4, 8));
   checkSum(sum);
-  absorbSumcheckStatement(tr, label, n, 2, sum);
-  const rounds: Uint32Array[] = [s0];
+  absorbStatement(tr, label, n, 2, sum);
+  const sent0 = message(0, s0);
+  const rounds: Uint32Array[] = [sent0];
   const point = new Uint32Array(4 * n);
-  tr.absorbExt(`${label}/round`, s0);
+  tr.absorbExt(`${label}/round`, sent0);
   let r = tr.challengeExt(`${label}/challenge`);
   point.set(r, 0);
   let claim = roundAt(s0, r);
@@ -218,10 +248,11 @@ function proveInnerProduct(tr: Transcript, f: Uint32Array, n: number, claims: Ev
       const pairs = size >>> 1;
       const s = ws.ipRound(G, F, pairs, false, false);
       s.set(extSub(claim, s.subarray(0, 4)), 4);
-      tr.absorbExt(`${label}/round`, s);
+      const sent = message(j, s);
+      tr.absorbExt(`${label}/round`, sent);
       r = tr.challengeExt(`${label}/challenge`);
       point.set(r, 4 * j);
-      rounds.push(s);
+      rounds.push(sent);
       claim = roundAt(s, r);
       ws.foldExt(G, G, r, pairs);
       ws.foldExt(F, F, r, pairs);
