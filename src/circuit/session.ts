@@ -15,7 +15,7 @@
  * absorbed too (as zero bytes), so every receipt has the same label sequence.
  */
 import { P } from '../field/babybear.js';
-import { type Ext, ext, extAdd, extEquals, extMulBase, extSub, extToString } from '../field/extension.js';
+import { type Ext, ext, extAdd, extEquals, extMulBase, extToString } from '../field/extension.js';
 import { sha256 } from '../hash/sha256.js';
 import type { EvalClaim } from '../pcs/batch.js';
 import type { LookupClaims } from '../piop/lookup/logup.js';
@@ -26,6 +26,7 @@ import { toHex } from '../util/bytes.js';
 import { limbName, type Circuit } from './circuit.js';
 import { chiEval, evalPublic, modP } from './layout.js';
 import { Rejected, type ColumnSpec } from './protocol.js';
+import { vScale, vSub, type Val } from './values.js';
 
 export const PROTOCOL = 'zkinfer/receipt/v1';
 /**
@@ -88,9 +89,13 @@ function pcsConfigBytes(cfg: Readonly<TensorPcsConfig>): Uint8Array {
   return Uint8Array.of(cfg.logBlowup, cfg.securityBits & 0xff, cfg.securityBits >> 8, cfg.merged ? 1 : 0, cfg.maxLogCodeword);
 }
 
-/** Model ID = SHA-256(domain ‖ SHA-256(description) ‖ parameter commitment ‖ PCS parameters). */
-export function computeModelId(descriptionBytes: Uint8Array, paramCommitment: Uint8Array, cfg: Readonly<TensorPcsConfig>): string {
-  return toHex(sha256(enc.encode('zkinfer/model-id/v1'), sha256(descriptionBytes), u32le(paramCommitment.length), paramCommitment, pcsConfigBytes(cfg)));
+/**
+ * Model ID = SHA-256(domain ‖ SHA-256(description) ‖ parameter commitment ‖ PCS parameters). A
+ * zero-knowledge model (its parameters under a hiding commitment, `zk`) has its own domain, so a
+ * model ID names its mode too.
+ */
+export function computeModelId(descriptionBytes: Uint8Array, paramCommitment: Uint8Array, cfg: Readonly<TensorPcsConfig>, zk = false): string {
+  return toHex(sha256(enc.encode(zk ? 'zkinfer/model-id/zk/v1' : 'zkinfer/model-id/v1'), sha256(descriptionBytes), u32le(paramCommitment.length), paramCommitment, pcsConfigBytes(cfg)));
 }
 
 /** Steps 0–2 of the transcript: everything public (context right after the model ID), then the witness commitment. */
@@ -102,9 +107,12 @@ export function receiptTranscript(
   outputs: PublicTensor[],
   witnessCommitment: Uint8Array,
   options: TranscriptOptions = {},
+  zk = false,
 ): Transcript {
   const tr = new Transcript(PROTOCOL, options);
   tr.absorbNumber('version', RECEIPT_VERSION);
+  // a zero-knowledge receipt says so first (clear receipts absorb exactly what they did before)
+  if (zk) tr.absorbNumber('zk', 1);
   tr.absorbBytes('params/field', enc.encode(`babybear:${P};ext:x^4-11;hash:sha256`));
   tr.absorbBytes('params/pcs', pcsConfigBytes(cfg));
   tr.absorbBytes('model-id', enc.encode(modelId));
@@ -137,12 +145,12 @@ export function columnValues(col: ColumnSpec, field: Uint32Array, chi: Uint8Arra
   return out;
 }
 
-/** The tensor value implied by a column claim: x~ = sign·(v − constOffset − chiOffset·χ~). */
-export function columnToTensor(c: Circuit, col: ColumnSpec, point: Point, v: Ext): Ext {
+/** The tensor value implied by a column claim: x~ = sign·(v − constOffset − chiOffset·χ~) (clear or hidden). */
+export function columnToTensor(c: Circuit, col: ColumnSpec, point: Point, v: Val): Val {
   const l = c.tensors.get(col.tensor)!.layout;
-  let t = extSub(v, ext(modP(col.constOffset ?? 0)));
-  if (col.chiOffset) t = extSub(t, extMulBase(chiEval(l, point), modP(col.chiOffset)));
-  return (col.sign ?? 1) === 1 ? t : extSub(ext(), t);
+  let t = vSub(v, ext(modP(col.constOffset ?? 0)));
+  if (col.chiOffset) t = vSub(t, extMulBase(chiEval(l, point), modP(col.chiOffset)));
+  return (col.sign ?? 1) === 1 ? t : vScale(t, ext(P - 1));
 }
 
 export interface TensorClaim {
@@ -196,7 +204,13 @@ export function limbClaim(c: Circuit, param: string, l: number, point: Point, va
 
 
 /** Registers, as tensor claims, the claims a lookup argument left on its columns and multiplicities. */
-export function addLookupClaims(c: Circuit, claims: LookupClaims[], claim: (tensor: string, point: Point, value: Ext) => void): void {
+/** A lookup's claims on its columns and multiplicities, clear (`LookupClaims`) or hidden (a zero-knowledge receipt's). */
+interface AnyLookupClaims {
+  columns: { point: Point; value: Val }[][];
+  multiplicities: { point: Point; value: Val };
+}
+
+export function addLookupClaims(c: Circuit, claims: readonly (LookupClaims | AnyLookupClaims)[], claim: (tensor: string, point: Point, value: Val) => void): void {
   c.lookups.forEach((g, k) => {
     const cl = claims[k];
     g.tuples.forEach((tuple, j) =>

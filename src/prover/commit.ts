@@ -23,6 +23,27 @@ import { assertProfileAvailable, assertSecurity } from '../circuit/security.js';
 import type { QuantizedModel } from '../quantize/layers.js';
 import { decodeZkm, encodeZkm } from '../quantize/zkm.js';
 import { ByteReader, ByteWriter, DecodeError, fromHex, toHex } from '../util/bytes.js';
+import { commitZkLigero, zkCommitmentBytes, type ZkLigeroCommitment, type ZkLigeroProverData } from '../pcs/zk-ligero.js';
+import { chooseZkLigeroParams, type ZkLigeroParams } from '../pcs/zk-ligero-params.js';
+import { cryptoRandom, randomBytes, seededRandom, type RandomSource } from '../pcs/zk-ligero-masks.js';
+import { proveZkParamRange, zkParamVector } from '../circuit/zk-param-range.js';
+import { zkReceiptLayout } from '../verifier/zk-receipt.js';
+import type { WordSource } from '../piop/zk-affine.js';
+import { sha256 } from '../hash/sha256.js';
+
+/** Independent streams from one seed: SHA-256(domain ‖ seed). */
+function subSeed(seed: Uint8Array, what: string): Uint8Array {
+  return sha256(new TextEncoder().encode(`zkinfer/zk-model-seed/${what}`), seed);
+}
+
+/** Uniform words from a byte source (the pads of the parameter side, reproducible from the seed). */
+function wordsFrom(rng: RandomSource): WordSource {
+  return (n) => {
+    const b = new Uint8Array(4 * n);
+    rng(b);
+    return new Uint32Array(b.buffer);
+  };
+}
 
 export interface CommittedModel {
   model: QuantizedModel;
@@ -37,7 +58,29 @@ export interface CommittedModel {
   paramRange: Uint8Array;
   modelId: string;
   timings: { commitMs: number; rangeProofMs: number };
+  /**
+   * A zero-knowledge model: its parameters under a hiding commitment (the model ID's), receipts
+   * zero knowledge (`prover/zk-prove.ts`). Absent: a clear model.
+   */
+  zk?: ZkModelSide;
 }
+
+/** The parameter side of a zero-knowledge model (docs/zero-knowledge.md §4). */
+export interface ZkModelSide {
+  /** the code of the parameter commitment (k = openings·t) */
+  params: ZkLigeroParams;
+  /** the code of every receipt's witness commitment (same C, N, t; k = t) */
+  witnessParams: ZkLigeroParams;
+  /** receipts the parameter commitment can serve while its columns stay hidden (k/t − 1: the range proof takes one) */
+  openings: number;
+  /** SECRET, as secret as the weights: reproduces the commitment's randomness */
+  seed: Uint8Array;
+  commitment: ZkLigeroCommitment;
+  data: ZkLigeroProverData;
+}
+
+/** Default opening budget of a zero-knowledge model's parameter commitment. */
+export const DEFAULT_ZK_OPENINGS = 16;
 
 export type Progress = (stage: string, done: number, total: number) => void;
 
@@ -52,6 +95,12 @@ export interface CommitOptions {
    * (`InsufficientSecurity`).
    */
   insecurePcs?: Partial<TensorPcsConfig>;
+  /**
+   * Commit for zero-knowledge receipts: the parameters under a hiding commitment made from
+   * `seed` (32 secret bytes; fresh random ones by default) that serves `openings` receipts
+   * (default DEFAULT_ZK_OPENINGS) before its columns could reveal the weights.
+   */
+  zk?: { seed?: Uint8Array; openings?: number; revealed?: Uint32Array };
 }
 
 export function commitModel(model: QuantizedModel, opts: CommitOptions = {}): CommittedModel {
@@ -77,6 +126,7 @@ export function commitModel(model: QuantizedModel, opts: CommitOptions = {}): Co
   }
   const pcs = new TensorPcs(cfg);
   const { commitment, data } = pcs.commit(vec);
+  if (opts.zk) return commitZkSide(model, description, descriptionBytes, params, circuit, pcs, commitment, data, vec, opts.zk, opts.onProgress, t0);
   const paramCommitmentBytes = pcs.commitmentBytes(commitment);
   const commitMs = performance.now() - t0;
   opts.onProgress?.('parameter range proof', 1, 2);
@@ -86,6 +136,60 @@ export function commitModel(model: QuantizedModel, opts: CommitOptions = {}): Co
   opts.onProgress?.('done', 2, 2);
   const modelId = computeModelId(descriptionBytes, paramCommitmentBytes, pcs.config);
   return { model, description, descriptionBytes, params, circuit, pcs, paramCommitment: commitment, paramData: data, paramCommitmentBytes, paramRange, modelId, timings: { commitMs, rangeProofMs } };
+}
+
+/**
+ * The zero-knowledge side: the parameter side's vector (parameters, range multiplicities, pads:
+ * `circuit/zk-param-range.ts`) under a hiding commitment from the seed, and its range proof.
+ * The code is chosen for the parameter side and a receipt's witness vector together (one
+ * Ligero proof covers both), with k = openings·t for the long-lived parameter commitment.
+ */
+function commitZkSide(
+  model: QuantizedModel,
+  description: ModelDescription,
+  descriptionBytes: Uint8Array,
+  params: Map<string, ArrayLike<number>>,
+  circuit: Circuit,
+  pcs: TensorPcs,
+  commitment: TensorCommitment,
+  data: TensorProverData,
+  vec: Uint32Array,
+  zk: NonNullable<CommitOptions['zk']>,
+  onProgress: Progress | undefined,
+  t0: number,
+): CommittedModel {
+  const openings = zk.openings ?? DEFAULT_ZK_OPENINGS;
+  if (!Number.isInteger(openings) || openings < 1 || openings > 1024) throw new RangeError(`zk openings: expected an integer in [1, 1024], got ${openings}`);
+  const seed = zk.seed ?? randomBytes(cryptoRandom, 32);
+  const layout = zkReceiptLayout(circuit);
+  const side = zkParamVector(circuit, vec, wordsFrom(seededRandom(subSeed(seed, 'pads'))));
+  // the range proof opens the commitment once, every receipt once more
+  const zkParams = chooseZkLigeroParams(layout.end, { openings: openings + 1 });
+  const witnessParams: ZkLigeroParams = { ...zkParams, randomness: zkParams.queries };
+  const { commitment: zc, data: zd } = commitZkLigero(side, zkParams, seededRandom(subSeed(seed, 'commitment')), { revealed: zk.revealed });
+  const commitMs = performance.now() - t0;
+  onProgress?.('parameter range proof', 1, 2);
+  const t1 = performance.now();
+  const paramRange = proveZkParamRange(circuit, zd);
+  const rangeProofMs = performance.now() - t1;
+  onProgress?.('done', 2, 2);
+  const paramCommitmentBytes = zkCommitmentBytes(zc);
+  const modelId = computeModelId(descriptionBytes, paramCommitmentBytes, pcs.config, true);
+  return {
+    model,
+    description,
+    descriptionBytes,
+    params,
+    circuit,
+    pcs,
+    paramCommitment: commitment,
+    paramData: data,
+    paramCommitmentBytes,
+    paramRange,
+    modelId,
+    timings: { commitMs, rangeProofMs },
+    zk: { params: zkParams, witnessParams, openings, seed, commitment: zc, data: zd },
+  };
 }
 
 const MAGIC = [0x5a, 0x4b, 0x43, 0x00]; // "ZKC\0"

@@ -87,7 +87,7 @@ function lenientMultiplicities(table: LookupTable, lookups: Uint32Array[][]): Ui
   return m;
 }
 
-function quantizedInputs(cm: CommittedModel, run: ReturnType<typeof runQuantized>): PublicTensor[] {
+export function quantizedInputs(cm: CommittedModel, run: ReturnType<typeof runQuantized>): PublicTensor[] {
   return cm.model.inputs.map((i) => ({ name: i.name, values: Int32Array.from(run.trace.get(i.name)!) }));
 }
 

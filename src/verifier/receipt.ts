@@ -30,8 +30,8 @@ const MAX_VALUES = 1 << 26;
 
 export interface Receipt {
   version: number;
-  /** zero knowledge: false until the hiding PCS and masked sumchecks land */
-  zk: false;
+  /** zero knowledge (the model's parameters under a hiding commitment, every message padded: `prover/zk-prove.ts`) */
+  zk: boolean;
   modelId: string;
   pcs: TensorPcsConfig;
   /** caller-chosen public bytes bound into the transcript (≤ MAX_CONTEXT_BYTES; empty = none) */
@@ -104,8 +104,7 @@ export function decodeReceipt(bytes: Uint8Array): Receipt {
   if (magic.some((b, i) => b !== MAGIC[i])) throw new DecodeError('not a zkinfer receipt (wrong magic bytes)');
   const version = r.u32('version');
   if (version !== RECEIPT_VERSION) throw new DecodeError(`receipt format version ${version} is not supported (this verifier reads version ${RECEIPT_VERSION})`);
-  const zk = r.u8('zk flag');
-  if (zk !== 0) throw new DecodeError('receipt claims zero knowledge, which this version does not implement');
+  const zk = flag(r, 'zk flag');
   const modelId = toHex(r.bytes(32, 'model ID'));
   const pcs: TensorPcsConfig = { logBlowup: r.u8('pcs rate'), securityBits: r.u8('pcs bits') | (r.u8('pcs bits') << 8), merged: flag(r, 'pcs mode'), maxLogCodeword: r.u8('pcs codeword') };
   const context = r.blob(MAX_CONTEXT_BYTES, 'context');
@@ -117,5 +116,5 @@ export function decodeReceipt(bytes: Uint8Array): Receipt {
   const witnessCommitment = r.blob(4096, 'witness commitment');
   const proof = r.blob(MAX_BLOB, 'proof');
   r.end('receipt');
-  return { version, zk: false, modelId, pcs, context, description, paramCommitment, paramRange, inputs, outputs, witnessCommitment, proof };
+  return { version, zk, modelId, pcs, context, description, paramCommitment, paramRange, inputs, outputs, witnessCommitment, proof };
 }

@@ -12,7 +12,7 @@
  * aligned). What reduces these links to one per vector (the padded batching sumcheck) and what
  * proves the system (one zero-knowledge Ligero proof over both commitments) come after.
  */
-import { ext } from '../field/extension.js';
+import { type Ext, ext } from '../field/extension.js';
 import { P } from '../field/babybear.js';
 import { limbName, type Circuit } from '../circuit/circuit.js';
 import { evalPublic } from '../circuit/layout.js';
@@ -67,14 +67,34 @@ export function settleZkClaims(s: ZkVerifierSession, c: Circuit): SegmentLink[] 
   return links;
 }
 
-/** Prover: the messages `settleZkClaims` reads (the limb evaluations of wide parameters), in its order. */
-export function sendZkClaimMessages(s: ProverSession, c: Circuit, params: Map<string, ArrayLike<number>>): void {
+/** A segment link with the prover's clear value. */
+export interface ClearLink {
+  vector: 'witness' | 'params';
+  offset: number;
+  point: Uint32Array;
+  value: Ext;
+}
+
+/**
+ * Prover: sends what `settleZkClaims` reads (the limb evaluations of wide parameters), in its
+ * order, and returns the same segment links with clear values.
+ */
+export function proverZkLinks(s: ProverSession, c: Circuit, params: Map<string, ArrayLike<number>>): ClearLink[] {
+  const links: ClearLink[] = [];
   for (const cl of s.claims) {
     const t = c.tensors.get(cl.tensor)!;
-    if (t.role !== 'param' || t.limbs === 1) continue;
-    const evs = splitParam(params.get(t.name)!, t.limbs).map((lv) => evaluateBase(toField(t.layout, lv), cl.point));
-    s.send(limbsLabel(t.name), Uint32Array.from(evs.flatMap((e) => [...e])));
+    if (t.role === 'input' || t.role === 'output') continue;
+    if (t.role === 'witness') {
+      links.push({ vector: 'witness', offset: c.witness.segments.get(t.name)!.offset, point: cl.point, value: cl.value });
+    } else if (t.limbs === 1) {
+      links.push({ vector: 'params', offset: c.params.segments.get(limbName(t.name, 0))!.offset, point: cl.point, value: cl.value });
+    } else {
+      const evs = splitParam(params.get(t.name)!, t.limbs).map((lv) => evaluateBase(toField(t.layout, lv), cl.point));
+      s.send(limbsLabel(t.name), Uint32Array.from(evs.flatMap((e) => [...e])));
+      evs.forEach((e, l) => links.push({ vector: 'params', offset: c.params.segments.get(limbName(t.name, l))!.offset, point: cl.point, value: e }));
+    }
   }
+  return links;
 }
 
 /** The links as TensorLinear constraints, the parameter vector placed at `paramBase`. */

@@ -17,7 +17,7 @@ import { fillUniform } from '../../src/piop/zk-affine.js';
 import { checkConstraints, type ConstraintSystem } from '../../src/pcs/constraints.js';
 import { Transcript } from '../../src/transcript/transcript.js';
 import { ByteReader, ByteWriter } from '../../src/util/bytes.js';
-import { linkConstraints, sendZkClaimMessages, settleZkClaims, zkLayersLayout } from '../../src/verifier/zk-layers.js';
+import { linkConstraints, proverZkLinks, settleZkClaims, zkLayersLayout } from '../../src/verifier/zk-layers.js';
 import { readerSource, ZkVerifierSession } from '../../src/verifier/zk-session.js';
 import { bump } from './harness.js';
 import { Rng } from '../support/random.js';
@@ -43,7 +43,7 @@ function zkLayers(cm: CommittedModel, input: Record<string, number[]>, tamper?: 
   const ps = new ZkProverSession(new Transcript('zk-layers-test'), bw, c, { vals: wit.vals, params: cm.params, paramVector: cm.paramData.values }, wit.wvec, pads);
   ps.unchecked = wit.unchecked;
   for (const cl of c.layers) cl.protocol.prove(cl.layer, cl.plan, ps);
-  sendZkClaimMessages(ps, c, cm.params);
+  proverZkLinks(ps, c, cm.params);
   assert.equal(pads.end, layout.end, 'the prover used the pads the dry-run layout gave');
   const proof = bw.finish();
   mutate?.(proof);

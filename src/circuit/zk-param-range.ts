@@ -1,0 +1,187 @@
+/**
+ * The parameter range proof of a zero-knowledge model (docs/zero-knowledge.md §5 step 3): the
+ * same statement as `./param-range.ts` — every entry of [0, end) of the parameter vector f lies
+ * in [−128, 127] — without revealing anything about f, in particular not its histogram (the
+ * clear proof sends each chunk's 256 multiplicities in the clear).
+ *
+ * The parameter side of the address space (one hiding commitment, made once per model):
+ *   [0, 2^n)                 the parameter segments (as in a clear model)
+ *   [2^n, 2^n + 256·chunks)  the multiplicities m_I of each chunk I (`rangeChunks`), 256 each
+ *   then                     the pads of every chunk's padded LogUp (`piop/lookup/zk-logup.ts`)
+ *   then zeros               up to `length`, a multiple of the witness vector's power-of-two
+ *                            size, so that the witness segments placed after it stay aligned.
+ *
+ * Protocol (transcript `zkinfer/param-range/zk/v1`): absorb the commitment and the chunk list;
+ * for each chunk I in order, draw its own (α_I, β_I) and prove the LogUp of e = f_I + 128 into
+ * the range table [0, 256) with multiplicities m_I, every message padded. The verifier turns each
+ * instance into constraints and links its claims — e~(x*) = v on the column, i.e.
+ * ⟨eq(x*), f_I⟩ = v − 128 (Σ_x eq(x*, x) = 1), and m~_I(x*) on m_I's segment — and one
+ * zero-knowledge Ligero proof on the parameter commitment shows they all hold.
+ *
+ * Why sound. The commitment holds f, every m_I and every pad before any α_I is drawn, so each
+ * chunk's LogUp is the clear one with committed messages: a chunk with an entry outside the table
+ * passes with probability ≤ (N_I + 256)/|K| (the fingerprint, independent α_I per chunk, as in
+ * `./param-range.ts`) plus its GKR's error; then the Ligero proof's error. What it hides: every
+ * sent value is padded (uniform); m_I and f are only committed; the Ligero proof reveals t hiding
+ * columns of the commitment — one of its opening budget (docs/zero-knowledge.md §4).
+ */
+import { P } from '../field/babybear.js';
+import { ext } from '../field/extension.js';
+import { emptySystem, type ConstraintSystem } from '../pcs/constraints.js';
+import { absorbZkCommitment, proveZkLigero, readZkProof, verifyZkLigero, writeZkProof, type ZkLigeroCommitment, type ZkLigeroProverData } from '../pcs/zk-ligero.js';
+import { computeMultiplicities, drawLookupChallenges, type LookupStatement, type LookupWitness } from '../piop/lookup/logup.js';
+import { rangeTable } from '../piop/lookup/tables.js';
+import { fillZkLookupPads, proveZkLookups, readZkLookupProof, verifyZkLookups, writeZkLookupProof, zkLookupAt, zkLookupLayout, type ZkLookupAt } from '../piop/lookup/zk-logup.js';
+import { affineAddConst, appendSystem, type WordSource } from '../piop/zk-affine.js';
+import { linkToSegment } from '../piop/zk-final.js';
+import { Transcript } from '../transcript/transcript.js';
+import { ByteReader, ByteWriter } from '../util/bytes.js';
+import { fail, type VerifyResult } from '../util/result.js';
+import type { Circuit } from './circuit.js';
+import { rangeChunks, RANGE_TABLE_SIZE, type RangeChunk } from './param-range.js';
+import { segmentsEnd } from './params.js';
+
+const LABEL = 'zkinfer/param-range/zk/v1';
+const TABLE = rangeTable(8);
+const OFFSET = 128;
+
+export interface ZkParamLayout {
+  chunks: RangeChunk[];
+  /** m_I at multiplicities + 256·I */
+  multiplicities: number;
+  /** chunk I's padded LogUp, one instance each */
+  lookups: ZkLookupAt[];
+  /** the parameter side's length (a multiple of the witness vector's 2^n) */
+  length: number;
+}
+
+function statementOf(ch: RangeChunk): LookupStatement {
+  return { table: TABLE, numLookups: 1, logLen: ch.numVars };
+}
+
+const LAYOUTS = new WeakMap<Circuit, ZkParamLayout>();
+
+/** The parameter side of a zero-knowledge model's address space (see the header). */
+export function zkParamLayout(c: Circuit): ZkParamLayout {
+  let hit = LAYOUTS.get(c);
+  if (hit) return hit;
+  const chunks = rangeChunks(segmentsEnd(c.params.segments), c.params.numVars);
+  const multiplicities = 2 ** c.params.numVars;
+  let at = multiplicities + RANGE_TABLE_SIZE * chunks.length;
+  const lookups = chunks.map((ch) => {
+    const layout = zkLookupLayout([statementOf(ch)]);
+    const a = zkLookupAt(layout, at);
+    at += layout.size;
+    return a;
+  });
+  const unit = 2 ** c.witness.numVars;
+  hit = { chunks, multiplicities, lookups, length: Math.ceil(at / unit) * unit };
+  LAYOUTS.set(c, hit);
+  return hit;
+}
+
+/** e = f_I + 128 on chunk I (in [0, 256) for int8 entries). */
+function column(values: Uint32Array, ch: RangeChunk): Uint32Array {
+  const out = new Uint32Array(2 ** ch.numVars);
+  for (let i = 0; i < out.length; i++) {
+    const v = values[ch.offset + i] + OFFSET;
+    out[i] = v >= P ? v - P : v;
+  }
+  return out;
+}
+
+/**
+ * The parameter side's vector from the parameter vector (2^n entries): multiplicities and pads
+ * filled. Throws, naming the chunk, if an entry is not int8.
+ */
+export function zkParamVector(c: Circuit, params: Uint32Array, words?: WordSource): Uint32Array {
+  const lay = zkParamLayout(c);
+  const vec = new Uint32Array(lay.length);
+  vec.set(params.subarray(0, 2 ** c.params.numVars));
+  lay.chunks.forEach((ch, i) => {
+    vec.set(computeMultiplicities(TABLE, [[column(params, ch)]]), lay.multiplicities + RANGE_TABLE_SIZE * i);
+    fillZkLookupPads(vec, lay.lookups[i], words);
+  });
+  return vec;
+}
+
+function startTranscript(commitment: ZkLigeroCommitment, lay: ZkParamLayout): Transcript {
+  const tr = new Transcript(LABEL);
+  absorbZkCommitment(tr, commitment);
+  tr.absorbNumber('param/chunks', lay.chunks.length);
+  for (const ch of lay.chunks) {
+    tr.absorbNumber('param/chunk-offset', ch.offset);
+    tr.absorbNumber('param/chunk-vars', ch.numVars);
+  }
+  return tr;
+}
+
+const chunkLabel = (i: number): string => `param-range/${i}`;
+
+/** Reads the chunk LogUps and returns their constraints with the links (the system the Ligero proof shows), or an error. */
+function rangeSystem(tr: Transcript, lay: ZkParamLayout, r: ByteReader): { ok: true; system: ConstraintSystem } | { ok: false; error: { kind: string; message: string } } {
+  const system = emptySystem();
+  for (let i = 0; i < lay.chunks.length; i++) {
+    const ch = lay.chunks[i];
+    const st = [statementOf(ch)];
+    const challenges = drawLookupChallenges(tr, st, chunkLabel(i));
+    const proof = readZkLookupProof(r, st, lay.lookups[i].layout);
+    const res = verifyZkLookups(tr, challenges, st, proof, lay.lookups[i], chunkLabel(i));
+    if (!res.ok) return fail(res.error.kind, `parameter range, chunk ${i}: ${res.error.message}`);
+    appendSystem(system, res.system);
+    const cl = res.claims[0];
+    const e = cl.columns[0][0];
+    system.tensor.push(linkToSegment(affineAddConst(e.value, ext(P - OFFSET)), ch.offset, e.point));
+    system.tensor.push(linkToSegment(cl.multiplicities.value, lay.multiplicities + RANGE_TABLE_SIZE * i, cl.multiplicities.point));
+  }
+  return { ok: true, system };
+}
+
+/**
+ * Proves the range of a zero-knowledge model's parameters from the prover data of its parameter
+ * commitment (over `zkParamVector`). Returns the proof bytes (chunk LogUps, then the Ligero proof).
+ */
+export function proveZkParamRange(c: Circuit, data: ZkLigeroProverData): Uint8Array {
+  const lay = zkParamLayout(c);
+  const vec = data.values;
+  const tr = startTranscript(data.commitment, lay);
+  const w = new ByteWriter(1 << 16);
+  lay.chunks.forEach((ch, i) => {
+    const st = [statementOf(ch)];
+    const challenges = drawLookupChallenges(tr, st, chunkLabel(i));
+    const m = vec.subarray(lay.multiplicities + RANGE_TABLE_SIZE * i, lay.multiplicities + RANGE_TABLE_SIZE * (i + 1));
+    const witness: LookupWitness = { table: TABLE, lookups: [[column(vec, ch)]], multiplicities: m };
+    writeZkLookupProof(w, proveZkLookups(tr, challenges, [witness], vec, lay.lookups[i], chunkLabel(i)).proof);
+  });
+  const lookups = w.finish();
+  // the statement the Ligero proof shows is the verifier's: replay it on the prover's own messages
+  const replay = startTranscript(data.commitment, lay);
+  const sys = rangeSystem(replay, lay, new ByteReader(lookups));
+  if (!sys.ok) throw new Error(`internal error: the parameter range proof does not verify (${sys.error.message})`);
+  const out = new ByteWriter(lookups.length + (1 << 16));
+  out.blob(lookups);
+  writeZkProof(out, proveZkLigero(data, sys.system, replay));
+  return out.finish();
+}
+
+/** Verifies a zero-knowledge parameter range proof against the parameter commitment. Never throws. */
+export function verifyZkParamRange(c: Circuit, commitment: ZkLigeroCommitment, bytes: Uint8Array): VerifyResult {
+  try {
+    const lay = zkParamLayout(c);
+    if (commitment.length !== lay.length) return fail('MalformedReceipt', `parameter commitment: expected ${lay.length} entries, got ${commitment.length}`);
+    const r = new ByteReader(bytes);
+    const lookups = r.blob(1 << 28, 'parameter range lookups');
+    const tr = startTranscript(commitment, lay);
+    const lr = new ByteReader(lookups);
+    const sys = rangeSystem(tr, lay, lr);
+    if (!sys.ok) return sys;
+    lr.end('parameter range lookups');
+    const proof = readZkProof(r, commitment, sys.system);
+    r.end('parameter range proof');
+    const res = verifyZkLigero(commitment, sys.system, proof, tr);
+    if (!res.ok) return fail(res.error.kind, `parameter range: ${res.error.message}`);
+    return { ok: true };
+  } catch (e) {
+    return fail('MalformedReceipt', `parameter range proof: ${(e as Error).message}`);
+  }
+}

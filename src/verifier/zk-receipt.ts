@@ -1,0 +1,120 @@
+/**
+ * The body of a zero-knowledge receipt (docs/zero-knowledge.md §2, §5 step 3), shared by the
+ * prover (which replays it on its own messages to obtain the statement it proves) and the
+ * verifier.
+ *
+ * Address space. Two committed vectors, concatenated: the model's parameter side
+ * [0, P) (`circuit/zk-param-range.ts`: parameters, range multiplicities and pads, P a multiple of
+ * the witness vector's 2^n) under the model's hiding commitment, and the receipt's witness vector
+ * [P, end) under a fresh hiding commitment:
+ *   [P, P + 2^n)   the witness segments (layer outputs, auxiliary values, multiplicities);
+ *   then           the pads of the lookups (`piop/lookup/zk-logup.ts`), of the layers and claim
+ *                  messages (`./zk-layers.ts`), and of the two batches (`pcs/zk-batch.ts`).
+ *
+ * Transcript, after the clear preamble (with a `zk` marker, `circuit/session.ts`) and both
+ * commitments: (α, β), the padded lookups, every layer, the limb evaluations of wide parameters,
+ * the witness batch, the parameter batch, then one zero-knowledge Ligero proof over both
+ * commitments of every constraint collected (`pcs/zk-ligero.ts`). Claims on public tensors are
+ * constraints against the public values; claims on the two vectors are batched into one
+ * TensorLinear each.
+ */
+import type { Circuit } from '../circuit/circuit.js';
+import { lookupStatements } from '../circuit/circuit.js';
+import { addLookupClaims } from '../circuit/session.js';
+import { PadAllocator } from '../circuit/zk-pads.js';
+import { zkParamLayout } from '../circuit/zk-param-range.js';
+import { emptySystem, type ConstraintSystem } from '../pcs/constraints.js';
+import { readZkBatchProof, verifyZkBatch, zkBatchAt, zkBatchLayout, type ZkBatchAt, type ZkBatchClaim, type ZkBatchRegion } from '../pcs/zk-batch.js';
+import { drawLookupChallenges } from '../piop/lookup/logup.js';
+import { readZkLookupProof, verifyZkLookups, zkLookupAt, zkLookupLayout, type ZkLookupAt } from '../piop/lookup/zk-logup.js';
+import { appendSystem, type Affine } from '../piop/zk-affine.js';
+import type { Transcript } from '../transcript/transcript.js';
+import type { ByteReader } from '../util/bytes.js';
+import { Rejected } from '../circuit/protocol.js';
+import { settleZkClaims, zkLayersLayout, type SegmentLink, type ZkLayersLayout } from './zk-layers.js';
+import { readerSource, ZkVerifierSession } from './zk-session.js';
+
+export interface ZkReceiptLayout {
+  /** the parameter side's length: the witness vector starts here */
+  witnessBase: number;
+  lookups: ZkLookupAt;
+  /** the layers' pads start here */
+  layersBase: number;
+  layers: ZkLayersLayout;
+  batchWitness: ZkBatchAt;
+  batchParams: ZkBatchAt;
+  /** one past the witness vector's last entry (absolute) */
+  end: number;
+}
+
+const LAYOUTS = new WeakMap<Circuit, ZkReceiptLayout>();
+
+/** The receipt's pad layout, a function of the circuit alone (cached). */
+export function zkReceiptLayout(c: Circuit): ZkReceiptLayout {
+  let hit = LAYOUTS.get(c);
+  if (hit) return hit;
+  const witnessBase = zkParamLayout(c).length;
+  const lkLayout = zkLookupLayout(lookupStatements(c));
+  const lookups = zkLookupAt(lkLayout, witnessBase + 2 ** c.witness.numVars);
+  const layersBase = witnessBase + 2 ** c.witness.numVars + lkLayout.size;
+  const layers = zkLayersLayout(c, layersBase);
+  const bw = zkBatchLayout(c.witness.numVars);
+  const batchWitness = zkBatchAt(bw, layers.end);
+  const bp = zkBatchLayout(c.params.numVars);
+  const batchParams = zkBatchAt(bp, layers.end + bw.size);
+  hit = { witnessBase, lookups, layersBase, layers, batchWitness, batchParams, end: layers.end + bw.size + bp.size };
+  LAYOUTS.set(c, hit);
+  return hit;
+}
+
+/** The two batch regions: the witness segments and the parameter segments. */
+export function zkRegions(c: Circuit): { witness: ZkBatchRegion; params: ZkBatchRegion } {
+  return { witness: { base: zkReceiptLayout(c).witnessBase, numVars: c.witness.numVars }, params: { base: 0, numVars: c.params.numVars } };
+}
+
+/** Batch claims of each region from the segment links (offsets made absolute). */
+export function batchClaims<V>(c: Circuit, links: readonly { vector: 'witness' | 'params'; offset: number; point: Uint32Array; value: V }[]): { witness: ZkBatchClaim<V>[]; params: ZkBatchClaim<V>[] } {
+  const base = zkReceiptLayout(c).witnessBase;
+  const witness: ZkBatchClaim<V>[] = [];
+  const params: ZkBatchClaim<V>[] = [];
+  for (const l of links) (l.vector === 'witness' ? witness : params).push({ offset: (l.vector === 'witness' ? base : 0) + l.offset, point: l.point, value: l.value });
+  return { witness, params };
+}
+
+export const ZK_BATCH_LABELS = { witness: 'zk-batch/witness', params: 'zk-batch/params' } as const;
+
+/**
+ * Replays the receipt body from `r` (after the preamble and both commitments were absorbed into
+ * `tr`) and returns every constraint the Ligero proof must show. Throws `Rejected` (or a
+ * DecodeError) on a malformed message; a false statement is an unsatisfiable system.
+ */
+export function zkReceiptSystem(c: Circuit, tr: Transcript, r: ByteReader, publics: Map<string, Int32Array>): ConstraintSystem {
+  const lay = zkReceiptLayout(c);
+  const system = emptySystem();
+  const statements = lookupStatements(c);
+  const ch = drawLookupChallenges(tr, statements);
+  const lk = verifyZkLookups(tr, ch, statements, readZkLookupProof(r, statements, lay.lookups.layout), lay.lookups);
+  if (!lk.ok) throw new Rejected(lk.error.kind, `lookups: ${lk.error.message}`);
+  appendSystem(system, lk.system);
+  const s = new ZkVerifierSession(tr, readerSource(r), c, publics, new PadAllocator(lay.layersBase));
+  addLookupClaims(c, lk.claims, (t, p, v) => s.claim(t, p, v));
+  for (const cl of c.layers) cl.protocol.verify(cl.layer, cl.plan, s);
+  const links = settleZkClaims(s, c);
+  if (s.pads.end !== lay.layers.end) throw new Error(`internal error: the layers used pads up to ${s.pads.end}, the layout says ${lay.layers.end}`);
+  appendSystem(system, s.system);
+  const claims = batchClaims<Affine>(c, links.map(linkClaim));
+  const regions = zkRegions(c);
+  for (const which of ['witness', 'params'] as const) {
+    const at = which === 'witness' ? lay.batchWitness : lay.batchParams;
+    const proof = readZkBatchProof(r, at.layout, claims[which].length);
+    const res = verifyZkBatch(tr, regions[which], claims[which], proof, at, ZK_BATCH_LABELS[which]);
+    if (!res.ok) throw new Rejected(res.error.kind, `${which} batch: ${res.error.message}`);
+    appendSystem(system, res.system);
+  }
+  return system;
+}
+
+function linkClaim(l: SegmentLink): { vector: 'witness' | 'params'; offset: number; point: Uint32Array; value: Affine } {
+  return { vector: l.vector, offset: l.offset, point: l.claim.point, value: l.claim.value };
+}
+
