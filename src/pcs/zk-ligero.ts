@@ -13,11 +13,25 @@
  * messages are what make the tests work: Σ_{h∈H} and "vanishes on H" are identities on the
  * message symbols, and Z_H·r adds nothing on H.
  *
+ * Several commitments (`proveZkLigeroMulti`, `verifyZkLigeroMulti`). The statement addresses the
+ * concatenation w_0 ‖ … ‖ w_{m−1} of the committed vectors (w_i at [base_i, base_i + n_i),
+ * base_i = Σ_{j<i} n_j; rows numbered across the trees A_0..A_{m−1}, `./zk-ligero-system.ts`).
+ * Any constraint may read any vector, and one constraint several; a tensor segment of more than 32
+ * entries must lie in one vector (refused otherwise). The commitments share (C, N, t); k may
+ * differ (a long-lived commitment carries more randomness to survive more openings): the proof
+ * runs the code with L = C + max_i k_i, which every tree's rows belong to, and all the steps
+ * below treat the rows of all trees as one matrix: one γ, one set J opening every tree, every
+ * test polynomial over all rows. Tree B is made per proof as before. The caller absorbs each
+ * commitment when it is made; the proof's statement digest binds m and each commitment's (root,
+ * length, parameters) in order again, so it does not verify for the commitments permuted or one
+ * of them replaced. With one commitment this is exactly the single-commitment proof (same
+ * transcript and bytes: `proveZkLigero` is a wrapper).
+ *
  * Prove (transcript order, PROTOCOL-NOTES §6):
  *   1. tree B, fresh per proof: 20 mask rows (`./zk-ligero-masks.ts`) and the Hadamard copies
  *      (row triples X_r, Y_r, Z_r, hiding rows like tree A's; `./zk-ligero-system.ts`). Absorb
- *      the digest of the whole constraint system, root B and its row count;
- *   2. γ ∈ K^(R−4), uniform (R = R_A + R_B); send P0 = Σ_a γ_a·p_a + m (all rows but the
+ *      the digest of the whole statement (`statementDigest`), root B and its row count;
+ *   2. γ ∈ K^(R−4), uniform (R = R_A + R_B, R_A the rows of all trees A); send P0 = Σ_a γ_a·p_a + m (all rows but the
  *      proximity mask m's four, which enter with coefficients 1, u, u², u³): L coefficients; absorb;
  *   3. β ∈ K, τ ∈ K^⌈log2 M⌉; weights ω_i = β·eq(τ)_i over the M linear constraints (sparse,
  *      tensor, then three copies x_e = w[x+i], y_e, z_e per Hadamard entry); q_a = interpolant on H
@@ -27,10 +41,10 @@
  *      2L − 1 coefficients; absorb;
  *   5. t column indices j ← [0, N) with replacement (every test polynomial is absorbed first:
  *      drawn earlier, a prover could fit a false Q_lin to the queried columns); open the distinct
- *      columns of both trees with salts and multi-openings.
+ *      columns of every tree with salts and multi-openings.
  *
  * Verify: lengths (exactly L, C + L − 1 and 2L − 1 coefficients: the degree checks), canonical
- * values, both Merkle openings; Σ_H Q_lin = Σ_i ω_i·rhs_i; Z_H | Q_quad; and at every opened j,
+ * values, every tree's Merkle opening; Σ_H Q_lin = Σ_i ω_i·rhs_i; Z_H | Q_quad; and at every opened j,
  *   P0(x_j)    = Σ_a γ_a·E[a][j] + m(x_j),
  *   Q_lin(x_j) = Σ_a q_a(x_j)·E[a][j] + a(x_j) + Z_H(x_j)·b(x_j),
  *   Q_quad(x_j)= Σ_r ρ_r·(E[X_r][j]·E[Y_r][j] − E[Z_r][j]) + Z_H(x_j)·(c0(x_j) + x_j^{k−1}·c1(x_j)).
@@ -38,11 +52,12 @@
  * O(t·rows) work, so verifying costs O(N log N) per tensor constraint plus O(t·R), never O(|w|).
  *
  * Soundness: `./zk-ligero-params.ts` derives the error terms (proximity test for RS[N, C + k],
- * the two tests' query terms from the product degrees, and the field terms of γ, (β, τ), ρ).
+ * the two tests' query terms from the product degrees, and the field terms of γ, (β, τ), ρ); with
+ * several commitments, for k = max_i k_i, and the number of trees or rows adds no term.
  *
  * Zero knowledge (statistical, perfect given the challenges, with the salted leaves as the only
  * computational-in-the-ROM part). Fix w and the challenges. (i) The opened values of every
- * witness or copy row are uniform and independent: t ≤ k distinct positions, see
+ * witness or copy row are uniform and independent: t ≤ k_i distinct positions of a row of tree i, see
  * `./zk-ligero-code.ts`. (ii) The masks are independent of w and uniform over the spaces of
  * `./zk-ligero-masks.ts`, so Q_quad is uniform over {deg < 2L − 1, Z_H | Q}, Q_lin over
  * {deg < C + L − 1, Σ_H Q = target}, P0 over {deg < L}, and the openings of b and c1 stay
@@ -50,8 +65,11 @@
  * (iii) The salts hide unopened columns (Q·2^−256 per leaf). The simulator
  * (test/pcs/zk-ligero-zk.test.ts) samples exactly this distribution without w. Assumptions: t ≤ k,
  * which `paramsIssue` enforces, and that a commitment opened by several proofs reveals at most k
- * distinct columns in all (docs/zero-knowledge.md §4): the prover data counts revealed columns
- * and `proveZkLigero` refuses to exceed k.
+ * distinct columns in all (docs/zero-knowledge.md §4): each prover data counts its revealed
+ * columns and every proof refuses to take any commitment beyond its k. The count is exported by
+ * `revealedColumns` and restored by `commitZkLigero(…, { revealed })`, for a commitment re-created
+ * from its seed (`seededRandom`: the seed is then as secret as the committed vector). Per-proof
+ * randomness (tree B's masks, copy rows and salts) never comes from a reproducible source.
  */
 import { P, pow } from '../field/babybear.js';
 import { extAdd, extEquals, extToString } from '../field/extension.js';
