@@ -1,7 +1,8 @@
 /**
  * Shared helpers of the zero-knowledge Ligero tests: seeded randomness, random satisfied
  * constraint systems, transcript doubles (a programmable one for the simulator, a flawed one for
- * the Fiat–Shamir harness) and one-call prove/verify with fresh transcripts.
+ * the Fiat–Shamir harness) and one-call prove/verify with fresh transcripts, for one commitment
+ * and for several.
  */
 import { P } from '../../src/field/babybear.js';
 import { type Ext, ext, extAdd, extMulBase } from '../../src/field/extension.js';
@@ -12,8 +13,11 @@ import {
   absorbZkCommitment,
   commitZkLigero,
   proveZkLigero,
+  proveZkLigeroMulti,
   verifyZkLigero,
+  verifyZkLigeroMulti,
   type ZkLigeroCommitment,
+  type ZkLigeroMultiProof,
   type ZkLigeroProof,
   type ZkLigeroProverData,
   type ZkProveOptions,
@@ -161,6 +165,45 @@ export function cloneProof(p: ZkLigeroProof): ZkLigeroProof {
     merkleA: p.merkleA.slice(),
     merkleB: p.merkleB.slice(),
   };
+}
+
+// ---- several commitments ------------------------------------------------------------------------
+
+/** The parts of a concatenated vector, by length. */
+export function splitVector(w: Uint32Array, lengths: readonly number[]): Uint32Array[] {
+  let o = 0;
+  return lengths.map((n) => w.slice(o, (o += n)));
+}
+
+/** A transcript that absorbed every commitment, in order (as their callers did when they were made). */
+export function freshMultiTranscript(cs: readonly ZkLigeroCommitment[], protocol = PROTOCOL): Transcript {
+  const tr = new Transcript(protocol);
+  for (const c of cs) absorbZkCommitment(tr, c);
+  return tr;
+}
+
+export interface ProvedMulti {
+  commitments: ZkLigeroCommitment[];
+  datas: ZkLigeroProverData[];
+  proof: ZkLigeroMultiProof;
+}
+
+/** Commits each part (part i with params[i] and seed + i) and proves `sys` over their concatenation. */
+export function commitAndProveMulti(parts: readonly Uint32Array[], params: readonly ZkLigeroParams[], sys: ConstraintSystem, seed: number, opts: ZkProveOptions = {}): ProvedMulti {
+  const made = parts.map((w, i) => commitZkLigero(w, params[i], seeded(seed + i)));
+  const commitments = made.map((m) => m.commitment);
+  const datas = made.map((m) => m.data);
+  const proof = proveZkLigeroMulti(datas, sys, freshMultiTranscript(commitments), opts);
+  return { commitments, datas, proof };
+}
+
+export function verifyMultiFresh(cs: readonly ZkLigeroCommitment[], sys: ConstraintSystem, proof: ZkLigeroMultiProof, minBits = 0): VerifyResult {
+  return verifyZkLigeroMulti(cs, sys, proof, freshMultiTranscript(cs), { minBits });
+}
+
+export function cloneMultiProof(p: ZkLigeroMultiProof): ZkLigeroMultiProof {
+  const tree = (o: ZkLigeroMultiProof['b']) => ({ columns: o.columns.slice(), salts: o.salts.slice(), merkle: o.merkle.slice() });
+  return { ...p, rootB: p.rootB.slice(), p0: p.p0.slice(), qLin: p.qLin.slice(), qQuad: p.qQuad.slice(), a: p.a.map(tree), b: tree(p.b) };
 }
 
 /**
