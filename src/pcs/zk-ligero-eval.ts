@@ -120,20 +120,36 @@ export interface CosetDims {
 export type RowEvals = (r: number) => Uint32Array;
 
 /**
- * Evaluations on g·⟨ω_M⟩ of Σ_a q_a·p_a (component-major K, 4 × M), from tree A's coefficient
- * rows (`coeffsA`, rowsA × L, for the separable groups) and every row's evaluations.
+ * Σ_i weights_i·p_{row0+i} in coefficient form (K, L coefficients, interleaved) for tree-A rows
+ * row0 .. row0 + rows − 1 (a separable group's rows, always inside one tree).
  */
-export function linearOnCoset(terms: LinearTerms, d: CosetDims, coeffsA: Uint32Array, rowEvals: RowEvals): Uint32Array {
+export type RowCombiner = (row0: number, rows: number, weights: Uint32Array) => Uint32Array;
+
+/** The combiner of one coefficient matrix (rows × L). */
+function matrixCombiner(coeffs: Uint32Array, L: number): RowCombiner {
+  return (row0, rows, weights) => {
+    const comb = new Uint32Array(4 * L);
+    kernels().combineRows(comb, coeffs.subarray(row0 * L, (row0 + rows) * L), weights, L);
+    return comb;
+  };
+}
+
+/**
+ * Evaluations on g·⟨ω_M⟩ of Σ_a q_a·p_a (component-major K, 4 × M), from tree A's coefficient
+ * rows (`coeffsA`: one matrix, rowsA × L, or a combiner over several trees; for the separable
+ * groups) and every row's evaluations.
+ */
+export function linearOnCoset(terms: LinearTerms, d: CosetDims, coeffsA: Uint32Array | RowCombiner, rowEvals: RowEvals): Uint32Array {
   const { logC, logM, L } = d;
   const C = 1 << logC;
   const M = 1 << logM;
   const K = kernels();
+  const combine = coeffsA instanceof Uint32Array ? matrixCombiner(coeffsA, L) : coeffsA;
   const accI = new Uint32Array(4 * M); // interleaved accumulator
   const accC = new Uint32Array(4 * M); // component-major accumulator
   const tmp = new Uint32Array(4 * M);
   for (const g of terms.groups) {
-    const comb = new Uint32Array(4 * L);
-    K.combineRows(comb, coeffsA.subarray(g.row0 * L, (g.row0 + g.rows) * L), g.rowWeights, L);
+    const comb = combine(g.row0, g.rows, g.rowWeights);
     const rowPart = interleave(cosetEvaluateExt(comb, logM), M);
     const colPart = interleave(interpolantOnCoset(g.col, logC, logM), M);
     K.extMul(tmp, rowPart, colPart);

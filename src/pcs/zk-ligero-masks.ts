@@ -6,6 +6,17 @@
  * needs no global), tests inject a seeded one. Field elements are drawn by rejection: a 31-bit
  * word is accepted iff < p, so they are exactly uniform given uniform bytes.
  *
+ * Reproducible commitments. `seededRandom(seed)` is SHA-256 in counter mode,
+ * block_i = SHA256(0x00 ‖ "zkinfer/zk-ligero/seeded-random/v1" ‖ seed ‖ LE64(i)), read as one byte
+ * stream (the output does not depend on how the reads are split). Committing with it makes the
+ * commitment a function of (w, params, seed), so a model owner stores a 32-byte seed instead of
+ * the prover data and re-creates the data on demand. Hiding is then computational: the seed is as
+ * secret as the weights (whoever knows it recomputes every row's randomness and salt, hence w
+ * from any t opened columns), and one seed serves one vector (two vectors committed with the same
+ * seed share their randomness: opened columns reveal their difference). A seeded source is
+ * marked reproducible, and proofs never draw their per-proof randomness from it (a re-created
+ * source would replay the masks and salts of an earlier proof; `isReproducible`).
+ *
  * Masks. The proof's second tree starts with 20 rows, all of them codewords of RS[N, L] like
  * every other committed row; K-valued masks take four rows each, one per u-coefficient:
  *
@@ -32,6 +43,7 @@
  */
 import { P, add, mul, sub } from '../field/babybear.js';
 import { type Ext, ext } from '../field/extension.js';
+import { DIGEST_BYTES, hashLeavesInto } from '../hash/sha256.js';
 import type { ZkCodeShape } from './zk-ligero-params.js';
 
 export type RandomSource = (out: Uint8Array) => void;
@@ -42,6 +54,59 @@ export const cryptoRandom: RandomSource = (out) => {
   if (!c || typeof c.getRandomValues !== 'function') throw new Error('zk-ligero: no crypto.getRandomValues in this environment; pass a RandomSource');
   for (let o = 0; o < out.length; o += 65536) c.getRandomValues(out.subarray(o, Math.min(out.length, o + 65536)));
 };
+
+/** Least seed length of `seededRandom` (256 bits). */
+export const MIN_SEED_BYTES = 32;
+const SEED_TAG = new TextEncoder().encode('zkinfer/zk-ligero/seeded-random/v1');
+/** Blocks hashed per refill of a seeded stream (128 KiB). */
+const SEED_BATCH = 4096;
+const reproducible = new WeakSet<RandomSource>();
+
+/**
+ * A reproducible RandomSource: SHA-256 in counter mode over a secret seed of at least 32 bytes
+ * (see the header). Throws a TypeError on a shorter seed.
+ */
+export function seededRandom(seed: Uint8Array): RandomSource {
+  if (!(seed instanceof Uint8Array) || seed.length < MIN_SEED_BYTES) {
+    throw new TypeError(`seededRandom: expected a secret seed of at least ${MIN_SEED_BYTES} bytes, got ${seed instanceof Uint8Array ? `${seed.length} bytes` : typeof seed}`);
+  }
+  const key = seed.slice(); // the caller may reuse its array
+  const leafSize = SEED_TAG.length + key.length + 8;
+  let counter = 0;
+  let block = new Uint8Array(0);
+  let pos = 0;
+  const refill = (wanted: number) => {
+    const n = Math.min(SEED_BATCH, Math.max(1, Math.ceil(wanted / DIGEST_BYTES)));
+    const pre = new Uint8Array(n * leafSize);
+    const dv = new DataView(pre.buffer);
+    for (let i = 0; i < n; i++, counter++) {
+      const o = i * leafSize;
+      pre.set(SEED_TAG, o);
+      pre.set(key, o + SEED_TAG.length);
+      dv.setUint32(o + leafSize - 8, counter % 2 ** 32, true);
+      dv.setUint32(o + leafSize - 4, Math.floor(counter / 2 ** 32), true);
+    }
+    block = new Uint8Array(n * DIGEST_BYTES);
+    hashLeavesInto(block, pre, leafSize);
+    pos = 0;
+  };
+  const source: RandomSource = (out) => {
+    for (let o = 0; o < out.length; ) {
+      if (pos === block.length) refill(out.length - o);
+      const n = Math.min(block.length - pos, out.length - o);
+      out.set(block.subarray(pos, pos + n), o);
+      pos += n;
+      o += n;
+    }
+  };
+  reproducible.add(source);
+  return source;
+}
+
+/** Whether `rng` came from `seededRandom` (its output can be replayed). */
+export function isReproducible(rng: RandomSource): boolean {
+  return reproducible.has(rng);
+}
 
 /** n uniform field elements from `rng` (rejection sampling of 31-bit words). */
 export function randomField(rng: RandomSource, n: number): Uint32Array {

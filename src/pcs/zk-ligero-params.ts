@@ -35,6 +35,18 @@
  * globally by the caller (`circuit/security.ts`, ε_hash). The form is `tensorSecurityBits`'s
  * (`./params.ts`) for the code RS[N, C + k] with the full-γ field term, plus the two tests.
  *
+ * Several commitments (`proveZkLigeroMulti`). The rows of trees A_1..A_m and B form one matrix,
+ * opened at one set of t columns, combined by one γ, one (β, τ) and one ρ. They must share the code
+ * (C, N, t); k may differ: the proof runs with L = C + max_i k_i (`sharedCodeParams`), and a row of
+ * tree i, of degree < C + k_i ≤ L, is a codeword of RS[N, L] too. The analysis above then applies
+ * verbatim to that matrix: no term depends on the number of rows R (the proximity lemma's
+ * (e+1)/|F| holds for any number of interleaved rows, the linear and quadratic field terms depend
+ * on M and the challenges only, the query terms on N, L, C, t and e), so m trees add no term; R
+ * enters only the work and γ's length. A larger k on a long-lived commitment (the weights, to
+ * survive more openings) costs every proof that uses it through the larger L: the distance
+ * d = N − L + 1 and the query terms ((C + L − 1 + e)/N)^t, ((2L − 2 + e)/N)^t, computed with
+ * `zkLigeroSecurity(sharedCodeParams(…))`. Each tree's own hiding needs only t ≤ k_i.
+ *
  * Zero knowledge costs no term: it is perfect for t ≤ k given the challenges (the salted leaves
  * add the random-oracle term Q·2^−256 of hiding unopened columns, see `./zk-ligero-columns.ts`).
  */
@@ -92,6 +104,32 @@ export function paramsIssue(p: ZkLigeroParams): string | null {
   if (k > C + 1) return `randomness ${k} exceeds C + 1 = ${C + 1}`;
   if (2 ** logCodeword < 2 * (C + k)) return `codeword length 2^${logCodeword} is below 2·(C + k) = ${2 * (C + k)}`;
   return null;
+}
+
+/**
+ * What keeps these parameter sets (of the commitments of one proof) from sharing a code, or null:
+ * each must be valid, and all must have the same logCols, logCodeword and queries.
+ */
+export function sharedCodeIssue(ps: readonly ZkLigeroParams[]): string | null {
+  if (!Array.isArray(ps) || ps.length < 1) return 'expected at least one commitment';
+  for (const [i, p] of ps.entries()) {
+    const err = paramsIssue(p);
+    if (err) return `commitment ${i}: ${err}`;
+  }
+  const a = ps[0];
+  for (const [i, p] of ps.entries()) {
+    if (p.logCols !== a.logCols || p.logCodeword !== a.logCodeword || p.queries !== a.queries) {
+      return `commitment ${i} has C = 2^${p.logCols}, N = 2^${p.logCodeword}, t = ${p.queries}, commitment 0 has C = 2^${a.logCols}, N = 2^${a.logCodeword}, t = ${a.queries}: the commitments of one proof must share (C, N, t) (k may differ)`;
+    }
+  }
+  return null;
+}
+
+/** The code one proof over these commitments runs: their (C, N, t) and the largest k. Throws a RangeError if they share none. */
+export function sharedCodeParams(ps: readonly ZkLigeroParams[]): ZkLigeroParams {
+  const err = sharedCodeIssue(ps);
+  if (err) throw new RangeError(`zk-ligero parameters: ${err}`);
+  return { ...ps[0], randomness: Math.max(...ps.map((p) => p.randomness)) };
 }
 
 /** The sizes of a (valid) parameter set. */

@@ -2,20 +2,30 @@
  * The constraint system of a zero-knowledge Ligero proof as the tests see it
  * (`./constraints.ts` is the statement; `./zk-ligero.ts` the proof).
  *
- * Layout. The committed vector w fills rows of C = 2^logC entries: w[a·C + b] is row a, column b
- * of tree A (rows past the end are zero). The proof's tree B holds 20 mask rows
+ * Layout. The statement addresses the concatenation w = w_0 ‖ … ‖ w_{m−1} of the committed
+ * vectors (one for `proveZkLigero`, several for `proveZkLigeroMulti`): w_i occupies
+ * [base_i, base_i + n_i), base_i = Σ_{j<i} n_j. Each w_i fills its own tree's rows of C = 2^logC
+ * entries (rows past its end are zero), and rows are numbered across the trees: entry base_i + a·C + b
+ * is global row rowBase_i + a, column b, rowBase_i = Σ_{j<i} ⌈n_j/C⌉ (`VectorLayout`). The proof's
+ * tree B holds 20 mask rows
  * (`./zk-ligero-masks.ts`) and then, for the Hadamard constraints, row triples (X_r, Y_r, Z_r):
  * entry e of the concatenated Hadamard blocks (constraint by constraint, i in order) sits at
  * triple r = ⌊e/C⌋, column e mod C, as copies x_e = w[x + i], y_e = w[y + i], z_e = w[z + i]. The
  * quadratic test then checks X_r∘Y_r = Z_r on H row-wise, and 3 copy constraints per entry join
- * the linear test. Rows are numbered globally: tree A first, then tree B.
+ * the linear test (the blocks may lie in any vectors, even straddle them: each copy is its own
+ * constraint). Rows are numbered globally: the trees A first, then tree B.
  *
  * Linear test terms. Constraint i (sparse first, then tensor, then copies X, Y, Z of each
  * entry) gets the weight ω_i = β·eq(τ)_i; the verifier needs, per row a, the interpolant q_a on H
  * of its combined coefficients. Tensor constraints on a segment of 2^m ≥ C entries are separable,
  * coefficient(a, b) = ω·eq(z_hi)_{a−a0}·eq(z_lo)_b, and kept as one `SeparableGroup` (one
  * interpolant, row weights): the verifier's work for them is an NTT plus t·(rows of the segment),
- * not the segment's size. Everything else is a list of entries (row, column, K coefficient)
+ * not the segment's size. A segment that starts at column l_lo ≠ 0 of its tree's rows (base_i not
+ * a multiple of C) is two groups: columns b ≥ l_lo carry eq(z_lo)_{b−l_lo} on rows a0.., columns
+ * b < l_lo carry eq(z_lo)_{b+C−l_lo} on rows a0+1.. (same row weights, one row down), since entry
+ * index (a − a0)·C + b − l_lo has those low and high parts. A segment of more than SMALL_SEGMENT
+ * entries must lie in one vector (`statementIssue`); smaller ones are entries and may straddle.
+ * Everything else is a list of entries (row, column, K coefficient)
  * sorted by row, which the verifier evaluates by the Lagrange basis (few entries in a row) or by
  * densifying the row (many), and the prover likewise on its own domain.
  */
@@ -81,6 +91,96 @@ export function systemIssue(n: number, sys: ConstraintSystem): string | null {
   return null;
 }
 
+/** Where each committed vector sits in the concatenation and in the global row numbering. */
+export interface VectorLayout {
+  logC: number;
+  /** base_i, and the total length last (m + 1 entries) */
+  bases: readonly number[];
+  /** rowBase_i, and the total number of tree-A rows last (m + 1 entries) */
+  rowBases: readonly number[];
+}
+
+/** The layout of vectors of these lengths in rows of 2^logC entries. */
+export function vectorLayout(lengths: readonly number[], logC: number): VectorLayout {
+  const C = 2 ** logC;
+  const bases = [0];
+  const rowBases = [0];
+  for (const n of lengths) {
+    bases.push(bases[bases.length - 1] + n);
+    rowBases.push(rowBases[rowBases.length - 1] + Math.ceil(n / C));
+  }
+  return { logC, bases, rowBases };
+}
+
+/** The vector holding global entry `pos` (0 ≤ pos < total), or the tree holding global row `pos` with `rowBases`. */
+export function vectorAt(bases: readonly number[], pos: number): number {
+  let lo = 0;
+  let hi = bases.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (bases[mid] <= pos) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * What is wrong with `sys` as a statement about the concatenation of vectors of these lengths, or
+ * null: `systemIssue` on the total length, and every tensor segment of more than SMALL_SEGMENT
+ * entries inside one vector.
+ */
+export function statementIssue(lengths: readonly number[], sys: ConstraintSystem): string | null {
+  const layout = vectorLayout(lengths, 0);
+  const err = systemIssue(layout.bases[lengths.length], sys);
+  if (err || lengths.length === 1) return err;
+  for (const [k, c] of sys.tensor.entries()) {
+    const size = 2 ** c.numVars;
+    if (size <= SMALL_SEGMENT) continue;
+    const i = vectorAt(layout.bases, c.offset);
+    const j = vectorAt(layout.bases, c.offset + size - 1);
+    if (i !== j) {
+      return `tensor constraint ${k}: segment [${c.offset}, ${c.offset + size}) straddles committed vectors ${i} and ${j} (vector ${j} starts at ${layout.bases[j]}): a segment of more than ${SMALL_SEGMENT} entries must lie in one vector`;
+    }
+  }
+  return null;
+}
+
+/** The commitment fields a multi-commitment statement digest binds. */
+export interface StatementCommitment {
+  readonly root: Uint8Array;
+  readonly length: number;
+  readonly params: { readonly logCols: number; readonly randomness: number; readonly logCodeword: number; readonly queries: number };
+}
+
+function writeSystem(w: ByteWriter, sys: ConstraintSystem): void {
+  w.u32(sys.linear.length).u32(sys.tensor.length).u32(sys.hadamard.length);
+  for (const c of sys.linear) w.wordVec(c.index).words(c.coeffs).words(c.rhs);
+  for (const c of sys.tensor) {
+    w.u32(c.offset % 2 ** 32).u32(Math.floor(c.offset / 2 ** 32)).u32(c.numVars).words(c.point);
+    w.wordVec(c.extra.index).words(c.extra.coeffs).words(c.rhs);
+  }
+  for (const h of sys.hadamard) w.u32(h.x).u32(h.y).u32(h.z).u32(h.len);
+}
+
+/**
+ * The digest a proof absorbs as its statement. One commitment: `systemDigest(n, sys)` (the
+ * caller's absorb binds the commitment). Several: SHA-256 under its own domain tag of the number
+ * of commitments, each one's root, length and parameters in order, and the system, so a proof for
+ * (A, B) does not verify for (B, A), nor with another commitment in either place.
+ */
+export function statementDigest(commitments: readonly StatementCommitment[], sys: ConstraintSystem): Uint8Array {
+  if (commitments.length === 1) return systemDigest(commitments[0].length, sys);
+  const w = new ByteWriter(1 << 12);
+  w.bytes(new TextEncoder().encode('zkinfer/zk-ligero/multi-statement/v1'));
+  w.u32(commitments.length);
+  for (const c of commitments) {
+    w.bytes(c.root).u32(c.length % 2 ** 32).u32(Math.floor(c.length / 2 ** 32));
+    w.u8(c.params.logCols).u32(c.params.randomness).u8(c.params.logCodeword).u32(c.params.queries);
+  }
+  writeSystem(w, sys);
+  return sha256(w.finish());
+}
+
 /**
  * SHA-256 of a canonical encoding of (n, sys): every count, index, coefficient, point and rhs, in
  * order, behind a domain tag. Two systems that differ anywhere have different digests (up to
@@ -90,13 +190,7 @@ export function systemDigest(n: number, sys: ConstraintSystem): Uint8Array {
   const w = new ByteWriter(1 << 12);
   w.bytes(new TextEncoder().encode('zkinfer/zk-ligero/system/v1'));
   w.u32(n % 2 ** 32).u32(Math.floor(n / 2 ** 32));
-  w.u32(sys.linear.length).u32(sys.tensor.length).u32(sys.hadamard.length);
-  for (const c of sys.linear) w.wordVec(c.index).words(c.coeffs).words(c.rhs);
-  for (const c of sys.tensor) {
-    w.u32(c.offset % 2 ** 32).u32(Math.floor(c.offset / 2 ** 32)).u32(c.numVars).words(c.point);
-    w.wordVec(c.extra.index).words(c.extra.coeffs).words(c.rhs);
-  }
-  for (const h of sys.hadamard) w.u32(h.x).u32(h.y).u32(h.z).u32(h.len);
+  writeSystem(w, sys);
   return sha256(w.finish());
 }
 
@@ -163,9 +257,51 @@ export interface LinearTerms {
 
 export interface RowDims {
   logC: number;
+  /** tree-A rows, all trees A together */
   rowsA: number;
-  /** total rows (tree A + tree B) */
+  /** total rows (trees A + tree B) */
   rows: number;
+  /** the committed vectors (default: one vector of rowsA rows) */
+  layout?: VectorLayout;
+}
+
+/** Maps global entries to (global row, column) through a layout: `place(pos)` sets `row` and `col`. */
+class EntryMap {
+  private readonly C: number;
+  row = 0;
+  col = 0;
+  constructor(private readonly layout: VectorLayout) {
+    this.C = 2 ** layout.logC;
+  }
+  place(pos: number): this {
+    const { bases, rowBases } = this.layout;
+    const i = bases.length === 2 ? 0 : vectorAt(bases, pos);
+    const local = pos - bases[i];
+    this.row = rowBases[i] + Math.floor(local / this.C);
+    this.col = local % this.C;
+    return this;
+  }
+}
+
+/**
+ * The separable groups of a tensor segment of more than SMALL_SEGMENT entries (see the header):
+ * `hi` the weights of its rows (K, one per row of 2^numVars/C rows, or one for a segment inside
+ * a row), `lo` the column factors (K, min(C, 2^numVars) of them), shifted by the column the
+ * segment starts at in its tree and split into two groups when that column is not 0.
+ */
+function tensorGroups(offset: number, hi: Uint32Array, lo: Uint32Array, map: EntryMap, C: number): SeparableGroup[] {
+  const { row: row0, col: l } = map.place(offset);
+  const size = lo.length >>> 2;
+  const rows = hi.length >>> 2;
+  const first = new Uint32Array(4 * C);
+  first.set(lo.subarray(0, 4 * Math.min(size, C - l)), 4 * l);
+  const groups: SeparableGroup[] = [{ row0, rows, rowWeights: hi, col: first }];
+  if (l + size > C) {
+    const second = new Uint32Array(4 * C);
+    second.set(lo.subarray(4 * (C - l)), 0);
+    groups.push({ row0: row0 + 1, rows, rowWeights: hi.slice(), col: second });
+  }
+  return groups;
 }
 
 /** The linear test's coefficients on every committed row, for weights ω (see the header). */
@@ -173,6 +309,7 @@ export function linearTerms(sys: ConstraintSystem, d: RowDims, omega: Uint32Arra
   const { logC } = d;
   const C = 1 << logC;
   const K = kernels();
+  const map = new EntryMap(d.layout ?? { logC, bases: [0, d.rowsA * C], rowBases: [0, d.rowsA] });
   let target: Ext = ext();
   const groups: SeparableGroup[] = [];
   // count entries first
@@ -186,8 +323,9 @@ export function linearTerms(sys: ConstraintSystem, d: RowDims, omega: Uint32Arra
   const coef = new Uint32Array(4 * count);
   let n = 0;
   const addScaled = (pos: number, scaled: Uint32Array, off: number) => {
-    row[n] = Math.floor(pos / C);
-    col[n] = pos % C;
+    map.place(pos);
+    row[n] = map.row;
+    col[n] = map.col;
     coef.set(scaled.subarray(off, off + 4), 4 * n);
     n++;
   };
@@ -216,11 +354,9 @@ export function linearTerms(sys: ConstraintSystem, d: RowDims, omega: Uint32Arra
     } else if (m >= logC) {
       const rowWeights = new Uint32Array(4 * 2 ** (m - logC));
       K.extScale(rowWeights, eqTable(c.point.subarray(4 * logC)), w);
-      groups.push({ row0: c.offset / C, rows: 2 ** (m - logC), rowWeights, col: eqTable(c.point.subarray(0, 4 * logC)) });
+      groups.push(...tensorGroups(c.offset, rowWeights, eqTable(c.point.subarray(0, 4 * logC)), map, C));
     } else {
-      const colv = new Uint32Array(4 * C);
-      colv.set(eqTable(c.point), 4 * (c.offset % C));
-      groups.push({ row0: Math.floor(c.offset / C), rows: 1, rowWeights: w.slice(), col: colv });
+      groups.push(...tensorGroups(c.offset, w.slice(), eqTable(c.point), map, C));
     }
     i++;
   }
@@ -234,8 +370,9 @@ export function linearTerms(sys: ConstraintSystem, d: RowDims, omega: Uint32Arra
         const pos = (p === 0 ? h.x : p === 1 ? h.y : h.z) + j;
         row[n] = auxRow0 + 3 * (e >> logC) + p;
         col[n] = e & (C - 1);
-        row[n + 1] = Math.floor(pos / C);
-        col[n + 1] = pos % C;
+        map.place(pos);
+        row[n + 1] = map.row;
+        col[n + 1] = map.col;
         for (let c = 0; c < 4; c++) {
           const v = omega[wo + c];
           coef[4 * n + c] = v;

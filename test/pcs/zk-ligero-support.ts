@@ -1,10 +1,13 @@
 /**
  * Shared helpers of the zero-knowledge Ligero tests: seeded randomness, random satisfied
  * constraint systems, transcript doubles (a programmable one for the simulator, a flawed one for
- * the Fiat–Shamir harness) and one-call prove/verify with fresh transcripts.
+ * the Fiat–Shamir harness) and one-call prove/verify with fresh transcripts, for one commitment
+ * and for several.
  */
-import { P } from '../../src/field/babybear.js';
-import { type Ext, ext, extAdd, extMulBase } from '../../src/field/extension.js';
+import { P, add, inv, mul, sub } from '../../src/field/babybear.js';
+import { type Ext, ext, extAdd, extMulBase, extSub } from '../../src/field/extension.js';
+import { kernels } from '../../src/field/active.js';
+import { deinterleave, interleave } from '../../src/pcs/zk-ligero-code.js';
 import { evaluateBase } from '../../src/poly/multilinear.js';
 import { Transcript } from '../../src/transcript/transcript.js';
 import type { ConstraintSystem, SparseLinear, TensorLinear } from '../../src/pcs/constraints.js';
@@ -12,8 +15,11 @@ import {
   absorbZkCommitment,
   commitZkLigero,
   proveZkLigero,
+  proveZkLigeroMulti,
   verifyZkLigero,
+  verifyZkLigeroMulti,
   type ZkLigeroCommitment,
+  type ZkLigeroMultiProof,
   type ZkLigeroProof,
   type ZkLigeroProverData,
   type ZkProveOptions,
@@ -163,6 +169,45 @@ export function cloneProof(p: ZkLigeroProof): ZkLigeroProof {
   };
 }
 
+// ---- several commitments ------------------------------------------------------------------------
+
+/** The parts of a concatenated vector, by length. */
+export function splitVector(w: Uint32Array, lengths: readonly number[]): Uint32Array[] {
+  let o = 0;
+  return lengths.map((n) => w.slice(o, (o += n)));
+}
+
+/** A transcript that absorbed every commitment, in order (as their callers did when they were made). */
+export function freshMultiTranscript(cs: readonly ZkLigeroCommitment[], protocol = PROTOCOL): Transcript {
+  const tr = new Transcript(protocol);
+  for (const c of cs) absorbZkCommitment(tr, c);
+  return tr;
+}
+
+export interface ProvedMulti {
+  commitments: ZkLigeroCommitment[];
+  datas: ZkLigeroProverData[];
+  proof: ZkLigeroMultiProof;
+}
+
+/** Commits each part (part i with params[i] and seed + i) and proves `sys` over their concatenation. */
+export function commitAndProveMulti(parts: readonly Uint32Array[], params: readonly ZkLigeroParams[], sys: ConstraintSystem, seed: number, opts: ZkProveOptions = {}): ProvedMulti {
+  const made = parts.map((w, i) => commitZkLigero(w, params[i], seeded(seed + i)));
+  const commitments = made.map((m) => m.commitment);
+  const datas = made.map((m) => m.data);
+  const proof = proveZkLigeroMulti(datas, sys, freshMultiTranscript(commitments), opts);
+  return { commitments, datas, proof };
+}
+
+export function verifyMultiFresh(cs: readonly ZkLigeroCommitment[], sys: ConstraintSystem, proof: ZkLigeroMultiProof, minBits = 0): VerifyResult {
+  return verifyZkLigeroMulti(cs, sys, proof, freshMultiTranscript(cs), { minBits });
+}
+
+export function cloneMultiProof(p: ZkLigeroMultiProof): ZkLigeroMultiProof {
+  const tree = (o: ZkLigeroMultiProof['b']) => ({ columns: o.columns.slice(), salts: o.salts.slice(), merkle: o.merkle.slice() });
+  return { ...p, rootB: p.rootB.slice(), p0: p.p0.slice(), qLin: p.qLin.slice(), qQuad: p.qQuad.slice(), a: p.a.map(tree), b: tree(p.b) };
+}
+
 /**
  * A transcript double whose challenges are programmed: absorbs are recorded (labels only) and
  * ignored, each challenge returns the next value queued under its label (the simulator's
@@ -245,4 +290,59 @@ export class FlawedTranscript extends RecordingTranscript {
     if (label === 'zkl/q-lin' || label === 'zkl/q-quad') return;
     super.absorbExt(label, values);
   }
+}
+
+// ---- leak-test helpers ---------------------------------------------------------------------------
+
+/** Solves Σ_i c_i·w[idx_i] = rhs over F for the entries idx[0..4) given the others (4 F equations). */
+export function solveFour(w: Uint32Array, idx: ArrayLike<number>, coeffs: Uint32Array, rhs: Ext): void {
+  let res: Ext = rhs;
+  for (let i = 4; i < idx.length; i++) res = extSub(res, extMulBase(coeffs.subarray(4 * i, 4 * i + 4), w[idx[i]]));
+  // rows = u-components, columns = unknowns
+  const A = Array.from({ length: 4 }, (_, row) => [...Array.from({ length: 4 }, (_, col) => coeffs[4 * col + row]), res[row]]);
+  for (let c = 0; c < 4; c++) {
+    const piv = A.findIndex((row, i) => i >= c && row[c] !== 0);
+    if (piv < 0) throw new Error('solveFour: singular 4×4 system');
+    [A[c], A[piv]] = [A[piv], A[c]];
+    const iv = inv(A[c][c]);
+    A[c] = A[c].map((x) => mul(x, iv));
+    for (let rr = 0; rr < 4; rr++) if (rr !== c && A[rr][c] !== 0) {
+      const f = A[rr][c];
+      A[rr] = A[rr].map((x, i) => sub(x, mul(f, A[c][i])));
+    }
+  }
+  for (let i = 0; i < 4; i++) w[idx[i]] = A[i][4];
+}
+
+/** Two-sample Kolmogorov–Smirnov statistic (ties handled: both sides advance past a value). */
+export function ks(a: Uint32Array, b: Uint32Array): number {
+  const x = a.slice().sort();
+  const y = b.slice().sort();
+  let i = 0;
+  let j = 0;
+  let d = 0;
+  while (i < x.length && j < y.length) {
+    const v = Math.min(x[i], y[j]);
+    while (i < x.length && x[i] === v) i++;
+    while (j < y.length && y[j] === v) j++;
+    d = Math.max(d, Math.abs(i / x.length - j / y.length));
+  }
+  return d;
+}
+
+/** The per-comparison false-alarm rate of the leak tests. */
+export const ALPHA = 1e-6;
+/** The two-sample KS critical value at ALPHA. */
+export function ksCritical(n1: number, n2: number): number {
+  return Math.sqrt(-Math.log(ALPHA / 2) / 2) * Math.sqrt((n1 + n2) / (n1 * n2));
+}
+
+/** Values on H of a K polynomial (interleaved coefficients): fold mod X^C − 1, then an NTT of size C. */
+export function onH(poly: Uint32Array, logC: number): Uint32Array {
+  const C = 1 << logC;
+  const folded = new Uint32Array(4 * C);
+  for (let i = 0; i < poly.length >>> 2; i++) for (let c = 0; c < 4; c++) folded[4 * (i & (C - 1)) + c] = add(folded[4 * (i & (C - 1)) + c], poly[4 * i + c]);
+  const comps = deinterleave(folded, C);
+  kernels().nttBatch(comps, 4, logC, false);
+  return interleave(comps, C);
 }

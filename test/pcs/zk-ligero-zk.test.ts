@@ -32,14 +32,14 @@ import { buildMerkleTree, merkleOpen, merkleRoot } from '../../src/hash/merkle.j
 import { eqTable } from '../../src/poly/multilinear.js';
 import { checkConstraints, type ConstraintSystem } from '../../src/pcs/constraints.js';
 import { absorbZkCommitment, commitZkLigero, proveZkLigero, treeBRows, verifyZkLigero, type ZkLigeroCommitment, type ZkLigeroProof } from '../../src/pcs/zk-ligero.js';
-import { codePoint, componentAt, cosetEvaluateExt, cosetEvaluateRows, deinterleave, interleave, sumOverH } from '../../src/pcs/zk-ligero-code.js';
+import { codePoint, componentAt, cosetEvaluateExt, cosetEvaluateRows, sumOverH } from '../../src/pcs/zk-ligero-code.js';
 import { SALT_BYTES, saltedLeaf } from '../../src/pcs/zk-ligero-columns.js';
 import { linearAtColumns, quadraticAtColumn } from '../../src/pcs/zk-ligero-eval.js';
 import { MASK_ROWS, ROW_LIN_A, ROW_LIN_B, ROW_QUAD_0, ROW_QUAD_1, randomBytes, randomField, type RandomSource } from '../../src/pcs/zk-ligero-masks.js';
 import { codeShape, type ZkLigeroParams } from '../../src/pcs/zk-ligero-params.js';
 import { hadamardRows, linearTerms, linearWeights, numLinearConstraints, weightVars } from '../../src/pcs/zk-ligero-system.js';
 import { Rng } from '../support/random.js';
-import { GOLDEN_LABELS, PROTOCOL, ProgrammedTranscript, RecordingTranscript, satisfiedSystem, seeded, smallParams, verifyFresh } from './zk-ligero-support.js';
+import { GOLDEN_LABELS, ks, ksCritical, onH, PROTOCOL, ProgrammedTranscript, RecordingTranscript, satisfiedSystem, seeded, smallParams, solveFour, verifyFresh } from './zk-ligero-support.js';
 
 // ---- the simulator -------------------------------------------------------------------------------
 
@@ -133,26 +133,6 @@ function verifySimulated(sim: ReturnType<typeof simulate>, sys: ConstraintSystem
 
 // ---- witnesses -----------------------------------------------------------------------------------
 
-/** Solves Σ_i c_i·w[idx_i] = rhs over F for the entries idx[0..4) given the others (4 F equations). */
-function solveFour(w: Uint32Array, idx: ArrayLike<number>, coeffs: Uint32Array, rhs: Ext): void {
-  let res: Ext = rhs;
-  for (let i = 4; i < idx.length; i++) res = extSub(res, extMulBase(coeffs.subarray(4 * i, 4 * i + 4), w[idx[i]]));
-  // rows = u-components, columns = unknowns
-  const A = Array.from({ length: 4 }, (_, row) => [...Array.from({ length: 4 }, (_, col) => coeffs[4 * col + row]), res[row]]);
-  for (let c = 0; c < 4; c++) {
-    const piv = A.findIndex((row, i) => i >= c && row[c] !== 0);
-    assert.ok(piv >= 0, 'singular 4×4 system');
-    [A[c], A[piv]] = [A[piv], A[c]];
-    const iv = inv(A[c][c]);
-    A[c] = A[c].map((x) => mul(x, iv));
-    for (let rr = 0; rr < 4; rr++) if (rr !== c && A[rr][c] !== 0) {
-      const f = A[rr][c];
-      A[rr] = A[rr].map((x, i) => sub(x, mul(f, A[c][i])));
-    }
-  }
-  for (let i = 0; i < 4; i++) w[idx[i]] = A[i][4];
-}
-
 const N_ENTRIES = 256;
 const params = smallParams(4, 6); // C = 16, k = 8, N = 128, t = 6
 
@@ -195,27 +175,6 @@ function witnesses(): { sys: ConstraintSystem; w1: Uint32Array; w2: Uint32Array 
 
 // ---- statistics ----------------------------------------------------------------------------------
 
-/** Two-sample Kolmogorov–Smirnov statistic (ties handled: both sides advance past a value). */
-function ks(a: Uint32Array, b: Uint32Array): number {
-  const x = a.slice().sort();
-  const y = b.slice().sort();
-  let i = 0;
-  let j = 0;
-  let d = 0;
-  while (i < x.length && j < y.length) {
-    const v = Math.min(x[i], y[j]);
-    while (i < x.length && x[i] === v) i++;
-    while (j < y.length && y[j] === v) j++;
-    d = Math.max(d, Math.abs(i / x.length - j / y.length));
-  }
-  return d;
-}
-
-const ALPHA = 1e-6;
-function ksCritical(n1: number, n2: number): number {
-  return Math.sqrt(-Math.log(ALPHA / 2) / 2) * Math.sqrt((n1 + n2) / (n1 * n2));
-}
-
 const CLASSES = [
   'tree A entries',
   'copy-row entries',
@@ -257,16 +216,6 @@ function collect(into: Samples, proof: ZkLigeroProof): void {
 
 function emptySamples(): Samples {
   return Object.fromEntries(CLASSES.map((c) => [c, [] as number[]])) as Samples;
-}
-
-/** Values on H of a K polynomial (interleaved coefficients): fold mod X^C − 1, then an NTT of size C. */
-function onH(poly: Uint32Array, logC: number): Uint32Array {
-  const C = 1 << logC;
-  const folded = new Uint32Array(4 * C);
-  for (let i = 0; i < poly.length >>> 2; i++) for (let c = 0; c < 4; c++) folded[4 * (i & (C - 1)) + c] = add(folded[4 * (i & (C - 1)) + c], poly[4 * i + c]);
-  const comps = deinterleave(folded, C);
-  kernels().nttBatch(comps, 4, logC, false);
-  return interleave(comps, C);
 }
 
 /**
