@@ -19,6 +19,9 @@
  * (p = 1, q = α − e), the constraint P = (1 − s*)·1 − s*·m~(x*) and a link of
  * α − (1 − s*)e~(x*) − s*·t~(x*) − Q to the committed columns (PROTOCOL-NOTES §5, leaves).
  *
+ * Bytes: `writeZkGkrProof` — u32 N, the root's padded values, then per layer its padded rounds and
+ * padded masks; `readZkGkrProof` fixes every length by the layout (bounded, canonical words only).
+ *
  * Pads: `zkGkrLayout(N)` = the root check (5 evaluation pads, 1 intermediate, 4 slots:
  * 24 + 192 entries), then `zkGkrLayerLayout(k)` for k = 1..N−1. Soundness: the clear GKR's
  * error plus 1/|K| for β; everything the prover sends is padded and absorbed before the next
@@ -31,9 +34,11 @@ import { type Ext, ext, extAdd, extInv, extIsZero, extMul, extSub } from '../../
 import { emptySystem, type ConstraintSystem } from '../../pcs/constraints.js';
 import type { Point } from '../../poly/multilinear.js';
 import type { Transcript } from '../../transcript/transcript.js';
+import type { ByteReader, ByteWriter } from '../../util/bytes.js';
 import { fail, type VerifyError } from '../../util/result.js';
+import { readSumcheckProof, writeSumcheckProof } from '../sumcheck.js';
 import { affineCombine, affineConst, appendSystem, cryptoWords, fillUniform, type WordSource } from '../zk-affine.js';
-import { fillFinalProducts, finalPadRange, proveZkFinal, verifyZkFinal, zkFinalAt, zkFinalLayout, type ZkFinalAt, type ZkFinalLayout, type ZkFinalProof, type ZkFinalShape } from '../zk-final.js';
+import { fillFinalProducts, finalPadRange, proveZkFinal, readZkFinalProof, verifyZkFinal, writeZkFinalProof, zkFinalAt, zkFinalLayout, type ZkFinalAt, type ZkFinalLayout, type ZkFinalProof, type ZkFinalShape } from '../zk-final.js';
 import { fillZkPads, zkSumcheckAt, type ZkSumcheckAt, type ZkSumcheckLayout } from '../zk-sumcheck.js';
 import { MAX_GKR_VARS } from './gkr.js';
 import { proveZkGkrLayer, verifyZkGkrLayer, zkGkrLayerLayout, type ZkGkrClaim, type ZkGkrLayerProof } from './zk-gkr-layer.js';
@@ -173,4 +178,27 @@ export function verifyZkGkr(tr: Transcript, proof: ZkGkrProof, at: ZkGkrAt, labe
     claim = { point: step.point, p: step.p, q: step.q };
   }
   return { ok: true, ...claim, system };
+}
+
+/** u32 N, the root's padded values (`writeZkFinalProof`), then per layer its rounds and masks. */
+export function writeZkGkrProof(w: ByteWriter, proof: ZkGkrProof): void {
+  w.u32(proof.layers.length + 1);
+  writeZkFinalProof(w, proof.root);
+  for (const l of proof.layers) {
+    writeSumcheckProof(w, l.sumcheck);
+    writeZkFinalProof(w, l.masks);
+  }
+}
+
+/** Reads a padded GKR proof for `layout`; every length is fixed by it (bounded reader, DecodeError on bad bytes). */
+export function readZkGkrProof(r: ByteReader, layout: ZkGkrLayout): ZkGkrProof {
+  const n = layout.numVars;
+  r.u32In(n, n, 'zk gkr leaf variables');
+  const root = readZkFinalProof(r, layout.root);
+  const layers: ZkGkrLayerProof[] = layout.layers.map((l, i) => {
+    if (!l.final) throw new RangeError(`zk gkr: layer ${i + 1} of the layout has no final check`);
+    const sumcheck = readSumcheckProof(r, l.numVars, l.degree);
+    return { sumcheck, masks: readZkFinalProof(r, l.final) };
+  });
+  return { root, layers };
 }
