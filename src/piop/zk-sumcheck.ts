@@ -66,6 +66,7 @@ import {
   roundAt,
   type SumcheckInstance,
   type SumcheckProof,
+  type SumcheckProverHooks,
 } from './sumcheck.js';
 import { type Affine, affineAdd, affineConst, affineConstraint, affinePlusPad, appendSystem, cryptoWords, fillUniform, hidden, padAt, type WordSource } from './zk-affine.js';
 import {
@@ -196,15 +197,24 @@ export function proveZkSumcheck(tr: Transcript, inst: SumcheckInstance, w: Uint3
   if (!Number.isInteger(offset) || offset < 0 || offset + zkSumcheckPadSize(inst.numVars, d) > w.length) {
     throw new RangeError(`zk sumcheck: expected round pads inside w (length ${w.length}), got offset ${offset} for ${zkSumcheckPadSize(inst.numVars, d)} entries`);
   }
-  const out = proveSumcheck(tr, inst, label, {
-    absorbStatement: (t, l, m, deg, sum) => absorbZkSumcheckStatement(t, l, m, deg, opts.hiddenSum ? null : sum),
+  const out = proveSumcheck(tr, inst, label, zkSumcheckHooks(w, offset, d, opts.hiddenSum === true));
+  return { proof: out.proof, claimedSum: out.claimedSum, point: out.point, finalEvals: out.finalEvals };
+}
+
+/**
+ * The padding hooks of a degree-d sumcheck whose round pads lie in w at `offset`: the statement
+ * absorbed with H public or hidden, each message sent as s_j + P_j. Any prover with
+ * `SumcheckProverHooks` (`proveSumcheck`, the GKR's workspace prover) sends padded values with them.
+ */
+export function zkSumcheckHooks(w: Uint32Array, offset: number, degree: number, hiddenSum: boolean): SumcheckProverHooks {
+  return {
+    absorbStatement: (t, l, m, deg, sum) => absorbZkSumcheckStatement(t, l, m, deg, hiddenSum ? null : sum),
     message: (j, s) => {
       const sent = new Uint32Array(s.length);
-      for (let t = 0; t <= d; t++) sent.set(extAdd(s.subarray(4 * t, 4 * t + 4), padAt(w, roundPad(offset, d, j, t))), 4 * t);
+      for (let t = 0; t <= degree; t++) sent.set(extAdd(s.subarray(4 * t, 4 * t + 4), padAt(w, roundPad(offset, degree, j, t))), 4 * t);
       return sent;
     },
-  });
-  return { proof: out.proof, claimedSum: out.claimedSum, point: out.point, finalEvals: out.finalEvals };
+  };
 }
 
 export interface ZkSumcheckStatement {

@@ -17,17 +17,32 @@
  * layer's sumcheck runs on e itself: with a = e~(·, 0), b = e~(·, 1) and Σ_x' w_j = 1,
  *   h_j(t) = (2α + λα²) − (1 + λα)·Σ w·(a + b)_t + λ·Σ w·(a·b)_t,
  * base-field products in its first round; its masks are a0 = a1 = 1, b_c = α − e~(ρ, c).
+ *
+ * Hooks. What the prover sends — the root, each layer sumcheck's statement and round messages, the
+ * masks — goes through `GkrProverHooks` (default: the clear protocol's absorbs); the challenges are
+ * drawn here in the same order either way. The padded GKR (`./zk-gkr.ts`) sends value + pad through
+ * them and so runs on these kernels.
  */
 import { kernels } from '../../field/active.js';
 import { type Ext, ext, extAdd, extInv, extIsZero, extMul, extMulBase, extOneMinus, extSub } from '../../field/extension.js';
 import { wsLoad, type Workspace, type WsBuf } from '../../field/kernels.js';
 import { concatPoints, type Point } from '../../poly/multilinear.js';
-import { absorbSumcheckStatement, type SumcheckProof } from '../sumcheck.js';
+import { absorbSumcheckStatement, type SumcheckProof, type SumcheckProverHooks } from '../sumcheck.js';
 import type { Transcript } from '../../transcript/transcript.js';
 import { MAX_GKR_VARS, type GkrClaim, type GkrLayerProof, type GkrProof } from './gkr.js';
 
 /** Leaves: general ext vectors p, q (2^N elements each), or p = 1 and q = α − e for a base e. */
 export type GkrLeaves = { kind: 'general'; p: Uint32Array; q: Uint32Array } | { kind: 'unit'; e: Uint32Array; alpha: Ext };
+
+/** How the prover's values enter the transcript; every hook defaults to the clear protocol's absorb. */
+export interface GkrProverHooks {
+  /** Sends the root (p_1[0], p_1[1], q_1[0], q_1[1]: 16 words); default: absorbs it under `<label>/root`. */
+  root?: (tr: Transcript, root: Uint32Array) => void;
+  /** The statement absorb and the sent round messages of layer step k = 1..N−1 (`<label>/layer`). */
+  layer?: (k: number) => SumcheckProverHooks;
+  /** Sends the masks (a0, a1, b0, b1: 16 words) of layer step k; default: absorbs them under `<label>/masks`. */
+  masks?: (tr: Transcript, k: number, masks: Uint32Array) => void;
+}
 
 /** The 2×2 line restriction a + μ(b − a). */
 function line(a: Ext, b: Ext, mu: Ext): Ext {
@@ -53,7 +68,12 @@ export function proveGkr(tr: Transcript, leavesP: Uint32Array, leavesQ: Uint32Ar
  * checked: `verifyGkr` checks p_0 = 0 unless told that the caller checks the root itself.
  * `directH1` computes h_j(1) in every round instead of deriving it (tests: both must agree).
  */
-export function proveFractionSum(tr: Transcript, leaves: GkrLeaves, label = 'gkr', opts: { directH1?: boolean } = {}): { proof: GkrProof; claim: GkrClaim } {
+export function proveFractionSum(
+  tr: Transcript,
+  leaves: GkrLeaves,
+  label = 'gkr',
+  opts: { directH1?: boolean; hooks?: GkrProverHooks } = {},
+): { proof: GkrProof; claim: GkrClaim } {
   const size = leaves.kind === 'unit' ? leaves.e.length : leaves.p.length >>> 2;
   const n = Math.log2(size);
   if (!Number.isInteger(n) || n < 1 || n > MAX_GKR_VARS || (leaves.kind === 'general' && leaves.q.length !== leaves.p.length)) {
@@ -62,13 +82,13 @@ export function proveFractionSum(tr: Transcript, leaves: GkrLeaves, label = 'gkr
   }
   const ws = kernels().workspace();
   try {
-    return proveOn(ws, tr, leaves, n, label, opts.directH1 === true);
+    return proveOn(ws, tr, leaves, n, label, opts.directH1 === true, opts.hooks ?? {});
   } finally {
     ws.release();
   }
 }
 
-function proveOn(ws: Workspace, tr: Transcript, leaves: GkrLeaves, n: number, label: string, directH1: boolean): { proof: GkrProof; claim: GkrClaim } {
+function proveOn(ws: Workspace, tr: Transcript, leaves: GkrLeaves, n: number, label: string, directH1: boolean, hooks: GkrProverHooks): { proof: GkrProof; claim: GkrClaim } {
   const alpha = leaves.kind === 'unit' ? leaves.alpha : null;
   // Layers k = 1..n−1 (and the leaves for general ones): P[k], Q[k] ext of 2^k elements.
   const P: WsBuf[] = new Array(n + 1);
@@ -95,7 +115,8 @@ function proveOn(ws: Workspace, tr: Transcript, leaves: GkrLeaves, n: number, la
     root.set(ws.read(P[1], 8), 0);
     root.set(ws.read(Q[1], 8), 8);
   }
-  tr.absorbExt(`${label}/root`, root);
+  if (hooks.root) hooks.root(tr, root);
+  else tr.absorbExt(`${label}/root`, root);
   let mu = tr.challengeExt(`${label}/mu`);
   let Pc = line(root.subarray(0, 4), root.subarray(4, 8), mu);
   let Qc = line(root.subarray(8, 12), root.subarray(12, 16), mu);
@@ -116,7 +137,7 @@ function proveOn(ws: Workspace, tr: Transcript, leaves: GkrLeaves, n: number, la
       const c0 = extAdd(extAdd(alpha, alpha), extMul(lambda, extMul(alpha, alpha)));
       const c1 = extAdd(ext(1), extMul(lambda, alpha));
       const h = (res: Uint32Array, t: number): Ext => extAdd(extSub(c0, extMul(c1, res.subarray(8 * t, 8 * t + 4))), extMul(lambda, res.subarray(8 * t + 4, 8 * t + 8)));
-      sc = layerSumcheck(tr, k, sum, r, W, ws, label, directH1, (j, pairs, withOne) => {
+      sc = layerSumcheck(tr, k, sum, r, W, ws, label, directH1, hooks.layer?.(k) ?? {}, (j, pairs, withOne) => {
         const res = j === 0 ? ws.fracRoundUnit(Ea, Eb, W, pairs, withOne, true) : ws.fracRoundUnit(A, B, W, pairs, withOne, false);
         return [h(res, 0), h(res, 1), h(res, 2)];
       }, (j, pairs, rho) => {
@@ -137,7 +158,7 @@ function proveOn(ws: Workspace, tr: Transcript, leaves: GkrLeaves, n: number, la
       const pc = P[k + 1], qc = Q[k + 1];
       const p0 = ws.view(pc, 0, half), u = ws.view(pc, half), q0 = ws.view(qc, 0, half), q1 = ws.view(qc, half);
       ws.extMulAdd(u, q1, lambda, 1 << k); // u = p1 + λ·q1, in place of p1
-      sc = layerSumcheck(tr, k, sum, r, W, ws, label, directH1, (_j, pairs, withOne) => {
+      sc = layerSumcheck(tr, k, sum, r, W, ws, label, directH1, hooks.layer?.(k) ?? {}, (_j, pairs, withOne) => {
         const res = ws.fracRound(p0, q0, q1, u, W, pairs, withOne);
         return [res.subarray(0, 4), res.subarray(4, 8), res.subarray(8, 12)];
       }, (_j, pairs, rho) => {
@@ -150,7 +171,8 @@ function proveOn(ws: Workspace, tr: Transcript, leaves: GkrLeaves, n: number, la
       masks.set(b0, 8);
       masks.set(b1, 12);
     }
-    tr.absorbExt(`${label}/masks`, masks);
+    if (hooks.masks) hooks.masks(tr, k, masks);
+    else tr.absorbExt(`${label}/masks`, masks);
     mu = tr.challengeExt(`${label}/mu`);
     Pc = line(masks.subarray(0, 4), masks.subarray(4, 8), mu);
     Qc = line(masks.subarray(8, 12), masks.subarray(12, 16), mu);
@@ -163,6 +185,7 @@ function proveOn(ws: Workspace, tr: Transcript, leaves: GkrLeaves, n: number, la
 /**
  * The degree-3 layer sumcheck over k variables in `proveSumcheck`'s transcript format, from
  * h_j(t) (t = 0, 1 when asked, 2: `round`) and in-place folds (`fold`); W holds w_0 = eq(r_{>0}).
+ * `hooks` change what is absorbed and sent, as in `proveSumcheck`; the claim is tracked in the clear.
  */
 function layerSumcheck(
   tr: Transcript,
@@ -173,11 +196,12 @@ function layerSumcheck(
   ws: Workspace,
   label: string,
   directH1: boolean,
+  hooks: SumcheckProverHooks,
   round: (j: number, pairs: number, withOne: boolean) => Ext[],
   fold: (j: number, pairs: number, rho: Ext) => void,
 ): { proof: SumcheckProof; point: Point } {
   const lab = `${label}/layer`;
-  absorbSumcheckStatement(tr, lab, k, 3, sum);
+  (hooks.absorbStatement ?? absorbSumcheckStatement)(tr, lab, k, 3, sum);
   const rounds: Uint32Array[] = [];
   const point = new Uint32Array(4 * k);
   let claim = sum;
@@ -193,10 +217,11 @@ function layerSumcheck(
     const h3 = extAdd(extSub(h0, extMulBase(h1, 3)), extMulBase(h2, 3));
     const s = new Uint32Array(16);
     [h0, h1, h2, h3].forEach((h, t) => s.set(extMul(pre, extMul(eq1(rj, t), h)), 4 * t));
-    tr.absorbExt(`${lab}/round`, s);
+    const sent = hooks.message ? hooks.message(j, s) : s;
+    tr.absorbExt(`${lab}/round`, sent);
     const rho = tr.challengeExt(`${lab}/challenge`);
     point.set(rho, 4 * j);
-    rounds.push(s);
+    rounds.push(sent);
     // h(ρ) on the parabola through h(0), h(1), h(2); the next claim is s_j(ρ)
     const d1 = extSub(h1, h0);
     const d2 = extAdd(extSub(h2, extAdd(h1, h1)), h0);

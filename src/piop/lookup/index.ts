@@ -5,3 +5,4 @@ export * from './limbs.js';
 export * from './logup.js';
 export * from './zk-gkr-layer.js';
 export * from './zk-gkr.js';
+export * from './zk-logup.js';

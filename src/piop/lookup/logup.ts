@@ -92,7 +92,8 @@ export class LookupMembershipError extends Error {
   }
 }
 
-interface Dims {
+/** The sizes of one instance (table bits b, width W, lookup-side and leaf variables). */
+export interface LookupDims {
   b: number;
   width: number;
   /** ℓ + c' (c' = ⌈log2 c⌉): variables of the concatenated lookup side. */
@@ -101,13 +102,13 @@ interface Dims {
   n: number;
 }
 
-function dims(st: LookupStatement): Dims {
+export function lookupDims(st: LookupStatement): LookupDims {
   const b = tableBits(st.table);
   const ne = st.logLen + Math.ceil(Math.log2(st.numLookups));
   return { b, width: tableWidth(st.table), ne, n: Math.max(ne, b) };
 }
 
-function checkStatement(st: LookupStatement): void {
+export function checkLookupStatement(st: LookupStatement): void {
   checkTable(st.table);
   if (!Number.isInteger(st.numLookups) || st.numLookups < 1 || st.numLookups > 2 ** 16) {
     throw new RangeError(`lookup: expected 1 ≤ numLookups ≤ 2^16, got ${st.numLookups}`);
@@ -115,7 +116,7 @@ function checkStatement(st: LookupStatement): void {
   if (!Number.isInteger(st.logLen) || st.logLen < 0 || st.logLen > MAX_LOOKUP_VARS) {
     throw new RangeError(`lookup: expected 0 ≤ logLen ≤ ${MAX_LOOKUP_VARS}, got ${st.logLen}`);
   }
-  const d = dims(st);
+  const d = lookupDims(st);
   if (d.n > MAX_LOOKUP_VARS) throw new RangeError(`lookup: expected at most 2^${MAX_LOOKUP_VARS} leaves per side, got 2^${d.n}`);
 }
 
@@ -124,8 +125,8 @@ function checkStatement(st: LookupStatement): void {
  * fractions (both sides, padding included), W-wide tuples, and a GKR over leafVars variables.
  */
 export function lookupShape(st: LookupStatement): { leafVars: number; width: number } {
-  checkStatement(st);
-  const d = dims(st);
+  checkLookupStatement(st);
+  const d = lookupDims(st);
   return { leafVars: d.n + 1, width: d.width };
 }
 
@@ -142,7 +143,7 @@ export function statementOf(w: LookupWitness): LookupStatement {
 export function drawLookupChallenges(tr: Transcript, statements: LookupStatement[], label = 'logup'): LookupChallenges {
   tr.absorbNumber(`${label}/instances`, statements.length);
   statements.forEach((st, k) => {
-    checkStatement(st);
+    checkLookupStatement(st);
     absorbTable(tr, `${label}/${k}`, st.table);
     tr.absorbNumber(`${label}/${k}/lookups`, st.numLookups);
     tr.absorbNumber(`${label}/${k}/log-len`, st.logLen);
@@ -159,8 +160,8 @@ export function drawLookupChallenges(tr: Transcript, statements: LookupStatement
 export function computeMultiplicities(table: LookupTable, lookups: Uint32Array[][]): Uint32Array {
   checkTable(table);
   const st = { table, numLookups: lookups.length, logLen: Math.log2(lookups[0]?.[0]?.length ?? 0) };
-  checkWitnessShape(st, lookups);
-  const d = dims(st);
+  checkLookupWitnessShape(st, lookups);
+  const d = lookupDims(st);
   const m = new Uint32Array(2 ** d.b);
   const find = rowFinder(table);
   const tuple = new Array<number>(d.width);
@@ -178,7 +179,7 @@ export function computeMultiplicities(table: LookupTable, lookups: Uint32Array[]
   return m;
 }
 
-function checkWitnessShape(st: LookupStatement, lookups: Uint32Array[][]): void {
+export function checkLookupWitnessShape(st: LookupStatement, lookups: Uint32Array[][]): void {
   const width = tableWidth(st.table);
   if (lookups.length < 1) throw new RangeError(`lookup into table ${st.table.name}: expected at least one lookup`);
   const len = 2 ** st.logLen;
@@ -197,13 +198,16 @@ function checkWitnessShape(st: LookupStatement, lookups: Uint32Array[][]): void 
  * proof that fails later). Returns the proof and, per instance, the claims to open.
  */
 export function proveLookups(tr: Transcript, ch: LookupChallenges, witnesses: LookupWitness[], label = 'logup'): { proof: LookupProof; claims: LookupClaims[] } {
-  for (const w of witnesses) {
-    const m = computeMultiplicities(w.table, w.lookups);
-    if (m.length !== w.multiplicities.length || m.some((v, i) => v !== w.multiplicities[i])) {
-      throw new RangeError(`lookup into table ${w.table.name}: the multiplicities do not count the lookups`);
-    }
-  }
+  witnesses.forEach(checkLookupMultiplicities);
   return proveLookupsUnchecked(tr, ch, witnesses, label);
+}
+
+/** The honest prover's check: every value is in its table and m counts the lookups (else it throws). */
+export function checkLookupMultiplicities(w: LookupWitness): void {
+  const m = computeMultiplicities(w.table, w.lookups);
+  if (m.length !== w.multiplicities.length || m.some((v, i) => v !== w.multiplicities[i])) {
+    throw new RangeError(`lookup into table ${w.table.name}: the multiplicities do not count the lookups`);
+  }
 }
 
 /**
@@ -221,13 +225,13 @@ export function proveLookupsUnchecked(
   const claims: LookupClaims[] = [];
   witnesses.forEach((wit, k) => {
     const st = statementOf(wit);
-    checkStatement(st);
-    checkWitnessShape(st, wit.lookups);
-    const d = dims(st);
+    checkLookupStatement(st);
+    checkLookupWitnessShape(st, wit.lookups);
+    const d = lookupDims(st);
     if (wit.multiplicities.length !== 2 ** d.b) {
       throw new RangeError(`lookup into table ${wit.table.name}: expected ${2 ** d.b} multiplicities, got ${wit.multiplicities.length}`);
     }
-    const { p, q } = buildLeaves(st, d, wit, ch);
+    const { p, q } = lookupLeaves(st, d, wit, ch);
     const { proof: gkr, claim } = proveGkr(tr, p, q, `${label}/${k}/gkr`);
     const K = kernels();
     const x = claim.point;
@@ -245,7 +249,7 @@ export function proveLookupsUnchecked(
   return { proof: { instances }, claims };
 }
 
-function makeClaims(st: LookupStatement, d: Dims, x: Point, columnEvals: Uint32Array, mEval: Ext): LookupClaims {
+function makeClaims(st: LookupStatement, d: LookupDims, x: Point, columnEvals: Uint32Array, mEval: Ext): LookupClaims {
   const xCol = x.slice(0, 4 * st.logLen);
   const columns: EvalClaim[][] = [];
   for (let j = 0; j < st.numLookups; j++) {
@@ -281,7 +285,8 @@ function foldColumns(cols: Uint32Array[], pw: Ext[]): Uint32Array {
   return out;
 }
 
-function buildLeaves(st: LookupStatement, d: Dims, wit: LookupWitness, ch: LookupChallenges): { p: Uint32Array; q: Uint32Array } {
+/** The GKR leaves (p, q) of one instance, 2^{n+1} ext elements each (see the header). */
+export function lookupLeaves(st: LookupStatement, d: LookupDims, wit: LookupWitness, ch: LookupChallenges): { p: Uint32Array; q: Uint32Array } {
   const half = 2 ** d.n;
   const p = new Uint32Array(8 * half);
   const q = new Uint32Array(8 * half);
@@ -300,7 +305,7 @@ function buildLeaves(st: LookupStatement, d: Dims, wit: LookupWitness, ch: Looku
       for (let i = 0; i < 4 * len; i += 4, o += 4) writeDenominator(q, o, alpha, e[i], e[i + 1], e[i + 2], e[i + 3]);
     }
   }
-  const pad = padValue(st.table, pw);
+  const pad = lookupPadValue(st.table, pw);
   for (; o < 4 * half; o += 4) writeDenominator(q, o, alpha, pad[0], pad[1], pad[2], pad[3]);
   // s = 1: the table repeated, p = −m' (m on the first copy).
   const size = 2 ** d.b;
@@ -317,7 +322,7 @@ function buildLeaves(st: LookupStatement, d: Dims, wit: LookupWitness, ch: Looku
 }
 
 /** The folded tuple of row 0, used to pad the lookup side. */
-function padValue(t: LookupTable, pw: Ext[]): Ext {
+export function lookupPadValue(t: LookupTable, pw: Ext[]): Ext {
   let acc = ext();
   for (let w = 0; w < tableWidth(t); w++) acc = extAdd(acc, extMul(pw[w], ext(tableEntry(t, 0, w))));
   return acc;
@@ -343,11 +348,11 @@ export function verifyLookups(
   for (let k = 0; k < statements.length; k++) {
     const st = statements[k];
     try {
-      checkStatement(st);
+      checkLookupStatement(st);
     } catch (e) {
       return fail('BadShape', `logup: instance ${k}: ${(e as Error).message}`, { instance: k });
     }
-    const d = dims(st);
+    const d = lookupDims(st);
     const ip = proof.instances[k];
     if (!ip || !(ip.columnEvals instanceof Uint32Array) || ip.columnEvals.length !== 4 * st.numLookups * d.width) {
       return fail('MalformedProof', `logup: instance ${k}: expected ${st.numLookups * d.width} column evaluations`, { instance: k });
@@ -372,7 +377,7 @@ export function verifyLookups(
     const tEval = evaluateTable(st.table, xTab, ch.beta);
     // e'~ at x*.
     const pw = betaPowers(ch.beta, d.width);
-    const pad = padValue(st.table, pw);
+    const pad = lookupPadValue(st.table, pw);
     const xSlot = x.subarray(4 * st.logLen, 4 * d.ne);
     let inSlots = ext();
     let eqSum = ext();
@@ -417,8 +422,8 @@ export function readLookupProof(r: ByteReader, statements: LookupStatement[]): L
   r.u32In(statements.length, statements.length, 'logup instance count');
   const instances: LookupInstanceProof[] = [];
   for (const st of statements) {
-    checkStatement(st);
-    const d = dims(st);
+    checkLookupStatement(st);
+    const d = lookupDims(st);
     const gkr = readGkrProof(r, d.n + 1);
     const columnEvals = r.words(4 * st.numLookups * d.width, 'logup column evaluations');
     const multiplicityEval = r.words(4, 'logup multiplicity evaluation');

@@ -23,9 +23,9 @@
  * before each challenge; the final check is exact through the product slots (`../zk-final.ts`).
  * What it hides: the round values and masks are uniform; P, Q, P', Q' are never sent.
  *
- * The prover here is the generic `proveSumcheck` (through the padded prover) on five tables —
- * the messages are those of the eq-split prover `./gkr-prover.ts`, which would need the same
- * message hook in its `layerSumcheck` to send padded values at its speed.
+ * The prover here is the generic `proveSumcheck` (through the padded prover) on five tables: the
+ * reference for one step. `./zk-gkr.ts` proves whole trees with the eq-split workspace prover of
+ * `./gkr-prover.ts` through padding hooks, which sends the same messages (tested).
  */
 import { type Ext, ext, extAdd, extMul, extSub } from '../../field/extension.js';
 import { type ConstraintSystem } from '../../pcs/constraints.js';

@@ -19,24 +19,31 @@
  * (p = 1, q = α − e), the constraint P = (1 − s*)·1 − s*·m~(x*) and a link of
  * α − (1 − s*)e~(x*) − s*·t~(x*) − Q to the committed columns (PROTOCOL-NOTES §5, leaves).
  *
+ * Bytes: `writeZkGkrProof` — u32 N, the root's padded values, then per layer its padded rounds and
+ * padded masks; `readZkGkrProof` fixes every length by the layout (bounded, canonical words only).
+ *
  * Pads: `zkGkrLayout(N)` = the root check (5 evaluation pads, 1 intermediate, 4 slots:
  * 24 + 192 entries), then `zkGkrLayerLayout(k)` for k = 1..N−1. Soundness: the clear GKR's
  * error plus 1/|K| for β; everything the prover sends is padded and absorbed before the next
  * challenge. What it hides: all root values, q_0, the round values and the masks.
  *
- * The prover computes the layers with plain K arithmetic and proves each step with the generic
- * sumcheck prover; `./gkr-prover.ts`'s workspace prover would need the padding hook to be as fast.
+ * The prover is `./gkr-prover.ts`'s workspace prover (eq split, kernels) with padding hooks
+ * (`GkrProverHooks`, `zkSumcheckHooks`): it sends exactly what the step-by-step prover of
+ * `./zk-gkr-layer.ts` (generic sumcheck) sends, at the clear prover's speed (tested).
  */
-import { type Ext, ext, extAdd, extInv, extIsZero, extMul, extSub } from '../../field/extension.js';
+import { type Ext, ext, extInv, extIsZero, extMul, extSub } from '../../field/extension.js';
 import { emptySystem, type ConstraintSystem } from '../../pcs/constraints.js';
 import type { Point } from '../../poly/multilinear.js';
 import type { Transcript } from '../../transcript/transcript.js';
+import type { ByteReader, ByteWriter } from '../../util/bytes.js';
 import { fail, type VerifyError } from '../../util/result.js';
+import { readSumcheckProof, writeSumcheckProof } from '../sumcheck.js';
 import { affineCombine, affineConst, appendSystem, cryptoWords, fillUniform, type WordSource } from '../zk-affine.js';
-import { fillFinalProducts, finalPadRange, proveZkFinal, verifyZkFinal, zkFinalAt, zkFinalLayout, type ZkFinalAt, type ZkFinalLayout, type ZkFinalProof, type ZkFinalShape } from '../zk-final.js';
-import { fillZkPads, zkSumcheckAt, type ZkSumcheckAt, type ZkSumcheckLayout } from '../zk-sumcheck.js';
+import { fillFinalProducts, finalPadRange, proveZkFinal, readZkFinalProof, verifyZkFinal, writeZkFinalProof, zkFinalAt, zkFinalLayout, type ZkFinalAt, type ZkFinalLayout, type ZkFinalProof, type ZkFinalShape } from '../zk-final.js';
+import { fillZkPads, zkSumcheckAt, zkSumcheckHooks, type ZkSumcheckAt, type ZkSumcheckLayout } from '../zk-sumcheck.js';
 import { MAX_GKR_VARS } from './gkr.js';
-import { proveZkGkrLayer, verifyZkGkrLayer, zkGkrLayerLayout, type ZkGkrClaim, type ZkGkrLayerProof } from './zk-gkr-layer.js';
+import { proveFractionSum, type GkrProverHooks } from './gkr-prover.js';
+import { verifyZkGkrLayer, zkGkrLayerLayout, type ZkGkrClaim, type ZkGkrLayerProof } from './zk-gkr-layer.js';
 
 /** The root check over (p10, p11, q10, q11, v): β·p10·q11 + β·p11·q10 + q10·q11·v = 1. */
 export const GKR_ROOT_FINAL: ZkFinalShape = { numEvals: 5, terms: [[0, 3], [1, 2], [2, 3, 4]] };
@@ -88,53 +95,36 @@ export function fillZkGkrPads(w: Uint32Array, at: ZkGkrAt, words: WordSource = c
   for (const l of at.layers) fillZkPads(w, l, words);
 }
 
-function line(a: Ext, b: Ext, mu: Ext): Ext {
-  return extAdd(a, extMul(mu, extSub(b, a)));
-}
-
-/** Layers 1..N (ext tables of 2^k elements) of the fraction tree over ext leaves. */
-function fractionLayers(p: Uint32Array, q: Uint32Array, n: number): { P: Uint32Array[]; Q: Uint32Array[] } {
-  const P: Uint32Array[] = new Array(n + 1), Q: Uint32Array[] = new Array(n + 1);
-  P[n] = p;
-  Q[n] = q;
-  for (let k = n - 1; k >= 1; k--) {
-    const h = 1 << k;
-    P[k] = new Uint32Array(4 * h);
-    Q[k] = new Uint32Array(4 * h);
-    const [pc, qc] = [P[k + 1], Q[k + 1]];
-    for (let i = 0; i < h; i++) {
-      const [a0, a1, b0, b1] = [pc.subarray(4 * i, 4 * i + 4), pc.subarray(4 * (i + h), 4 * (i + h) + 4), qc.subarray(4 * i, 4 * i + 4), qc.subarray(4 * (i + h), 4 * (i + h) + 4)];
-      P[k].set(extAdd(extMul(a0, b1), extMul(a1, b0)), 4 * i);
-      Q[k].set(extMul(b0, b1), 4 * i);
-    }
-  }
-  return { P, Q };
-}
-
 /**
  * Proves Σ p_i/q_i = 0 over ext leaves (2^N elements each) with every message padded; the pads of
- * `at` must be in w and filled. Like the clear prover it does not check the sum (nor q_0 ≠ 0: with
- * q_0 = 0 it sends v = 0, which the constraints refuse). Returns the proof and the clear leaf claim.
+ * `at` must be in w and filled. Runs `./gkr-prover.ts`'s workspace prover with padding hooks: the
+ * root check's values (and v = 1/q_0) padded, then `<label>/root-beta`; each layer's sumcheck with a
+ * hidden sum and padded rounds; the masks padded. Like the clear prover it does not check the sum
+ * (nor q_0 ≠ 0: with q_0 = 0 it sends v = 0, which the constraints refuse). Returns the proof and the
+ * clear leaf claim.
  */
 export function proveZkGkr(tr: Transcript, leavesP: Uint32Array, leavesQ: Uint32Array, w: Uint32Array, at: ZkGkrAt, label = 'gkr'): { proof: ZkGkrProof; point: Point; p: Ext; q: Ext } {
   const n = at.layout.numVars;
   if (leavesP.length !== 4 << n || leavesQ.length !== 4 << n) throw new RangeError(`zk gkr: expected leaf vectors of 2^${n} ext elements, got ${leavesP.length / 4} and ${leavesQ.length / 4}`);
-  const { P, Q } = fractionLayers(leavesP, leavesQ, n);
-  const [p10, p11, q10, q11] = [P[1].subarray(0, 4), P[1].subarray(4, 8), Q[1].subarray(0, 4), Q[1].subarray(4, 8)];
-  const q0 = extMul(q10, q11);
-  const v = extIsZero(q0) ? ext() : extInv(q0);
-  const root = proveZkFinal(tr, w, at.root, [p10, p11, q10, q11, v], `${label}/root`);
-  tr.challengeExt(`${label}/root-beta`); // drawn by the verifier for its combined root check
-  const mu = tr.challengeExt(`${label}/mu`);
-  let point: Point = mu.slice();
-  let [pc, qc] = [line(p10, p11, mu), line(q10, q11, mu)];
-  const layers: ZkGkrLayerProof[] = [];
-  for (let k = 1; k < n; k++) {
-    const step = proveZkGkrLayer(tr, P[k + 1], Q[k + 1], point, w, at.layers[k - 1], label);
-    layers.push(step.proof);
-    [point, pc, qc] = [step.point, step.p, step.q];
-  }
-  return { proof: { root, layers }, point, p: pc, q: qc };
+  let root: ZkFinalProof | undefined;
+  const masks: ZkFinalProof[] = [];
+  const hooks: GkrProverHooks = {
+    root: (t, values) => {
+      const q0 = extMul(values.subarray(8, 12), values.subarray(12, 16));
+      const v = extIsZero(q0) ? ext() : extInv(q0);
+      const evals = [0, 1, 2, 3].map((i) => values.subarray(4 * i, 4 * i + 4));
+      root = proveZkFinal(t, w, at.root, [...evals, v], `${label}/root`);
+      t.challengeExt(`${label}/root-beta`); // drawn by the verifier for its combined root check
+    },
+    layer: (k) => zkSumcheckHooks(w, at.layers[k - 1].rounds, 3, true),
+    masks: (t, k, values) => {
+      const evals = [0, 1, 2, 3].map((i) => values.subarray(4 * i, 4 * i + 4));
+      masks.push(proveZkFinal(t, w, at.layers[k - 1].final!, evals, `${label}/masks`));
+    },
+  };
+  const out = proveFractionSum(tr, { kind: 'general', p: leavesP, q: leavesQ }, label, { hooks });
+  const layers = out.proof.layers.map((l, i) => ({ sumcheck: l.sumcheck, masks: masks[i] }));
+  return { proof: { root: root!, layers }, point: out.claim.point, p: out.claim.p, q: out.claim.q };
 }
 
 export type ZkGkrVerifyResult = ({ ok: true; system: ConstraintSystem } & ZkGkrClaim) | { ok: false; error: VerifyError };
@@ -173,4 +163,27 @@ export function verifyZkGkr(tr: Transcript, proof: ZkGkrProof, at: ZkGkrAt, labe
     claim = { point: step.point, p: step.p, q: step.q };
   }
   return { ok: true, ...claim, system };
+}
+
+/** u32 N, the root's padded values (`writeZkFinalProof`), then per layer its rounds and masks. */
+export function writeZkGkrProof(w: ByteWriter, proof: ZkGkrProof): void {
+  w.u32(proof.layers.length + 1);
+  writeZkFinalProof(w, proof.root);
+  for (const l of proof.layers) {
+    writeSumcheckProof(w, l.sumcheck);
+    writeZkFinalProof(w, l.masks);
+  }
+}
+
+/** Reads a padded GKR proof for `layout`; every length is fixed by it (bounded reader, DecodeError on bad bytes). */
+export function readZkGkrProof(r: ByteReader, layout: ZkGkrLayout): ZkGkrProof {
+  const n = layout.numVars;
+  r.u32In(n, n, 'zk gkr leaf variables');
+  const root = readZkFinalProof(r, layout.root);
+  const layers: ZkGkrLayerProof[] = layout.layers.map((l, i) => {
+    if (!l.final) throw new RangeError(`zk gkr: layer ${i + 1} of the layout has no final check`);
+    const sumcheck = readSumcheckProof(r, l.numVars, l.degree);
+    return { sumcheck, masks: readZkFinalProof(r, l.final) };
+  });
+  return { root, layers };
 }
