@@ -17,6 +17,7 @@ import { isDense, paddedIndex, toField } from '../circuit/layout.js';
 import { verifyParamRange } from '../circuit/param-range.js';
 import { segmentsEnd, splitParam } from '../circuit/params.js';
 import { ProverSession } from './session.js';
+import { proveZk } from './zk-prove.js';
 import { addLookupClaims, columnValues, combineLimbs, contextBytes, paramSegmentClaims, receiptTranscript, routeClaims, RECEIPT_VERSION, type PublicTensor } from '../circuit/session.js';
 import { computeMultiplicities, drawLookupChallenges, proveLookups, proveLookupsUnchecked, writeLookupProof, type LookupWitness } from '../piop/lookup/logup.js';
 import { rowFinder, tableBits, type LookupTable } from '../piop/lookup/tables.js';
@@ -157,6 +158,7 @@ export function buildWitness(cm: CommittedModel, input: Record<string, ArrayLike
 }
 
 export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number>>, opts: ProveOptions = {}): ProveResult {
+  if (cm.zk) return proveZk(cm, input, opts);
   const T0 = performance.now();
   const progress = opts.onProgress ?? (() => {});
   const context = contextBytes(opts.context);

@@ -47,6 +47,7 @@ import { fail, type VerifyError } from '../util/result.js';
 import { quantizeInputValues } from '../quantize/input.js';
 import { decodeReceipt, type Receipt } from './receipt.js';
 import { verifySecurity } from '../circuit/security.js';
+import { verifyZkBody } from './zk-receipt.js';
 
 export interface VerifiedOutput {
   name: string;
@@ -214,7 +215,7 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input: Record<st
   if (cfg.logBlowup !== own.logBlowup || cfg.merged !== own.merged || cfg.maxLogCodeword !== own.maxLogCodeword || !(cfg.securityBits >= 1 && cfg.securityBits <= 512)) {
     return fail('ParameterMismatch', `receipt PCS parameters (rate 1/${2 ** cfg.logBlowup}, ${cfg.securityBits} bits) differ from this verifier's (rate 1/${2 ** own.logBlowup}, ${own.securityBits} bits)`);
   }
-  const id = computeModelId(rc.description, rc.paramCommitment, cfg);
+  const id = computeModelId(rc.description, rc.paramCommitment, cfg, rc.zk);
   if (id !== modelId.toLowerCase()) return fail('ModelIdMismatch', `receipt is for model ${id}, not the pinned model ${modelId.toLowerCase()}`);
   if (rc.modelId !== id) return fail('ModelIdMismatch', `receipt header names model ${rc.modelId}, but its contents hash to ${id}`);
   if (expectedContext && !bytesEqual(rc.context, expectedContext)) {
@@ -227,6 +228,10 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input: Record<st
   if (input !== undefined && input !== null) {
     const bad = checkInput(desc, input, publics);
     if (bad) return bad;
+  }
+  if (rc.zk) {
+    const z = verifyZkBody(c, id, rc, publics);
+    return z.ok ? accepted(desc, id, publics, rc) : z;
   }
   const pcs = new TensorPcs(cfg);
   const pr = new ByteReader(rc.paramCommitment);
@@ -265,7 +270,10 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input: Record<st
   const pres = verifyBatchOpening(pcs, paramCommitment, paramClaims, pb, tr);
   if (!pres.ok) return fail(pres.error.kind, `parameter opening: ${pres.error.message}`);
   r.end('proof');
+  return accepted(desc, id, publics, rc);
+}
 
+function accepted(desc: ModelDescription, id: string, publics: Map<string, Int32Array>, rc: Receipt): ReceiptVerifyResult {
   const outputs = desc.model.outputs.map((o) => {
     const q = publics.get(o.name)!;
     const sc = 2 ** -o.exp;

@@ -20,7 +20,6 @@
  */
 import type { Circuit } from '../circuit/circuit.js';
 import { lookupStatements } from '../circuit/circuit.js';
-import { addLookupClaims } from '../circuit/session.js';
 import { PadAllocator } from '../circuit/zk-pads.js';
 import { zkParamLayout } from '../circuit/zk-param-range.js';
 import { emptySystem, type ConstraintSystem } from '../pcs/constraints.js';
@@ -29,7 +28,16 @@ import { drawLookupChallenges } from '../piop/lookup/logup.js';
 import { readZkLookupProof, verifyZkLookups, zkLookupAt, zkLookupLayout, type ZkLookupAt } from '../piop/lookup/zk-logup.js';
 import { appendSystem, type Affine } from '../piop/zk-affine.js';
 import type { Transcript } from '../transcript/transcript.js';
-import type { ByteReader } from '../util/bytes.js';
+import { ByteReader } from '../util/bytes.js';
+import { fail, type VerifyResult } from '../util/result.js';
+import { addLookupClaims, receiptTranscript } from '../circuit/session.js';
+import { verifyZkParamRange } from '../circuit/zk-param-range.js';
+import { absorbZkCommitment, readZkCommitment, readZkMultiProof, verifyZkLigeroMulti } from '../pcs/zk-ligero.js';
+import { zkLigeroSecurity, type ZkLigeroParams } from '../pcs/zk-ligero-params.js';
+import type { Receipt } from './receipt.js';
+
+/** The least per-proof bits a zero-knowledge commitment's code must give (the chooser's target is 103). */
+export const ZK_LIGERO_MIN_BITS = 100;
 import { Rejected } from '../circuit/protocol.js';
 import { settleZkClaims, zkLayersLayout, type SegmentLink, type ZkLayersLayout } from './zk-layers.js';
 import { readerSource, ZkVerifierSession } from './zk-session.js';
@@ -118,3 +126,46 @@ function linkClaim(l: SegmentLink): { vector: 'witness' | 'params'; offset: numb
   return { vector: l.vector, offset: l.offset, point: l.claim.point, value: l.claim.value };
 }
 
+
+const RANGE_OK = new Map<string, true>();
+
+/**
+ * The zero-knowledge half of `verifyReceipt` (after the model ID, context, circuit and public
+ * values were checked): both commitments (sizes from the circuit, the witness code the
+ * parameter code with k = t), the parameter range proof (once per model ID), then the body and
+ * the Ligero proof. Throws `Rejected`/DecodeError on malformed data (the caller maps them).
+ */
+export function verifyZkBody(c: Circuit, modelId: string, rc: Receipt, publics: Map<string, Int32Array>): VerifyResult {
+  const lay = zkReceiptLayout(c);
+  const pr = new ByteReader(rc.paramCommitment);
+  const pc = readZkCommitment(pr);
+  pr.end('parameter commitment');
+  if (pc.length !== lay.witnessBase) return fail('MalformedReceipt', `parameter commitment: expected ${lay.witnessBase} entries, got ${pc.length}`);
+  const bits = zkLigeroSecurity(pc.params).bits;
+  if (bits < ZK_LIGERO_MIN_BITS) return fail('InsufficientSecurity', `the parameter commitment's code gives ${bits.toFixed(1)} bits, below ${ZK_LIGERO_MIN_BITS}`);
+  const wr = new ByteReader(rc.witnessCommitment);
+  const wc = readZkCommitment(wr);
+  wr.end('witness commitment');
+  if (wc.length !== lay.end - lay.witnessBase) return fail('MalformedReceipt', `witness commitment: expected ${lay.end - lay.witnessBase} entries, got ${wc.length}`);
+  const want = { ...pc.params, randomness: pc.params.queries };
+  if (!paramsEqual(wc.params, want)) return fail('ParameterMismatch', `witness commitment parameters ${JSON.stringify(wc.params)} differ from the model's ${JSON.stringify(want)}`);
+  if (!RANGE_OK.has(modelId)) {
+    const range = verifyZkParamRange(c, pc, rc.paramRange);
+    if (!range.ok) return range;
+    if (RANGE_OK.size >= 64) RANGE_OK.delete(RANGE_OK.keys().next().value!);
+    RANGE_OK.set(modelId, true);
+  }
+  const tr = receiptTranscript(modelId, rc.pcs, rc.context, rc.inputs, rc.outputs, rc.witnessCommitment, {}, true);
+  absorbZkCommitment(tr, pc);
+  absorbZkCommitment(tr, wc);
+  const r = new ByteReader(rc.proof);
+  const system = zkReceiptSystem(c, tr, r, publics);
+  const proof = readZkMultiProof(r, [pc, wc], system);
+  r.end('proof');
+  const res = verifyZkLigeroMulti([pc, wc], system, proof, tr);
+  return res.ok ? res : fail(res.error.kind, `zero-knowledge proof: ${res.error.message}`);
+}
+
+function paramsEqual(a: ZkLigeroParams, b: ZkLigeroParams): boolean {
+  return a.logCols === b.logCols && a.randomness === b.randomness && a.logCodeword === b.logCodeword && a.queries === b.queries;
+}
