@@ -6,7 +6,8 @@
  *
  * The parameter side of the address space (one hiding commitment, made once per model):
  *   [0, 2^n)                 the parameter segments (as in a clear model)
- *   [2^n, 2^n + 256·chunks)  the multiplicities m_I of each chunk I (`rangeChunks`), 256 each
+ *   [M, M + 256·chunks)      the multiplicities m_I of each chunk I (`rangeChunks`), 256 each,
+ *                            M = max(2^n, 256) so that each is an aligned segment
  *   then                     the pads of every chunk's padded LogUp (`piop/lookup/zk-logup.ts`)
  *   then zeros               up to `length`, a multiple of the witness vector's power-of-two
  *                            size, so that the witness segments placed after it stay aligned.
@@ -66,7 +67,8 @@ export function zkParamLayout(c: Circuit): ZkParamLayout {
   let hit = LAYOUTS.get(c);
   if (hit) return hit;
   const chunks = rangeChunks(segmentsEnd(c.params.segments), c.params.numVars);
-  const multiplicities = 2 ** c.params.numVars;
+  // each m_I is an aligned segment of 256 entries (a model with under 256 parameter entries has a short vector)
+  const multiplicities = Math.max(2 ** c.params.numVars, RANGE_TABLE_SIZE);
   let at = multiplicities + RANGE_TABLE_SIZE * chunks.length;
   const lookups = chunks.map((ch) => {
     const layout = zkLookupLayout([statementOf(ch)]);

@@ -20,6 +20,8 @@ import { assertReplayMatchesVerifier } from '../support/live-replay.js';
 
 export interface OpHarness {
   cm: CommittedModel;
+  /** the same model committed for zero-knowledge receipts (made on first use) */
+  zkModel(): CommittedModel;
   model: QuantizedModel;
   input: Record<string, number[]>;
   /**
@@ -27,7 +29,7 @@ export interface OpHarness {
    * that the security dry replay lists exactly the challenges its verification meets; returns it
    */
   assertHonest(): Uint8Array;
-  /** proves with `tamper` applied and asserts the verifier rejects */
+  /** proves with `tamper` applied and asserts the verifier rejects, in clear and in zero-knowledge receipts */
   assertForgedRejected(what: string, tamper: NonNullable<ProveOptions['tamper']>): void;
   /** names of the layer outputs and auxiliary tensors of the circuit, for tampering */
   tensors(): string[];
@@ -38,8 +40,11 @@ export function opHarness(spec: ModelSpec | Uint8Array, inputs: Record<string, n
   const { model } = compileOnnx(bytes, inputs);
   const cm = commitModel(model);
   const input = inputs[0];
+  let zcm: CommittedModel | undefined;
+  const zkModel = (): CommittedModel => (zcm ??= commitModel(model, { zk: { openings: 1 } }));
   return {
     cm,
+    zkModel,
     model,
     input,
     assertHonest() {
@@ -47,28 +52,48 @@ export function opHarness(spec: ModelSpec | Uint8Array, inputs: Record<string, n
       const v = verifyReceipt(receipt, cm.modelId, input);
       assert.ok(v.ok, v.ok ? '' : `honest receipt rejected: ${v.error.kind}: ${v.error.message}`);
       assertSecure(receipt);
+      const z = zkModel();
+      const zr = proveZkForTest(z, input).receipt;
+      const zv = verifyReceipt(zr, z.modelId, input);
+      assert.ok(zv.ok, zv.ok ? '' : `honest zero-knowledge receipt rejected: ${zv.error.kind}: ${zv.error.message}`);
+      assert.deepEqual(zv.outputs.map((o) => Array.from(o.q)), v.outputs.map((o) => Array.from(o.q)));
       return receipt;
     },
     assertForgedRejected(what, tamper) {
-      let touched = false;
-      const { receipt } = prove(cm, input, {
-        tamper: (vals, phase) => {
-          const before = new Map([...vals].map(([k, v]) => [k, Array.from(v)]));
-          tamper(vals, phase);
-          for (const [k, v] of vals) {
-            const b = before.get(k);
-            if (!b || b.length !== v.length || b.some((x, i) => x !== v[i])) touched = true;
-          }
-        },
-      });
-      assert.ok(touched, `forgery '${what}' did not change the witness (the test would prove nothing)`);
-      const v = verifyReceipt(receipt, cm.modelId, input);
-      assert.equal(v.ok, false, `forged witness '${what}' was ACCEPTED — an under-constrained relation`);
+      for (const m of [cm, zkModel()]) forgedRejected(m, input, what, tamper);
     },
     tensors() {
       return [...cm.circuit.tensors.values()].filter((t) => t.role === 'witness' || t.role === 'output').map((t) => t.name);
     },
   };
+}
+
+/**
+ * Proves a receipt of a zero-knowledge model. The harness proves many receipts of one parameter
+ * commitment, far beyond its opening budget (docs/zero-knowledge.md §4): these tests check
+ * soundness, not hiding, so the budget's counter is reset first.
+ */
+export function proveZkForTest(cm: CommittedModel, input: Record<string, number[]>, opts: ProveOptions = {}) {
+  cm.zk!.data.revealed.clear();
+  return prove(cm, input, opts);
+}
+
+function forgedRejected(cm: CommittedModel, input: Record<string, number[]>, what: string, tamper: NonNullable<ProveOptions['tamper']>): void {
+  let touched = false;
+  const run = cm.zk ? proveZkForTest : prove;
+  const { receipt } = run(cm, input, {
+    tamper: (vals, phase) => {
+      const before = new Map([...vals].map(([k, v]) => [k, Array.from(v)]));
+      tamper(vals, phase);
+      for (const [k, v] of vals) {
+        const b = before.get(k);
+        if (!b || b.length !== v.length || b.some((x, i) => x !== v[i])) touched = true;
+      }
+    },
+  });
+  assert.ok(touched, `forgery '${what}' did not change the witness (the test would prove nothing)`);
+  const v = verifyReceipt(receipt, cm.modelId, input);
+  assert.equal(v.ok, false, `forged witness '${what}' was ACCEPTED${cm.zk ? ' in a zero-knowledge receipt' : ''} — an under-constrained relation`);
 }
 
 /** The receipt reports ≥ 100 composed bits, and the security replay matches its real verification. */
@@ -108,7 +133,7 @@ export type Vals = Map<string, ArrayLike<number>>;
  * A forged witness (applied in the 'witness' phase) is rejected, and by the check whose message
  * matches `where` (a layer's name, or 'lookups'), so the test pins which relation catches it.
  */
-export function rejectedBy(h: Pick<OpHarness, 'cm' | 'input'>, what: string, where: RegExp, tamper: (v: Vals) => void): void {
+export function rejectedBy(h: Pick<OpHarness, 'cm' | 'input'> & Partial<Pick<OpHarness, 'zkModel'>>, what: string, where: RegExp, tamper: (v: Vals) => void): void {
   let touched = false;
   const { receipt } = prove(h.cm, h.input, {
     tamper: (vals, phase) => {
@@ -121,4 +146,6 @@ export function rejectedBy(h: Pick<OpHarness, 'cm' | 'input'>, what: string, whe
   const v = verifyReceipt(receipt, h.cm.modelId, h.input);
   assert.equal(v.ok, false, `forged witness '${what}' was ACCEPTED — an under-constrained relation`);
   if (!v.ok) assert.match(v.error.message, where, `forged witness '${what}' was rejected for another reason: ${v.error.kind}: ${v.error.message}`);
+  // a zero-knowledge receipt cannot say which relation failed (every check is one constraint system)
+  if (h.zkModel) forgedRejected(h.zkModel(), h.input, what, (vals, phase) => phase === 'witness' && tamper(vals));
 }
