@@ -59,6 +59,17 @@ function sqLookup(rng: Rng, n: number, bits: number): Uint32Array[] {
   return [a, a.map(square)];
 }
 
+/** A 3-wide table (t, t² mod 1009, t³ mod 1009) over 8 rows: tuples folded with 1, β, β². */
+const cubeTable: LookupTable = (() => {
+  const t = new Uint32Array(8).map((_, i) => 3 * i + 1);
+  return { kind: 'function', name: 'square-cube', columns: [t, t.map(square), t.map((x) => (x * x * x) % 1009)] };
+})();
+
+function cubeLookup(rng: Rng, n: number): Uint32Array[] {
+  const rows = values(rng, n, 8);
+  return cubeTable.kind === 'function' ? cubeTable.columns.map((c) => rows.map((r) => c[r])) : [];
+}
+
 function witness(table: LookupTable, lookups: Uint32Array[][]): LookupWitness {
   return { table, lookups, multiplicities: computeMultiplicities(table, lookups) };
 }
@@ -115,13 +126,14 @@ function check(sts: LookupStatement[], proof: ZkLookupProof, c: Committed, w = c
   return checkConstraints(w, v.system);
 }
 
-/** Range lookups (one column, one padding slot), batched function lookups (3 tuples: a padding slot), limbs, b > ℓ and b < ℓ. */
+/** Range lookups (one column; two), batched 2-wide function lookups (3 tuples: a padding slot), 3-wide tuples, limbs, b > ℓ and b < ℓ, a single lookup. */
 function instances(rng: Rng): LookupWitness[] {
   const wide = values(rng, 32, 2 ** 20);
   return [
     witness(rangeTable(6), [[values(rng, 16, 64)]]),
     witness(rangeTable(3), [[values(rng, 64, 8)], [values(rng, 64, 8)]]),
     witness(sqTable(4), [sqLookup(rng, 8, 4), sqLookup(rng, 8, 4), sqLookup(rng, 8, 4)]),
+    witness(cubeTable, [cubeLookup(rng, 32), cubeLookup(rng, 32)]),
     ...splitLimbs(wide, 20).groups.map((g) => witness(g.table, g.lookups)),
     witness(rangeTable(0), [[new Uint32Array(1)]]),
   ];
@@ -162,6 +174,8 @@ test('the layout is a function of the statements alone: N = n + 1 GKR variables,
   assert.deepEqual(zkLookupLayout(other.map(statementOf)), layout);
   assert.equal(layout.instances[2].numColumnEvals, 6);
   assert.equal(layout.instances[2].gkr.numVars, 6); // ℓ = 3, c' = 2, b = 4: n = 5, N = n + 1
+  assert.equal(layout.instances[3].numColumnEvals, 6); // 2 tuples of 3 columns
+  assert.equal(layout.instances[3].gkr.numVars, 7); // ℓ = 5, c' = 1, b = 3: n = 6
   assert.equal(layout.instances[0].size, layout.instances[0].gkr.size + 4 + 4);
   assert.equal(layout.size, layout.instances.reduce((s, l) => s + l.size, 0));
   assert.throws(() => zkLookupLayout([{ table: rangeTable(4), numLookups: 0, logLen: 2 }]), /numLookups/);

@@ -15,9 +15,8 @@
  * the clear protocol, and the layer steps follow.
  *
  * Leaves. The verifier returns (r, P, Q) over the N leaf variables: **the caller must discharge
- * it** — e.g. `linkToSegment(P, …)` for committed numerators, or, for LogUp's unit leaves
- * (p = 1, q = α − e), the constraint P = (1 − s*)·1 − s*·m~(x*) and a link of
- * α − (1 − s*)e~(x*) − s*·t~(x*) − Q to the committed columns (PROTOCOL-NOTES §5, leaves).
+ * it** — e.g. `linkToSegment(P, …)` for committed numerators, or, for LogUp's leaves, P and Q as
+ * linear expressions in the padded column and multiplicity evaluations (`./zk-logup.ts`).
  *
  * Bytes: `writeZkGkrProof` — u32 N, the root's padded values, then per layer its padded rounds and
  * padded masks; `readZkGkrProof` fixes every length by the layout (bounded, canonical words only).
