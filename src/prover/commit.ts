@@ -23,7 +23,7 @@ import { assertProfileAvailable, assertSecurity } from '../circuit/security.js';
 import type { QuantizedModel } from '../quantize/layers.js';
 import { decodeZkm, encodeZkm } from '../quantize/zkm.js';
 import { ByteReader, ByteWriter, DecodeError, fromHex, toHex } from '../util/bytes.js';
-import { commitZkLigero, zkCommitmentBytes, type ZkLigeroCommitment, type ZkLigeroProverData } from '../pcs/zk-ligero.js';
+import { commitZkLigero, revealedColumns, zkCommitmentBytes, type ZkLigeroCommitment, type ZkLigeroProverData } from '../pcs/zk-ligero.js';
 import { chooseZkLigeroParams, type ZkLigeroParams } from '../pcs/zk-ligero-params.js';
 import { cryptoRandom, randomBytes, seededRandom, type RandomSource } from '../pcs/zk-ligero-masks.js';
 import { proveZkParamRange, zkParamVector } from '../circuit/zk-param-range.js';
@@ -126,7 +126,7 @@ export function commitModel(model: QuantizedModel, opts: CommitOptions = {}): Co
   }
   const pcs = new TensorPcs(cfg);
   const { commitment, data } = pcs.commit(vec);
-  if (opts.zk) return commitZkSide(model, description, descriptionBytes, params, circuit, pcs, commitment, data, vec, opts.zk, opts.onProgress, t0);
+  if (opts.zk) return commitZkSide(model, description, descriptionBytes, params, circuit, pcs, commitment, data, vec, opts.zk, opts.onProgress, t0, opts.paramRange);
   const paramCommitmentBytes = pcs.commitmentBytes(commitment);
   const commitMs = performance.now() - t0;
   opts.onProgress?.('parameter range proof', 1, 2);
@@ -157,6 +157,7 @@ function commitZkSide(
   zk: NonNullable<CommitOptions['zk']>,
   onProgress: Progress | undefined,
   t0: number,
+  storedRange?: Uint8Array,
 ): CommittedModel {
   const openings = zk.openings ?? DEFAULT_ZK_OPENINGS;
   if (!Number.isInteger(openings) || openings < 1 || openings > 1024) throw new RangeError(`zk openings: expected an integer in [1, 1024], got ${openings}`);
@@ -170,8 +171,9 @@ function commitZkSide(
   const commitMs = performance.now() - t0;
   onProgress?.('parameter range proof', 1, 2);
   const t1 = performance.now();
-  const paramRange = proveZkParamRange(circuit, zd);
-  const rangeProofMs = performance.now() - t1;
+  // a stored proof is reused: proving again would open the commitment again
+  const paramRange = storedRange ?? proveZkParamRange(circuit, zd);
+  const rangeProofMs = storedRange ? 0 : performance.now() - t1;
   onProgress?.('done', 2, 2);
   const paramCommitmentBytes = zkCommitmentBytes(zc);
   const modelId = computeModelId(descriptionBytes, paramCommitmentBytes, pcs.config, true);
@@ -194,32 +196,57 @@ function commitZkSide(
 
 const MAGIC = [0x5a, 0x4b, 0x43, 0x00]; // "ZKC\0"
 const ZKC_VERSION = 3; // 3: parameter range proof v3 (an α per chunk, `circuit/param-range.ts`)
+const ZKC_ZK_VERSION = 4; // 4: a zero-knowledge model (its seed, opening budget and revealed columns follow)
 
-/** `.zkc`: "ZKC\0" | u32 version | 32-byte model ID | blob .zkm | blob range proof. */
+/**
+ * `.zkc`: "ZKC\0" | u32 version | 32-byte model ID | blob .zkm | blob range proof, and for a
+ * zero-knowledge model (version 4) | 32-byte seed | u32 openings | u32 count, revealed columns.
+ * The seed is as secret as the weights (the file holds both).
+ */
 export function encodeCommitted(cm: CommittedModel): Uint8Array {
   const w = new ByteWriter(1 << 20);
-  w.bytes(Uint8Array.from(MAGIC)).u32(ZKC_VERSION).bytes(fromHex(cm.modelId)).blob(encodeZkm(cm.model)).blob(cm.paramRange);
+  w.bytes(Uint8Array.from(MAGIC)).u32(cm.zk ? ZKC_ZK_VERSION : ZKC_VERSION).bytes(fromHex(cm.modelId)).blob(encodeZkm(cm.model)).blob(cm.paramRange);
+  if (cm.zk) {
+    const cols = revealedColumns(cm.zk.data);
+    w.bytes(cm.zk.seed).u32(cm.zk.openings).u32(cols.length);
+    for (const j of cols) w.u32(j);
+  }
   return w.finish();
 }
 
-/** Reads a `.zkc` file's parts without recommitting: the stored model ID, the model, the range proof. */
-export function readCommitted(bytes: Uint8Array): { modelId: string; model: QuantizedModel; paramRange: Uint8Array } {
+export interface StoredZk {
+  seed: Uint8Array;
+  openings: number;
+  revealed: Uint32Array;
+}
+
+/** Reads a `.zkc` file's parts without recommitting: the stored model ID, the model, the range proof (and a zk model's secrets). */
+export function readCommitted(bytes: Uint8Array): { modelId: string; model: QuantizedModel; paramRange: Uint8Array; zk?: StoredZk } {
   const r = new ByteReader(bytes);
   const magic = r.bytes(4, 'magic');
   if (magic.some((b, i) => b !== MAGIC[i])) throw new DecodeError('not a zkinfer committed model (.zkc) file: wrong magic bytes (run `zkinfer commit model.zkm` first)');
   const v = r.u32('version');
-  if (v !== ZKC_VERSION) throw new DecodeError(`.zkc version ${v} is not supported (this build reads ${ZKC_VERSION})`);
+  if (v !== ZKC_VERSION && v !== ZKC_ZK_VERSION) throw new DecodeError(`.zkc version ${v} is not supported (this build reads ${ZKC_VERSION} and ${ZKC_ZK_VERSION})`);
   const modelId = toHex(r.bytes(32, 'model ID'));
   const model = decodeZkm(r.blob(1 << 30, 'model'));
   const paramRange = r.blob(1 << 28, 'range proof');
+  let zk: StoredZk | undefined;
+  if (v === ZKC_ZK_VERSION) {
+    const seed = r.bytes(32, 'zk seed');
+    const openings = r.u32In(1, 1024, 'zk openings');
+    const n = r.u32In(0, 1 << 24, 'revealed column count');
+    const revealed = new Uint32Array(n);
+    for (let i = 0; i < n; i++) revealed[i] = r.u32('revealed column');
+    zk = { seed, openings, revealed };
+  }
   r.end('.zkc file');
-  return { modelId, model, paramRange };
+  return { modelId, model, paramRange, zk };
 }
 
 /** Loads a `.zkc` file: recommits the parameters and checks that they give the stored model ID. */
 export function decodeCommitted(bytes: Uint8Array, opts: { onProgress?: Progress; security?: number } = {}): CommittedModel {
-  const { modelId: id, model, paramRange } = readCommitted(bytes);
-  const cm = commitModel(model, { paramRange, onProgress: opts.onProgress, security: opts.security });
+  const { modelId: id, model, paramRange, zk } = readCommitted(bytes);
+  const cm = commitModel(model, { paramRange, onProgress: opts.onProgress, security: opts.security, zk });
   if (cm.modelId !== id) throw new DecodeError(`.zkc file is inconsistent: it recommits to model ID ${cm.modelId}, not the stored ${id}`);
   return cm;
 }

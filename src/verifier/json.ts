@@ -6,6 +6,9 @@
  * formula, citation — `circuit/security.ts`), the public inputs and outputs (integers and
  * dequantized values), and the sizes of each part.
  */
+import { readZkCommitment } from '../pcs/zk-ligero.js';
+import { zkLigeroSecurity } from '../pcs/zk-ligero-params.js';
+import { ByteReader } from '../util/bytes.js';
 import { buildCircuit, type Circuit } from '../circuit/circuit.js';
 import { decodeDescription } from '../circuit/description.js';
 import { receiptSecurity, type ReceiptSecurity } from '../circuit/security.js';
@@ -23,6 +26,36 @@ export function contextJson(context: Uint8Array): { bytes: number; hex: string; 
     // not UTF-8: hex only
   }
   return { bytes: context.length, hex: toHex(context), ...(text !== undefined ? { text } : {}) };
+}
+
+/**
+ * What a receipt hides and reveals: every tensor's visibility, and for a zero-knowledge receipt
+ * the parameter commitment's code, its opening budget and the per-proof bits of its Ligero proof
+ * (docs/zero-knowledge.md). In a zero-knowledge receipt the composed `security` figure covers the
+ * layers, lookups and batching as in a clear receipt; the Ligero proof's bound is stated apart.
+ */
+function zkJson(rc: Receipt): Record<string, unknown> {
+  const visibility = {
+    inputs: Object.fromEntries(rc.inputs.map((t) => [t.name, 'public'])),
+    outputs: Object.fromEntries(rc.outputs.map((t) => [t.name, 'public'])),
+    parameters: rc.zk ? 'private (hidden)' : 'private (committed, not hidden: openings reveal linear information)',
+    activations: rc.zk ? 'hidden' : 'committed, not hidden',
+  };
+  if (!rc.zk) return { mode: 'clear', visibility };
+  try {
+    const pc = readZkCommitment(new ByteReader(rc.paramCommitment));
+    const p = pc.params;
+    return {
+      mode: 'zero knowledge',
+      visibility,
+      public: ['model description (layers, shapes, scales, tables)', 'inputs and outputs', 'every size (vector lengths, rounds, queries)'],
+      parameterCommitment: { logCols: p.logCols, randomness: p.randomness, logCodeword: p.logCodeword, queries: p.queries, entries: pc.length },
+      weightsHiddenFor: `up to ${Math.floor(p.randomness / p.queries) - 1} receipts per parameter commitment (its range proof opens it once)`,
+      ligeroSecurityBits: Math.floor(zkLigeroSecurity(p).bits * 10) / 10,
+    };
+  } catch (e) {
+    return { mode: 'zero knowledge', visibility, error: (e as Error).message };
+  }
 }
 
 /**
@@ -97,6 +130,7 @@ export function receiptJson(rc: Receipt): Record<string, unknown> {
       openings,
     },
     securityBits: security?.bits,
+    zeroKnowledge: zkJson(rc),
     security: security ? securityJson(security, DEFAULT_SECURITY_PROFILE) : { error: securityError ?? 'unknown' },
     layers,
     inputs: rc.inputs.map(tensor),

@@ -5,7 +5,8 @@
  * fall short of the profile's target is refused, naming the largest terms (`circuit/security.ts`).
  */
 import type { Command } from '../command.js';
-import { guard, parseArgs } from '../args.js';
+import { guard, intOption, parseArgs } from '../args.js';
+import type { ZkLigeroParams } from '../../pcs/zk-ligero-params.js';
 import { readFileOrFail, writeFileOrFail, kib } from '../files.js';
 import { progressReporter } from '../progress.js';
 import { decodeZkm } from '../../quantize/zkm.js';
@@ -13,14 +14,25 @@ import { commitModel, encodeCommitted } from '../../prover/commit.js';
 import { receiptSecurity } from '../../circuit/security.js';
 import { SECURITY_HELP, securityLine, securityOption } from '../security.js';
 
-const HELP = `Usage: zkinfer commit <model.zkm> [-o model.zkc] [--security 100] [--quiet]
+const HELP = `Usage: zkinfer commit <model.zkm> [-o model.zkc] [--security 100] [--zk [--zk-openings 16]] [--quiet]
 
 Commits to the model's parameters (tensor PCS over int8 limbs), proves every committed entry is
 int8, and prints the model ID = H(architecture, quantization, parameter commitment, PCS
 parameters) and the composed security figure of its receipts (refusing a model below the
 target). Customers pin this ID; every receipt is checked against it. Writes the prover data to
 <model>.zkc.
+
+  --zk               commit for zero-knowledge receipts: the parameters under a hiding commitment
+                     (its secret seed is stored in the .zkc, as secret as the weights), a range proof
+                     that reveals nothing, and every receipt zero knowledge (docs/zero-knowledge.md).
+                     A zero-knowledge model has its own model ID.
+  --zk-openings N    receipts the hiding commitment serves before its opened columns could reveal the
+                     weights (default 16; larger N costs proof size: docs/zero-knowledge.md §4)
 ${SECURITY_HELP}`;
+
+function zkCodeLine(p: ZkLigeroParams): string {
+  return `rows of 2^${p.logCols}, ${p.randomness} random symbols each, codeword 2^${p.logCodeword}, ${p.queries} queries`;
+}
 
 export const commitCommand: Command = {
   name: 'commit',
@@ -31,17 +43,19 @@ export const commitCommand: Command = {
         console.log(HELP);
         return 0;
       }
-      const a = parseArgs(args, ['-o', '--security'], ['--quiet']);
+      const a = parseArgs(args, ['-o', '--security', '--zk-openings'], ['--quiet', '--zk']);
       const src = a.pos[0];
       if (!src) {
         console.error(HELP);
         return 2;
       }
       const out = a.opts.get('-o')?.[0] ?? src.replace(/\.zkm$/, '') + '.zkc';
+      const openings = a.opts.has('--zk-openings') ? intOption(a, '--zk-openings', 1, 1024) : undefined;
+      if (openings !== undefined && !a.flags.has('--zk')) throw new Error('--zk-openings needs --zk');
       const model = decodeZkm(readFileOrFail(src, 'model'));
       const security = securityOption(a, model);
       const pr = progressReporter(a.flags.has('--quiet'));
-      const cm = commitModel(model, { onProgress: pr.update, security });
+      const cm = commitModel(model, { onProgress: pr.update, security, zk: a.flags.has('--zk') ? { openings } : undefined });
       pr.end();
       const bytes = encodeCommitted(cm);
       writeFileOrFail(out, bytes, 'prover data');
@@ -49,6 +63,7 @@ export const commitCommand: Command = {
       console.log(`model ID ${cm.modelId}`);
       console.log(`  ${cm.circuit.layers.length} layers, ${nParams} parameters → 2^${cm.circuit.params.numVars} committed int8 limbs`);
       console.log(`  ${securityLine(receiptSecurity(cm.circuit, cm.pcs.config))}`);
+      if (cm.zk) console.log(`  zero knowledge: parameters hidden for up to ${cm.zk.openings} receipts per commitment (${zkCodeLine(cm.zk.params)})`);
       console.log(`  commit ${cm.timings.commitMs.toFixed(0)} ms, parameter range proof ${cm.timings.rangeProofMs.toFixed(0)} ms (${kib(cm.paramRange.length)})`);
       console.log(`  prover data → ${out}`);
       return 0;

@@ -95,7 +95,7 @@ export const demoCommand: Command = {
       console.log(`\nFiles in ${dir}: model.onnx, input.json, out.zkr`);
       console.log(`Check it yourself: zkinfer verify ${join(dir, 'out.zkr')} --model-id ${cm.modelId} --input ${join(dir, 'input.json')}`);
       const bits = receiptSecurity(cm.circuit, cm.pcs.config).bits;
-      console.log(`Receipts are sound (${bits} composed security bits, target 100: zkinfer inspect out.zkr lists every term) but not zero-knowledge yet (zk: false): see the README.`);
+      console.log(`Receipts are sound (${bits} composed security bits, target 100: zkinfer inspect out.zkr lists every term) not zero knowledge (commit with --zk for zero-knowledge receipts): see the README.`);
       const good = v.ok && !forged.ok && !replay.ok;
       return good ? 0 : 1;
     }),

@@ -60,7 +60,7 @@ export const verifyCommand: Command = {
         return 1;
       }
       const given = [input ? 'the given input' : '', context ? 'the given context' : ''].filter(Boolean).join(' and ');
-      console.log(`VALID receipt for model ${res.modelId}${given ? ` and ${given}` : ''} (verified in ${ms.toFixed(1)} ms; zk: false)`);
+      console.log(`VALID receipt for model ${res.modelId}${given ? ` and ${given}` : ''} (verified in ${ms.toFixed(1)} ms; ${res.receipt.zk ? "zero knowledge: the parameters and activations stay hidden" : "clear: not zero knowledge"})`);
       if (res.context.length) console.log(`context ${describeContext(res.context)}`);
       for (const o of res.outputs) console.log(`${o.name} [${o.dims.join('×')}]: ${Array.from(o.values).map((v) => +v.toPrecision(6)).join(' ')}`);
       return 0;
