@@ -6,4 +6,4 @@ export * from './batch.js';
 export * from './codec.js';
 export * from './zk-ligero.js';
 export * from './zk-ligero-params.js';
-export { cryptoRandom, type RandomSource } from './zk-ligero-masks.js';
+export { cryptoRandom, isReproducible, seededRandom, type RandomSource } from './zk-ligero-masks.js';

@@ -424,8 +424,8 @@ export interface ZkVerifyOptions {
  */
 export function verifyZkLigero(c: ZkLigeroCommitment, sys: ConstraintSystem, proof: ZkLigeroProof, tr: Transcript, opts: ZkVerifyOptions = {}): VerifyResult {
   try {
-    if (!proof || typeof proof !== 'object') return fail('MalformedProof', 'expected a proof object');
-    return verifyUnchecked([c], sys, multiProof(proof), tr, opts);
+    // a non-object proof goes through as is: the commitment's checks come first, as for several
+    return verifyUnchecked([c], sys, proof && typeof proof === 'object' ? multiProof(proof) : (proof as never), tr, opts);
   } catch (e) {
     return fail('MalformedProof', `zk-ligero: ${(e as Error).message}`);
   }
