@@ -5,6 +5,10 @@
  *   npm run bench:prove -- mlp-4m            a generated model (mlp-tiny, cnn-tiny, mlp-4m, cnn-cifar, mlp-18m)
  *   npm run bench:prove -- model.onnx        one ONNX file (input.json beside it, or a deterministic input)
  *   npm run bench:prove -- <dir>             every <dir>/<m>/{network,model}.onnx (EZKL layout)
+ *   npm run bench:prove -- mlp-4m --zk       the same model both ways in one run: clear, then zero-knowledge
+ *                                            (`--zk-openings N`, default 16), ending with one line
+ *     {"zk":true,"proveMs","verifyMs","proofBytes","firstVerifyMs","commitMs","noZk":{…},"zkOverhead":{"prove","verify","bytes"}}
+ *     (verifyMs: median after the first verification, which also checks the model's range proof, once per model)
  *
  * One row per model, then one JSON line per model:
  *   {"model","params","commitMs","proveMs","verifyMs","proofBytes","peakRssMb","ortMs"}
@@ -19,7 +23,7 @@ import { generatedModel, GENERATED_MODELS } from '../src/model/generated.js';
 import { importOnnx } from '../src/model/graph.js';
 import { compileOnnx, withinTolerance } from '../src/quantize/compile.js';
 import { deterministicInput, parseInputJson } from '../src/cli/inputs.js';
-import { commitModel } from '../src/prover/commit.js';
+import { commitModel, type CommittedModel } from '../src/prover/commit.js';
 import { prove } from '../src/prover/prove.js';
 import { verifyReceipt } from '../src/verifier/verify.js';
 import { arg, median } from './util.js';
@@ -94,6 +98,28 @@ async function ortMs(ort: Ort | null, s: Source): Promise<number | null> {
   }
 }
 
+/** Median prove and verify times after one warm-up each, and the receipt size. */
+function measure(cm: CommittedModel, input: Record<string, number[]>, runs: number): { proveMs: number; verifyMs: number; firstVerifyMs: number; proofBytes: number } {
+  let res = prove(cm, input);
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    res = prove(cm, input);
+    times.push(performance.now() - t0);
+  }
+  let t0 = performance.now();
+  let v = verifyReceipt(res.receipt, cm.modelId, input);
+  const firstVerifyMs = performance.now() - t0;
+  const vt: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    t0 = performance.now();
+    v = verifyReceipt(res.receipt, cm.modelId, input);
+    vt.push(performance.now() - t0);
+  }
+  if (!v.ok) throw new Error(`verification failed: ${v.error.message}`);
+  return { proveMs: Math.round(median(times)), verifyMs: +median(vt).toFixed(1), firstVerifyMs: Math.round(firstVerifyMs), proofBytes: res.receipt.length };
+}
+
 function reasonOf(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   const k = /integer kind '(\w+)'/.exec(m) ?? /the '(\w+)' mode/.exec(m) ?? /(\w+) pooling/.exec(m);
@@ -103,7 +129,7 @@ function reasonOf(e: unknown): string {
 async function main(): Promise<void> {
   const spec = process.argv.slice(2).find((a) => !a.startsWith('--') && !/^\d+$/.test(a));
   if (!spec) {
-    console.error(`usage: npm run bench:prove -- <model.onnx | dir | ${GENERATED_MODELS.join(' | ')}> [--runs N]`);
+    console.error(`usage: npm run bench:prove -- <model.onnx | dir | ${GENERATED_MODELS.join(' | ')}> [--runs N] [--zk [--zk-openings N]]`);
     process.exitCode = 2;
     return;
   }
@@ -116,6 +142,8 @@ async function main(): Promise<void> {
   }
   const all = sources(spec);
   const lines: string[] = [];
+  const zkLines: string[] = [];
+  const zk = process.argv.includes('--zk');
   const failed: Record<string, string[]> = {};
   let within = 0;
   let proved = 0;
@@ -137,29 +165,35 @@ async function main(): Promise<void> {
       const cm = commitModel(comp.model);
       const commitMs = performance.now() - t0;
       const params = cm.description.params.reduce((a, p) => a + p.dims.reduce((x, y) => x * y, 1), 0);
-      let res = prove(cm, s.inputs[0]);
-      const times: number[] = [];
-      for (let i = 0; i < runs; i++) {
+      const m = measure(cm, s.inputs[0], runs);
+      if (zk) {
         t0 = performance.now();
-        res = prove(cm, s.inputs[0]);
-        times.push(performance.now() - t0);
+        const zcm = commitModel(comp.model, { zk: { openings: Number(arg('--zk-openings', '16')) } });
+        const zkCommitMs = performance.now() - t0;
+        const z = measure(zcm, s.inputs[0], runs);
+        const ratio = (a: number, b: number) => +(a / b).toFixed(2);
+        zkLines.push(
+          JSON.stringify({
+            model: s.name,
+            zk: true,
+            proveMs: z.proveMs,
+            verifyMs: z.verifyMs,
+            proofBytes: z.proofBytes,
+            firstVerifyMs: z.firstVerifyMs,
+            commitMs: Math.round(zkCommitMs),
+            noZk: { proveMs: m.proveMs, verifyMs: m.verifyMs, proofBytes: m.proofBytes, commitMs: Math.round(commitMs) },
+            zkOverhead: { prove: ratio(z.proveMs, m.proveMs), verify: ratio(z.verifyMs, m.verifyMs), bytes: ratio(z.proofBytes, m.proofBytes) },
+          }),
+        );
       }
-      const vt: number[] = [];
-      let v = verifyReceipt(res.receipt, cm.modelId, s.inputs[0]);
-      for (let i = 0; i < runs; i++) {
-        t0 = performance.now();
-        v = verifyReceipt(res.receipt, cm.modelId, s.inputs[0]);
-        vt.push(performance.now() - t0);
-      }
-      if (!v.ok) throw new Error(`verification failed: ${v.error.message}`);
       proved++;
       const row = {
         model: s.name,
         params,
         commitMs: Math.round(commitMs),
-        proveMs: Math.round(median(times)),
-        verifyMs: +median(vt).toFixed(1),
-        proofBytes: res.receipt.length,
+        proveMs: m.proveMs,
+        verifyMs: m.verifyMs,
+        proofBytes: m.proofBytes,
         peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
         ortMs: await ortMs(ort, s).then((x) => (x === null ? null : +x.toFixed(3))),
       };
@@ -174,6 +208,7 @@ async function main(): Promise<void> {
     }
   }
   for (const l of lines) console.log(l);
+  for (const l of zkLines) console.log(l);
   if (all.length > 1) console.log(JSON.stringify({ models: all.length, quantizedWithinTolerance: within, proved, failed }));
 }
 

@@ -16,20 +16,22 @@
  * for each chunk I in order, draw its own (α_I, β_I) and prove the LogUp of e = f_I + 128 into
  * the range table [0, 256) with multiplicities m_I, every message padded. The verifier turns each
  * instance into constraints and links its claims — e~(x*) = v on the column, i.e.
- * ⟨eq(x*), f_I⟩ = v − 128 (Σ_x eq(x*, x) = 1), and m~_I(x*) on m_I's segment — and one
- * zero-knowledge Ligero proof on the parameter commitment shows they all hold.
+ * ⟨eq(x*), f_I⟩ = v − 128 (Σ_x eq(x*, x) = 1), and m~_I(x*) on m_I's segment. The proof carries
+ * no Ligero proof of its own: every receipt's zero-knowledge Ligero proof, which covers the
+ * parameter commitment anyway, shows these constraints together with its own
+ * (`verifier/zk-receipt.ts`), so the range costs no opening of the commitment and no bytes beyond
+ * the padded LogUp messages; the verifier derives the system once per model.
  *
  * Why sound. The commitment holds f, every m_I and every pad before any α_I is drawn, so each
  * chunk's LogUp is the clear one with committed messages: a chunk with an entry outside the table
  * passes with probability ≤ (N_I + 256)/|K| (the fingerprint, independent α_I per chunk, as in
- * `./param-range.ts`) plus its GKR's error; then the Ligero proof's error. What it hides: every
- * sent value is padded (uniform); m_I and f are only committed; the Ligero proof reveals t hiding
- * columns of the commitment — one of its opening budget (docs/zero-knowledge.md §4).
+ * `./param-range.ts`) plus its GKR's error; then the receipt's Ligero proof's error. What it
+ * hides: every sent value is padded (uniform); m_I and f are only committed.
  */
 import { P } from '../field/babybear.js';
 import { ext } from '../field/extension.js';
 import { emptySystem, type ConstraintSystem } from '../pcs/constraints.js';
-import { absorbZkCommitment, proveZkLigero, readZkProof, verifyZkLigero, writeZkProof, type ZkLigeroCommitment, type ZkLigeroProverData } from '../pcs/zk-ligero.js';
+import { absorbZkCommitment, type ZkLigeroCommitment, type ZkLigeroProverData } from '../pcs/zk-ligero.js';
 import { computeMultiplicities, drawLookupChallenges, type LookupStatement, type LookupWitness } from '../piop/lookup/logup.js';
 import { rangeTable } from '../piop/lookup/tables.js';
 import { fillZkLookupPads, proveZkLookups, readZkLookupProof, verifyZkLookups, writeZkLookupProof, zkLookupAt, zkLookupLayout, type ZkLookupAt } from '../piop/lookup/zk-logup.js';
@@ -37,7 +39,7 @@ import { affineAddConst, appendSystem, type WordSource } from '../piop/zk-affine
 import { linkToSegment } from '../piop/zk-final.js';
 import { Transcript } from '../transcript/transcript.js';
 import { ByteReader, ByteWriter } from '../util/bytes.js';
-import { fail, type VerifyResult } from '../util/result.js';
+import { fail, type VerifyError } from '../util/result.js';
 import type { Circuit } from './circuit.js';
 import { rangeChunks, RANGE_TABLE_SIZE, type RangeChunk } from './param-range.js';
 import { segmentsEnd } from './params.js';
@@ -121,7 +123,7 @@ function startTranscript(commitment: ZkLigeroCommitment, lay: ZkParamLayout): Tr
 const chunkLabel = (i: number): string => `param-range/${i}`;
 
 /** Reads the chunk LogUps and returns their constraints with the links (the system the Ligero proof shows), or an error. */
-function rangeSystem(tr: Transcript, lay: ZkParamLayout, r: ByteReader): { ok: true; system: ConstraintSystem } | { ok: false; error: { kind: string; message: string } } {
+function rangeSystem(tr: Transcript, lay: ZkParamLayout, r: ByteReader): { ok: true; system: ConstraintSystem } | { ok: false; error: VerifyError } {
   const system = emptySystem();
   for (let i = 0; i < lay.chunks.length; i++) {
     const ch = lay.chunks[i];
@@ -141,7 +143,8 @@ function rangeSystem(tr: Transcript, lay: ZkParamLayout, r: ByteReader): { ok: t
 
 /**
  * Proves the range of a zero-knowledge model's parameters from the prover data of its parameter
- * commitment (over `zkParamVector`). Returns the proof bytes (chunk LogUps, then the Ligero proof).
+ * commitment (over `zkParamVector`): the padded chunk LogUps, whose constraints every receipt's
+ * Ligero proof shows (`zkParamRangeSystem`).
  */
 export function proveZkParamRange(c: Circuit, data: ZkLigeroProverData): Uint8Array {
   const lay = zkParamLayout(c);
@@ -155,34 +158,24 @@ export function proveZkParamRange(c: Circuit, data: ZkLigeroProverData): Uint8Ar
     const witness: LookupWitness = { table: TABLE, lookups: [[column(vec, ch)]], multiplicities: m };
     writeZkLookupProof(w, proveZkLookups(tr, challenges, [witness], vec, lay.lookups[i], chunkLabel(i)).proof);
   });
-  const lookups = w.finish();
-  // the statement the Ligero proof shows is the verifier's: replay it on the prover's own messages
-  const replay = startTranscript(data.commitment, lay);
-  const sys = rangeSystem(replay, lay, new ByteReader(lookups));
+  const bytes = w.finish();
+  const sys = zkParamRangeSystem(c, data.commitment, bytes);
   if (!sys.ok) throw new Error(`internal error: the parameter range proof does not verify (${sys.error.message})`);
-  const out = new ByteWriter(lookups.length + (1 << 16));
-  out.blob(lookups);
-  writeZkProof(out, proveZkLigero(data, sys.system, replay));
-  return out.finish();
+  return bytes;
 }
 
-/** Verifies a zero-knowledge parameter range proof against the parameter commitment. Never throws. */
-export function verifyZkParamRange(c: Circuit, commitment: ZkLigeroCommitment, bytes: Uint8Array): VerifyResult {
+/**
+ * The constraints a zero-knowledge parameter range proof reduces to (on the parameter side of
+ * the address space), or why it is malformed. Never throws.
+ */
+export function zkParamRangeSystem(c: Circuit, commitment: ZkLigeroCommitment, bytes: Uint8Array): { ok: true; system: ConstraintSystem } | { ok: false; error: VerifyError } {
   try {
     const lay = zkParamLayout(c);
     if (commitment.length !== lay.length) return fail('MalformedReceipt', `parameter commitment: expected ${lay.length} entries, got ${commitment.length}`);
     const r = new ByteReader(bytes);
-    const lookups = r.blob(1 << 28, 'parameter range lookups');
-    const tr = startTranscript(commitment, lay);
-    const lr = new ByteReader(lookups);
-    const sys = rangeSystem(tr, lay, lr);
-    if (!sys.ok) return sys;
-    lr.end('parameter range lookups');
-    const proof = readZkProof(r, commitment, sys.system);
-    r.end('parameter range proof');
-    const res = verifyZkLigero(commitment, sys.system, proof, tr);
-    if (!res.ok) return fail(res.error.kind, `parameter range: ${res.error.message}`);
-    return { ok: true };
+    const sys = rangeSystem(startTranscript(commitment, lay), lay, r);
+    if (sys.ok) r.end('parameter range proof');
+    return sys;
   } catch (e) {
     return fail('MalformedReceipt', `parameter range proof: ${(e as Error).message}`);
   }

@@ -71,7 +71,7 @@ export interface ZkModelSide {
   params: ZkLigeroParams;
   /** the code of every receipt's witness commitment (same C, N, t; k = t) */
   witnessParams: ZkLigeroParams;
-  /** receipts the parameter commitment can serve while its columns stay hidden (k/t − 1: the range proof takes one) */
+  /** receipts the parameter commitment can serve while its columns stay hidden (k = openings·t) */
   openings: number;
   /** SECRET, as secret as the weights: reproduces the commitment's randomness */
   seed: Uint8Array;
@@ -164,8 +164,8 @@ function commitZkSide(
   const seed = zk.seed ?? randomBytes(cryptoRandom, 32);
   const layout = zkReceiptLayout(circuit);
   const side = zkParamVector(circuit, vec, wordsFrom(seededRandom(subSeed(seed, 'pads'))));
-  // the range proof opens the commitment once, every receipt once more
-  const zkParams = chooseZkLigeroParams(layout.end, { openings: openings + 1 });
+  // every receipt's Ligero proof opens the commitment once (the range proof's constraints ride along)
+  const zkParams = chooseZkLigeroParams(layout.end, { openings });
   const witnessParams: ZkLigeroParams = { ...zkParams, randomness: zkParams.queries };
   const { commitment: zc, data: zd } = commitZkLigero(side, zkParams, seededRandom(subSeed(seed, 'commitment')), { revealed: zk.revealed });
   const commitMs = performance.now() - t0;

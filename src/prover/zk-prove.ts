@@ -5,9 +5,10 @@
  *     committed with a hiding commitment (`pcs/zk-ligero.ts`, fresh randomness per receipt);
  *  2. the preamble (with the `zk` marker) and both commitments, then every message padded: the
  *     lookups, each layer, the limb evaluations, the witness and parameter batches;
- *  3. the statement: the verifier's replay of those messages (`zkReceiptSystem`) gives every
- *     constraint; one zero-knowledge Ligero proof over the parameter and witness commitments
- *     shows the committed vectors satisfy them.
+ *  3. the statement: the verifier's replay of those messages (`zkReceiptSystem`) and the model's
+ *     parameter range proof (`circuit/zk-param-range.ts`) give every constraint; one
+ *     zero-knowledge Ligero proof over the parameter and witness commitments shows the committed
+ *     vectors satisfy them.
  * The prover's address space is one array [parameter side ‖ witness vector] (the parameter side
  * copied in once per receipt: the batches and sessions read both through absolute offsets).
  */
@@ -18,7 +19,8 @@ import { fillZkBatchPads, proveZkBatch, writeZkBatchProof } from '../pcs/zk-batc
 import { absorbZkCommitment, commitZkLigero, proveZkLigeroMulti, writeZkMultiProof, zkCommitmentBytes } from '../pcs/zk-ligero.js';
 import { drawLookupChallenges } from '../piop/lookup/logup.js';
 import { fillZkLookupPads, proveZkLookups, proveZkLookupsUnchecked, writeZkLookupProof } from '../piop/lookup/zk-logup.js';
-import { fillUniform } from '../piop/zk-affine.js';
+import { appendSystem, fillUniform } from '../piop/zk-affine.js';
+import { zkParamRangeSystem } from '../circuit/zk-param-range.js';
 import { ByteReader, ByteWriter } from '../util/bytes.js';
 import { encodeReceipt, type Receipt } from '../verifier/receipt.js';
 import { proverZkLinks } from '../verifier/zk-layers.js';
@@ -90,7 +92,9 @@ export function proveZk(cm: CommittedModel, input: Record<string, ArrayLike<numb
   const body = w.finish();
   const publics = new Map<string, Int32Array>([...inputs, ...outputs].map((p) => [p.name, p.values]));
   const replay = start();
-  const system = zkReceiptSystem(c, replay, new ByteReader(body), publics);
+  const range = zkParamRangeSystem(c, zk.commitment, cm.paramRange);
+  if (!range.ok) throw new Error(`the model's parameter range proof is invalid: ${range.error.message}`);
+  const system = appendSystem(zkReceiptSystem(c, replay, new ByteReader(body), publics), range.system);
   const proof = new ByteWriter(body.length + (1 << 20));
   proof.bytes(body);
   writeZkMultiProof(proof, proveZkLigeroMulti([zk.data, wd], system, replay, { unchecked }));

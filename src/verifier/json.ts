@@ -50,7 +50,7 @@ function zkJson(rc: Receipt): Record<string, unknown> {
       visibility,
       public: ['model description (layers, shapes, scales, tables)', 'inputs and outputs', 'every size (vector lengths, rounds, queries)'],
       parameterCommitment: { logCols: p.logCols, randomness: p.randomness, logCodeword: p.logCodeword, queries: p.queries, entries: pc.length },
-      weightsHiddenFor: `up to ${Math.floor(p.randomness / p.queries) - 1} receipts per parameter commitment (its range proof opens it once)`,
+      weightsHiddenFor: `up to ${Math.floor(p.randomness / p.queries)} receipts per parameter commitment`,
       ligeroSecurityBits: Math.floor(zkLigeroSecurity(p).bits * 10) / 10,
     };
   } catch (e) {

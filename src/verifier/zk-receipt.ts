@@ -28,10 +28,11 @@ import { drawLookupChallenges } from '../piop/lookup/logup.js';
 import { readZkLookupProof, verifyZkLookups, zkLookupAt, zkLookupLayout, type ZkLookupAt } from '../piop/lookup/zk-logup.js';
 import { appendSystem, type Affine } from '../piop/zk-affine.js';
 import type { Transcript } from '../transcript/transcript.js';
-import { ByteReader } from '../util/bytes.js';
+import { ByteReader, toHex } from '../util/bytes.js';
+import { sha256 } from '../hash/sha256.js';
 import { fail, type VerifyResult } from '../util/result.js';
 import { addLookupClaims, receiptTranscript } from '../circuit/session.js';
-import { verifyZkParamRange } from '../circuit/zk-param-range.js';
+import { zkParamRangeSystem } from '../circuit/zk-param-range.js';
 import { absorbZkCommitment, readZkCommitment, readZkMultiProof, verifyZkLigeroMulti } from '../pcs/zk-ligero.js';
 import { zkLigeroSecurity, type ZkLigeroParams } from '../pcs/zk-ligero-params.js';
 import type { Receipt } from './receipt.js';
@@ -127,7 +128,13 @@ function linkClaim(l: SegmentLink): { vector: 'witness' | 'params'; offset: numb
 }
 
 
-const RANGE_OK = new Map<string, true>();
+/**
+ * The parameter range proof's constraints, by model ID and the proof's hash: the model ID pins
+ * the commitment, not the proof's bytes, so a receipt with other range bytes never reuses (or
+ * poisons) the system derived from another's. Any system derived from a range proof against the
+ * committed vector enforces the range (the LogUp's soundness), so caching it is sound.
+ */
+const RANGE_SYSTEMS = new Map<string, ConstraintSystem>();
 
 /**
  * The zero-knowledge half of `verifyReceipt` (after the model ID, context, circuit and public
@@ -149,17 +156,20 @@ export function verifyZkBody(c: Circuit, modelId: string, rc: Receipt, publics: 
   if (wc.length !== lay.end - lay.witnessBase) return fail('MalformedReceipt', `witness commitment: expected ${lay.end - lay.witnessBase} entries, got ${wc.length}`);
   const want = { ...pc.params, randomness: pc.params.queries };
   if (!paramsEqual(wc.params, want)) return fail('ParameterMismatch', `witness commitment parameters ${JSON.stringify(wc.params)} differ from the model's ${JSON.stringify(want)}`);
-  if (!RANGE_OK.has(modelId)) {
-    const range = verifyZkParamRange(c, pc, rc.paramRange);
-    if (!range.ok) return range;
-    if (RANGE_OK.size >= 64) RANGE_OK.delete(RANGE_OK.keys().next().value!);
-    RANGE_OK.set(modelId, true);
+  const rangeKey = `${modelId}:${toHex(sha256(rc.paramRange))}`;
+  let range = RANGE_SYSTEMS.get(rangeKey);
+  if (!range) {
+    const res = zkParamRangeSystem(c, pc, rc.paramRange);
+    if (!res.ok) return res;
+    range = res.system;
+    if (RANGE_SYSTEMS.size >= 16) RANGE_SYSTEMS.delete(RANGE_SYSTEMS.keys().next().value!);
+    RANGE_SYSTEMS.set(rangeKey, range);
   }
   const tr = receiptTranscript(modelId, rc.pcs, rc.context, rc.inputs, rc.outputs, rc.witnessCommitment, {}, true);
   absorbZkCommitment(tr, pc);
   absorbZkCommitment(tr, wc);
   const r = new ByteReader(rc.proof);
-  const system = zkReceiptSystem(c, tr, r, publics);
+  const system = appendSystem(zkReceiptSystem(c, tr, r, publics), range);
   const proof = readZkMultiProof(r, [pc, wc], system);
   r.end('proof');
   const res = verifyZkLigeroMulti([pc, wc], system, proof, tr);

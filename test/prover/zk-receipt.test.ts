@@ -75,7 +75,7 @@ test('a zero-knowledge receipt with another receipt’s witness commitment, anot
 
 test('the .zkc of a zero-knowledge model restores its commitment and its opening budget', () => {
   const small = commitModel(model, { zk: { openings: 1 } });
-  // the range proof opened it once; one receipt may open it again, a second is refused
+  // k = t: one receipt may open it, a second is refused
   const first = prove(small, input).receipt;
   assert.ok(verifyReceipt(first, small.modelId, input).ok);
   const saved = encodeCommitted(small);
