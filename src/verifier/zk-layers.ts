@@ -6,11 +6,11 @@
  * committed vector linked to its segment (`linkToSegment`). Prover and verifier (and the
  * layout's dry run) call the same steps in the same order, so the pads line up.
  *
- * Vectors. Claims address two committed vectors: the witness vector (its clear part at
- * [0, 2^n), the pads after it) and the parameter vector, which the constraint system places at
- * `paramBase` (a multiple of the parameter vector's power-of-two size, so every segment stays
- * aligned). What reduces these links to one per vector (the padded batching sumcheck) and what
- * proves the system (one zero-knowledge Ligero proof over both commitments) come after.
+ * Vectors. Claims address two committed vectors: the witness vector and the parameter vector
+ * (offsets inside each). A receipt batches each vector's links into one TensorLinear
+ * (`pcs/zk-batch.ts`, `./zk-receipt.ts`); `linkConstraints` states them one by one, placing the
+ * parameter vector at `paramBase` (a multiple of its power-of-two size, so every segment stays
+ * aligned), for tests that check the layer constraints alone.
  */
 import { type Ext, ext } from '../field/extension.js';
 import { P } from '../field/babybear.js';
