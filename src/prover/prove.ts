@@ -157,6 +157,24 @@ export function buildWitness(cm: CommittedModel, input: Record<string, ArrayLike
   return { run, vals, witnesses, wvec, unchecked, inferMs, witnessMs };
 }
 
+/** The receipt of a finished proof (both modes: the model's public data, the statement, the proof). */
+export function receiptOf(cm: CommittedModel, zk: boolean, context: Uint8Array, inputs: PublicTensor[], outputs: PublicTensor[], witnessCommitment: Uint8Array, proof: Uint8Array): Receipt {
+  return {
+    version: RECEIPT_VERSION,
+    zk,
+    modelId: cm.modelId,
+    pcs: { ...cm.pcs.config },
+    context,
+    description: cm.descriptionBytes,
+    paramCommitment: cm.paramCommitmentBytes,
+    paramRange: cm.paramRange,
+    inputs,
+    outputs,
+    witnessCommitment,
+    proof,
+  };
+}
+
 export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number>>, opts: ProveOptions = {}): ProveResult {
   if (cm.zk) return proveZk(cm, input, opts);
   const T0 = performance.now();
@@ -217,24 +235,11 @@ export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number
   writeBatchOpeningProof(pcs, w, pb);
   const openMs = performance.now() - t;
 
-  const receipt: Receipt = {
-    version: RECEIPT_VERSION,
-    zk: false,
-    modelId: cm.modelId,
-    pcs: { ...pcs.config },
-    context,
-    description: cm.descriptionBytes,
-    paramCommitment: cm.paramCommitmentBytes,
-    paramRange: cm.paramRange,
-    inputs,
-    outputs,
-    witnessCommitment,
-    proof: w.finish(),
-  };
+  const receipt = encodeReceipt(receiptOf(cm, false, context, inputs, outputs, witnessCommitment, w.finish()));
   progress('done', 1, 1);
   return {
     outputs: run.outputs,
-    receipt: encodeReceipt(receipt),
+    receipt,
     timings: { inferMs, witnessMs, commitMs, lookupMs, layersMs, openMs, totalMs: performance.now() - T0 },
   };
 }

@@ -13,21 +13,36 @@
  * copied in once per receipt: the batches and sessions read both through absolute offsets).
  */
 import { lookupStatements } from '../circuit/circuit.js';
-import { addLookupClaims, contextBytes, receiptTranscript, RECEIPT_VERSION, type PublicTensor } from '../circuit/session.js';
+import { addLookupClaims, contextBytes, receiptTranscript, type PublicTensor } from '../circuit/session.js';
 import { fillProducts, PadAllocator } from '../circuit/zk-pads.js';
 import { fillZkBatchPads, proveZkBatch, writeZkBatchProof } from '../pcs/zk-batch.js';
 import { absorbZkCommitment, commitZkLigero, proveZkLigeroMulti, writeZkMultiProof, zkCommitmentBytes } from '../pcs/zk-ligero.js';
 import { drawLookupChallenges } from '../piop/lookup/logup.js';
 import { fillZkLookupPads, proveZkLookups, proveZkLookupsUnchecked, writeZkLookupProof } from '../piop/lookup/zk-logup.js';
 import { appendSystem, fillUniform } from '../piop/zk-affine.js';
+import type { ConstraintSystem } from '../pcs/constraints.js';
 import { zkParamRangeSystem } from '../circuit/zk-param-range.js';
 import { ByteReader, ByteWriter } from '../util/bytes.js';
-import { encodeReceipt, type Receipt } from '../verifier/receipt.js';
+import { encodeReceipt } from '../verifier/receipt.js';
 import { proverZkLinks } from '../verifier/zk-layers.js';
 import { batchClaims, zkReceiptLayout, zkReceiptSystem, zkRegions, ZK_BATCH_LABELS } from '../verifier/zk-receipt.js';
 import type { CommittedModel } from './commit.js';
-import { buildWitness, quantizedInputs, type ProveOptions, type ProveResult } from './prove.js';
+import { buildWitness, quantizedInputs, receiptOf, type ProveOptions, type ProveResult } from './prove.js';
 import { ZkProverSession } from './session.js';
+
+const RANGE_SYSTEMS = new WeakMap<Uint8Array, ConstraintSystem>();
+
+/** The model's range-proof constraints (derived once per model: its range proof never changes). */
+function rangeSystemOf(cm: CommittedModel): ConstraintSystem {
+  let sys = RANGE_SYSTEMS.get(cm.paramRange);
+  if (!sys) {
+    const range = zkParamRangeSystem(cm.circuit, cm.zk!.commitment, cm.paramRange);
+    if (!range.ok) throw new Error(`the model's parameter range proof is invalid: ${range.error.message}`);
+    sys = range.system;
+    RANGE_SYSTEMS.set(cm.paramRange, sys);
+  }
+  return sys;
+}
 
 export function proveZk(cm: CommittedModel, input: Record<string, ArrayLike<number>>, opts: ProveOptions = {}): ProveResult {
   const zk = cm.zk;
@@ -92,32 +107,17 @@ export function proveZk(cm: CommittedModel, input: Record<string, ArrayLike<numb
   const body = w.finish();
   const publics = new Map<string, Int32Array>([...inputs, ...outputs].map((p) => [p.name, p.values]));
   const replay = start();
-  const range = zkParamRangeSystem(c, zk.commitment, cm.paramRange);
-  if (!range.ok) throw new Error(`the model's parameter range proof is invalid: ${range.error.message}`);
-  const system = appendSystem(zkReceiptSystem(c, replay, new ByteReader(body), publics), range.system);
+  const system = appendSystem(zkReceiptSystem(c, replay, new ByteReader(body), publics), rangeSystemOf(cm));
   const proof = new ByteWriter(body.length + (1 << 20));
   proof.bytes(body);
   writeZkMultiProof(proof, proveZkLigeroMulti([zk.data, wd], system, replay, { unchecked }));
   const openMs = performance.now() - t;
 
-  const receipt: Receipt = {
-    version: RECEIPT_VERSION,
-    zk: true,
-    modelId: cm.modelId,
-    pcs: { ...cm.pcs.config },
-    context,
-    description: cm.descriptionBytes,
-    paramCommitment: cm.paramCommitmentBytes,
-    paramRange: cm.paramRange,
-    inputs,
-    outputs,
-    witnessCommitment,
-    proof: proof.finish(),
-  };
+  const receipt = encodeReceipt(receiptOf(cm, true, context, inputs, outputs, witnessCommitment, proof.finish()));
   progress('done', 1, 1);
   return {
     outputs: run.outputs,
-    receipt: encodeReceipt(receipt),
+    receipt,
     timings: { inferMs, witnessMs, commitMs, lookupMs, layersMs, openMs, totalMs: performance.now() - T0 },
   };
 }

@@ -24,13 +24,11 @@ import { checkConstraints } from '../../src/pcs/constraints.js';
 import type { ZkBatchProof } from '../../src/pcs/zk-batch.js';
 import { roundPad } from '../../src/piop/zk-sumcheck.js';
 import { Rng } from '../support/random.js';
-import { chiSquareTwoSample, chiSquareUniform, ksTwoSample } from '../support/stats.js';
+import { screenTwoSamples } from '../support/stats.js';
 import { batchCase, fillPads, proveCase, twinOf, verifyCase, type BatchCase } from '../support/zk-batch.js';
 
 const N = 6;
 const RUNS = 400;
-const BINS = 16;
-const FAMILY_ALPHA = 1e-3;
 
 function twins(): [BatchCase, BatchCase] {
   const a = batchCase(77, { numVars: N, numClaims: 10 });
@@ -75,20 +73,7 @@ function screen(padding: Padding): { minP: number; level: number; where: string 
     fa.push(features(proveCase(padded(a, padding, 10_000 + i)).proof!));
     fb.push(features(proveCase(padded(b, padding, 20_000 + i)).proof!));
   }
-  const F = fa[0].length;
-  const level = FAMILY_ALPHA / (4 * F);
-  let minP = 1, where = '';
-  for (let k = 0; k < F; k++) {
-    const xa = fa.map((r) => r[k]), xb = fb.map((r) => r[k]);
-    const ps: [string, number][] = [
-      ['chi2 two-sample', chiSquareTwoSample(xa, xb, BINS)],
-      ['KS two-sample', ksTwoSample(xa, xb)],
-      ['chi2 uniform A', chiSquareUniform(xa, BINS)],
-      ['chi2 uniform B', chiSquareUniform(xb, BINS)],
-    ];
-    for (const [name, p] of ps) if (p < minP) [minP, where] = [p, `${name}, feature ${k}`];
-  }
-  return { minP, level, where };
+  return screenTwoSamples(fa, fb);
 }
 
 test(`with uniform pads the padded messages of two witnesses of one statement are indistinguishable (${RUNS} runs each, family-wise α = 10⁻³)`, () => {

@@ -38,7 +38,7 @@ import { linkToSegment } from '../../src/piop/zk-final.js';
 import { Transcript } from '../../src/transcript/transcript.js';
 import { ByteReader, ByteWriter, DecodeError } from '../../src/util/bytes.js';
 import { Rng } from '../support/random.js';
-import { chiSquareTwoSample, chiSquareUniform, ksTwoSample } from '../support/stats.js';
+import { screenTwoSamples } from '../support/stats.js';
 import { bump, seededWords } from '../support/zk.js';
 
 const ROOT = new Uint8Array(32).fill(7); // stands in for the ZK-PCS root of w
@@ -435,8 +435,6 @@ function features(p: ZkLookupProof): number[] {
 }
 
 const RUNS = 400;
-const BINS = 16;
-const FAMILY_ALPHA = 1e-3;
 
 /** The smallest p-value over all features and tests, and the Bonferroni level it is compared with. */
 function screen(padding: Padding): { minP: number; level: number; where: string } {
@@ -446,20 +444,7 @@ function screen(padding: Padding): { minP: number; level: number; where: string 
     fa.push(features(prove(a, committedAs(a, padding, 10_000 + i)).proof));
     fb.push(features(prove(b, committedAs(b, padding, 20_000 + i)).proof));
   }
-  const F = fa[0].length;
-  const level = FAMILY_ALPHA / (4 * F);
-  let minP = 1, where = '';
-  for (let k = 0; k < F; k++) {
-    const xa = fa.map((r) => r[k]), xb = fb.map((r) => r[k]);
-    const ps: [string, number][] = [
-      ['chi2 two-sample', chiSquareTwoSample(xa, xb, BINS)],
-      ['KS two-sample', ksTwoSample(xa, xb)],
-      ['chi2 uniform A', chiSquareUniform(xa, BINS)],
-      ['chi2 uniform B', chiSquareUniform(xb, BINS)],
-    ];
-    for (const [name, p] of ps) if (p < minP) [minP, where] = [p, `${name}, feature ${k}`];
-  }
-  return { minP, level, where };
+  return screenTwoSamples(fa, fb);
 }
 
 test(`with uniform pads the padded values of two witnesses of one statement are uniform and indistinguishable (${RUNS} runs each, family-wise α = 10⁻³)`, () => {

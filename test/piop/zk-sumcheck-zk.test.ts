@@ -30,7 +30,7 @@ import { fillFinalProducts, proveZkFinal } from '../../src/piop/zk-final.js';
 import { absorbZkSumcheckStatement, roundPad, type ZkSumcheckWithEvalsProof } from '../../src/piop/zk-sumcheck.js';
 import { Transcript } from '../../src/transcript/transcript.js';
 import { Rng } from '../support/random.js';
-import { chiSquareSurvival, chiSquareTwoSample, chiSquareUniform, ksTwoSample } from '../support/stats.js';
+import { chiSquareSurvival, chiSquareTwoSample, chiSquareUniform, ksTwoSample, SCREEN_BINS, screenTwoSamples } from '../support/stats.js';
 import { commitCase, LABEL, naiveSum, PROTOCOL, proveCase, seededWords, verifyCase, zkCase, type ZkCase } from '../support/zk.js';
 
 const [M, D] = [3, 3];
@@ -80,8 +80,7 @@ function features(p: ZkSumcheckWithEvalsProof): number[] {
 }
 
 const RUNS = 400;
-const BINS = 16;
-const FAMILY_ALPHA = 1e-3;
+const BINS = SCREEN_BINS;
 
 /** The smallest p-value over all features and tests, and the Bonferroni level it is compared with. */
 function screen(padding: Padding): { minP: number; level: number; where: string } {
@@ -91,20 +90,7 @@ function screen(padding: Padding): { minP: number; level: number; where: string 
     fa.push(features(proveCase(a, committed(a, padding, 10_000 + i)).proof));
     fb.push(features(proveCase(b, committed(b, padding, 20_000 + i)).proof));
   }
-  const F = fa[0].length;
-  const level = FAMILY_ALPHA / (4 * F);
-  let minP = 1, where = '';
-  for (let k = 0; k < F; k++) {
-    const xa = fa.map((r) => r[k]), xb = fb.map((r) => r[k]);
-    const ps: [string, number][] = [
-      ['chi2 two-sample', chiSquareTwoSample(xa, xb, BINS)],
-      ['KS two-sample', ksTwoSample(xa, xb)],
-      ['chi2 uniform A', chiSquareUniform(xa, BINS)],
-      ['chi2 uniform B', chiSquareUniform(xb, BINS)],
-    ];
-    for (const [name, p] of ps) if (p < minP) [minP, where] = [p, `${name}, feature ${k}`];
-  }
-  return { minP, level, where };
+  return screenTwoSamples(fa, fb);
 }
 
 test('the statistics are calibrated: χ²₁₅ survival at 37.697 ≈ 10⁻³; identical and disjoint samples', () => {

@@ -14,6 +14,9 @@ import { prove } from '../../src/prover/prove.js';
 import { verifyReceipt } from '../../src/verifier/verify.js';
 import { decodeReceipt, encodeReceipt } from '../../src/verifier/receipt.js';
 import { receiptJson } from '../../src/verifier/json.js';
+import { readZkCommitment, zkCommitmentBytes } from '../../src/pcs/zk-ligero.js';
+import { computeModelId } from '../../src/circuit/session.js';
+import { ByteReader } from '../../src/util/bytes.js';
 
 const g = generatedModel('mlp-tiny');
 const { model } = compileOnnx(g.onnx, g.inputs);
@@ -88,4 +91,21 @@ test('the .zkc of a zero-knowledge model restores its commitment and its opening
   assert.equal(fresh.modelId, zcm.modelId);
   const r = prove(fresh, input).receipt;
   assert.ok(verifyReceipt(r, zcm.modelId, input).ok);
+});
+
+test('a zero-knowledge receipt whose commitments claim another code or size is rejected', () => {
+  const rc = decodeReceipt(honest);
+  const wc = readZkCommitment(new ByteReader(rc.witnessCommitment));
+  const wider = zkCommitmentBytes({ ...wc, params: { ...wc.params, randomness: wc.params.randomness + 1 } });
+  const a = verifyReceipt(encodeReceipt({ ...rc, witnessCommitment: wider }), zcm.modelId, input);
+  assert.equal(a.ok ? '' : a.error.kind, 'ParameterMismatch');
+  const longer = zkCommitmentBytes({ ...wc, length: wc.length + 1 });
+  const b = verifyReceipt(encodeReceipt({ ...rc, witnessCommitment: longer }), zcm.modelId, input);
+  assert.equal(b.ok ? '' : b.error.kind, 'MalformedReceipt');
+  // a parameter commitment with a weak code, under a model ID recomputed for it (a dishonest model owner)
+  const pc = readZkCommitment(new ByteReader(rc.paramCommitment));
+  const weak = zkCommitmentBytes({ ...pc, params: { ...pc.params, queries: 8 } });
+  const id = computeModelId(rc.description, weak, rc.pcs, true);
+  const c = verifyReceipt(encodeReceipt({ ...rc, paramCommitment: weak, modelId: id }), id, input);
+  assert.equal(c.ok ? '' : c.error.kind, 'InsufficientSecurity');
 });

@@ -99,3 +99,30 @@ export function ksTwoSample(a: number[], b: number[]): number {
   const ne = (x.length * y.length) / (x.length + y.length);
   return kolmogorovQ((Math.sqrt(ne) + 0.12 + 0.11 / Math.sqrt(ne)) * dmax);
 }
+
+/** The family-wise false-alarm rate of `screenTwoSamples` (Bonferroni over features and tests). */
+export const FAMILY_ALPHA = 1e-3;
+export const SCREEN_BINS = 16;
+
+/**
+ * The two-witness screen of the zero-knowledge tests: for every feature k of runs `fa`, `fb`
+ * (one row per run), a χ² and a KS two-sample test and a χ² uniformity test of each side; the
+ * smallest p-value, where it was found, and the Bonferroni level FAMILY_ALPHA / (4·features) that
+ * a sound padding must stay above.
+ */
+export function screenTwoSamples(fa: number[][], fb: number[][]): { minP: number; level: number; where: string } {
+  const F = fa[0].length;
+  const level = FAMILY_ALPHA / (4 * F);
+  let minP = 1, where = '';
+  for (let k = 0; k < F; k++) {
+    const xa = fa.map((r) => r[k]), xb = fb.map((r) => r[k]);
+    const ps: [string, number][] = [
+      ['chi2 two-sample', chiSquareTwoSample(xa, xb, SCREEN_BINS)],
+      ['KS two-sample', ksTwoSample(xa, xb)],
+      ['chi2 uniform A', chiSquareUniform(xa, SCREEN_BINS)],
+      ['chi2 uniform B', chiSquareUniform(xb, SCREEN_BINS)],
+    ];
+    for (const [name, p] of ps) if (p < minP) [minP, where] = [p, `${name}, feature ${k}`];
+  }
+  return { minP, level, where };
+}
