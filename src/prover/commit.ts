@@ -243,6 +243,24 @@ export function readCommitted(bytes: Uint8Array): { modelId: string; model: Quan
   return { modelId, model, paramRange, zk };
 }
 
+/**
+ * The `.zkc` bytes of a zero-knowledge model with its record of revealed columns replaced by
+ * `revealed` (the opening budget it has spent: `zk-budget.ts`); everything else unchanged.
+ * Refuses a record that forgets a column the file already lists.
+ */
+export function zkcWithRevealed(bytes: Uint8Array, revealed: ArrayLike<number>): Uint8Array {
+  const { zk } = readCommitted(bytes);
+  if (!zk) throw new Error('zkcWithRevealed: not a zero-knowledge .zkc');
+  const now = new Set(Array.from(revealed));
+  for (const j of zk.revealed) if (!now.has(j)) throw new Error(`zkcWithRevealed: the new record forgets revealed column ${j}`);
+  const cols = Uint32Array.from(now).sort();
+  const head = bytes.length - 4 * (zk.revealed.length + 1);
+  const w = new ByteWriter(head + 4 * (cols.length + 1));
+  w.bytes(bytes.subarray(0, head)).u32(cols.length);
+  for (const j of cols) w.u32(j);
+  return w.finish();
+}
+
 /** Loads a `.zkc` file: recommits the parameters and checks that they give the stored model ID. */
 export function decodeCommitted(bytes: Uint8Array, opts: { onProgress?: Progress; security?: number } = {}): CommittedModel {
   const { modelId: id, model, paramRange, zk } = readCommitted(bytes);

@@ -20,12 +20,24 @@ export interface ServedModel {
   bytes: Uint8Array;
   kind: 'zkm' | 'zkc';
   model: QuantizedModel;
+  /** a zero-knowledge model (a `.zkc` from `zkinfer commit --zk`) */
+  zk: boolean;
 }
 
 export function parseServedModel(bytes: Uint8Array): ServedModel {
-  if (bytes.length >= 4 && ZKC_MAGIC.every((b, i) => bytes[i] === b)) return { bytes, kind: 'zkc', model: readCommitted(bytes).model };
-  return { bytes, kind: 'zkm', model: decodeZkm(bytes) };
+  if (bytes.length >= 4 && ZKC_MAGIC.every((b, i) => bytes[i] === b)) {
+    const c = readCommitted(bytes);
+    return { bytes, kind: 'zkc', model: c.model, zk: c.zk !== undefined };
+  }
+  return { bytes, kind: 'zkm', model: decodeZkm(bytes), zk: false };
 }
+
+/**
+ * Why a zero-knowledge model cannot be proved by Redis workers yet: each worker process holds its
+ * own copy of the parameter commitment, and nothing yet keeps one ledger of its opening budget
+ * across machines (`prover/zk-budget.ts`), so together they could open it more often than it hides.
+ */
+export const ZK_REDIS_REFUSAL = 'zero-knowledge models cannot be proved through Redis workers yet: every worker would spend the parameter commitment\'s opening budget on its own, and together they could reveal the weights; serve it with local proving threads (without --redis)';
 
 export function commitServed(bytes: Uint8Array, onProgress?: Progress): CommittedModel {
   if (bytes.length >= 4 && ZKC_MAGIC.every((b, i) => bytes[i] === b)) return decodeCommitted(bytes, { onProgress });

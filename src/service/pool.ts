@@ -5,10 +5,19 @@
  * context) are handed to idle threads in FIFO order. A thread that dies mid-task (out of
  * memory, a crash in native code) is replaced and its task rejected with `WorkerCrashed` so that
  * the caller can re-queue it; `close()` terminates the threads.
+ *
+ * A zero-knowledge model's parameter commitment serves a limited number of receipts, and every
+ * thread holds its own copy of it: the pool keeps the one ledger of its opening budget
+ * (`prover/zk-budget.ts`). A proof is admitted only while the budget allows it, and its receipt is
+ * released only after the columns it revealed were recorded through `saveModel` (the `.zkc`
+ * bytes with the new record: the CLI writes them back to the file), so neither several threads
+ * nor a restart can spend the budget twice. A pool of a zero-knowledge model needs `saveModel`.
  */
 import { Worker } from 'node:worker_threads';
 import type { JobOutput } from './store.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
+import { ZkOpeningLedger } from '../prover/zk-budget.js';
+import { zkcWithRevealed } from '../prover/commit.js';
 
 export interface Proved {
   output: JobOutput[];
@@ -63,6 +72,8 @@ export class ProverPool {
   modelId = '';
   paramCount = 0;
   commitMs = 0;
+  /** the opening budget of a zero-knowledge model (undefined for a clear one) */
+  zkLedger: ZkOpeningLedger | undefined;
 
   private constructor(
     private readonly modelBytes: Uint8Array | undefined,
@@ -72,10 +83,13 @@ export class ProverPool {
   /**
    * Starts `size` threads that commit `modelBytes` (or verify-only threads without a model);
    * with `nice`, each runs that many nice levels below the process (Linux; `priority.ts`).
+   * `saveModel` persists a zero-knowledge model's `.zkc` with its updated opening record (it is
+   * called, synchronously, after every receipt and before the receipt is handed out; if it
+   * throws, the receipt is withheld); required for a zero-knowledge model.
    */
-  static async start(modelBytes: Uint8Array | undefined, size: number, o: { nice?: number } = {}): Promise<ProverPool> {
+  static async start(modelBytes: Uint8Array | undefined, size: number, o: { nice?: number; saveModel?: (zkc: Uint8Array) => void } = {}): Promise<ProverPool> {
     const pool = new ProverPool(modelBytes, o.nice ?? 0);
-    let ready: { modelId: string; paramCount: number; commitMs: number }[];
+    let ready: Extract<FromWorker, { type: 'ready' }>[];
     try {
       ready = await Promise.all(Array.from({ length: size }, () => pool.spawn()));
     } catch (e) {
@@ -88,6 +102,20 @@ export class ProverPool {
       throw new Error(`proving threads disagree on the model ID (${[...ids].join(', ')})`);
     }
     if (ready.length > 0) Object.assign(pool, { modelId: ready[0].modelId, paramCount: ready[0].paramCount, commitMs: ready[0].commitMs });
+    const zk = ready[0]?.zk;
+    if (zk) {
+      const save = o.saveModel;
+      if (!save) {
+        await pool.close();
+        throw new Error('a zero-knowledge model needs a record of its opening budget: pass saveModel (zkinfer serve writes it back to the .zkc file)');
+      }
+      let zkc = modelBytes!;
+      pool.zkLedger = new ZkOpeningLedger(zk, (revealed) => {
+        const next = zkcWithRevealed(zkc, revealed);
+        save(next);
+        zkc = next;
+      });
+    }
     return pool;
   }
 
@@ -101,7 +129,7 @@ export class ProverPool {
     return this.slots.length - this.busy;
   }
 
-  private spawn(): Promise<{ modelId: string; paramCount: number; commitMs: number }> {
+  private spawn(): Promise<Extract<FromWorker, { type: 'ready' }>> {
     return new Promise((resolve, reject) => {
       const w = new Worker(WORKER_URL, { workerData: { modelBytes: this.modelBytes, nice: this.nice } satisfies WorkerInit });
       this.all.add(w);
@@ -161,12 +189,40 @@ export class ProverPool {
     });
   }
 
-  /** Proves one input. Tasks wait in FIFO order for a free thread. */
+  /**
+   * Proves one input. Tasks wait in FIFO order for a free thread. For a zero-knowledge model the
+   * proof is admitted by the opening budget first (a `TaskError` when it is spent).
+   */
   async prove(input: Record<string, number[]>, o: ProveOptions = {}): Promise<Proved> {
-    const m = await this.run({ type: 'prove', input, context: o.context ?? new Uint8Array(0) }, o.onProgress, o.onStart);
-    if (m.type === 'proved') return { output: m.output, receipt: m.receipt, timings: m.timings };
-    if (m.type === 'error') throw new TaskError(m.message, m.userError);
-    throw new TaskError(`unexpected reply '${m.type}' from a proving thread`, false);
+    const ledger = this.zkLedger;
+    if (ledger) {
+      try {
+        ledger.reserve();
+      } catch (e) {
+        throw new TaskError((e as Error).message, false);
+      }
+    }
+    let m: FromWorker;
+    try {
+      m = await this.run({ type: 'prove', input, context: o.context ?? new Uint8Array(0) }, o.onProgress, o.onStart);
+    } catch (e) {
+      ledger?.release(); // the thread died: its receipt never left it
+      throw e;
+    }
+    if (m.type !== 'proved') {
+      ledger?.release();
+      if (m.type === 'error') throw new TaskError(m.message, m.userError);
+      throw new TaskError(`unexpected reply '${m.type}' from a proving thread`, false);
+    }
+    if (ledger) {
+      if (!m.revealed) throw new TaskError('a proving thread of a zero-knowledge model did not report its revealed columns', false);
+      try {
+        ledger.settle(m.revealed);
+      } catch (e) {
+        throw new TaskError(`the receipt is withheld: its opened columns could not be recorded (${(e as Error).message})`, false);
+      }
+    }
+    return { output: m.output, receipt: m.receipt, timings: m.timings };
   }
 
   /**

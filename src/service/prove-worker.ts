@@ -11,6 +11,7 @@ import { ModelError } from '../model/errors.js';
 import { prove } from '../prover/prove.js';
 import type { CommittedModel } from '../prover/commit.js';
 import { verifyReceipt } from '../verifier/verify.js';
+import { revealedColumns } from '../pcs/zk-ligero.js';
 import { commitServed, committedParamCount } from './model.js';
 import { lowerThisThread } from './priority.js';
 import { proveFraction, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol.js';
@@ -25,7 +26,8 @@ try {
   if (init.modelBytes) {
     const t0 = performance.now();
     cm = commitServed(init.modelBytes);
-    send({ type: 'ready', modelId: cm.modelId, paramCount: committedParamCount(cm), commitMs: performance.now() - t0 });
+    const zk = cm.zk && { k: cm.zk.params.randomness, t: cm.zk.params.queries, revealed: revealedColumns(cm.zk.data) };
+    send({ type: 'ready', modelId: cm.modelId, paramCount: committedParamCount(cm), commitMs: performance.now() - t0, zk });
   } else send({ type: 'ready', modelId: '', paramCount: 0, commitMs: 0 });
 } catch (e) {
   send({ type: 'init-error', message: (e as Error).message });
@@ -48,7 +50,8 @@ port.on('message', (m: ToWorker) => {
       });
       const output = res.outputs.map((o) => ({ name: o.name, dims: o.dims, values: Array.from(o.values) }));
       const receipt = res.receipt;
-      send({ type: 'proved', task: m.task, output, receipt, timings: { ...res.timings } }, [receipt.buffer as ArrayBuffer]);
+      const revealed = cm.zk && revealedColumns(cm.zk.data);
+      send({ type: 'proved', task: m.task, output, receipt, timings: { ...res.timings }, revealed }, [receipt.buffer as ArrayBuffer]);
     } else {
       const v = verifyReceipt(m.receipt, m.modelId, m.input, { context: m.context });
       if (v.ok) send({ type: 'verified', task: m.task, ok: true, output: v.outputs.map((o) => ({ name: o.name, dims: o.dims, values: Array.from(o.values) })) });

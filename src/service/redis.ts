@@ -36,6 +36,7 @@ import type { Backend, JobHooks } from './jobs.js';
 import { ProverPool, TaskError, type ProveOptions, type Proved } from './pool.js';
 import { DEFAULT_PROVER_NICE, lowerOtherThreads } from './priority.js';
 import type { JobOutput, JobRequest } from './store.js';
+import { parseServedModel, ZK_REDIS_REFUSAL } from './model.js';
 
 export const queueName = (modelId: string) => `zkinfer-${modelId}`;
 const receiptKey = (modelId: string, jobId: string) => `zkinfer:receipt:${modelId}:${jobId}`;
@@ -259,6 +260,7 @@ export async function runRemoteWorker(o: RemoteWorkerOptions): Promise<RemoteWor
   const nice = intIn('proverNice', o.proverNice ?? DEFAULT_PROVER_NICE, 0, 19);
   intIn('concurrency', o.concurrency, 1, 256);
   if (!o.prover && !o.modelBytes) throw new Error('runRemoteWorker needs modelBytes or a prover');
+  if (o.modelBytes && parseServedModel(o.modelBytes).zk) throw new Error(ZK_REDIS_REFUSAL);
   await checkRedis(o.redisUrl);
   let pool = o.prover;
   if (!pool) {

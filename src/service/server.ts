@@ -10,7 +10,7 @@ import { serve } from '@hono/node-server';
 import { sizeOf } from '../model/tensor.js';
 import { buildApp } from './app.js';
 import { JobService, LocalBackend, type Backend } from './jobs.js';
-import { commitServed, committedParamCount, modelInfo, parseServedModel } from './model.js';
+import { commitServed, committedParamCount, modelInfo, parseServedModel, ZK_REDIS_REFUSAL } from './model.js';
 import { ProverPool } from './pool.js';
 import { DEFAULT_PROVER_NICE, lowerOtherThreads } from './priority.js';
 import { checkRedis, RedisBackend } from './redis.js';
@@ -40,6 +40,12 @@ export interface ServeOptions {
   proverNice?: number;
   /** finished jobs and their receipts are deleted this many hours after they finish; default 24, 0 keeps them */
   retainHours?: number;
+  /**
+   * For a zero-knowledge `.zkc`: persists the file's bytes with its updated record of opened
+   * columns, after every receipt and before it is handed out (`ProverPool.start`); required for
+   * such a model. The CLI writes them back to the file it serves.
+   */
+  saveModel?: (zkc: Uint8Array) => void;
   log?: (msg: string) => void;
 }
 
@@ -78,6 +84,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   let modelId: string;
   let paramCount: number;
   if (o.redis) {
+    if (served.zk) throw new Error(ZK_REDIS_REFUSAL);
     await checkRedis(o.redis);
     const t0 = performance.now();
     const cm = commitServed(o.modelBytes);
@@ -86,10 +93,11 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     log(`committed ${served.model.name} in ${(performance.now() - t0).toFixed(0)} ms; proving through Redis queue ${modelId.slice(0, 12)}…`);
     backend = new RedisBackend(o.redis, modelId, await ProverPool.start(undefined, 1, { nice }), log);
   } else {
-    const pool = await ProverPool.start(o.modelBytes, o.workers ?? defaultWorkers(), { nice });
+    const pool = await ProverPool.start(o.modelBytes, o.workers ?? defaultWorkers(), { nice, saveModel: o.saveModel });
     modelId = pool.modelId;
     paramCount = pool.paramCount;
     log(`${pool.size} proving thread(s) committed ${served.model.name} in ${pool.commitMs.toFixed(0)} ms`);
+    if (pool.zkLedger) log(`zero knowledge: the parameter commitment serves ${pool.zkLedger.receiptsLeft} more receipt(s) before its opening budget is spent`);
     backend = new LocalBackend(pool);
   }
   // the threads started so far besides this one: V8's helpers and the pool's (which lower themselves too)

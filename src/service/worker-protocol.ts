@@ -1,9 +1,12 @@
 /**
  * Messages between the prover pool (main thread) and its worker threads (`prove-worker.ts`).
  * Inputs travel as flat float arrays per input name, with the context (bytes) the receipt is
- * bound to; receipts come back as transferred bytes.
+ * bound to; receipts come back as transferred bytes. A zero-knowledge model's thread reports its
+ * commitment's budget when ready and the columns it has revealed with every receipt: the pool's
+ * ledger (`prover/zk-budget.ts`) admits and records every proof.
  */
 import type { JobOutput } from './store.js';
+import type { ZkBudgetInfo } from '../prover/zk-budget.js';
 
 export interface WorkerInit {
   /** `.zkm` or `.zkc` bytes of the served model; absent for a verify-only worker */
@@ -17,10 +20,10 @@ export type ToWorker =
   | { type: 'verify'; task: number; receipt: Uint8Array; modelId: string; input: Record<string, number[]>; context: Uint8Array };
 
 export type FromWorker =
-  | { type: 'ready'; modelId: string; paramCount: number; commitMs: number }
+  | { type: 'ready'; modelId: string; paramCount: number; commitMs: number; zk?: ZkBudgetInfo }
   | { type: 'init-error'; message: string }
   | { type: 'progress'; task: number; stage: string; fraction: number }
-  | { type: 'proved'; task: number; output: JobOutput[]; receipt: Uint8Array; timings: Record<string, number> }
+  | { type: 'proved'; task: number; output: JobOutput[]; receipt: Uint8Array; timings: Record<string, number>; revealed?: Uint32Array }
   | { type: 'verified'; task: number; ok: boolean; error?: string; output?: JobOutput[] }
   | { type: 'error'; task: number; message: string; userError: boolean };
 

@@ -4,12 +4,15 @@
  * stage and the receipt size.
  */
 import type { Command } from '../command.js';
-import { contextOption, describeContext, guard, parseArgs } from '../args.js';
+import { contextOption, describeContext, guard, parseArgs, type Parsed } from '../args.js';
 import { readFileOrFail, writeFileOrFail, kib } from '../files.js';
 import { parseInputJson } from '../inputs.js';
 import { progressReporter } from '../progress.js';
-import { decodeCommitted } from '../../prover/commit.js';
-import { prove } from '../../prover/prove.js';
+import { decodeCommitted, readCommitted, zkcWithRevealed, type CommittedModel } from '../../prover/commit.js';
+import { prove, type ProveResult } from '../../prover/prove.js';
+import { ZkOpeningLedger } from '../../prover/zk-budget.js';
+import { revealedColumns } from '../../pcs/zk-ligero.js';
+import { holdZkc } from '../zkc-file.js';
 import { receiptSecurity } from '../../circuit/security.js';
 import { contextJson, securityJson } from '../../verifier/json.js';
 import { SECURITY_HELP, securityLine, securityOption } from '../security.js';
@@ -46,25 +49,40 @@ export const proveCommand: Command = {
       const security = securityOption(a);
       const pr = progressReporter(a.flags.has('--quiet'));
       let t0 = performance.now();
-      const cm = decodeCommitted(readFileOrFail(src, 'prover data'), { onProgress: pr.update, security });
-      pr.end();
-      const loadMs = performance.now() - t0;
-      const data = parseInputJson(new TextDecoder().decode(readFileOrFail(inp, 'input')), cm.model.inputs, inp);
-      t0 = performance.now();
-      const res = prove(cm, data, { onProgress: pr.update, context });
-      pr.end();
-      writeFileOrFail(out, res.receipt, 'receipt');
-      const t = res.timings;
-      const sec = receiptSecurity(cm.circuit, cm.pcs.config);
-      if (a.flags.has('--json')) {
-        console.log(JSON.stringify({ modelId: cm.modelId, context: contextJson(context ?? new Uint8Array(0)), outputs: Object.fromEntries(res.outputs.map((o) => [o.name, Array.from(o.values)])), receipt: out, receiptBytes: res.receipt.length, securityBits: sec.bits, security: securityJson(sec), timings: { loadMs, ...t } }));
-        return 0;
+      const bytes = readFileOrFail(src, 'prover data');
+      // a zero-knowledge .zkc records its spent opening budget: held while proving, written back before the receipt
+      const held = readCommitted(bytes).zk ? holdZkc(src) : undefined;
+      try {
+        const cm = decodeCommitted(bytes, { onProgress: pr.update, security });
+        pr.end();
+        const loadMs = performance.now() - t0;
+        const data = parseInputJson(new TextDecoder().decode(readFileOrFail(inp, 'input')), cm.model.inputs, inp);
+        const ledger = cm.zk && held && new ZkOpeningLedger({ k: cm.zk.params.randomness, t: cm.zk.params.queries, revealed: revealedColumns(cm.zk.data) }, (cols) => held.save(zkcWithRevealed(bytes, cols)));
+        ledger?.reserve();
+        t0 = performance.now();
+        const res = prove(cm, data, { onProgress: pr.update, context });
+        pr.end();
+        if (cm.zk) ledger!.settle(revealedColumns(cm.zk.data));
+        writeFileOrFail(out, res.receipt, 'receipt');
+        return report(a, cm, res, out, context, loadMs, ledger?.receiptsLeft);
+      } finally {
+        held?.release();
       }
-      for (const o of res.outputs) console.log(`${o.name} [${o.dims.join('×')}]: ${Array.from(o.values).map((v) => +v.toPrecision(6)).join(' ')}`);
-      console.log(`model ID ${cm.modelId}`);
-      if (context?.length) console.log(`context ${describeContext(context)}`);
-      console.log(`proved in ${t.totalMs.toFixed(0)} ms (inference ${t.inferMs.toFixed(0)}, witness ${t.witnessMs.toFixed(0)}, commit ${t.commitMs.toFixed(0)}, lookups ${t.lookupMs.toFixed(0)}, layers ${t.layersMs.toFixed(0)}, openings ${t.openMs.toFixed(0)}); prover data loaded in ${loadMs.toFixed(0)} ms`);
-      console.log(`receipt ${kib(res.receipt.length)} → ${out}; ${securityLine(sec)}`);
-      return 0;
     }),
 };
+
+function report(a: Parsed, cm: CommittedModel, res: ProveResult, out: string, context: Uint8Array | undefined, loadMs: number, zkLeft: number | undefined): number {
+  const t = res.timings;
+  const sec = receiptSecurity(cm.circuit, cm.pcs.config);
+  if (a.flags.has('--json')) {
+    console.log(JSON.stringify({ modelId: cm.modelId, context: contextJson(context ?? new Uint8Array(0)), outputs: Object.fromEntries(res.outputs.map((o) => [o.name, Array.from(o.values)])), receipt: out, receiptBytes: res.receipt.length, zk: cm.zk !== undefined, ...(zkLeft !== undefined && { zkReceiptsLeft: zkLeft }), securityBits: sec.bits, security: securityJson(sec), timings: { loadMs, ...t } }));
+    return 0;
+  }
+  for (const o of res.outputs) console.log(`${o.name} [${o.dims.join('×')}]: ${Array.from(o.values).map((v) => +v.toPrecision(6)).join(' ')}`);
+  console.log(`model ID ${cm.modelId}`);
+  if (context?.length) console.log(`context ${describeContext(context)}`);
+  console.log(`proved in ${t.totalMs.toFixed(0)} ms (inference ${t.inferMs.toFixed(0)}, witness ${t.witnessMs.toFixed(0)}, commit ${t.commitMs.toFixed(0)}, lookups ${t.lookupMs.toFixed(0)}, layers ${t.layersMs.toFixed(0)}, openings ${t.openMs.toFixed(0)}); prover data loaded in ${loadMs.toFixed(0)} ms`);
+  console.log(`receipt ${kib(res.receipt.length)} → ${out}; ${securityLine(sec)}`);
+  if (zkLeft !== undefined) console.log(`zero knowledge: this parameter commitment serves ${zkLeft} more receipt(s) (recorded in the .zkc)`);
+  return 0;
+}

@@ -6,6 +6,8 @@ import type { Command } from '../command.js';
 import { guard, intOption, parseArgs, untilSignal } from '../args.js';
 import { readFileOrFail } from '../files.js';
 import { defaultWorkers, startServer } from '../../service/server.js';
+import { parseServedModel } from '../../service/model.js';
+import { holdZkc } from '../zkc-file.js';
 
 const HELP = `Usage: zkinfer serve <model.zkm | model.zkc> [--port 8080] [--host 127.0.0.1]
                      [--data-dir ./zkinfer-data] [--workers N] [--max-queue 256]
@@ -22,6 +24,10 @@ Serves the model over HTTP; every answer comes with a receipt that proves it:
   GET  /v1/jobs/:id/events  server-sent events
   GET  /v1/health, /metrics
 Jobs are kept in SQLite, receipts as files, under --data-dir; a restart resumes unfinished jobs.
+A zero-knowledge model (a .zkc from 'zkinfer commit --zk') is locked while served, and the
+columns every receipt opens are written back to it before the receipt is handed out: its
+commitment serves a limited number of receipts (--zk-openings at commit), after which jobs fail
+with a clear error. Zero-knowledge models are proved by local threads only (not with --redis).
 --workers   proving threads (default: cores − 1 = ${defaultWorkers()})
 --redis     send jobs through BullMQ to 'zkinfer worker' processes instead of local threads
 --max-body  request body limit in bytes (default: 64 KiB + 32 per input value + 6 KiB for a context)
@@ -50,8 +56,12 @@ export const serveCommand: Command = {
       const log = (m: string) => console.error(`[zkinfer serve] ${m}`);
       const graceS = int('--grace', 0, 3600) ?? 30;
       log(`loading ${src}…`);
+      const modelBytes = readFileOrFail(src, 'model');
+      // a zero-knowledge .zkc records its spent opening budget: this node holds it and writes it back
+      const held = parseServedModel(modelBytes).zk ? holdZkc(src) : undefined;
       const srv = await startServer({
-        modelBytes: readFileOrFail(src, 'model'),
+        modelBytes,
+        saveModel: held?.save,
         dataDir: a.opts.get('--data-dir')?.[0] ?? 'zkinfer-data',
         port: int('--port', 0, 65535) ?? 8080,
         host: a.opts.get('--host')?.[0],
@@ -67,6 +77,7 @@ export const serveCommand: Command = {
       log(`listening on ${srv.url} (${srv.service.resumed} unfinished job(s) resumed)`);
       console.log(JSON.stringify({ event: 'listening', url: srv.url, modelId: srv.modelId }));
       await untilSignal(log, `draining (up to ${graceS} s for proofs in flight)`, () => srv.close(graceS * 1000));
+      held?.release();
       return 0;
     }),
 };
