@@ -29,7 +29,7 @@ test('CLI: compile → commit → prove → verify (valid, wrong ID, wrong input
   assert.match(bad.out, /INVALID/);
   assert.doesNotMatch(bad.out + bad.err, /at .*\.js:\d+/, 'no stack trace');
   const j = JSON.parse(cli(['inspect', f('r.zkr'), '--json']).out);
-  assert.equal(j.zk, false);
+  assert.equal(j.zk, true, 'zkinfer commit makes zero-knowledge commitments by default');
   assert.equal(j.modelId, id);
   // the composed security figure, with every term, in the receipt's view and the model's
   assert.ok(j.securityBits >= 100 && j.security.bits === j.securityBits && j.security.terms.length > 5, JSON.stringify(j.security));
@@ -49,6 +49,18 @@ test('CLI: compile → commit → prove → verify (valid, wrong ID, wrong input
   }
   assert.ok(!fs.existsSync(f('m128.zkm')) && !fs.existsSync(f('m128.zkc')));
   assert.equal(cli(['prove', f('m.zkm'), '--input', f('in.json')]).code, 1, 'a .zkm is not prover data');
+  // --no-zk: clear receipts under another model ID
+  const clear = cli(['commit', f('m.zkm'), '--no-zk', '-o', f('clear.zkc')]);
+  assert.equal(clear.code, 0, clear.err);
+  assert.match(clear.out, /clear receipts \(--no-zk\)/);
+  const clearId = /model ID ([0-9a-f]{64})/.exec(clear.out)![1];
+  assert.notEqual(clearId, id);
+  assert.equal(cli(['prove', f('clear.zkc'), '--input', f('in.json'), '-o', f('c.zkr'), '--quiet']).code, 0);
+  assert.equal(JSON.parse(cli(['inspect', f('c.zkr'), '--json']).out).zk, false);
+  const cv = cli(['verify', f('c.zkr'), '--model-id', clearId, '--input', f('in.json')]);
+  assert.match(cv.out, /VALID .*clear: not zero knowledge/);
+  assert.match(cli(['verify', f('r.zkr'), '--model-id', id, '--input', f('in.json')]).out, /VALID .*zero knowledge/);
+  for (const bad of [['--no-zk', '--zk'], ['--no-zk', '--zk-openings', '4']]) assert.equal(cli(['commit', f('m.zkm'), ...bad, '-o', f('x.zkc')]).code, 1, bad.join(' '));
 });
 
 test('CLI: demo runs the whole pipeline on the trained model and exits 0', () => {

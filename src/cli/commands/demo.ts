@@ -2,10 +2,10 @@
  * `zkinfer demo`: the whole pipeline on a real, trained model, produced by the project's own code
  * (no download, no random weights): train a 64→32→10 MLP on synthetic 8×8 digits (src/demo),
  * export it to ONNX, compile (int8 quantization, accuracy against the float model), commit
- * (model ID), prove one inference (receipt), verify it, and show that a receipt whose output was
- * changed, or checked against another input, is rejected.
+ * (model ID; zero knowledge unless `--no-zk`), prove one inference (receipt), verify it, and show
+ * that a receipt whose output was changed, or checked against another input, is rejected.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from '../command.js';
@@ -22,11 +22,12 @@ import { decodeReceipt, encodeReceipt } from '../../verifier/receipt.js';
 import { verifyReceipt } from '../../verifier/verify.js';
 import { kernels } from '../../field/active.js';
 
-const HELP = `Usage: zkinfer demo [--sample N] [--out DIR]
+const HELP = `Usage: zkinfer demo [--sample N] [--out DIR] [--no-zk]
 
 Trains a small digit classifier in-process, compiles it to int8, commits to it, proves one
 inference and verifies the receipt. Writes model.onnx, the receipt and the input to DIR
-(default: a fresh temporary directory).`;
+(created if needed; default: a fresh temporary directory). The receipt is zero knowledge
+(it reveals nothing about the weights beyond the output); --no-zk makes a clear one.`;
 
 function ms(t0: number): string {
   return `${(performance.now() - t0).toFixed(0)} ms`;
@@ -45,6 +46,11 @@ export const demoCommand: Command = {
       const sample = si >= 0 ? Number(args[si + 1]) : 0;
       const oi = args.indexOf('--out');
       const dir = oi >= 0 ? args[oi + 1] : mkdtempSync(join(tmpdir(), 'zkinfer-demo-'));
+      if (oi >= 0) {
+        if (!dir || dir.startsWith('--')) throw new Error('--out: expected a directory');
+        mkdirSync(dir, { recursive: true });
+      }
+      const zk = !args.includes('--no-zk');
       console.log(`zkinfer demo — verifiable inference of a trained model (kernels: ${kernels().name})\n`);
 
       let t0 = performance.now();
@@ -65,8 +71,8 @@ export const demoCommand: Command = {
       console.log(`2. compile  int8 weights and activations, power-of-two scales: ${agree}/${tm.samples.length} held-out samples classified correctly   ${ms(t0)}`);
 
       t0 = performance.now();
-      const cm = commitModel(model);
-      console.log(`3. commit   model ID ${cm.modelId}   ${ms(t0)}`);
+      const cm = commitModel(model, zk ? { zk: {} } : {});
+      console.log(`3. commit   model ID ${cm.modelId} (${zk ? 'zero knowledge: the weights stay hidden' : 'clear receipts, --no-zk'})   ${ms(t0)}`);
 
       const s = tm.samples[sample];
       const input = { image: s.input };
@@ -95,7 +101,11 @@ export const demoCommand: Command = {
       console.log(`\nFiles in ${dir}: model.onnx, input.json, out.zkr`);
       console.log(`Check it yourself: zkinfer verify ${join(dir, 'out.zkr')} --model-id ${cm.modelId} --input ${join(dir, 'input.json')}`);
       const bits = receiptSecurity(cm.circuit, cm.pcs.config).bits;
-      console.log(`Receipts are sound (${bits} composed security bits, target 100: zkinfer inspect out.zkr lists every term) not zero knowledge (commit with --zk for zero-knowledge receipts): see the README.`);
+      console.log(
+        zk
+          ? `The receipt is zero knowledge: it shows the output came from the committed weights and reveals nothing else about them (see the README; zkinfer inspect out.zkr shows its parameters).`
+          : `Receipts are sound (${bits} composed security bits, target 100: zkinfer inspect out.zkr lists every term) but not zero knowledge (--no-zk): see the README.`,
+      );
       const good = v.ok && !forged.ok && !replay.ok;
       return good ? 0 : 1;
     }),
