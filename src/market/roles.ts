@@ -20,7 +20,7 @@
  *              and verified against the model ID, its input and the job's receipt context), the audit draw against the seed
  *              commitment, and — public model — the output by re-execution.
  */
-import { prove } from '../prover/prove.js';
+import { prove, type ProveOptions, type ProveResult } from '../prover/prove.js';
 import type { CommittedModel } from '../prover/commit.js';
 import { runQuantized } from '../quantize/infer.js';
 import type { QuantizedModel } from '../quantize/layers.js';
@@ -91,6 +91,8 @@ export interface OperatorOptions {
   modelId: string;
   /** the committed model, for receipts (computed on first need) */
   committed: () => CommittedModel;
+  /** proves with the committed model (default `prove`; the CLI admits zero-knowledge proofs by the model's opening budget) */
+  prove?: (cm: CommittedModel, input: Record<string, ArrayLike<number>>, opts: ProveOptions) => ProveResult;
   /** most new jobs to take per step */
   maxJobs: number;
   log: Log;
@@ -100,7 +102,7 @@ export async function operatorStep(o: OperatorOptions, traces: Map<number, Execu
   const { client: c, model, log } = o;
   const me = c.account;
   const traceOf = (j: JobInfo) => traces.get(j.id) ?? executeTrace(model, j.input);
-  const proveJob = (j: JobInfo) => prove(o.committed(), j.input, { context: receiptContext(c.signer.marketId, j.id, me) });
+  const proveJob = (j: JobInfo) => (o.prove ?? prove)(o.committed(), j.input, { context: receiptContext(c.signer.marketId, j.id, me) });
   const receiptFor = (j: JobInfo) => proveJob(j).receipt;
   let sent = 0;
   for (const j of await jobs(c, `state=challenge&operator=${me}`)) {

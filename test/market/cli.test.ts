@@ -7,6 +7,7 @@ import path from 'node:path';
 import { marketCommand } from '../../src/cli/commands/market.js';
 import { startMarketServer } from '../../src/market/server.js';
 import { tinyModel } from './helpers.js';
+import { commitModel, encodeCommitted, readCommitted } from '../../src/prover/commit.js';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -60,6 +61,39 @@ test('market CLI: operator registers and stakes, request posts, operator and aud
     const st = await run(['status', ...u, ...key('op')]);
     assert.match(st.out, /ledger balanced/);
     assert.match(st.out, /operator job \d+ sampled finalized — audit agreed/);
+  } finally {
+    await srv.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('market CLI: a zero-knowledge .zkc is served --private with zero-knowledge receipts that spend its recorded budget', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zkinfer-market-zk-'));
+  const srv = await startMarketServer({ dataDir: ':memory:', port: 0, faucet: true });
+  try {
+    const tiny = tinyModel();
+    const zkc = path.join(dir, 'tiny.zkc');
+    const input = path.join(dir, 'input.json');
+    fs.writeFileSync(zkc, encodeCommitted(commitModel(tiny.model, { zk: { openings: 2 } })));
+    fs.writeFileSync(input, JSON.stringify(tiny.inputs[0]));
+    const u = ['--url', srv.url];
+    const key = (n: string) => ['--key', path.join(dir, `${n}.json`)];
+    for (const n of ['op', 'req']) assert.equal((await run(['fund', ...u, ...key(n), '--amount', '100000'])).code, 0);
+    const pub = await run(['operator', ...u, ...key('op'), '--model', zkc, '--once']);
+    assert.equal(pub.code, 1);
+    assert.match(pub.err, /zero-knowledge model .* register it --private/);
+    const op = await run(['operator', ...u, ...key('op'), '--model', zkc, '--private', '--stake', '5000', '--once']);
+    assert.equal(op.code, 0, op.err);
+    const modelId = /registered private model ([0-9a-f]{64})/.exec(op.err)![1];
+    assert.match(op.err, /serves 2 more receipt/);
+    const posted = await run(['request', ...u, ...key('req'), '--model-id', modelId, '--input', input, '--policy', 'proof', '--no-wait']);
+    assert.equal(posted.code, 0, posted.err);
+    const job = JSON.parse(posted.out).job as number;
+    const served = await run(['operator', ...u, ...key('op'), '--model', zkc, '--private', '--once']);
+    assert.equal(served.code, 0, served.err);
+    assert.equal(srv.coordinator.job(job)!.state, 'finalized', 'the coordinator verified the zero-knowledge receipt');
+    assert.ok(readCommitted(fs.readFileSync(zkc)).zk!.revealed.length > 0, 'the receipt’s opened columns are recorded in the .zkc');
+    assert.equal(fs.existsSync(`${zkc}.lock`), false, 'the lock is released after the run');
   } finally {
     await srv.close();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -8,8 +8,12 @@ import type { Command } from '../command.js';
 import { guard, parseArgs, untilSignal, type Parsed } from '../args.js';
 import { readFileOrFail } from '../files.js';
 import { parseInputJson } from '../inputs.js';
-import { commitModel, type CommittedModel } from '../../prover/commit.js';
-import { decodeZkm } from '../../quantize/zkm.js';
+import { commitModel, decodeCommitted, zkcWithRevealed, type CommittedModel } from '../../prover/commit.js';
+import { ledgerOf, proveRecorded } from '../../prover/zk-budget.js';
+import type { ProveOptions } from '../../prover/prove.js';
+import { encodeZkm } from '../../quantize/zkm.js';
+import { parseServedModel } from '../../service/model.js';
+import { holdZkc } from '../zkc-file.js';
 import { MarketClient, loadKey, networkReason } from '../../market/client.js';
 import { auditorStep, challengerStep, checkJob, ModelCache, operatorStep, type JobInfo } from '../../market/roles.js';
 import { startMarketServer } from '../../market/server.js';
@@ -21,9 +25,10 @@ const HELP = `Usage: zkinfer market <command> [options]
   serve       [--data-dir ./zkinfer-market] [--port 8090] [--host 127.0.0.1] [--faucet]
               [--deadlines post=3600,exec=600,audit=600,window=600,move=300] (seconds)
               the coordinator: HTTP API over one SQLite store (see src/market/server.ts)
-  operator    --model model.zkm [--stake N] [--price N] [--private] [--max-jobs 16]
+  operator    --model model.zkm|model.zkc [--stake N] [--price N] [--private] [--max-jobs 16]
               registers the model (if new), keeps N staked, then locks, proves or executes,
-              submits, and answers audits and disputes
+              submits, and answers audits and disputes; a zero-knowledge .zkc (zkinfer commit)
+              is registered --private and its receipts are zero knowledge
   request     --model-id ID --input input.json [--policy sampled|proof|optimistic]
               [--reward R] [--stake S] [--p 0.05] [--gain C] [--bond B] [--no-wait] [--json]
               posts a job, waits for it to settle, and checks the result itself
@@ -106,32 +111,43 @@ async function serve(a: Parsed): Promise<number> {
 async function operator(a: Parsed): Promise<number> {
   const log = (m: string) => console.error(`[operator] ${m}`);
   const file = a.opts.get('--model')?.[0];
-  if (!file) throw new Error('operator needs --model model.zkm');
-  const model = decodeZkm(readFileOrFail(file, 'model'));
+  if (!file) throw new Error('operator needs --model model.zkm (or model.zkc from zkinfer commit)');
+  const bytes = readFileOrFail(file, 'model');
+  const served = parseServedModel(bytes);
+  const model = served.model;
+  const priv = a.flags.has('--private');
+  if (served.zk && !priv) throw new Error(`${file} is a zero-knowledge model (zkinfer commit without --no-zk): register it --private (its weights stay with you), or serve a clear model publicly`);
   const c = await connect(a, log);
   log(`committing ${model.name}…`);
-  let cm: CommittedModel | undefined = commitModel(model);
+  let cm: CommittedModel | undefined = served.kind === 'zkc' ? decodeCommitted(bytes) : commitModel(model);
   const modelId = cm.modelId;
-  const priv = a.flags.has('--private');
+  // a zero-knowledge .zkc records its spent opening budget: held while operating, written back before each receipt
+  const held = served.zk ? holdZkc(file) : undefined;
+  const ledger = held && ledgerOf(cm, (cols) => held.save(zkcWithRevealed(bytes, cols)));
+  if (ledger) log(`zero knowledge: the parameter commitment serves ${ledger.receiptsLeft} more receipt(s)`);
   try {
-    await c.get(`/v1/models/${modelId}`);
-  } catch (e) {
-    if (!(e instanceof MarketError) || e.kind !== 'UnknownModel') throw e;
-    const price = intOpt(a, '--price', 1);
-    const body = priv ? { visibility: 'private', modelId, steps: model.layers.length + 2, price } : { visibility: 'public', price, zkm: Buffer.from(readFileOrFail(file, 'model')).toString('base64') };
-    await c.send('model.register', body);
-    log(`registered ${priv ? 'private' : 'public'} model ${modelId} at price ${price}`);
+    try {
+      await c.get(`/v1/models/${modelId}`);
+    } catch (e) {
+      if (!(e instanceof MarketError) || e.kind !== 'UnknownModel') throw e;
+      const price = intOpt(a, '--price', 1);
+      const body = priv ? { visibility: 'private', modelId, steps: model.layers.length + 2, price } : { visibility: 'public', price, zkm: Buffer.from(served.kind === 'zkm' ? bytes : encodeZkm(model)).toString('base64') };
+      await c.send('model.register', body);
+      log(`registered ${priv ? 'private' : 'public'} model ${modelId} at price ${price}`);
+    }
+    const want = intOpt(a, '--stake', 0)!;
+    const have = (await c.get<{ stake: number }>(`/v1/accounts/${c.account}`)).stake;
+    if (want > have) {
+      await c.send('stake.deposit', { amount: want - have });
+      log(`staked ${want - have} (free stake now ${want})`);
+    }
+    log(`serving model ${modelId} as ${c.account}`);
+    const traces = new Map<number, ExecutedTrace>();
+    const opts = { client: c, model, modelId, committed: () => (cm ??= commitModel(model)), prove: ledger && ((m: CommittedModel, input: Record<string, ArrayLike<number>>, o: ProveOptions) => proveRecorded(m, ledger, input, o)), maxJobs: intOpt(a, '--max-jobs', 16, 0, 1000)!, log };
+    return await loop(a, log, () => operatorStep(opts, traces));
+  } finally {
+    held?.release();
   }
-  const want = intOpt(a, '--stake', 0)!;
-  const have = (await c.get<{ stake: number }>(`/v1/accounts/${c.account}`)).stake;
-  if (want > have) {
-    await c.send('stake.deposit', { amount: want - have });
-    log(`staked ${want - have} (free stake now ${want})`);
-  }
-  log(`serving model ${modelId} as ${c.account}`);
-  const traces = new Map<number, ExecutedTrace>();
-  const opts = { client: c, model, modelId, committed: () => (cm ??= commitModel(model)), maxJobs: intOpt(a, '--max-jobs', 16, 0, 1000)!, log };
-  return loop(a, log, () => operatorStep(opts, traces));
 }
 
 async function request(a: Parsed): Promise<number> {

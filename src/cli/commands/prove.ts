@@ -9,9 +9,8 @@ import { readFileOrFail, writeFileOrFail, kib } from '../files.js';
 import { parseInputJson } from '../inputs.js';
 import { progressReporter } from '../progress.js';
 import { decodeCommitted, readCommitted, zkcWithRevealed, type CommittedModel } from '../../prover/commit.js';
-import { prove, type ProveResult } from '../../prover/prove.js';
-import { ZkOpeningLedger } from '../../prover/zk-budget.js';
-import { revealedColumns } from '../../pcs/zk-ligero.js';
+import type { ProveResult } from '../../prover/prove.js';
+import { ledgerOf, proveRecorded } from '../../prover/zk-budget.js';
 import { holdZkc } from '../zkc-file.js';
 import { receiptSecurity } from '../../circuit/security.js';
 import { contextJson, securityJson } from '../../verifier/json.js';
@@ -57,12 +56,10 @@ export const proveCommand: Command = {
         pr.end();
         const loadMs = performance.now() - t0;
         const data = parseInputJson(new TextDecoder().decode(readFileOrFail(inp, 'input')), cm.model.inputs, inp);
-        const ledger = cm.zk && held && new ZkOpeningLedger({ k: cm.zk.params.randomness, t: cm.zk.params.queries, revealed: revealedColumns(cm.zk.data) }, (cols) => held.save(zkcWithRevealed(bytes, cols)));
-        ledger?.reserve();
+        const ledger = cm.zk && held && ledgerOf(cm, (cols) => held.save(zkcWithRevealed(bytes, cols)));
         t0 = performance.now();
-        const res = prove(cm, data, { onProgress: pr.update, context });
+        const res = proveRecorded(cm, ledger, data, { onProgress: pr.update, context });
         pr.end();
-        if (cm.zk) ledger!.settle(revealedColumns(cm.zk.data));
         writeFileOrFail(out, res.receipt, 'receipt');
         return report(a, cm, res, out, context, loadMs, ledger?.receiptsLeft);
       } finally {
