@@ -12,7 +12,7 @@
  *                              timings, receipt (base64; omit with `?receipt=false`)
  *   GET  /v1/jobs/:id/receipt  the receipt bytes (application/octet-stream)
  *   GET  /v1/jobs/:id/events   server-sent events: `status` … then `done` or `failed`
- *   GET  /v1/health            liveness, queue and live provers (threads, or Redis workers)
+ *   GET  /v1/health            liveness, queue and live provers (threads, or Redis workers); a zero-knowledge model's receipts left
  *   GET  /metrics              Prometheus text format
  * Errors are JSON `{"error": message}` with a precise 4xx status; nothing a client sends can make
  * a handler throw past `onError` (500, logged; the answer names only store damage, nothing else).
@@ -142,6 +142,7 @@ export function buildApp(svc: JobService, opts: AppOptions): Hono {
         workers: await workers(),
         queued: svc.queueDepth,
         proving: svc.inProgress,
+        ...(svc.backend.zkReceiptsLeft?.() !== undefined && { zkReceiptsLeft: svc.backend.zkReceiptsLeft!() }),
         uptimeS: Math.round((Date.now() - svc.metrics.started) / 1000),
       },
       svc.draining ? 503 : 200,

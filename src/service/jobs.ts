@@ -43,6 +43,8 @@ export interface Backend {
    * queue (Redis); undefined when they cannot be counted now. Absent: `threads`.
    */
   workers?(): Promise<number | undefined>;
+  /** a zero-knowledge model's receipts left before its opening budget is spent (`prover/zk-budget.ts`); absent or undefined for a clear one */
+  zkReceiptsLeft?(): number | undefined;
   start(hooks: JobHooks, unfinished: string[]): Promise<void>;
   /** hands a job to the provers: its receipt must prove `req.input` for `req.context` */
   enqueue(id: string, req: JobRequest): Promise<void>;
@@ -303,6 +305,10 @@ export class LocalBackend implements Backend {
   private stopping = false;
 
   constructor(readonly pool: ProverPool) {}
+
+  zkReceiptsLeft(): number | undefined {
+    return this.pool.zkLedger?.receiptsLeft;
+  }
 
   get threads(): number {
     return this.pool.size;

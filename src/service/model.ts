@@ -49,7 +49,7 @@ export function committedParamCount(cm: CommittedModel): number {
 }
 
 /** The public description served at `GET /v1/model`. */
-export function modelInfo(model: QuantizedModel, modelId: string, paramCount: number): Record<string, unknown> {
+export function modelInfo(model: QuantizedModel, modelId: string, paramCount: number, zk = false): Record<string, unknown> {
   const io = (t: { name: string; dims: number[]; exp: number; lo: number; hi: number }) => ({
     name: t.name,
     shape: t.dims,
@@ -70,7 +70,8 @@ export function modelInfo(model: QuantizedModel, modelId: string, paramCount: nu
       // the composed figure of this model's receipts (circuit/security.ts), not one opening's target
       securityBits: receiptSecurity(buildCircuit(describeModel(model).description), DEFAULT_TENSOR_PCS_CONFIG).bits,
       pcs: { rate: `1/${2 ** DEFAULT_TENSOR_PCS_CONFIG.logBlowup}`, openingSecurityBits: DEFAULT_TENSOR_PCS_CONFIG.securityBits },
-      zeroKnowledge: false,
+      // receipts of a zero-knowledge .zkc hide the weights; GET /v1/health states the receipts its opening budget has left
+      zeroKnowledge: zk,
     },
   };
 }

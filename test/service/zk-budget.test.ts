@@ -17,7 +17,7 @@ import { verifyReceipt } from '../../src/verifier/verify.js';
 import { decodeReceipt } from '../../src/verifier/receipt.js';
 import { readZkCommitment } from '../../src/pcs/zk-ligero.js';
 import { ByteReader } from '../../src/util/bytes.js';
-import { tempDir, testModel } from './helpers.js';
+import { getJson, tempDir, testModel } from './helpers.js';
 
 test('the ledger admits proofs while each in flight could reveal t new positions, and records what they did reveal', () => {
   const saved: Uint32Array[] = [];
@@ -105,4 +105,23 @@ test('a zero-knowledge model is refused without a budget record, and with Redis 
   await assert.rejects(ProverPool.start(zkc, 1), /needs a record of its opening budget/);
   await assert.rejects(startServer({ modelBytes: zkc, dataDir: tempDir('zkbudget'), port: 0, redis: 'redis://127.0.0.1:1' }), /cannot be proved through Redis workers/);
   await assert.rejects(runRemoteWorker({ redisUrl: 'redis://127.0.0.1:1', modelBytes: zkc, concurrency: 1 }), /cannot be proved through Redis workers/);
+});
+
+test('a node serving a zero-knowledge .zkc says so, answers with zero-knowledge receipts and reports the budget left', async () => {
+  let saved: Uint8Array | undefined;
+  const srv = await startServer({ modelBytes: zkc, saveModel: (b) => (saved = b), dataDir: tempDir('zkbudget-node'), port: 0, workers: 1 });
+  try {
+    const info = await getJson(`${srv.url}/v1/model`);
+    assert.equal((info.body.protocol as { zeroKnowledge: boolean }).zeroKnowledge, true);
+    assert.equal((await getJson(`${srv.url}/v1/health`)).body.zkReceiptsLeft, 2);
+    const r = await getJson(`${srv.url}/v1/infer?wait=true`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: inputs[0] }) });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const receipt = new Uint8Array(Buffer.from(r.body.receipt as string, 'base64'));
+    assert.equal(decodeReceipt(receipt).zk, true);
+    assert.ok(verifyReceipt(receipt, srv.modelId, inputs[0]).ok);
+    assert.equal((await getJson(`${srv.url}/v1/health`)).body.zkReceiptsLeft, 1);
+    assert.ok(readCommitted(saved!).zk!.revealed.length > 0);
+  } finally {
+    await srv.close(0);
+  }
 });
