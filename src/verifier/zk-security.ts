@@ -18,10 +18,15 @@
  *     per round like the clear ones, and whose final checks and `equal`s are exact constraints
  *     (`piop/zk-final.ts`: no challenge). Limb evaluations draw nothing.
  *   - the parameter range proof (`circuit/zk-param-range.ts`, its own transcript): one padded
- *     LogUp per chunk I with its own (α_I, β_I), leaves over L_I = max(n_I, 8) + 1 variables, W = 1;
- *     as in the clear range proof the α_I are independent and a cheating prover must pass the
- *     first chunk it cheats in (fixed by the commitment), so the fingerprint term is the largest
- *     chunk's 2^{L_I}·3/|K|; every chunk's GKR is charged, root β included.
+ *     LogUp per chunk I with its own (α_I, β_I), leaves over L_I = max(n_I, 8) + 1 variables. Its
+ *     statement is the clear range proof's: W = 1 (β never enters), and the leaf constraint
+ *     P = (1 − s*) − s*·eq(x*_{≥8}, 0)·m~ gives the table's extra copies zero numerators, so the GKR
+ *     shows Σ_i 1/(α_I − e_i) = Σ_{j<256} m_j/(α_I − j) over the 2^{L_I − 1} lookup leaves
+ *     (padding included) with every denominator non-zero — a rational identity with at most
+ *     2^{L_I − 1} + 256 poles, false at α_I w.p. ≤ (2^{L_I − 1} + 256)/|K| (Haböck ePrint 2022/1530,
+ *     Lemma 5), the clear range proof's (N_I + 256)/|K|. As there, the α_I are independent and a
+ *     cheating prover must pass the first chunk it cheats in (fixed by the commitment), so the
+ *     fingerprint term is the largest chunk's; every chunk's GKR is charged, root β included.
  *   - the two batches (`pcs/zk-batch.ts`): ((N_c − 1) + 2n)/|K| each for ρ and the padded
  *     degree-2 sumcheck, N_c the links the verifier batches (range claims are not batched: they
  *     are tensor constraints of the range system), nothing when a vector has no claim.
@@ -44,6 +49,7 @@ import { P } from '../field/babybear.js';
 import { lookupStatements, type Circuit } from '../circuit/circuit.js';
 import { CITE, describe, gkrNumerator, InsufficientSecurityError, largestTerms, Ledger, roundUp, summarize, type ReceiptSecurity } from '../circuit/security.js';
 import { replayLayers } from '../circuit/security-replay.js';
+import { RANGE_TABLE_SIZE } from '../circuit/param-range.js';
 import { zkParamLayout, zkParamRangeSystem } from '../circuit/zk-param-range.js';
 import type { ConstraintSystem } from '../pcs/constraints.js';
 import { MASK_ROWS } from '../pcs/zk-ligero-masks.js';
@@ -80,7 +86,7 @@ export interface ZkReceiptSecurity extends ReceiptSecurity {
 
 const CITE_ZK = {
   gkr: `${CITE.gkr}; piop/lookup/zk-gkr.ts (root β: 1/|K|)`,
-  range: 'circuit/zk-param-range.ts (one padded LogUp per chunk, an independent α_I each); Haböck ePrint 2022/1530; Plonky3 security/src/logup.rs (N·(W+2)/|EF|)',
+  range: 'circuit/zk-param-range.ts (one padded LogUp per chunk, an independent α_I each; table copies with zero numerators); Haböck ePrint 2022/1530 Lemma 5 (cleared numerator of degree < N_I + 256)',
   batch: `${CITE.batch}; pcs/zk-batch.ts`,
   ligero: 'pcs/zk-ligero-params.ts; AHIV17 §4 / Ligero journal ePrint 2022/1608 Lemma 4.2 (proximity), §4.2–4.3 (linear, quadratic tests)',
 };
@@ -184,12 +190,13 @@ function compute(c: Circuit, params: Readonly<ZkLigeroParams>): ZkReceiptSecurit
   const charge = (transcript: AccountedChallenge['transcript'], terms: string | string[], list: { label: string; count: number; kind?: 'ext' | 'index' }[]) => {
     for (const d of list) draws.push({ transcript, label: d.label, kind: d.kind ?? 'ext', count: d.count, terms: typeof terms === 'string' ? [terms] : terms });
   };
-  const lookup = (transcript: AccountedChallenge['transcript'], label: string, st: LookupStatement, k: number, name: string): { fingerprint: number; gkr: string } => {
-    const { leafVars, width } = lookupShape(st);
+  /** The padded GKR of lookup instance k under `label`: its term and draws; returns its leaf variables. */
+  const lookupGkr = (transcript: AccountedChallenge['transcript'], label: string, st: LookupStatement, k: number, name: string): number => {
+    const { leafVars } = lookupShape(st);
     const gkr = `${name}: padded GKR over ${leafVars} variables`;
     ledger.field(gkr, gkrNumerator(leafVars) + 1, `(1 + Σ_{j<${leafVars}} (3j+2) + 1 for the root's β)/|K|`, CITE_ZK.gkr);
     charge(transcript, gkr, gkrDraws(`${label}/${k}/gkr`, leafVars));
-    return { fingerprint: 2 ** leafVars * (width + 2), gkr };
+    return leafVars;
   };
 
   // lookups: one padded LogUp-GKR per instance, sharing α, β
@@ -201,7 +208,7 @@ function compute(c: Circuit, params: Readonly<ZkLigeroParams>): ZkReceiptSecurit
     const f = `${name}: fingerprint α, β`;
     ledger.field(f, 2 ** leafVars * (width + 2), `N·(W+2)/|K|, N = 2^${leafVars} fractions, W = ${width}`, CITE.logup);
     fingerprints.push(f);
-    lookup('receipt', 'logup', st, k, name);
+    lookupGkr('receipt', 'logup', st, k, name);
   });
   charge('receipt', fingerprints, [{ label: 'logup/alpha', count: 1 }, { label: 'logup/beta', count: 1 }]);
 
@@ -233,12 +240,17 @@ function compute(c: Circuit, params: Readonly<ZkLigeroParams>): ZkReceiptSecurit
   const rangeFp = 'parameter range proof: fingerprints α_I';
   chunks.forEach((ch, i) => {
     const st: LookupStatement = { table: rangeTab, numLookups: 1, logLen: ch.numVars };
-    const { fingerprint } = lookup('param-range', `param-range/${i}`, st, 0, `parameter range chunk ${i} (2^${ch.numVars} entries)`);
-    largest = Math.max(largest, fingerprint);
-    shapes.push(`2^${lookupShape(st).leafVars}`);
+    const leafVars = lookupGkr('param-range', `param-range/${i}`, st, 0, `parameter range chunk ${i} (2^${ch.numVars} entries)`);
+    largest = Math.max(largest, 2 ** (leafVars - 1));
+    shapes.push(`2^${leafVars - 1}`);
     charge('param-range', rangeFp, [{ label: `param-range/${i}/alpha`, count: 1 }, { label: `param-range/${i}/beta`, count: 1 }]);
   });
-  ledger.field(rangeFp, largest, `max_I N_I·(W+2)/|K| over ${chunks.length} chunks with independent α_I, W = 1, N_I = ${shapes.join(', ')} fractions`, CITE_ZK.range);
+  ledger.field(
+    rangeFp,
+    largest + RANGE_TABLE_SIZE,
+    `max_I (N_I + 256)/|K| over ${chunks.length} chunks with independent α_I, N_I = ${shapes.join(', ')} lookup leaves (largest ${largest})`,
+    CITE_ZK.range,
+  );
 
   // the two padded batches
   for (const [which, claims, n] of [['witness', dry.witnessClaims, c.witness.numVars], ['params', dry.paramClaims, c.params.numVars]] as const) {

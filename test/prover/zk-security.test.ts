@@ -152,7 +152,8 @@ test('the zk figure of a one-Gemm circuit is the union bound computed by hand', 
     ['layer Gemm_y: the clear replay (r 3, λ 1, requant 3·3, matmul 4·2)', 3 + 1 + 3 * 3 + 4 * 2],
     // one chunk of 2^8 entries: a padded LogUp into range8, leaves over max(8, 8) + 1 = 9 variables
     ['range chunk 0 GKR', gkr(9) + 1],
-    ['range fingerprint: N_0 = 2^9, W = 1', 2 ** 9 * 3],
+    // the clear range proof's (N_I + 256): 2^8 lookup leaves, 256 table entries (copies have zero numerators)
+    ['range fingerprint', 2 ** 8 + 256],
     // witness links: #mult0, #mult1, y#rem0 (lookups) and y#rem0 (requant); y is public (a constraint)
     ['witness batch', 4 - 1 + 2 * 10],
     // parameter links: b (2 limbs) and W; the range claims are tensor constraints, not batched
