@@ -48,6 +48,9 @@
  * for every Q ≤ 2^96, with the hash term counted once in ε as 2^8·2^96/2^256 = 2^−152. For
  * example 100 bits and 2^64 hash evaluations give ≤ 2^−36.
  *
+ * Zero-knowledge receipts run another back end (padded messages, one zero-knowledge Ligero proof):
+ * their figure is `verifier/zk-security.ts`'s, which reuses this ledger and its hash term.
+ *
  * Not in the figure: anything outside the proof system's soundness — the no-wrap bounds are exact
  * integer checks of the circuit builder, and the figure assumes the code implements the protocol
  * the terms describe (the tests replay real verifications against the enumeration).
@@ -350,9 +353,9 @@ export function verifySecurity(c: Circuit, cfg: Readonly<TensorPcsConfig>, minBi
 
 /**
  * The soundness terms of one zero-knowledge Ligero proof (`pcs/zk-ligero.ts`) with parameters
- * `p` over `numLinear` linear constraints, in this ledger's form (log2 rounded up), for the
- * zero-knowledge receipt to add to its union bound (docs/zero-knowledge.md §3). Not used by
- * receipts yet.
+ * `p` over `numLinear` linear constraints, in this ledger's form (log2 rounded up). A zero-knowledge
+ * receipt's ledger (`verifier/zk-security.ts`) enters the same terms, its field terms as exact
+ * numerators.
  */
 export function zkLigeroTerms(p: ZkLigeroParams, numLinear: number): SecurityTerm[] {
   return zkLigeroSecurity(p, numLinear).terms.map((t) => ({ name: `zk-ligero ${t.name}`, log2: roundUp(t.log2 + 1e-9), formula: t.formula, citation: t.citation }));

@@ -63,7 +63,7 @@ import { ByteReader } from '../util/bytes.js';
 import { fail, OK, type VerifyResult } from '../util/result.js';
 import { ZK_BATCH_LABELS, zkReceiptLayout, zkReceiptSystem } from './zk-receipt.js';
 
-/** One challenge draw of a zk receipt and the term that accounts for it. */
+/** One challenge draw of a zk receipt and the terms that account for it. */
 export interface AccountedChallenge {
   /** the receipt's transcript, or the parameter range proof's own */
   transcript: 'receipt' | 'param-range';
