@@ -7,7 +7,7 @@ import { buildCircuit, type Circuit } from '../circuit/circuit.js';
 import { describeModel } from '../circuit/description.js';
 import { assertProfileAvailable, largestTerms, receiptSecurity, type ReceiptSecurity } from '../circuit/security.js';
 import { ModelError } from '../model/errors.js';
-import type { CommittedModel } from '../prover/commit.js';
+import { zkCommitmentCode, type CommittedModel } from '../prover/commit.js';
 import { zkReceiptSecurity } from '../verifier/zk-security.js';
 import { DEFAULT_SECURITY_PROFILE, profileConfig, SECURITY_PROFILES } from '../pcs/params.js';
 import type { QuantizedModel } from '../quantize/layers.js';
@@ -47,6 +47,19 @@ export function modelSecurity(model: QuantizedModel, bits: number = DEFAULT_SECU
  */
 export function committedSecurity(cm: CommittedModel): ReceiptSecurity {
   return cm.zk ? zkReceiptSecurity(cm.circuit, cm.zk.params) : receiptSecurity(cm.circuit, cm.pcs.config);
+}
+
+/**
+ * The composed figure of a zero-knowledge model's receipts when committed for `openings` receipts
+ * (the code `commit --zk` chooses, `zkCommitmentCode`), or why there is none.
+ */
+export function zkModelSecurity(model: QuantizedModel, openings: number): { security: ReceiptSecurity } | { error: string } {
+  try {
+    const c = buildCircuit(describeModel(model).description);
+    return { security: zkReceiptSecurity(c, zkCommitmentCode(c, openings)) };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
 }
 
 /** One summary line: the figure, the target, the field cap and the largest terms. */
