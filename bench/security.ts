@@ -2,8 +2,10 @@
  * bench:security — the composed security figure of models' receipts (`src/circuit/security.ts`),
  * without proving: compile, build the circuit, compose the bound. Prints one row per model (the
  * figure, the cap the field terms set, the two openings' layouts and queries, the largest term,
- * the cost of the dry replay on a fresh circuit — what a verifier pays once per model), then one
- * JSON line per model.
+ * the cost of the dry replay on a fresh circuit — what a verifier pays once per model), next to
+ * it the zero-knowledge receipt's figure (`src/verifier/zk-security.ts`, for the code `commit --zk`
+ * chooses with the default opening budget: its queries t, the Ligero proof's linear constraints M
+ * and the cost of its dry run on a fresh circuit), then one JSON line per model.
  *
  *   npm run bench:security -- demo                the `zkinfer demo` digits MLP (trained in-process)
  *   npm run bench:security -- mlp-4m cnn-cifar    generated models (mlp-tiny, cnn-tiny, mlp-4m, cnn-cifar, mlp-18m)
@@ -19,6 +21,8 @@ import { trainDigitsModel } from '../src/demo/train.js';
 import { generatedModel, GENERATED_MODELS } from '../src/model/generated.js';
 import { importOnnx } from '../src/model/graph.js';
 import { chooseLayout } from '../src/pcs/params.js';
+import { zkCommitmentCode } from '../src/prover/commit.js';
+import { zkReceiptSecurity } from '../src/verifier/zk-security.js';
 import { compileOnnx } from '../src/quantize/compile.js';
 
 interface Source {
@@ -70,7 +74,7 @@ if (specs.length === 0) {
 } else {
   const lines: string[] = [];
   const bits: number[] = [];
-  console.log(`${'model'.padEnd(22)} ${'bits'.padStart(7)} ${'cap'.padStart(7)} ${'witness'.padStart(8)} ${'params'.padStart(7)} ${'t (w/p)'.padStart(8)} ${'replay ms'.padStart(9)}  largest term`);
+  console.log(`${'model'.padEnd(22)} ${'bits'.padStart(7)} ${'cap'.padStart(7)} ${'witness'.padStart(8)} ${'params'.padStart(7)} ${'t (w/p)'.padStart(8)} ${'replay ms'.padStart(9)} | ${'zk bits'.padStart(7)} ${'zk cap'.padStart(7)} ${'zk t'.padStart(5)} ${'M'.padStart(9)} ${'zk ms'.padStart(7)}  largest term (clear; zk)`);
   for (const spec of specs) {
     for (const s of sources(spec)) {
       let c: Circuit;
@@ -88,10 +92,28 @@ if (specs.length === 0) {
       const p = chooseLayout(c.params.numVars);
       const top = largestTerms(sec, 1)[0];
       bits.push(sec.bits);
+      const code = zkCommitmentCode(c);
+      const fresh = circuitOf(s); // the zk dry run, timed on a circuit with nothing cached
+      const t1 = performance.now();
+      const zk = zkReceiptSecurity(fresh, code);
+      const zkMs = performance.now() - t1;
+      const zkTop = largestTerms(zk, 1)[0];
       console.log(
-        `${s.name.slice(0, 22).padEnd(22)} ${sec.bits.toFixed(2).padStart(7)} ${sec.fieldCapBits.toFixed(2).padStart(7)} ${`2^${c.witness.numVars}`.padStart(8)} ${`2^${c.params.numVars}`.padStart(7)} ${`${w.numQueries}/${p.numQueries}`.padStart(8)} ${replayMs.toFixed(1).padStart(9)}  ${top.name} 2^${top.log2.toFixed(2)}`,
+        `${s.name.slice(0, 22).padEnd(22)} ${sec.bits.toFixed(2).padStart(7)} ${sec.fieldCapBits.toFixed(2).padStart(7)} ${`2^${c.witness.numVars}`.padStart(8)} ${`2^${c.params.numVars}`.padStart(7)} ${`${w.numQueries}/${p.numQueries}`.padStart(8)} ${replayMs.toFixed(1).padStart(9)} | ${zk.bits.toFixed(2).padStart(7)} ${zk.fieldCapBits.toFixed(2).padStart(7)} ${String(code.queries).padStart(5)} ${String(zk.numLinear).padStart(9)} ${zkMs.toFixed(0).padStart(7)}  ${top.name} 2^${top.log2.toFixed(2)}; ${zkTop.name} 2^${zkTop.log2.toFixed(2)}`,
       );
-      lines.push(JSON.stringify({ model: s.name, securityBits: sec.bits, fieldCapBits: sec.fieldCapBits, witnessVars: c.witness.numVars, paramVars: c.params.numVars, queries: [w.numQueries, p.numQueries], replayMs: +replayMs.toFixed(1), largest: { name: top.name, log2: top.log2 } }));
+      lines.push(
+        JSON.stringify({
+          model: s.name,
+          securityBits: sec.bits,
+          fieldCapBits: sec.fieldCapBits,
+          witnessVars: c.witness.numVars,
+          paramVars: c.params.numVars,
+          queries: [w.numQueries, p.numQueries],
+          replayMs: +replayMs.toFixed(1),
+          largest: { name: top.name, log2: top.log2 },
+          zk: { securityBits: zk.bits, fieldCapBits: zk.fieldCapBits, code, numLinear: zk.numLinear, dryRunMs: +zkMs.toFixed(1), largest: { name: zkTop.name, log2: zkTop.log2 } },
+        }),
+      );
     }
   }
   for (const l of lines) console.log(l);

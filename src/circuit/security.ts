@@ -48,6 +48,9 @@
  * for every Q ≤ 2^96, with the hash term counted once in ε as 2^8·2^96/2^256 = 2^−152. For
  * example 100 bits and 2^64 hash evaluations give ≤ 2^−36.
  *
+ * Zero-knowledge receipts run another back end (padded messages, one zero-knowledge Ligero proof):
+ * their figure is `verifier/zk-security.ts`'s, which reuses this ledger and its hash term.
+ *
  * Not in the figure: anything outside the proof system's soundness — the no-wrap bounds are exact
  * integer checks of the circuit builder, and the figure assumes the code implements the protocol
  * the terms describe (the tests replay real verifications against the enumeration).
@@ -107,7 +110,7 @@ export class InsufficientSecurityError extends CircuitError {
   }
 }
 
-const CITE = {
+export const CITE = {
   logup: 'PROTOCOL-NOTES §5; Haböck ePrint 2022/1530 (LogUp); Plonky3 security/src/logup.rs (N·(W+2)/|EF|)',
   gkr: 'PROTOCOL-NOTES §5 ((3k+2)/|K| per layer); Papini–Haböck ePrint 2023/1284; sumcheck PAZK §4.1',
   layer: 'PROTOCOL-NOTES §3 (sumcheck m·d/|K|, PAZK §4.1); Schwartz–Zippel (random point m/|K|, batching challenge of degree k: k/|K|)',
@@ -118,7 +121,7 @@ const CITE = {
 };
 
 /** Collects terms; field terms are kept as exact integer numerators over |K|. */
-class Ledger {
+export class Ledger {
   readonly terms: SecurityTerm[] = [];
   private fieldNumerator = 0;
   /** log2 ε of the PCS openings, and of their field terms alone (for the cap) */
@@ -144,6 +147,12 @@ class Ledger {
     });
   }
 
+  /** A column-query term of a PCS (no field part: it leaves the field cap). */
+  query(term: SecurityTerm): void {
+    this.pcsTerms.push({ log2: term.log2, fieldLog2: -Infinity });
+    this.terms.push(term);
+  }
+
   other(term: SecurityTerm): void {
     this.otherTerms.push(term.log2);
     this.terms.push(term);
@@ -159,12 +168,12 @@ class Ledger {
   }
 }
 
-function roundUp(log2: number): number {
+export function roundUp(log2: number): number {
   return Math.ceil(log2 * 1e6) / 1e6;
 }
 
 /** (1 + Σ_{j=1}^{L−1} (3j + 2)): a fractional-sum GKR over L leaf variables. */
-function gkrNumerator(L: number): number {
+export function gkrNumerator(L: number): number {
   return 1 + (3 * (L - 1) * L) / 2 + 2 * (L - 1);
 }
 
@@ -252,18 +261,24 @@ function compute(c: Circuit, cfg: Readonly<TensorPcsConfig>): ReceiptSecurity {
   ledger.field('parameter batch opening: ρ and sumcheck', paramClaims - 1 + 2 * n, `((N_c − 1) + 2n)/|K|, N_c = ${paramClaims} claims, n = ${n}`, CITE.batch);
   ledger.pcs(`parameter opening (tensor PCS, 2^${n} entries)`, chooseLayout(n, cfg));
 
-  const hashLog2 = LOG2_HASH_CONSTANT + LOG2_HASH_QUERY_BUDGET - 256;
+  return summarize(ledger, targetBitsOf(cfg));
+}
+
+/**
+ * Adds the Fiat–Shamir / Merkle term (see the header) and composes the ledger: the figure, the
+ * cap of its field terms, and what the figure means.
+ */
+export function summarize(ledger: Ledger, target: number): ReceiptSecurity {
   ledger.other({
     name: 'Fiat–Shamir / Merkle (SHA-256 as a random oracle)',
-    log2: hashLog2,
+    log2: LOG2_HASH_CONSTANT + LOG2_HASH_QUERY_BUDGET - 256,
     formula: `2^${LOG2_HASH_CONSTANT}·Q_max/2^256 per query, Q_max = 2^${LOG2_HASH_QUERY_BUDGET}`,
     citation: CITE.hash,
   });
-
   const bits = ledger.bits();
   return {
     bits,
-    target: targetBitsOf(cfg),
+    target,
     fieldCapBits: ledger.bits(true),
     field: `BabyBear p = ${P}, K = F_p[u]/(u^4 − 11), |K| = p^4 ≈ 2^${LOG2_EXT_FIELD.toFixed(1)}`,
     hashQueryBudget: `2^${LOG2_HASH_QUERY_BUDGET} SHA-256 evaluations`,
@@ -277,7 +292,7 @@ export function largestTerms(s: ReceiptSecurity, count = 3): SecurityTerm[] {
   return [...s.terms].sort((a, b) => b.log2 - a.log2).slice(0, count);
 }
 
-function describe(t: SecurityTerm): string {
+export function describe(t: SecurityTerm): string {
   return `${t.name} 2^${t.log2.toFixed(2)}`;
 }
 
@@ -338,9 +353,9 @@ export function verifySecurity(c: Circuit, cfg: Readonly<TensorPcsConfig>, minBi
 
 /**
  * The soundness terms of one zero-knowledge Ligero proof (`pcs/zk-ligero.ts`) with parameters
- * `p` over `numLinear` linear constraints, in this ledger's form (log2 rounded up), for the
- * zero-knowledge receipt to add to its union bound (docs/zero-knowledge.md §3). Not used by
- * receipts yet.
+ * `p` over `numLinear` linear constraints, in this ledger's form (log2 rounded up). A zero-knowledge
+ * receipt's ledger (`verifier/zk-security.ts`) enters the same terms, its field terms as exact
+ * numerators.
  */
 export function zkLigeroTerms(p: ZkLigeroParams, numLinear: number): SecurityTerm[] {
   return zkLigeroSecurity(p, numLinear).terms.map((t) => ({ name: `zk-ligero ${t.name}`, log2: roundUp(t.log2 + 1e-9), formula: t.formula, citation: t.citation }));

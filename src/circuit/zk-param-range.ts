@@ -37,7 +37,7 @@ import { rangeTable } from '../piop/lookup/tables.js';
 import { fillZkLookupPads, proveZkLookups, readZkLookupProof, verifyZkLookups, writeZkLookupProof, zkLookupAt, zkLookupLayout, type ZkLookupAt } from '../piop/lookup/zk-logup.js';
 import { affineAddConst, appendSystem, type WordSource } from '../piop/zk-affine.js';
 import { linkToSegment } from '../piop/zk-final.js';
-import { Transcript } from '../transcript/transcript.js';
+import { Transcript, type TranscriptLogEntry, type TranscriptOptions } from '../transcript/transcript.js';
 import { ByteReader, ByteWriter } from '../util/bytes.js';
 import { fail, type VerifyError } from '../util/result.js';
 import type { Circuit } from './circuit.js';
@@ -109,8 +109,8 @@ export function zkParamVector(c: Circuit, params: Uint32Array, words?: WordSourc
   return vec;
 }
 
-function startTranscript(commitment: ZkLigeroCommitment, lay: ZkParamLayout): Transcript {
-  const tr = new Transcript(LABEL);
+function startTranscript(commitment: ZkLigeroCommitment, lay: ZkParamLayout, options: TranscriptOptions = {}): Transcript {
+  const tr = new Transcript(LABEL, options);
   absorbZkCommitment(tr, commitment);
   tr.absorbNumber('param/chunks', lay.chunks.length);
   for (const ch of lay.chunks) {
@@ -166,16 +166,25 @@ export function proveZkParamRange(c: Circuit, data: ZkLigeroProverData): Uint8Ar
 
 /**
  * The constraints a zero-knowledge parameter range proof reduces to (on the parameter side of
- * the address space), or why it is malformed. Never throws.
+ * the address space), or why it is malformed. Never throws. `bytes` may be a reader (the
+ * security dry run, `verifier/zk-security.ts`, passes one of placeholders) and `opts.record`
+ * returns the range transcript's log (every challenge it drew).
  */
-export function zkParamRangeSystem(c: Circuit, commitment: ZkLigeroCommitment, bytes: Uint8Array): { ok: true; system: ConstraintSystem } | { ok: false; error: VerifyError } {
+export function zkParamRangeSystem(
+  c: Circuit,
+  commitment: ZkLigeroCommitment,
+  bytes: Uint8Array | ByteReader,
+  opts: { record?: boolean } = {},
+): { ok: true; system: ConstraintSystem; log?: TranscriptLogEntry[] } | { ok: false; error: VerifyError } {
   try {
     const lay = zkParamLayout(c);
     if (commitment.length !== lay.length) return fail('MalformedReceipt', `parameter commitment: expected ${lay.length} entries, got ${commitment.length}`);
-    const r = new ByteReader(bytes);
-    const sys = rangeSystem(startTranscript(commitment, lay), lay, r);
-    if (sys.ok) r.end('parameter range proof');
-    return sys;
+    const r = bytes instanceof ByteReader ? bytes : new ByteReader(bytes);
+    const tr = startTranscript(commitment, lay, { record: opts.record });
+    const sys = rangeSystem(tr, lay, r);
+    if (!sys.ok) return sys;
+    r.end('parameter range proof');
+    return tr.log ? { ...sys, log: tr.log } : sys;
   } catch (e) {
     return fail('MalformedReceipt', `parameter range proof: ${(e as Error).message}`);
   }

@@ -1,12 +1,14 @@
 /**
  * The security profile option of the model commands (`--security 100 | 128`) and the lines that
- * report a model's composed security figure (`circuit/security.ts`) in compile, commit, prove and
- * inspect.
+ * report a model's composed security figure (`circuit/security.ts`; a zero-knowledge model's,
+ * `verifier/zk-security.ts`) in compile, commit, prove and inspect.
  */
 import { buildCircuit, type Circuit } from '../circuit/circuit.js';
 import { describeModel } from '../circuit/description.js';
 import { assertProfileAvailable, largestTerms, receiptSecurity, type ReceiptSecurity } from '../circuit/security.js';
 import { ModelError } from '../model/errors.js';
+import { zkCommitmentCode, type CommittedModel } from '../prover/commit.js';
+import { zkReceiptSecurity } from '../verifier/zk-security.js';
 import { DEFAULT_SECURITY_PROFILE, profileConfig, SECURITY_PROFILES } from '../pcs/params.js';
 import type { QuantizedModel } from '../quantize/layers.js';
 import type { Parsed } from './args.js';
@@ -39,8 +41,30 @@ export function modelSecurity(model: QuantizedModel, bits: number = DEFAULT_SECU
   }
 }
 
+/**
+ * The composed figure of a committed model's receipts: the zero-knowledge back end's for a zk
+ * commitment (`verifier/zk-security.ts`, from its parameter code), else the clear one.
+ */
+export function committedSecurity(cm: CommittedModel): ReceiptSecurity {
+  return cm.zk ? zkReceiptSecurity(cm.circuit, cm.zk.params) : receiptSecurity(cm.circuit, cm.pcs.config);
+}
+
+/**
+ * The composed figure of a zero-knowledge model's receipts when committed for `openings` receipts
+ * (the code `commit --zk` chooses, `zkCommitmentCode`), or why there is none.
+ */
+export function zkModelSecurity(model: QuantizedModel, openings: number): { security: ReceiptSecurity } | { error: string } {
+  try {
+    const c = buildCircuit(describeModel(model).description);
+    return { security: zkReceiptSecurity(c, zkCommitmentCode(c, openings)) };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
 /** One summary line: the figure, the target, the field cap and the largest terms. */
 export function securityLine(s: ReceiptSecurity): string {
   const top = largestTerms(s, 2).map((t) => `${t.name} 2^${t.log2.toFixed(1)}`).join(', ');
-  return `security: ${s.bits} composed bits (target ${s.target}${s.bits >= s.target ? ' ✓' : ' ✗'}; field terms cap it at ${s.fieldCapBits}; largest: ${top})`;
+  const what = 'code' in s ? 'security (zero-knowledge receipts)' : 'security';
+  return `${what}: ${s.bits} composed bits (target ${s.target}${s.bits >= s.target ? ' ✓' : ' ✗'}; field terms cap it at ${s.fieldCapBits}; largest: ${top})`;
 }

@@ -28,6 +28,7 @@ import { chooseZkLigeroParams, type ZkLigeroParams } from '../pcs/zk-ligero-para
 import { cryptoRandom, randomBytes, seededRandom, type RandomSource } from '../pcs/zk-ligero-masks.js';
 import { proveZkParamRange, zkParamVector } from '../circuit/zk-param-range.js';
 import { zkReceiptLayout } from '../verifier/zk-receipt.js';
+import { assertZkSecurity } from '../verifier/zk-security.js';
 import type { WordSource } from '../piop/zk-affine.js';
 import { sha256 } from '../hash/sha256.js';
 
@@ -139,6 +140,15 @@ export function commitModel(model: QuantizedModel, opts: CommitOptions = {}): Co
 }
 
 /**
+ * The code of a zero-knowledge model's parameter commitment serving `openings` receipts, chosen
+ * for the parameter side and a receipt's witness vector together: every receipt's Ligero proof
+ * opens the commitment once (the range proof's constraints ride along).
+ */
+export function zkCommitmentCode(c: Circuit, openings: number = DEFAULT_ZK_OPENINGS): ZkLigeroParams {
+  return chooseZkLigeroParams(zkReceiptLayout(c).end, { openings });
+}
+
+/**
  * The zero-knowledge side: the parameter side's vector (parameters, range multiplicities, pads:
  * `circuit/zk-param-range.ts`) under a hiding commitment from the seed, and its range proof.
  * The code is chosen for the parameter side and a receipt's witness vector together (one
@@ -162,10 +172,9 @@ function commitZkSide(
   const openings = zk.openings ?? DEFAULT_ZK_OPENINGS;
   if (!Number.isInteger(openings) || openings < 1 || openings > 1024) throw new RangeError(`zk openings: expected an integer in [1, 1024], got ${openings}`);
   const seed = zk.seed ?? randomBytes(cryptoRandom, 32);
-  const layout = zkReceiptLayout(circuit);
   const side = zkParamVector(circuit, vec, wordsFrom(seededRandom(subSeed(seed, 'pads'))));
-  // every receipt's Ligero proof opens the commitment once (the range proof's constraints ride along)
-  const zkParams = chooseZkLigeroParams(layout.end, { openings });
+  const zkParams = zkCommitmentCode(circuit, openings);
+  assertZkSecurity(circuit, zkParams);
   const witnessParams: ZkLigeroParams = { ...zkParams, randomness: zkParams.queries };
   const { commitment: zc, data: zd } = commitZkLigero(side, zkParams, seededRandom(subSeed(seed, 'commitment')), { revealed: zk.revealed });
   const commitMs = performance.now() - t0;

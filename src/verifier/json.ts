@@ -3,8 +3,8 @@
  * model ID, the context (`contextJson`: byte count, hex, and the UTF-8 text when the bytes decode
  * as UTF-8), every parameter (field, extension, hash, PCS rate, queries of both openings), the
  * composed security figure `securityBits` with every term of it (`security.terms`: name, log2 ε,
- * formula, citation — `circuit/security.ts`), the public inputs and outputs (integers and
- * dequantized values), and the sizes of each part.
+ * formula, citation — `circuit/security.ts`, or `./zk-security.ts` for a zero-knowledge receipt),
+ * the public inputs and outputs (integers and dequantized values), and the sizes of each part.
  */
 import { readZkCommitment } from '../pcs/zk-ligero.js';
 import { zkLigeroSecurity } from '../pcs/zk-ligero-params.js';
@@ -12,6 +12,7 @@ import { ByteReader } from '../util/bytes.js';
 import { buildCircuit, type Circuit } from '../circuit/circuit.js';
 import { decodeDescription } from '../circuit/description.js';
 import { receiptSecurity, type ReceiptSecurity } from '../circuit/security.js';
+import { zkReceiptSecurity } from './zk-security.js';
 import { P } from '../field/babybear.js';
 import { chooseLayout, DEFAULT_SECURITY_PROFILE, tensorSecurityBits, type TensorPcsConfig } from '../pcs/params.js';
 import { toHex } from '../util/bytes.js';
@@ -31,8 +32,9 @@ export function contextJson(context: Uint8Array): { bytes: number; hex: string; 
 /**
  * What a receipt hides and reveals: every tensor's visibility, and for a zero-knowledge receipt
  * the parameter commitment's code, its opening budget and the per-proof bits of its Ligero proof
- * (docs/zero-knowledge.md). In a zero-knowledge receipt the composed `security` figure covers the
- * layers, lookups and batching as in a clear receipt; the Ligero proof's bound is stated apart.
+ * (docs/zero-knowledge.md). In a zero-knowledge receipt the composed `security` figure is the zk
+ * back end's (`./zk-security.ts`: padded lookups, layers, range chunks and batches, and the one
+ * Ligero proof's terms); `ligeroSecurityBits` is that proof's own bound for any system (M ≤ 2^32).
  */
 function zkJson(rc: Receipt): Record<string, unknown> {
   const visibility = {
@@ -95,7 +97,8 @@ export function receiptJson(rc: Receipt): Record<string, unknown> {
     exps = new Map([...d.model.inputs, ...d.model.outputs].map((t) => [t.name, t.exp]));
     layers = d.model.layers.length;
     circuit = buildCircuit(d);
-    security = receiptSecurity(circuit, rc.pcs);
+    // a zero-knowledge receipt's bound comes from its own back end and parameter code
+    security = rc.zk ? zkReceiptSecurity(circuit, readZkCommitment(new ByteReader(rc.paramCommitment)).params) : receiptSecurity(circuit, rc.pcs);
   } catch (e) {
     // the JSON view is best effort; `verify` reports malformed descriptions
     securityError = (e as Error).message;

@@ -5,7 +5,8 @@
  * It decodes the receipt (bounded, canonical), checks that the description, parameter commitment
  * and PCS parameters hash to the pinned model ID, checks the context when the caller expects one,
  * rebuilds the circuit from the description, refuses receipts below 100 composed security bits
- * (`circuit/security.ts`, cached per circuit), checks the public inputs (in range, and equal to
+ * (`circuit/security.ts`; a zero-knowledge receipt's bound, from its parameter code, in
+ * `./zk-security.ts`; cached per circuit), checks the public inputs (in range, and equal to
  * `input` quantized when one is given), replays the whole transcript (`circuit/session.ts`:
  * parameters, model ID, context, public values, witness commitment, then every proof message),
  * verifies the lookups, every layer, the parameter range proof and both batch openings, and
@@ -48,6 +49,8 @@ import { quantizeInputValues } from '../quantize/input.js';
 import { decodeReceipt, type Receipt } from './receipt.js';
 import { verifySecurity } from '../circuit/security.js';
 import { verifyZkBody } from './zk-receipt.js';
+import { verifyZkSecurity } from './zk-security.js';
+import { readZkCommitment } from '../pcs/zk-ligero.js';
 
 export interface VerifiedOutput {
   name: string;
@@ -222,7 +225,9 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input: Record<st
     return fail('ContextMismatch', `the receipt was made for ${showContext(rc.context)}, not the expected ${showContext(expectedContext)}`, { expected: toHex(expectedContext), actual: toHex(rc.context) });
   }
   const { desc, circuit: c } = circuitFor(id, rc.description);
-  const sec = verifySecurity(c, cfg);
+  // the composed bound of the back end the receipt runs: a zk receipt's is a function of its
+  // parameter commitment's code (pinned by the model ID), not of the tensor PCS it never opens
+  const sec = rc.zk ? verifyZkSecurity(c, readZkCommitment(new ByteReader(rc.paramCommitment)).params) : verifySecurity(c, cfg);
   if (!sec.ok) return sec;
   const publics = checkPublic(c, rc);
   if (input !== undefined && input !== null) {

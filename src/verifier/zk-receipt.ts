@@ -96,8 +96,10 @@ export const ZK_BATCH_LABELS = { witness: 'zk-batch/witness', params: 'zk-batch/
  * Replays the receipt body from `r` (after the preamble and both commitments were absorbed into
  * `tr`) and returns every constraint the Ligero proof must show. Throws `Rejected` (or a
  * DecodeError) on a malformed message; a false statement is an unsatisfiable system.
+ * `opts.dryRun` marks the layer session as the security dry run (`./zk-security.ts`: placeholder
+ * messages, clear checks skipped).
  */
-export function zkReceiptSystem(c: Circuit, tr: Transcript, r: ByteReader, publics: Map<string, Int32Array>): ConstraintSystem {
+export function zkReceiptSystem(c: Circuit, tr: Transcript, r: ByteReader, publics: Map<string, Int32Array>, opts: { dryRun?: boolean } = {}): ConstraintSystem {
   const lay = zkReceiptLayout(c);
   const system = emptySystem();
   const statements = lookupStatements(c);
@@ -105,7 +107,7 @@ export function zkReceiptSystem(c: Circuit, tr: Transcript, r: ByteReader, publi
   const lk = verifyZkLookups(tr, ch, statements, readZkLookupProof(r, statements, lay.lookups.layout), lay.lookups);
   if (!lk.ok) throw new Rejected(lk.error.kind, `lookups: ${lk.error.message}`);
   appendSystem(system, lk.system);
-  const s = new ZkVerifierSession(tr, readerSource(r), c, publics, new PadAllocator(lay.layersBase));
+  const s = new ZkVerifierSession(tr, readerSource(r), c, publics, new PadAllocator(lay.layersBase), opts);
   addLookupClaims(c, lk.claims, (t, p, v) => s.claim(t, p, v));
   for (const cl of c.layers) cl.protocol.verify(cl.layer, cl.plan, s);
   const links = settleZkClaims(s, c);

@@ -13,8 +13,7 @@ import { readFileOrFail, writeFileOrFail, kib } from '../files.js';
 import { progressReporter } from '../progress.js';
 import { decodeZkm } from '../../quantize/zkm.js';
 import { commitModel, encodeCommitted } from '../../prover/commit.js';
-import { receiptSecurity } from '../../circuit/security.js';
-import { SECURITY_HELP, securityLine, securityOption } from '../security.js';
+import { committedSecurity, SECURITY_HELP, securityLine, securityOption } from '../security.js';
 
 const HELP = `Usage: zkinfer commit <model.zkm> [-o model.zkc] [--security 100] [--zk-openings 16 | --no-zk] [--quiet]
 
@@ -69,7 +68,7 @@ export const commitCommand: Command = {
       const nParams = cm.description.params.reduce((s, p) => s + p.dims.reduce((x, y) => x * y, 1), 0);
       console.log(`model ID ${cm.modelId}`);
       console.log(`  ${cm.circuit.layers.length} layers, ${nParams} parameters → 2^${cm.circuit.params.numVars} committed int8 limbs`);
-      console.log(`  ${securityLine(receiptSecurity(cm.circuit, cm.pcs.config))}`);
+      console.log(`  ${securityLine(committedSecurity(cm))}`);
       if (cm.zk) console.log(`  zero knowledge: parameters hidden for up to ${cm.zk.openings} receipts per commitment (${zkCodeLine(cm.zk.params)})`);
       else console.log('  clear receipts (--no-zk): sound, but not zero knowledge');
       console.log(`  commit ${cm.timings.commitMs.toFixed(0)} ms, parameter range proof ${cm.timings.rangeProofMs.toFixed(0)} ms (${kib(cm.paramRange.length)})`);

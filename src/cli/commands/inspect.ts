@@ -1,7 +1,8 @@
 /**
  * `zkinfer inspect model.zkm [--json]`: layers, shapes, scales, no-wrap bounds, parameter count and
- * the composed security figure of the model's receipts (`circuit/security.ts`, with every term
- * under --json); a receipt (.zkr) prints its JSON view, which carries the same figure.
+ * the composed security figure of the model's receipts (`circuit/security.ts`, or for a
+ * zero-knowledge .zkc `verifier/zk-security.ts`, with every term under --json); a receipt (.zkr)
+ * prints its JSON view, which carries its own figure.
  */
 import fs from 'node:fs';
 import type { Command } from '../command.js';
@@ -10,16 +11,9 @@ import { ModelError } from '../../model/errors.js';
 import { decodeZkm } from '../../quantize/zkm.js';
 import { decodeReceipt } from '../../verifier/receipt.js';
 import { receiptJson, securityJson } from '../../verifier/json.js';
-import { modelSecurity, securityLine } from '../security.js';
-import { ByteReader } from '../../util/bytes.js';
+import { modelSecurity, securityLine, zkModelSecurity } from '../security.js';
+import { readCommitted } from '../../prover/commit.js';
 
-/** The .zkm bytes inside a .zkc file (magic, version, model ID, then the .zkm blob). */
-function zkmOfCommitted(b: Uint8Array): Uint8Array {
-  const r = new ByteReader(b);
-  r.bytes(8, 'header');
-  r.bytes(32, 'model ID');
-  return r.blob(1 << 30, 'model');
-}
 import { P, type Layer } from '../../quantize/layers.js';
 
 export function paramCount(l: Layer): number {
@@ -54,12 +48,15 @@ export const inspectCommand: Command = {
         console.log(JSON.stringify(receiptJson(decodeReceipt(u8)), null, a.flags.has('--json') ? 0 : 2));
         return 0;
       }
-      const m = decodeZkm(u8[2] === 0x43 ? zkmOfCommitted(u8) : u8);
+      const stored = u8[2] === 0x43 ? readCommitted(u8) : undefined;
+      const m = stored ? stored.model : decodeZkm(u8);
+      // a zero-knowledge .zkc: its receipts' figure is the zk back end's, for its opening budget
+      const zkOpenings = stored?.zk?.openings;
       const info = new Map(m.tensors.map((t) => [t.name, t]));
       const consts = Object.values(m.consts).reduce((s, c) => s + c.data.length, 0);
       const params = m.layers.reduce((s, l) => s + paramCount(l), 0) + consts;
       const rows = m.layers.map((l) => ({ name: l.name, op: l.op, kind: l.kind, dims: info.get(l.output)!.dims, exp: info.get(l.output)!.exp, params: paramCount(l), bound: l.bound }));
-      const sec = modelSecurity(m);
+      const sec = zkOpenings !== undefined ? zkModelSecurity(m, zkOpenings) : modelSecurity(m);
       if (a.flags.has('--json')) {
         const security = 'security' in sec ? { securityBits: sec.security.bits, security: securityJson(sec.security) } : { security: { error: sec.error } };
         console.log(JSON.stringify({ name: m.name, version: m.version, opset: m.opset, inputs: m.inputs, outputs: m.outputs, params, layers: rows, ...security }));

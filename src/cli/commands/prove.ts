@@ -12,9 +12,8 @@ import { decodeCommitted, readCommitted, zkcWithRevealed, type CommittedModel } 
 import type { ProveResult } from '../../prover/prove.js';
 import { ledgerOf, proveRecorded } from '../../prover/zk-budget.js';
 import { holdZkc } from '../zkc-file.js';
-import { receiptSecurity } from '../../circuit/security.js';
 import { contextJson, securityJson } from '../../verifier/json.js';
-import { SECURITY_HELP, securityLine, securityOption } from '../security.js';
+import { committedSecurity, SECURITY_HELP, securityLine, securityOption } from '../security.js';
 
 const HELP = `Usage: zkinfer prove <model.zkc> --input <input.json> [--context <text> | --context-hex <hex>]
                      [-o out.zkr] [--security 100] [--json] [--quiet]
@@ -70,7 +69,7 @@ export const proveCommand: Command = {
 
 function report(a: Parsed, cm: CommittedModel, res: ProveResult, out: string, context: Uint8Array | undefined, loadMs: number, zkLeft: number | undefined): number {
   const t = res.timings;
-  const sec = receiptSecurity(cm.circuit, cm.pcs.config);
+  const sec = committedSecurity(cm);
   if (a.flags.has('--json')) {
     console.log(JSON.stringify({ modelId: cm.modelId, context: contextJson(context ?? new Uint8Array(0)), outputs: Object.fromEntries(res.outputs.map((o) => [o.name, Array.from(o.values)])), receipt: out, receiptBytes: res.receipt.length, zk: cm.zk !== undefined, ...(zkLeft !== undefined && { zkReceiptsLeft: zkLeft }), securityBits: sec.bits, security: securityJson(sec), timings: { loadMs, ...t } }));
     return 0;
