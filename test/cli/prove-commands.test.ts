@@ -33,14 +33,13 @@ test('CLI: compile → commit → prove → verify (valid, wrong ID, wrong input
   assert.equal(j.modelId, id);
   // the composed security figure, with every term, in the receipt's view and the model's
   assert.ok(j.securityBits >= 100 && j.security.bits === j.securityBits && j.security.terms.length > 5, JSON.stringify(j.security));
-  assert.match(commitOut, /security: 10\d\.\d+ composed bits \(target 100 ✓/);
-  assert.match(p.out, /security: 10\d\.\d+ composed bits/);
-  for (const file of ['m.zkm', 'm.zkc']) {
-    assert.match(cli(['inspect', f(file)]).out, /security: 10\d\.\d+ composed bits/);
-    const mj = JSON.parse(cli(['inspect', f(file), '--json']).out);
-    assert.equal(mj.securityBits, j.securityBits);
-    assert.ok(mj.security.terms.some((t: { name: string }) => /parameter range proof/.test(t.name)));
-  }
+  assert.match(commitOut, /security \(zero-knowledge receipts\): 10\d\.\d+ composed bits \(target 100 ✓/);
+  assert.match(p.out, /security \(zero-knowledge receipts\): 10\d\.\d+ composed bits/);
+  assert.match(cli(['inspect', f('m.zkm')]).out, /security: 10\d\.\d+ composed bits/);
+  const zj = JSON.parse(cli(['inspect', f('m.zkc'), '--json']).out);
+  assert.equal(zj.securityBits, j.securityBits, 'the .zkc states its receipts’ bound');
+  const mj = JSON.parse(cli(['inspect', f('m.zkm'), '--json']).out);
+  assert.ok(mj.security.terms.some((t: { name: string }) => /parameter range proof/.test(t.name)));
   // --security 128 is refused on compile, commit and prove, saying why
   for (const args of [['compile', f('m.onnx'), '--calibrate', f('cal.json'), '-o', f('m128.zkm')], ['commit', f('m.zkm'), '-o', f('m128.zkc')], ['prove', f('m.zkc'), '--input', f('in.json')]]) {
     const r = cli([...args, '--security', '128']);
@@ -56,7 +55,9 @@ test('CLI: compile → commit → prove → verify (valid, wrong ID, wrong input
   const clearId = /model ID ([0-9a-f]{64})/.exec(clear.out)![1];
   assert.notEqual(clearId, id);
   assert.equal(cli(['prove', f('clear.zkc'), '--input', f('in.json'), '-o', f('c.zkr'), '--quiet']).code, 0);
-  assert.equal(JSON.parse(cli(['inspect', f('c.zkr'), '--json']).out).zk, false);
+  const cj = JSON.parse(cli(['inspect', f('c.zkr'), '--json']).out);
+  assert.equal(cj.zk, false);
+  assert.equal(cj.securityBits, mj.securityBits, 'a clear receipt carries the description’s clear bound');
   const cv = cli(['verify', f('c.zkr'), '--model-id', clearId, '--input', f('in.json')]);
   assert.match(cv.out, /VALID .*clear: not zero knowledge/);
   assert.match(cli(['verify', f('r.zkr'), '--model-id', id, '--input', f('in.json')]).out, /VALID .*zero knowledge/);
