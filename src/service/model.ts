@@ -4,7 +4,8 @@
  * reads the model's description (input names, shapes, scales) to validate requests; committing
  * happens in the proving threads, or once in the main thread when proving is remote (Redis).
  */
-import { commitModel, decodeCommitted, readCommitted, type CommittedModel, type Progress } from '../prover/commit.js';
+import { commitModel, decodeCommitted, readCommitted, zkCommitmentCode, type CommittedModel, type Progress } from '../prover/commit.js';
+import { zkReceiptSecurity } from '../verifier/zk-security.js';
 import type { QuantizedModel } from '../quantize/layers.js';
 import { decodeZkm } from '../quantize/zkm.js';
 import { buildCircuit } from '../circuit/circuit.js';
@@ -20,14 +21,16 @@ export interface ServedModel {
   bytes: Uint8Array;
   kind: 'zkm' | 'zkc';
   model: QuantizedModel;
-  /** a zero-knowledge model (a `.zkc` from `zkinfer commit --zk`) */
+  /** a zero-knowledge model (a `.zkc` from `zkinfer commit`) */
   zk: boolean;
+  /** its commitment's opening budget in receipts (zero-knowledge models) */
+  zkOpenings?: number;
 }
 
 export function parseServedModel(bytes: Uint8Array): ServedModel {
   if (bytes.length >= 4 && ZKC_MAGIC.every((b, i) => bytes[i] === b)) {
     const c = readCommitted(bytes);
-    return { bytes, kind: 'zkc', model: c.model, zk: c.zk !== undefined };
+    return { bytes, kind: 'zkc', model: c.model, zk: c.zk !== undefined, zkOpenings: c.zk?.openings };
   }
   return { bytes, kind: 'zkm', model: decodeZkm(bytes), zk: false };
 }
@@ -49,7 +52,8 @@ export function committedParamCount(cm: CommittedModel): number {
 }
 
 /** The public description served at `GET /v1/model`. */
-export function modelInfo(model: QuantizedModel, modelId: string, paramCount: number, zk = false): Record<string, unknown> {
+export function modelInfo(model: QuantizedModel, modelId: string, paramCount: number, zkOpenings?: number): Record<string, unknown> {
+  const circuit = buildCircuit(describeModel(model).description);
   const io = (t: { name: string; dims: number[]; exp: number; lo: number; hi: number }) => ({
     name: t.name,
     shape: t.dims,
@@ -67,11 +71,11 @@ export function modelInfo(model: QuantizedModel, modelId: string, paramCount: nu
     protocol: {
       receiptVersion: RECEIPT_VERSION,
       maxContextBytes: MAX_CONTEXT_BYTES,
-      // the composed figure of this model's receipts (circuit/security.ts), not one opening's target
-      securityBits: receiptSecurity(buildCircuit(describeModel(model).description), DEFAULT_TENSOR_PCS_CONFIG).bits,
+      // the composed figure of this model's receipts (circuit/security.ts, verifier/zk-security.ts), not one opening's target
+      securityBits: zkOpenings !== undefined ? zkReceiptSecurity(circuit, zkCommitmentCode(circuit, zkOpenings)).bits : receiptSecurity(circuit, DEFAULT_TENSOR_PCS_CONFIG).bits,
       pcs: { rate: `1/${2 ** DEFAULT_TENSOR_PCS_CONFIG.logBlowup}`, openingSecurityBits: DEFAULT_TENSOR_PCS_CONFIG.securityBits },
       // receipts of a zero-knowledge .zkc hide the weights; GET /v1/health states the receipts its opening budget has left
-      zeroKnowledge: zk,
+      zeroKnowledge: zkOpenings !== undefined,
     },
   };
 }

@@ -113,7 +113,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   await service.start();
   const app = buildApp(service, {
     model: served.model,
-    info: modelInfo(served.model, modelId, paramCount, served.zk),
+    info: modelInfo(served.model, modelId, paramCount, served.zkOpenings),
     maxBodyBytes: o.maxBodyBytes ?? defaultMaxBodyBytes(served.model),
     maxWaitMs: o.maxWaitMs ?? 60_000,
     log,

@@ -8,7 +8,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { commitModel, encodeCommitted, readCommitted, zkcWithRevealed } from '../../src/prover/commit.js';
+import { commitModel, decodeCommitted, encodeCommitted, readCommitted, zkcWithRevealed } from '../../src/prover/commit.js';
+import { zkReceiptSecurity } from '../../src/verifier/zk-security.js';
 import { ZkBudgetSpent, ZkOpeningLedger } from '../../src/prover/zk-budget.js';
 import { ProverPool, TaskError, type Proved } from '../../src/service/pool.js';
 import { startServer } from '../../src/service/server.js';
@@ -112,7 +113,10 @@ test('a node serving a zero-knowledge .zkc says so, answers with zero-knowledge 
   const srv = await startServer({ modelBytes: zkc, saveModel: (b) => (saved = b), dataDir: tempDir('zkbudget-node'), port: 0, workers: 1 });
   try {
     const info = await getJson(`${srv.url}/v1/model`);
-    assert.equal((info.body.protocol as { zeroKnowledge: boolean }).zeroKnowledge, true);
+    const protocol = info.body.protocol as { zeroKnowledge: boolean; securityBits: number };
+    assert.equal(protocol.zeroKnowledge, true);
+    const cm = decodeCommitted(zkc);
+    assert.equal(protocol.securityBits, zkReceiptSecurity(cm.circuit, cm.zk!.params).bits, 'the zero-knowledge receipts’ composed bound');
     assert.equal((await getJson(`${srv.url}/v1/health`)).body.zkReceiptsLeft, 2);
     const r = await getJson(`${srv.url}/v1/infer?wait=true`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: inputs[0] }) });
     assert.equal(r.status, 200, JSON.stringify(r.body));
