@@ -122,8 +122,14 @@ function startTranscript(commitment: ZkLigeroCommitment, lay: ZkParamLayout, opt
 
 const chunkLabel = (i: number): string => `param-range/${i}`;
 
-/** Reads the chunk LogUps and returns their constraints with the links (the system the Ligero proof shows), or an error. */
-function rangeSystem(tr: Transcript, lay: ZkParamLayout, r: ByteReader): { ok: true; system: ConstraintSystem } | { ok: false; error: VerifyError } {
+/**
+ * Reads the chunk LogUps from `r` and returns their constraints with the links (the system the
+ * Ligero proof shows), or an error; `tr` has absorbed the commitment and the chunk list
+ * (`zkParamRangeSystem` makes it). Exported for the receipt simulator of the zero-knowledge tests,
+ * which replays it on uniform messages under programmed challenges.
+ */
+export function readZkParamRange(tr: Transcript, c: Circuit, r: ByteReader): { ok: true; system: ConstraintSystem } | { ok: false; error: VerifyError } {
+  const lay = zkParamLayout(c);
   const system = emptySystem();
   for (let i = 0; i < lay.chunks.length; i++) {
     const ch = lay.chunks[i];
@@ -168,20 +174,22 @@ export function proveZkParamRange(c: Circuit, data: ZkLigeroProverData): Uint8Ar
  * The constraints a zero-knowledge parameter range proof reduces to (on the parameter side of
  * the address space), or why it is malformed. Never throws. `bytes` may be a reader (the
  * security dry run, `verifier/zk-security.ts`, passes one of placeholders) and `opts.record`
- * returns the range transcript's log (every challenge it drew).
+ * returns the range transcript's log (every challenge it drew). `opts.transcript` is FOR
+ * ZERO-KNOWLEDGE TESTS ONLY: a transcript with programmed challenges in place of the proof's
+ * Fiat–Shamir transcript (the simulator's; `verifier/zk-receipt.ts` `ZkTranscriptSeam`).
  */
 export function zkParamRangeSystem(
   c: Circuit,
   commitment: ZkLigeroCommitment,
   bytes: Uint8Array | ByteReader,
-  opts: { record?: boolean } = {},
+  opts: { record?: boolean; transcript?: Transcript } = {},
 ): { ok: true; system: ConstraintSystem; log?: TranscriptLogEntry[] } | { ok: false; error: VerifyError } {
   try {
     const lay = zkParamLayout(c);
     if (commitment.length !== lay.length) return fail('MalformedReceipt', `parameter commitment: expected ${lay.length} entries, got ${commitment.length}`);
     const r = bytes instanceof ByteReader ? bytes : new ByteReader(bytes);
-    const tr = startTranscript(commitment, lay, { record: opts.record });
-    const sys = rangeSystem(tr, lay, r);
+    const tr = opts.transcript ?? startTranscript(commitment, lay, { record: opts.record });
+    const sys = readZkParamRange(tr, c, r);
     if (!sys.ok) return sys;
     r.end('parameter range proof');
     return tr.log ? { ...sys, log: tr.log } : sys;

@@ -139,12 +139,26 @@ function linkClaim(l: SegmentLink): { vector: 'witness' | 'params'; offset: numb
 const RANGE_SYSTEMS = new Map<string, ConstraintSystem>();
 
 /**
+ * FOR ZERO-KNOWLEDGE TESTS ONLY: the transcripts a simulator programs (a programmed random
+ * oracle, test/prover/zk-leak.test.ts) in place of the receipt's and the range proof's
+ * Fiat–Shamir transcripts. `verifyReceipt` never passes one; nothing in a receipt selects it.
+ */
+export interface ZkTranscriptSeam {
+  /** replaces the receipt transcript (its preamble and commitments are still absorbed into it) */
+  receipt: Transcript;
+  /** replaces the parameter range proof's transcript */
+  range: Transcript;
+}
+
+/**
  * The zero-knowledge half of `verifyReceipt` (after the model ID, context, circuit and public
  * values were checked): both commitments (sizes from the circuit, the witness code the
  * parameter code with k = t), the parameter range proof (once per model ID), then the body and
  * the Ligero proof. Throws `Rejected`/DecodeError on malformed data (the caller maps them).
+ * `seam` (tests only, see `ZkTranscriptSeam`) programs the challenges; the range system derived
+ * under it is never cached.
  */
-export function verifyZkBody(c: Circuit, modelId: string, rc: Receipt, publics: Map<string, Int32Array>): VerifyResult {
+export function verifyZkBody(c: Circuit, modelId: string, rc: Receipt, publics: Map<string, Int32Array>, seam?: ZkTranscriptSeam): VerifyResult {
   const lay = zkReceiptLayout(c);
   const pr = new ByteReader(rc.paramCommitment);
   const pc = readZkCommitment(pr);
@@ -159,15 +173,17 @@ export function verifyZkBody(c: Circuit, modelId: string, rc: Receipt, publics: 
   const want = { ...pc.params, randomness: pc.params.queries };
   if (!paramsEqual(wc.params, want)) return fail('ParameterMismatch', `witness commitment parameters ${JSON.stringify(wc.params)} differ from the model's ${JSON.stringify(want)}`);
   const rangeKey = `${modelId}:${toHex(sha256(rc.paramRange))}`;
-  let range = RANGE_SYSTEMS.get(rangeKey);
+  let range = seam ? undefined : RANGE_SYSTEMS.get(rangeKey);
   if (!range) {
-    const res = zkParamRangeSystem(c, pc, rc.paramRange);
+    const res = zkParamRangeSystem(c, pc, rc.paramRange, { transcript: seam?.range });
     if (!res.ok) return res;
     range = res.system;
-    if (RANGE_SYSTEMS.size >= 16) RANGE_SYSTEMS.delete(RANGE_SYSTEMS.keys().next().value!);
-    RANGE_SYSTEMS.set(rangeKey, range);
+    if (!seam) {
+      if (RANGE_SYSTEMS.size >= 16) RANGE_SYSTEMS.delete(RANGE_SYSTEMS.keys().next().value!);
+      RANGE_SYSTEMS.set(rangeKey, range);
+    }
   }
-  const tr = receiptTranscript(modelId, rc.pcs, rc.context, rc.inputs, rc.outputs, rc.witnessCommitment, {}, true);
+  const tr = seam?.receipt ?? receiptTranscript(modelId, rc.pcs, rc.context, rc.inputs, rc.outputs, rc.witnessCommitment, {}, true);
   absorbZkCommitment(tr, pc);
   absorbZkCommitment(tr, wc);
   const r = new ByteReader(rc.proof);

@@ -3,11 +3,12 @@
  * src/pcs/zk-ligero.ts's header, for the rows of trees A_0, A_1 and B as one matrix), following
  * zk-ligero-zk.test.ts.
  *
- * Simulator. Without the witness, from the statement, the lengths and the parameters only:
- * uniform challenges (programmed), uniform openings of every row of both trees A, of the copy
- * rows and of the free mask rows (b, c1), the test polynomials uniform on their constraint spaces,
- * the openings of a, c0 and m solved from the column identities, random salts and random unopened
- * leaves, for both trees A and for B. The real multi verifier accepts it.
+ * Simulator (`simulateMulti`, ./zk-ligero-support.ts; the receipt simulator reuses it). Without
+ * the witness, from the statement, the lengths and the parameters only: uniform challenges
+ * (programmed), uniform openings of every row of both trees A, of the copy rows and of the free
+ * mask rows (b, c1), the test polynomials uniform on their constraint spaces, the openings of a,
+ * c0 and m solved from the column identities, random salts and random unopened leaves, for both
+ * trees A and for B. The real multi verifier accepts it.
  *
  * Leak test. The commitments: a long-lived one (250 entries, k = 2t + 2) and a witness (200
  * entries, k = t + 2), so vector 1 starts mid-row (its tensor segment is two separable groups).
@@ -24,89 +25,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { add, inv, mul, pow, sub } from '../../src/field/babybear.js';
+import { mul, sub } from '../../src/field/babybear.js';
 import { type Ext, ext, extAdd, extMul, extMulBase, extSub } from '../../src/field/extension.js';
 import { kernels } from '../../src/field/active.js';
-import { buildMerkleTree, merkleOpen, merkleRoot } from '../../src/hash/merkle.js';
 import { eqTable } from '../../src/poly/multilinear.js';
 import { checkConstraints, type ConstraintSystem } from '../../src/pcs/constraints.js';
-import { absorbZkCommitment, commitZkLigero, proveZkLigeroMulti, treeBRows, verifyZkLigeroMulti, type ZkLigeroCommitment, type ZkLigeroMultiProof, type ZkTreeOpening } from '../../src/pcs/zk-ligero.js';
-import { codePoint, componentAt, cosetEvaluateExt, cosetEvaluateRows, sumOverH } from '../../src/pcs/zk-ligero-code.js';
-import { SALT_BYTES, saltedLeaf } from '../../src/pcs/zk-ligero-columns.js';
-import { linearAtColumns, quadraticAtColumn } from '../../src/pcs/zk-ligero-eval.js';
-import { MASK_ROWS, ROW_LIN_A, ROW_LIN_B, ROW_QUAD_0, ROW_QUAD_1, randomBytes, randomField, type RandomSource } from '../../src/pcs/zk-ligero-masks.js';
+import { absorbZkCommitment, commitZkLigero, proveZkLigeroMulti, verifyZkLigeroMulti, type ZkLigeroMultiProof } from '../../src/pcs/zk-ligero.js';
+import { cosetEvaluateRows } from '../../src/pcs/zk-ligero-code.js';
+import { MASK_ROWS, ROW_LIN_A, ROW_LIN_B, ROW_QUAD_0, ROW_QUAD_1 } from '../../src/pcs/zk-ligero-masks.js';
 import { codeShape, sharedCodeParams, type ZkLigeroParams } from '../../src/pcs/zk-ligero-params.js';
-import { hadamardRows, linearTerms, linearWeights, numLinearConstraints, vectorLayout, weightVars } from '../../src/pcs/zk-ligero-system.js';
+import { hadamardRows, linearTerms, linearWeights, numLinearConstraints, vectorLayout } from '../../src/pcs/zk-ligero-system.js';
 import { Rng } from '../support/random.js';
-import { GOLDEN_LABELS, ks, ksCritical, onH, ProgrammedTranscript, PROTOCOL, RecordingTranscript, satisfiedSystem, seeded, smallParams, solveFour, splitVector, verifyMultiFresh } from './zk-ligero-support.js';
-
-// ---- the simulator -------------------------------------------------------------------------------
-
-/** A simulated commitment list and proof for a statement over vectors of these lengths, and its programmed transcript. */
-function simulateMulti(lengths: number[], sys: ConstraintSystem, ps: ZkLigeroParams[], rng: RandomSource): { commitments: ZkLigeroCommitment[]; proof: ZkLigeroMultiProof; tr: ProgrammedTranscript } {
-  const s = codeShape(sharedCodeParams(ps));
-  const { C, L, N, logC, logN, k, t } = s;
-  const layout = vectorLayout(lengths, logC);
-  const rowsA = layout.rowBases[lengths.length];
-  const rowsB = treeBRows(sys, logC);
-  const rows = rowsA + rowsB;
-  const triples = (rowsB - MASK_ROWS) / 3;
-  const M = numLinearConstraints(sys);
-  const ranExt = (n: number) => randomField(rng, 4 * n);
-  const gamma = ranExt(rows - 4);
-  const beta = ranExt(1);
-  const tau = ranExt(weightVars(M));
-  const rho = ranExt(triples);
-  const draws = randomField(rng, t).map((x) => x & (N - 1));
-  const J = Uint32Array.from(new Set(draws)).sort();
-  const q = J.length;
-  const terms = linearTerms(sys, { logC, rowsA, rows, layout }, linearWeights(beta, tau, M));
-  const p0 = ranExt(L);
-  const qLin = ranExt(s.linDegree);
-  qLin.set(ext(), 0);
-  qLin.set(extMulBase(extSub(terms.target, sumOverH(qLin, logC)), inv(C)), 0);
-  const g = ranExt(s.quadDegree - C);
-  const qQuad = new Uint32Array(4 * s.quadDegree);
-  for (let i = 0; i < g.length; i++) {
-    qQuad[i] = sub(qQuad[i], g[i]);
-    qQuad[i + 4 * C] = add(qQuad[i + 4 * C], g[i]);
-  }
-  const opened = randomField(rng, q * rows);
-  const eP0 = cosetEvaluateExt(p0, logN);
-  const eLin = cosetEvaluateExt(qLin, logN);
-  const eQuad = cosetEvaluateExt(qQuad, logN);
-  const lin = linearAtColumns(terms, { logC, logN, rows, t: q }, J, opened);
-  const K = kernels();
-  for (let i = 0; i < q; i++) {
-    const j = J[i];
-    const colB = opened.subarray(i * rows + rowsA, (i + 1) * rows);
-    const x = codePoint(logN, j);
-    const zh = sub(pow(x, C), 1);
-    colB.set(extSub(extSub(componentAt(eLin, N, j), lin.subarray(4 * i, 4 * i + 4)), extMulBase(colB.subarray(ROW_LIN_B, ROW_LIN_B + 4), zh)), ROW_LIN_A);
-    const c0 = extSub(componentAt(eQuad, N, j), quadraticAtColumn(rho, colB, MASK_ROWS));
-    colB.set(extSub(extMulBase(c0, inv(zh)), extMulBase(colB.subarray(ROW_QUAD_1, ROW_QUAD_1 + 4), pow(x, k - 1))), ROW_QUAD_0);
-    const colA = opened.subarray(i * rows, i * rows + rowsA);
-    const rest = extAdd(K.extDotBase(gamma.subarray(0, 4 * rowsA), colA), K.extDotBase(gamma.subarray(4 * rowsA), colB.subarray(4)));
-    colB.set(extSub(componentAt(eP0, N, j), rest), 0);
-  }
-  const tree = (off: number, width: number): ZkTreeOpening & { root: Uint8Array } => {
-    const leaves = randomBytes(rng, 32 * N);
-    const salts = randomBytes(rng, q * SALT_BYTES);
-    const columns = new Uint32Array(q * width);
-    for (let i = 0; i < q; i++) {
-      columns.set(opened.subarray(i * rows + off, i * rows + off + width), i * width);
-      leaves.set(saltedLeaf(salts.subarray(SALT_BYTES * i), columns.subarray(i * width, (i + 1) * width)), 32 * J[i]);
-    }
-    const mt = buildMerkleTree(leaves);
-    return { root: merkleRoot(mt), columns, salts, merkle: merkleOpen(mt, J).nodes };
-  };
-  const a = lengths.map((_, i) => tree(layout.rowBases[i], layout.rowBases[i + 1] - layout.rowBases[i]));
-  const b = tree(rowsA, rowsB);
-  const tr = new ProgrammedTranscript().program('zkl/proximity', gamma).program('zkl/linear-scale', beta).program('zkl/linear', tau).program('zkl/quadratic', rho).program('zkl/columns', draws);
-  const commitments = lengths.map((length, i) => ({ root: a[i].root, length, params: ps[i] }));
-  const proof: ZkLigeroMultiProof = { rowsB, rootB: b.root, p0, qLin, qQuad, a: a.map(({ columns, salts, merkle }) => ({ columns, salts, merkle })), b: { columns: b.columns, salts: b.salts, merkle: b.merkle } };
-  return { commitments, proof, tr };
-}
+import { GOLDEN_LABELS, ks, ksCritical, onH, PROTOCOL, RecordingTranscript, satisfiedSystem, seeded, simulateMulti, smallParams, solveFour, splitVector, verifyMultiFresh } from './zk-ligero-support.js';
 
 function verifySimulated(sim: ReturnType<typeof simulateMulti>, sys: ConstraintSystem) {
   return verifyZkLigeroMulti(sim.commitments, sys, sim.proof, sim.tr, { minBits: 0 });

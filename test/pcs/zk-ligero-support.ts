@@ -1,13 +1,12 @@
 /**
  * Shared helpers of the zero-knowledge Ligero tests: seeded randomness, random satisfied
  * constraint systems, transcript doubles (a programmable one for the simulator, a flawed one for
- * the Fiat–Shamir harness) and one-call prove/verify with fresh transcripts, for one commitment
- * and for several.
+ * the Fiat–Shamir harness), one-call prove/verify with fresh transcripts, for one commitment
+ * and for several, and the simulator of a proof over several commitments (`simulateMulti`).
  */
-import { P, add, inv, mul, sub } from '../../src/field/babybear.js';
+import { P, add, inv, mul, pow, sub } from '../../src/field/babybear.js';
 import { type Ext, ext, extAdd, extMulBase, extSub } from '../../src/field/extension.js';
 import { kernels } from '../../src/field/active.js';
-import { deinterleave, interleave } from '../../src/pcs/zk-ligero-code.js';
 import { evaluateBase } from '../../src/poly/multilinear.js';
 import { Transcript } from '../../src/transcript/transcript.js';
 import type { ConstraintSystem, SparseLinear, TensorLinear } from '../../src/pcs/constraints.js';
@@ -16,6 +15,7 @@ import {
   commitZkLigero,
   proveZkLigero,
   proveZkLigeroMulti,
+  treeBRows,
   verifyZkLigero,
   verifyZkLigeroMulti,
   type ZkLigeroCommitment,
@@ -23,9 +23,15 @@ import {
   type ZkLigeroProof,
   type ZkLigeroProverData,
   type ZkProveOptions,
+  type ZkTreeOpening,
 } from '../../src/pcs/zk-ligero.js';
-import type { RandomSource } from '../../src/pcs/zk-ligero-masks.js';
-import type { ZkLigeroParams } from '../../src/pcs/zk-ligero-params.js';
+import { buildMerkleTree, merkleOpen, merkleRoot } from '../../src/hash/merkle.js';
+import { codePoint, componentAt, cosetEvaluateExt, deinterleave, interleave, sumOverH } from '../../src/pcs/zk-ligero-code.js';
+import { SALT_BYTES, saltedLeaf } from '../../src/pcs/zk-ligero-columns.js';
+import { linearAtColumns, quadraticAtColumn } from '../../src/pcs/zk-ligero-eval.js';
+import { MASK_ROWS, ROW_LIN_A, ROW_LIN_B, ROW_QUAD_0, ROW_QUAD_1, randomBytes, randomField, type RandomSource } from '../../src/pcs/zk-ligero-masks.js';
+import { codeShape, sharedCodeParams, type ZkLigeroParams } from '../../src/pcs/zk-ligero-params.js';
+import { linearTerms, linearWeights, numLinearConstraints, vectorLayout, weightVars } from '../../src/pcs/zk-ligero-system.js';
 import type { VerifyResult } from '../../src/util/result.js';
 import { Rng } from '../support/random.js';
 
@@ -228,6 +234,13 @@ export class ProgrammedTranscript extends Transcript {
     this.programmed.set(label, value);
     return this;
   }
+  /** Replaces the next value queued under `label` (a tamper test's changed challenge). */
+  reprogram(label: string, value: Uint32Array): this {
+    const q = this.queue.get(label);
+    if (!q || q.length === 0) throw new Error(`programmed transcript: nothing queued under '${label}'`);
+    q[0] = value;
+    return this;
+  }
   private next(label: string, words: number): Uint32Array {
     const v = this.queue.get(label)?.shift();
     if (!v) throw new Error(`programmed transcript: no value for '${label}'`);
@@ -345,4 +358,79 @@ export function onH(poly: Uint32Array, logC: number): Uint32Array {
   const comps = deinterleave(folded, C);
   kernels().nttBatch(comps, 4, logC, false);
   return interleave(comps, C);
+}
+
+// ---- the simulator -------------------------------------------------------------------------------
+
+/**
+ * The simulator of a zero-knowledge Ligero proof over several commitments (the argument of
+ * src/pcs/zk-ligero.ts's header): from the statement, the vectors' lengths and the parameters
+ * only, uniform challenges (programmed into `tr`), uniform openings of every row of the trees A,
+ * of the copy rows and of the free mask rows (b, c1), the test polynomials uniform on their
+ * constraint spaces, the openings of a, c0 and m solved from the column identities, random salts
+ * and random unopened leaves. Returns the commitments (their roots), the proof and `tr`.
+ */
+export function simulateMulti(lengths: number[], sys: ConstraintSystem, ps: ZkLigeroParams[], rng: RandomSource, tr = new ProgrammedTranscript()): { commitments: ZkLigeroCommitment[]; proof: ZkLigeroMultiProof; tr: ProgrammedTranscript } {
+  const s = codeShape(sharedCodeParams(ps));
+  const { C, L, N, logC, logN, k, t } = s;
+  const layout = vectorLayout(lengths, logC);
+  const rowsA = layout.rowBases[lengths.length];
+  const rowsB = treeBRows(sys, logC);
+  const rows = rowsA + rowsB;
+  const triples = (rowsB - MASK_ROWS) / 3;
+  const M = numLinearConstraints(sys);
+  const ranExt = (n: number) => randomField(rng, 4 * n);
+  const gamma = ranExt(rows - 4);
+  const beta = ranExt(1);
+  const tau = ranExt(weightVars(M));
+  const rho = ranExt(triples);
+  const draws = randomField(rng, t).map((x) => x & (N - 1));
+  const J = Uint32Array.from(new Set(draws)).sort();
+  const q = J.length;
+  const terms = linearTerms(sys, { logC, rowsA, rows, layout }, linearWeights(beta, tau, M));
+  const p0 = ranExt(L);
+  const qLin = ranExt(s.linDegree);
+  qLin.set(ext(), 0);
+  qLin.set(extMulBase(extSub(terms.target, sumOverH(qLin, logC)), inv(C)), 0);
+  const g = ranExt(s.quadDegree - C);
+  const qQuad = new Uint32Array(4 * s.quadDegree);
+  for (let i = 0; i < g.length; i++) {
+    qQuad[i] = sub(qQuad[i], g[i]);
+    qQuad[i + 4 * C] = add(qQuad[i + 4 * C], g[i]);
+  }
+  const opened = randomField(rng, q * rows);
+  const eP0 = cosetEvaluateExt(p0, logN);
+  const eLin = cosetEvaluateExt(qLin, logN);
+  const eQuad = cosetEvaluateExt(qQuad, logN);
+  const lin = linearAtColumns(terms, { logC, logN, rows, t: q }, J, opened);
+  const K = kernels();
+  for (let i = 0; i < q; i++) {
+    const j = J[i];
+    const colB = opened.subarray(i * rows + rowsA, (i + 1) * rows);
+    const x = codePoint(logN, j);
+    const zh = sub(pow(x, C), 1);
+    colB.set(extSub(extSub(componentAt(eLin, N, j), lin.subarray(4 * i, 4 * i + 4)), extMulBase(colB.subarray(ROW_LIN_B, ROW_LIN_B + 4), zh)), ROW_LIN_A);
+    const c0 = extSub(componentAt(eQuad, N, j), quadraticAtColumn(rho, colB, MASK_ROWS));
+    colB.set(extSub(extMulBase(c0, inv(zh)), extMulBase(colB.subarray(ROW_QUAD_1, ROW_QUAD_1 + 4), pow(x, k - 1))), ROW_QUAD_0);
+    const colA = opened.subarray(i * rows, i * rows + rowsA);
+    const rest = extAdd(K.extDotBase(gamma.subarray(0, 4 * rowsA), colA), K.extDotBase(gamma.subarray(4 * rowsA), colB.subarray(4)));
+    colB.set(extSub(componentAt(eP0, N, j), rest), 0);
+  }
+  const tree = (off: number, width: number): ZkTreeOpening & { root: Uint8Array } => {
+    const leaves = randomBytes(rng, 32 * N);
+    const salts = randomBytes(rng, q * SALT_BYTES);
+    const columns = new Uint32Array(q * width);
+    for (let i = 0; i < q; i++) {
+      columns.set(opened.subarray(i * rows + off, i * rows + off + width), i * width);
+      leaves.set(saltedLeaf(salts.subarray(SALT_BYTES * i), columns.subarray(i * width, (i + 1) * width)), 32 * J[i]);
+    }
+    const mt = buildMerkleTree(leaves);
+    return { root: merkleRoot(mt), columns, salts, merkle: merkleOpen(mt, J).nodes };
+  };
+  const a = lengths.map((_, i) => tree(layout.rowBases[i], layout.rowBases[i + 1] - layout.rowBases[i]));
+  const b = tree(rowsA, rowsB);
+  tr.program('zkl/proximity', gamma).program('zkl/linear-scale', beta).program('zkl/linear', tau).program('zkl/quadratic', rho).program('zkl/columns', draws);
+  const commitments = lengths.map((length, i) => ({ root: a[i].root, length, params: ps[i] }));
+  const proof: ZkLigeroMultiProof = { rowsB, rootB: b.root, p0, qLin, qQuad, a: a.map(({ columns, salts, merkle }) => ({ columns, salts, merkle })), b: { columns: b.columns, salts: b.salts, merkle: b.merkle } };
+  return { commitments, proof, tr };
 }

@@ -106,21 +106,21 @@ export const SCREEN_BINS = 16;
 
 /**
  * The two-witness screen of the zero-knowledge tests: for every feature k of runs `fa`, `fb`
- * (one row per run), a χ² and a KS two-sample test and a χ² uniformity test of each side; the
- * smallest p-value, where it was found, and the Bonferroni level FAMILY_ALPHA / (4·features) that
- * a sound padding must stay above.
+ * (one row per run), a χ² (on `bins` bins) and a KS two-sample test and a χ² uniformity test of
+ * each side; the smallest p-value, where it was found, and the Bonferroni level
+ * FAMILY_ALPHA / (4·features) that a sound padding must stay above.
  */
-export function screenTwoSamples(fa: number[][], fb: number[][]): { minP: number; level: number; where: string } {
+export function screenTwoSamples(fa: number[][], fb: number[][], bins = SCREEN_BINS): { minP: number; level: number; where: string } {
   const F = fa[0].length;
   const level = FAMILY_ALPHA / (4 * F);
   let minP = 1, where = '';
   for (let k = 0; k < F; k++) {
     const xa = fa.map((r) => r[k]), xb = fb.map((r) => r[k]);
     const ps: [string, number][] = [
-      ['chi2 two-sample', chiSquareTwoSample(xa, xb, SCREEN_BINS)],
+      ['chi2 two-sample', chiSquareTwoSample(xa, xb, bins)],
       ['KS two-sample', ksTwoSample(xa, xb)],
-      ['chi2 uniform A', chiSquareUniform(xa, SCREEN_BINS)],
-      ['chi2 uniform B', chiSquareUniform(xb, SCREEN_BINS)],
+      ['chi2 uniform A', chiSquareUniform(xa, bins)],
+      ['chi2 uniform B', chiSquareUniform(xb, bins)],
     ];
     for (const [name, p] of ps) if (p < minP) [minP, where] = [p, `${name}, feature ${k}`];
   }
