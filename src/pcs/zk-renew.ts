@@ -29,11 +29,11 @@
  * non-zero multilinear polynomial in b_j ≤ b_0 variables, zero at a uniform r w.p. ≤ b_0/|K|
  * (Schwartz–Zippel); otherwise the system is false and the Ligero proof accepts w.p. ≤ its error
  * (`zkLigeroSecurity` for the parent's code with 2·#blocks linear constraints; the pad's k = t ≤ k
- * leaves L = C + k). `zkRenewalSecurity` adds the two: for the parameters the chooser gives
- * (103 bits), b_0/|K| ≈ 2^−119.5 changes nothing visible. The verifier also requires the child's
- * root to differ from the parent's (a "child" equal to its parent would claim a fresh budget for
- * columns already spent), and fixes the pad commitment's length and parameters itself: the proof
- * carries only its root.
+ * leaves L = C + k). `zkRenewalSecurity` adds the two: for mlp-4m's parameter side (the chooser's
+ * 103-bit code, C = 2^13, k = 3584, N = 2^16, t = 224) b_0/|K| = 23/|K| ≈ 2^−119 and the total is
+ * 103.21 bits. The verifier also requires the child's root to differ from the parent's (a "child"
+ * equal to its parent would claim a fresh budget for columns already spent), and fixes the pad
+ * commitment's length and parameters itself: the proof carries only its root.
  *
  * Zero knowledge. The Ligero proof reveals nothing beyond the truth of its statement (its header);
  * the statement's public values are the three roots (salted: hiding), r, and the V_j, which are
@@ -77,7 +77,7 @@ import { LOG2_K, paramsIssue, ZK_LIGERO_TARGET_BITS, zkLigeroSecurity, type ZkLi
 export const ZK_RENEW_PROTOCOL = 'zkinfer/zk-renew/v1';
 export const ZK_RENEW_PROOF_VERSION = 1;
 export const ZK_RENEWAL_VERSION = 1;
-/** The most bytes `decodeRenewal` accepts for a proof (mlp-4m's is well under 1 MiB). */
+/** The most bytes `decodeRenewal` accepts for a proof (mlp-4m's is 2.99 MB). */
 export const MAX_RENEWAL_PROOF_BYTES = 64 << 20;
 
 /** A block of the binary decomposition of the length: [offset, offset + 2^numVars). */
