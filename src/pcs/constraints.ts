@@ -14,6 +14,14 @@
  *
  * `checkConstraints` evaluates a system in the clear: the reference every prover and verifier of
  * it is tested against (the constraint analogue of `ClearPcs`).
+ *
+ * Alignment. A segment starts at a multiple of 2^numVars, as an MLE claim needs. In a statement
+ * over several concatenated vectors (`bases`, `./zk-ligero-system.ts`) it may instead start at a
+ * multiple of 2^numVars past the start of the vector holding it: two copies of one vector then
+ * carry the same segments at the same local offsets (`./zk-renew.ts`), whatever the first one's
+ * length. The constraint reads the segment from its first entry either way, and the zero-knowledge
+ * Ligero proof handles a segment at any column of its rows (two separable groups), so the second
+ * form changes no proof: it only admits statements the first refused.
  */
 import { P } from '../field/babybear.js';
 import { type Ext, ext, extAdd, extEquals, extMulBase, extToString } from '../field/extension.js';
@@ -28,7 +36,7 @@ export interface SparseLinear {
 }
 
 export interface TensorLinear {
-  /** segment start, a multiple of 2^numVars */
+  /** segment start, a multiple of 2^numVars (or of it past its vector's start, see the header) */
   offset: number;
   numVars: number;
   /** a point of numVars K coordinates (low variable first) */
@@ -61,8 +69,25 @@ function sparseSum(w: Uint32Array, index: Uint32Array, coeffs: Uint32Array): Ext
   return acc;
 }
 
-/** The first violated constraint of `sys` on `w`, described, or null when all hold. */
-export function checkConstraints(w: Uint32Array, sys: ConstraintSystem): string | null {
+/**
+ * Whether a segment of 2^numVars entries at `offset` is aligned (see the header): offset a
+ * multiple of 2^numVars, or, with `bases` (the starts of the concatenated vectors, ascending from
+ * 0), a multiple of it past the start of the vector holding entry `offset`.
+ */
+export function segmentAligned(offset: number, numVars: number, bases?: readonly number[]): boolean {
+  const size = 2 ** numVars;
+  if (offset % size === 0) return true;
+  if (!bases) return false;
+  let start = 0;
+  for (const b of bases) if (b <= offset) start = b;
+  return (offset - start) % size === 0;
+}
+
+/**
+ * The first violated constraint of `sys` on `w`, described, or null when all hold. `bases`: the
+ * starts of the vectors w concatenates, for segments aligned within their vector (see the header).
+ */
+export function checkConstraints(w: Uint32Array, sys: ConstraintSystem, bases?: readonly number[]): string | null {
   const inRange = (i: number, what: string) => {
     if (!Number.isInteger(i) || i < 0 || i >= w.length) throw new RangeError(`${what}: entry ${i} is outside the committed vector (length ${w.length})`);
   };
@@ -73,7 +98,7 @@ export function checkConstraints(w: Uint32Array, sys: ConstraintSystem): string 
   }
   for (const [k, c] of sys.tensor.entries()) {
     const n = 2 ** c.numVars;
-    if (c.offset % n !== 0) throw new RangeError(`tensor ${k}: offset ${c.offset} is not a multiple of 2^${c.numVars}`);
+    if (!segmentAligned(c.offset, c.numVars, bases)) throw new RangeError(`tensor ${k}: offset ${c.offset} is not a multiple of 2^${c.numVars}${bases ? ' in w or in its vector' : ''}`);
     inRange(c.offset + n - 1, `tensor ${k}`);
     c.extra.index.forEach((i) => inRange(i, `tensor ${k}`));
     const eq = eqTable(c.point);

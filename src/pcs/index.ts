@@ -7,3 +7,4 @@ export * from './codec.js';
 export * from './zk-ligero.js';
 export * from './zk-ligero-params.js';
 export { cryptoRandom, isReproducible, seededRandom, type RandomSource } from './zk-ligero-masks.js';
+export * from './zk-renew.js';

@@ -25,6 +25,8 @@
  * b < l_lo carry eq(z_lo)_{b+C−l_lo} on rows a0+1.. (same row weights, one row down), since entry
  * index (a − a0)·C + b − l_lo has those low and high parts. A segment of more than SMALL_SEGMENT
  * entries must lie in one vector (`statementIssue`); smaller ones are entries and may straddle.
+ * A segment may start at a multiple of its size within its vector instead of in the concatenation
+ * (`segmentAligned`): the row map places it either way.
  * Everything else is a list of entries (row, column, K coefficient)
  * sorted by row, which the verifier evaluates by the Lagrange basis (few entries in a row) or by
  * densifying the row (many), and the prover likewise on its own domain.
@@ -35,7 +37,7 @@ import { kernels } from '../field/active.js';
 import { sha256 } from '../hash/sha256.js';
 import { eqTable } from '../poly/multilinear.js';
 import { ByteWriter } from '../util/bytes.js';
-import type { ConstraintSystem } from './constraints.js';
+import { segmentAligned, type ConstraintSystem } from './constraints.js';
 import { MASK_ROWS } from './zk-ligero-masks.js';
 
 /** Tensor segments of at most this many entries are expanded into entries. */
@@ -62,8 +64,12 @@ function rhsIssue(rhs: unknown): string | null {
   return isWords(rhs) && rhs.length === 4 && extIsCanonical(rhs) ? null : 'rhs must be a canonical extension element';
 }
 
-/** What is wrong with `sys` as a statement about a committed vector of n entries, or null. */
-export function systemIssue(n: number, sys: ConstraintSystem): string | null {
+/**
+ * What is wrong with `sys` as a statement about a committed vector of n entries, or null. `bases`:
+ * the starts of the vectors it concatenates, where a segment may be aligned within its vector
+ * (`segmentAligned`).
+ */
+export function systemIssue(n: number, sys: ConstraintSystem, bases?: readonly number[]): string | null {
   if (sys === null || typeof sys !== 'object' || !Array.isArray(sys.linear) || !Array.isArray(sys.tensor) || !Array.isArray(sys.hadamard)) {
     return 'expected { linear, tensor, hadamard } arrays';
   }
@@ -75,7 +81,7 @@ export function systemIssue(n: number, sys: ConstraintSystem): string | null {
     if (!c) return `tensor constraint ${k}: missing`;
     const m = c.numVars;
     if (!Number.isInteger(m) || m < 0 || m > 30) return `tensor constraint ${k}: numVars must be an integer in [0, 30], got ${m}`;
-    if (!Number.isSafeInteger(c.offset) || c.offset < 0 || c.offset % 2 ** m !== 0) return `tensor constraint ${k}: offset ${c.offset} is not a multiple of 2^${m}`;
+    if (!Number.isSafeInteger(c.offset) || c.offset < 0 || !segmentAligned(c.offset, m, bases)) return `tensor constraint ${k}: offset ${c.offset} is not a multiple of 2^${m}${bases ? ' in the concatenation or in its vector' : ''}`;
     if (c.offset + 2 ** m > n) return `tensor constraint ${k}: segment [${c.offset}, ${c.offset + 2 ** m}) is outside the committed vector (length ${n})`;
     if (!isWords(c.point) || c.point.length !== 4 * m || !canonical(c.point)) return `tensor constraint ${k}: expected a canonical point of ${m} coordinates`;
     const e = (c.extra ? sparseIssue(c.extra.index, c.extra.coeffs, n) : 'extra terms missing') ?? rhsIssue(c.rhs);
@@ -126,12 +132,12 @@ export function vectorAt(bases: readonly number[], pos: number): number {
 
 /**
  * What is wrong with `sys` as a statement about the concatenation of vectors of these lengths, or
- * null: `systemIssue` on the total length, and every tensor segment of more than SMALL_SEGMENT
- * entries inside one vector.
+ * null: `systemIssue` on the total length (a segment aligned in the concatenation or within its
+ * vector), and every tensor segment of more than SMALL_SEGMENT entries inside one vector.
  */
 export function statementIssue(lengths: readonly number[], sys: ConstraintSystem): string | null {
   const layout = vectorLayout(lengths, 0);
-  const err = systemIssue(layout.bases[lengths.length], sys);
+  const err = systemIssue(layout.bases[lengths.length], sys, lengths.length > 1 ? layout.bases : undefined);
   if (err || lengths.length === 1) return err;
   for (const [k, c] of sys.tensor.entries()) {
     const size = 2 ** c.numVars;

@@ -17,7 +17,8 @@
  * concatenation w_0 ‖ … ‖ w_{m−1} of the committed vectors (w_i at [base_i, base_i + n_i),
  * base_i = Σ_{j<i} n_j; rows numbered across the trees A_0..A_{m−1}, `./zk-ligero-system.ts`).
  * Any constraint may read any vector, and one constraint several; a tensor segment of more than 32
- * entries must lie in one vector (refused otherwise). The commitments share (C, N, t); k may
+ * entries must lie in one vector (refused otherwise), and may be aligned within it rather than in
+ * the concatenation (`segmentAligned`, `./constraints.ts`). The commitments share (C, N, t); k may
  * differ (a long-lived commitment carries more randomness to survive more openings): the proof
  * runs the code with L = C + max_i k_i, which every tree's rows belong to, and all the steps
  * below treat the rows of all trees as one matrix: one γ, one set J opening every tree, every
@@ -252,8 +253,8 @@ function subsample(encoded: Uint32Array, r: number, N: number, M: number): Uint3
   return out;
 }
 
-function refuse(w: Uint32Array, sys: ConstraintSystem): never {
-  const violated = checkConstraints(w, sys);
+function refuse(w: Uint32Array, sys: ConstraintSystem, bases: readonly number[]): never {
+  const violated = checkConstraints(w, sys, bases);
   throw new Error(`zk-ligero prove: the system does not hold: ${violated ?? 'a random combination of the constraints fails (the clear check found none: report this)'}`);
 }
 
@@ -379,7 +380,7 @@ export function proveZkLigeroMulti(datas: readonly ZkLigeroProverData[], sys: Co
   // The honest prover refuses a false system. Σ_H Σ_a q_a·p_a = Σ_i ω_i·(A_i w) equals the target
   // for a random ω only if every linear constraint holds (up to (⌈log2 M⌉+1)/|K|): the clear
   // checker runs only on a mismatch, to name the violated constraint (as in ./batch.ts).
-  if (!opts.unchecked && !extEquals(sumOverH(linStar, logC), terms.target)) refuse(values, sys);
+  if (!opts.unchecked && !extEquals(sumOverH(linStar, logC), terms.target)) refuse(values, sys, layout.bases);
   const qLin = linStar.slice(0, 4 * s.linDegree);
   K.extAdd(qLin, qLin, linearMask(masks, s));
   const qLinSent = opts.edit?.qLin ? opts.edit.qLin(qLin) : qLin;
@@ -389,7 +390,7 @@ export function proveZkLigeroMulti(datas: readonly ZkLigeroProverData[], sys: Co
   const rho = tr.challengeExts('zkl/quadratic', triples);
   const quadStar = cosetInterpolateExt(quadraticOnCoset(rho, logM, rowsA + MASK_ROWS, rowEvals), logM);
   assertZeroTail(quadStar, s.quadDegree, 'Σ ρ_r·(p_X p_Y − p_Z)');
-  if (!opts.unchecked && firstNonVanishingResidue(quadStar, logC) >= 0) refuse(values, sys);
+  if (!opts.unchecked && firstNonVanishingResidue(quadStar, logC) >= 0) refuse(values, sys, layout.bases);
   const qQuad = quadStar.slice(0, 4 * s.quadDegree);
   K.extAdd(qQuad, qQuad, quadraticMask(masks, s));
   const qQuadSent = opts.edit?.qQuad ? opts.edit.qQuad(qQuad) : qQuad;

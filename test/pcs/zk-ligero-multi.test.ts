@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { P } from '../../src/field/babybear.js';
 import { ext, extAdd } from '../../src/field/extension.js';
+import { evaluateBase } from '../../src/poly/multilinear.js';
 import { sha256 } from '../../src/hash/sha256.js';
 import { checkConstraints, type ConstraintSystem } from '../../src/pcs/constraints.js';
 import {
@@ -300,4 +301,38 @@ test('the verifier returns error values for malformed commitment lists and proof
     const res = verifyZkLigeroMulti(cs as never, sys, p as never, freshMultiTranscript(commitments), { minBits: 0 });
     assert.equal(res.ok, false, what);
   }
+});
+
+test('a segment aligned within its vector, not in the concatenation, is proven and verified; misaligned in both, refused', () => {
+  // vector 1 starts at 600 = 37·16 + 8: its local block [256, 512) sits at [856, 1112), not a multiple of 256
+  const lengths = [600, 700];
+  const params = smallParams(4, 8);
+  const r = new Rng(3300);
+  const w = r.baseVec(1300);
+  const point = r.extVec(8);
+  const none = { index: new Uint32Array(0), coeffs: new Uint32Array(0) };
+  const local = (offset: number, rhs = evaluateBase(w.slice(offset, offset + 256), point)): ConstraintSystem => ({ linear: [], tensor: [{ offset, numVars: 8, point, extra: none, rhs }], hadamard: [] });
+  const sys = local(856);
+  assert.equal(checkConstraints(w, sys, [0, 600, 1300]), null);
+  const parts = splitVector(w, lengths);
+  const { commitments, proof } = commitAndProveMulti(parts, [params, params], sys, 3301);
+  const res = verifyMultiFresh(commitments, sys, proof);
+  assert.ok(res.ok, JSON.stringify(!res.ok && res.error));
+  // the same statement with a false value: the honest prover refuses, a cheating prover's proof is rejected
+  const lie = local(856, extAdd(sys.tensor[0].rhs, ext(1)));
+  const made = parts.map((p, i) => commitZkLigero(p, params, seeded(3302 + i)));
+  const cs = made.map((m) => m.commitment);
+  assert.throws(() => proveZkLigeroMulti(made.map((m) => m.data), lie, freshMultiTranscript(cs)), /does not hold: tensor constraint 0/);
+  const forged = proveZkLigeroMulti(made.map((m) => m.data), lie, freshMultiTranscript(cs), { unchecked: true });
+  assert.equal(verifyMultiFresh(cs, lie, forged).ok, false);
+  // an entry of the segment changed in the committed vector
+  const edited = parts.map((p) => p.slice());
+  edited[1][300] = (edited[1][300] + 1) % P;
+  const e = commitAndProveMulti(edited, [params, params], sys, 3304, { unchecked: true });
+  assert.equal(verifyMultiFresh(e.commitments, sys, e.proof).ok, false, 'an edited entry in the segment');
+  // one entry further (857 = 600 + 257): aligned neither way
+  const off = local(857);
+  assert.throws(() => proveZkLigeroMulti(made.map((m) => m.data), off, freshMultiTranscript(cs)), /not a multiple of 2\^8 in the concatenation or in its vector/);
+  const v = verifyZkLigeroMulti(cs, off, proof, freshMultiTranscript(cs), { minBits: 0 });
+  assert.ok(!v.ok && v.error.kind === 'BadStatement', JSON.stringify(!v.ok && v.error));
 });
