@@ -12,9 +12,11 @@ import { decodeZkm } from '../../quantize/zkm.js';
 import { decodeReceipt } from '../../verifier/receipt.js';
 import { receiptJson, securityJson } from '../../verifier/json.js';
 import { modelSecurity, securityLine, zkModelSecurity } from '../security.js';
-import { readCommitted } from '../../prover/commit.js';
+import { readCommitted, zkCommitmentCode } from '../../prover/commit.js';
+import { buildCircuit } from '../../circuit/circuit.js';
+import { describeModel } from '../../circuit/description.js';
 
-import { P, type Layer } from '../../quantize/layers.js';
+import { P, type Layer, type QuantizedModel } from '../../quantize/layers.js';
 
 export function paramCount(l: Layer): number {
   switch (l.kind) {
@@ -23,6 +25,12 @@ export function paramCount(l: Layer): number {
     case 'prelu': return l.slope.length;
     default: return 0;
   }
+}
+
+/** A zero-knowledge .zkc's opening budget, from its record of revealed columns (`prover/zk-budget.ts`). */
+function zkBudgetOf(m: QuantizedModel, openings: number, revealed: number): { openings: number; receiptsLeft: number; revealedColumns: number; k: number; t: number } {
+  const code = zkCommitmentCode(buildCircuit(describeModel(m).description), openings);
+  return { openings, receiptsLeft: Math.max(0, Math.floor((code.randomness - revealed) / code.queries)), revealedColumns: revealed, k: code.randomness, t: code.queries };
 }
 
 export const inspectCommand: Command = {
@@ -57,16 +65,20 @@ export const inspectCommand: Command = {
       const params = m.layers.reduce((s, l) => s + paramCount(l), 0) + consts;
       const rows = m.layers.map((l) => ({ name: l.name, op: l.op, kind: l.kind, dims: info.get(l.output)!.dims, exp: info.get(l.output)!.exp, params: paramCount(l), bound: l.bound }));
       const sec = zkOpenings !== undefined ? zkModelSecurity(m, zkOpenings) : modelSecurity(m);
+      const budget = stored?.zk && zkBudgetOf(m, stored.zk.openings, stored.zk.revealed.length);
       if (a.flags.has('--json')) {
         const security = 'security' in sec ? { securityBits: sec.security.bits, security: securityJson(sec.security) } : { security: { error: sec.error } };
-        console.log(JSON.stringify({ name: m.name, version: m.version, opset: m.opset, inputs: m.inputs, outputs: m.outputs, params, layers: rows, ...security }));
+        console.log(JSON.stringify({ name: m.name, version: m.version, opset: m.opset, inputs: m.inputs, outputs: m.outputs, params, layers: rows, ...security, ...(stored && { zeroKnowledge: budget ?? false }) }));
         return 0;
       }
       console.log(`${src}: zkm v${m.version}, graph '${m.name}', opset ${m.opset}, source ${m.meta.source || '-'}, margin ${m.meta.margin}`);
       for (const i of m.inputs) console.log(`  input  ${i.name} [${i.dims.join('×')}] int8, scale 2^-${i.exp}`);
       for (const o of m.outputs) console.log(`  output ${o.name} [${o.dims.join('×')}] scale 2^-${o.exp}`);
       console.log(`  ${m.layers.length} layers, ${params} parameters (int8 weights, wide biases and constants)`);
-      console.log(`  ${'security' in sec ? securityLine(sec.security) : `security: not available (${sec.error})`}\n`);
+      console.log(`  ${'security' in sec ? securityLine(sec.security) : `security: not available (${sec.error})`}`);
+      if (budget) console.log(`  zero knowledge: ${budget.receiptsLeft} of ${budget.openings} receipts left on this parameter commitment (${budget.revealedColumns} of its k = ${budget.k} hidden columns revealed, t = ${budget.t} per receipt)`);
+      else if (stored) console.log('  clear receipts (committed with --no-zk): not zero knowledge');
+      console.log('');
       console.log(`  ${'layer'.padEnd(34)} ${'op'.padEnd(18)} ${'kind'.padEnd(8)} ${'shape'.padEnd(16)} ${'scale'.padEnd(7)} ${'params'.padStart(8)}  bound/p`);
       for (const r of rows) {
         console.log(`  ${r.name.slice(0, 34).padEnd(34)} ${r.op.padEnd(18)} ${r.kind.padEnd(8)} ${r.dims.join('×').padEnd(16)} ${`2^-${r.exp}`.padEnd(7)} ${String(r.params).padStart(8)}  ${(r.bound / P).toExponential(1)}`);
