@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { add, inv, mul, pow, rootOfUnity, sub } from '../../src/field/babybear.js';
 import { type Ext, ext, extAdd, extMul, extMulBase } from '../../src/field/extension.js';
-import { codePoint, componentAt, cosetEvaluateExt, cosetEvaluateRows, cosetInterpolateExt, firstNonVanishingResidue, hidingRowCoefficients, interpolantOnCoset, InterpolantsAtColumns, LagrangeOnCoset, sumOverH } from '../../src/pcs/zk-ligero-code.js';
+import { codePoint, componentAt, cosetEvaluateExt, cosetEvaluateRows, cosetInterpolateExt, firstNonVanishingResidue, hidingRowCoefficients, interpolantOnCoset, PolynomialsAtColumns, LagrangeOnCoset, sumOverH } from '../../src/pcs/zk-ligero-code.js';
 import { linearMask, quadraticMask, sampleMasks, proximityMask } from '../../src/pcs/zk-ligero-masks.js';
 import { codeShape } from '../../src/pcs/zk-ligero-params.js';
 import { denseRow, linearTerms, linearWeights, numLinearConstraints, weightVars } from '../../src/pcs/zk-ligero-system.js';
@@ -77,7 +77,7 @@ test('K polynomials on the coset: evaluation and interpolation invert each other
   assert.ok(back.subarray(80).every((x) => x === 0));
 });
 
-test('interpolants at opened columns (folded coset NTTs) equal the full coset evaluation, for every fold size', () => {
+test('polynomials and interpolants at opened columns (folded coset NTTs) equal the full coset evaluation, for every fold size', () => {
   const r = new Rng(12);
   // (logC, logN, |J|): |J| small, near N, and the extreme folds F = C and F = 2
   for (const [logC, logN, q] of [[3, 6, 5], [5, 8, 40], [4, 9, 300], [6, 7, 100], [2, 6, 1], [7, 10, 2]] as const) {
@@ -85,12 +85,16 @@ test('interpolants at opened columns (folded coset NTTs) equal the full coset ev
     const N = 1 << logN;
     const J = Uint32Array.from(new Set(Array.from({ length: q }, () => r.int(N))));
     J.sort();
-    const at = new InterpolantsAtColumns(logC, logN, J);
+    const at = new PolynomialsAtColumns(logC, logN, J);
     for (let trial = 0; trial < 3; trial++) {
       const v = r.extVec(C);
       const full = interpolantOnCoset(v, logC, logN);
-      const got = at.at(v);
+      const got = at.interpolantAt(v);
       J.forEach((j, k) => assert.deepEqual(got.subarray(4 * k, 4 * k + 4), componentAt(full, N, j), `logC ${logC}, logN ${logN}, column ${j}`));
+      const poly = r.extVec(C - trial); // fewer coefficients than 2^logLen are zero-padded
+      const ev = cosetEvaluateExt(poly, logN);
+      const pv = at.at(poly);
+      J.forEach((j, k) => assert.deepEqual(pv.subarray(4 * k, 4 * k + 4), componentAt(ev, N, j), `polynomial, logC ${logC}, logN ${logN}, column ${j}`));
     }
   }
 });
