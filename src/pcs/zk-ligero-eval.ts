@@ -8,8 +8,9 @@
  *                                            interpolated afterwards (their degrees are < M).
  *
  * q_a is the interpolant on H of row a's combined coefficients (`./zk-ligero-system.ts`). A
- * separable group costs the verifier one interpolant on the N-coset (an iNTT of size C and an NTT
- * of size N) and O(t·rows) for the row weights; a row with many entries is densified the same way;
+ * separable group costs the verifier one interpolant at the opened columns (an iNTT of size C and
+ * folded NTTs, `PolynomialsAtColumns`) and O(t·rows) for the row weights; a row with many entries
+ * is densified the same way;
  * a row with few entries uses ℓ_b(x_j) directly (`LagrangeOnCoset`), O(t) per entry. The prover
  * takes a group as one row combination in coefficient form times the column interpolant, a
  * dense row as a product of evaluations, a sparse entry as c·ℓ_b∘p_a on its coset. Both sides
@@ -18,7 +19,7 @@
 import { mul, sub } from '../field/babybear.js';
 import { type Ext, ext, extAdd, extMul, extMulBase } from '../field/extension.js';
 import { kernels } from '../field/active.js';
-import { cosetEvaluateExt, componentAt, deinterleave, interleave, interpolantOnCoset, LagrangeOnCoset } from './zk-ligero-code.js';
+import { cosetEvaluateExt, deinterleave, interleave, interpolantOnCoset, PolynomialsAtColumns, LagrangeOnCoset } from './zk-ligero-code.js';
 import { denseRow, type LinearTerms } from './zk-ligero-system.js';
 
 export interface ColumnDims {
@@ -42,11 +43,12 @@ export function linearAtColumns(terms: LinearTerms, d: ColumnDims, J: Uint32Arra
   const K = kernels();
   const acc = new Uint32Array(4 * q);
   const addAt = (k: number, v: Ext) => acc.set(extAdd(acc.subarray(4 * k, 4 * k + 4), v), 4 * k);
+  const interp = new PolynomialsAtColumns(logC, logN, J);
   for (const g of terms.groups) {
-    const vals = interpolantOnCoset(g.col, logC, logN);
+    const vals = interp.interpolantAt(g.col);
     for (let k = 0; k < q; k++) {
       const s = K.extDotBase(g.rowWeights, opened.subarray(k * rows + g.row0, k * rows + g.row0 + g.rows));
-      addAt(k, extMul(componentAt(vals, N, J[k]), s));
+      addAt(k, extMul(vals.subarray(4 * k, 4 * k + 4), s));
     }
   }
   // rows with entries: dense above the threshold, Lagrange below
@@ -57,8 +59,8 @@ export function linearAtColumns(terms: LinearTerms, d: ColumnDims, J: Uint32Arra
     const cnt = terms.rowStart[r + 1] - terms.rowStart[r];
     if (cnt === 0) continue;
     if (cnt >= threshold) {
-      const vals = interpolantOnCoset(denseRow(terms, r, C), logC, logN);
-      for (let k = 0; k < q; k++) addAt(k, extMulBase(componentAt(vals, N, J[k]), opened[k * rows + r]));
+      const vals = interp.interpolantAt(denseRow(terms, r, C));
+      for (let k = 0; k < q; k++) addAt(k, extMulBase(vals.subarray(4 * k, 4 * k + 4), opened[k * rows + r]));
     } else {
       sparseRows.push(r);
       sparseCount += cnt;

@@ -332,7 +332,12 @@ export function linearTerms(sys: ConstraintSystem, d: RowDims, omega: Uint32Arra
     map.place(pos);
     row[n] = map.row;
     col[n] = map.col;
-    coef.set(scaled.subarray(off, off + 4), 4 * n);
+    // word by word: a subarray per entry would allocate in this loop
+    const o = 4 * n;
+    coef[o] = scaled[off];
+    coef[o + 1] = scaled[off + 1];
+    coef[o + 2] = scaled[off + 2];
+    coef[o + 3] = scaled[off + 3];
     n++;
   };
   let i = 0;

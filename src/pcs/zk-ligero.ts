@@ -51,6 +51,8 @@
  *   Q_quad(x_j)= Σ_r ρ_r·(E[X_r][j]·E[Y_r][j] − E[Z_r][j]) + Z_H(x_j)·(c0(x_j) + x_j^{k−1}·c1(x_j)).
  * Tensor constraints stay separable (eq(z_hi) ⊗ eq(z_lo)): one interpolant per constraint and
  * O(t·rows) work, so verifying costs O(N log N) per tensor constraint plus O(t·R), never O(|w|).
+ * The verifier evaluates the test polynomials and the interpolants at the t opened columns only
+ * (`PolynomialsAtColumns`: folded NTTs of size ≪ N and Horner steps, exact), not on the coset.
  *
  * Soundness: `./zk-ligero-params.ts` derives the error terms (proximity test for RS[N, C + k],
  * the two tests' query terms from the product degrees, and the field terms of γ, (β, τ), ρ); with
@@ -81,7 +83,7 @@ import type { Transcript } from '../transcript/transcript.js';
 import { ByteReader, ByteWriter, DecodeError } from '../util/bytes.js';
 import { fail, OK, type VerifyResult } from '../util/result.js';
 import { checkConstraints, type ConstraintSystem } from './constraints.js';
-import { codePoint, componentAt, cosetEvaluateExt, cosetEvaluateRows, cosetInterpolateExt, firstNonVanishingResidue, hidingRowCoefficients, sumOverH } from './zk-ligero-code.js';
+import { codePoint, cosetEvaluateRows, cosetInterpolateExt, firstNonVanishingResidue, hidingRowCoefficients, PolynomialsAtColumns, sumOverH } from './zk-ligero-code.js';
 import { commitColumns, openColumns, SALT_BYTES, verifyColumns, type SaltedTree } from './zk-ligero-columns.js';
 import { linearAtColumns, linearOnCoset, quadraticAtColumn, quadraticOnCoset } from './zk-ligero-eval.js';
 import { cryptoRandom, isReproducible, linearMask, linearMaskAt, MASK_ROWS, proximityMask, quadraticMask, quadraticMaskAt, randomField, rowsValue, sampleMasks, type RandomSource } from './zk-ligero-masks.js';
@@ -541,9 +543,11 @@ function verifyUnchecked(cs: readonly ZkLigeroCommitment[], sys: ConstraintSyste
     }
   }
   const lin = linearAtColumns(terms, { logC, logN, rows, t: q }, J, opened);
-  const encP0 = cosetEvaluateExt(proof.p0, logN);
-  const encLin = cosetEvaluateExt(proof.qLin, logN);
-  const encQuad = cosetEvaluateExt(proof.qQuad, logN);
+  // the test polynomials at the opened columns only (not on the whole coset)
+  const atJ = (poly: Uint32Array) => new PolynomialsAtColumns(Math.max(0, Math.ceil(Math.log2(poly.length >>> 2))), logN, J).at(poly);
+  const encP0 = atJ(proof.p0);
+  const encLin = atJ(proof.qLin);
+  const encQuad = atJ(proof.qQuad);
   const K = kernels();
   const gammaA = gamma.subarray(0, 4 * rowsA);
   const gammaB = gamma.subarray(4 * rowsA);
@@ -555,11 +559,11 @@ function verifyUnchecked(cs: readonly ZkLigeroCommitment[], sys: ConstraintSyste
     const xC = pow(x, C);
     const zh = (xC + P - 1) % P;
     const prox = extAdd(extAdd(K.extDotBase(gammaA, colA), K.extDotBase(gammaB, colB.subarray(4))), rowsValue(colB, 0));
-    if (!extEquals(prox, componentAt(encP0, N, j))) return fail('ProximityCheckFailed', `column ${j}: P0(x_j) ≠ Σ γ_a·E[a][j] + m(x_j)`, { column: j });
+    if (!extEquals(prox, encP0.subarray(4 * i, 4 * i + 4))) return fail('ProximityCheckFailed', `column ${j}: P0(x_j) ≠ Σ γ_a·E[a][j] + m(x_j)`, { column: j });
     const l = extAdd(lin.subarray(4 * i, 4 * i + 4), linearMaskAt(colB, zh));
-    if (!extEquals(l, componentAt(encLin, N, j))) return fail('LinearCheckFailed', `column ${j}: Q_lin(x_j) ≠ Σ q_a(x_j)·E[a][j] + mask`, { column: j });
+    if (!extEquals(l, encLin.subarray(4 * i, 4 * i + 4))) return fail('LinearCheckFailed', `column ${j}: Q_lin(x_j) ≠ Σ q_a(x_j)·E[a][j] + mask`, { column: j });
     const qd = extAdd(quadraticAtColumn(rho, colB, MASK_ROWS), quadraticMaskAt(colB, zh, pow(x, k - 1)));
-    if (!extEquals(qd, componentAt(encQuad, N, j))) return fail('QuadraticCheckFailed', `column ${j}: Q_quad(x_j) ≠ Σ ρ_r·(x·y − z) + mask`, { column: j });
+    if (!extEquals(qd, encQuad.subarray(4 * i, 4 * i + 4))) return fail('QuadraticCheckFailed', `column ${j}: Q_quad(x_j) ≠ Σ ρ_r·(x·y − z) + mask`, { column: j });
   }
   return OK;
 }

@@ -54,6 +54,7 @@ import {
   affineConstraint,
   affinePlusEntry,
   affinePlusPad,
+  affinePlusRun,
   hidden,
   padAt,
   sortedTerms,
@@ -67,6 +68,9 @@ export const MAX_FINAL_FACTORS = 8;
 
 /** u^{i+k} reduced by u⁴ = 11: the K coefficient of Z[4k + i] in P_A·P_B. */
 const U_PRODUCT: Ext[] = Array.from({ length: 16 }, (_, n) => extMul(U_POWERS[n & 3], U_POWERS[n >>> 2]));
+/** U_PRODUCT as one word array (the coefficients of the run Z[0..16)). */
+const U_PRODUCT_WORDS = Uint32Array.from(U_PRODUCT.flatMap((c) => Array.from(c)));
+const ONE = ext(1);
 /** 1 + u + u² + u³. */
 const U_SUM = ext(1, 1, 1, 1);
 const MINUS_ONE = ext(P - 1);
@@ -89,23 +93,18 @@ export function mulHidden(a: Hidden, b: Hidden, slot: ProductSlot): Affine {
   let e = affineConst(extMul(a.padded, b.padded));
   e = affinePlusPad(e, extSub(ext(), a.padded), b.pad);
   e = affinePlusPad(e, extSub(ext(), b.padded), a.pad);
-  for (let n = 0; n < 16; n++) e = affinePlusEntry(e, U_PRODUCT[n], slot.z + n);
-  return e;
+  return affinePlusRun(e, U_PRODUCT_WORDS, slot.z);
 }
 
-/** The 8 copy constraints of a slot (X holds P_A four times, Y each b_k four times). */
+/**
+ * The 8 copy constraints of a slot (X holds P_A four times, Y each b_k four times). Four
+ * consecutive entries with coefficients 1, u, u², u³ are "a pad" (`affinePlusPad` with c = 1).
+ */
 export function productCopies(slot: ProductSlot, padA: number, padB: number): SparseLinear[] {
   const out: SparseLinear[] = [];
-  for (let k = 0; k < 4; k++) {
-    let x = affineConst();
-    for (let i = 0; i < 4; i++) x = affinePlusEntry(x, U_POWERS[i], slot.x + 4 * k + i);
-    out.push(affineConstraint(x, affinePlusPad(affineConst(), ext(1), padA)));
-  }
-  for (let k = 0; k < 4; k++) {
-    let y = affineConst();
-    for (let i = 0; i < 4; i++) y = affinePlusEntry(y, U_POWERS[i], slot.y + 4 * k + i);
-    out.push(affineConstraint(y, affinePlusEntry(affineConst(), U_SUM, padB + k)));
-  }
+  const pA = affinePlusPad(affineConst(), ONE, padA);
+  for (let k = 0; k < 4; k++) out.push(affineConstraint(affinePlusPad(affineConst(), ONE, slot.x + 4 * k), pA));
+  for (let k = 0; k < 4; k++) out.push(affineConstraint(affinePlusPad(affineConst(), ONE, slot.y + 4 * k), affinePlusEntry(affineConst(), U_SUM, padB + k)));
   return out;
 }
 

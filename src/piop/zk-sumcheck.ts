@@ -68,7 +68,7 @@ import {
   type SumcheckProof,
   type SumcheckProverHooks,
 } from './sumcheck.js';
-import { type Affine, affineAdd, affineConst, affineConstraint, affinePlusPad, appendSystem, cryptoWords, fillUniform, hidden, padAt, type WordSource } from './zk-affine.js';
+import { type Affine, affineConst, affineConstraint, affinePlusRun, appendSystem, cryptoWords, fillUniform, isAffine, padAt, padCoeffsInto, type WordSource } from './zk-affine.js';
 import {
   fillFinalProducts,
   finalPadRange,
@@ -230,6 +230,14 @@ export type ZkSumcheckVerifyResult =
 
 export { lagrangeBasis };
 
+/** −u^i for the 4 entries of each of two consecutive pads: the terms of −(P_{j,0} + P_{j,1}). */
+const MINUS_TWO_PADS = (() => {
+  const out = new Uint32Array(32);
+  padCoeffsInto(out, 0, ext(P - 1));
+  padCoeffsInto(out, 16, ext(P - 1));
+  return out;
+})();
+
 /**
  * Verifies a padded sumcheck: checks the shape and encodings, absorbs the padded messages and
  * draws the challenges as the prover did, and emits one `SparseLinear` round constraint per
@@ -260,28 +268,21 @@ export function verifyZkSumcheck(tr: Transcript, stmt: ZkSumcheckStatement, proo
   const system = emptySystem();
   let claim: Affine = publicSum ? affineConst(claimedSum) : claimedSum;
   const point = new Uint32Array(4 * m);
+  const coeffs = new Uint32Array(16 * (d + 1));
   for (let j = 0; j < m; j++) {
     const s = proof.rounds[j];
-    const at0 = hidden(s.subarray(0, 4), roundPad(offset, d, j, 0));
-    const at1 = hidden(s.subarray(4, 8), roundPad(offset, d, j, 1));
-    system.linear.push(affineConstraint(affineAdd(at0, at1), claim));
+    // s_j(0) + s_j(1) = (s̃_j(0) − P_{j,0}) + (s̃_j(1) − P_{j,1}): the two pads are consecutive
+    const sum01 = affinePlusRun(affineConst(extAdd(s.subarray(0, 4), s.subarray(4, 8))), MINUS_TWO_PADS, roundPad(offset, d, j, 0));
+    system.linear.push(affineConstraint(sum01, claim));
     tr.absorbExt(`${label}/round`, s);
     const r = tr.challengeExt(`${label}/challenge`);
     point.set(r, 4 * j);
-    // c_j = s̃_j(r) − Σ_t L_t(r)·P_{j,t}
+    // c_j = s̃_j(r) − Σ_t L_t(r)·P_{j,t} (the pads of round j are consecutive)
     const basis = lagrangeBasis(d, r);
-    let next = affineConst(roundAt(s, r));
-    for (let t = 0; t <= d; t++) next = affinePlusPad(next, extSub(ext(), basis[t]), roundPad(offset, d, j, t));
-    claim = next;
+    for (let t = 0; t <= d; t++) padCoeffsInto(coeffs, 16 * t, extSub(ext(), basis[t]));
+    claim = affinePlusRun(affineConst(roundAt(s, r)), coeffs, roundPad(offset, d, j, 0));
   }
   return { ok: true, point, finalClaim: claim, system };
-}
-
-function isAffine(a: unknown): a is Affine {
-  const x = a as Affine;
-  if (!x || !(x.constant instanceof Uint32Array) || !extIsCanonical(x.constant) || !(x.terms instanceof Map)) return false;
-  for (const [i, c] of x.terms) if (!Number.isInteger(i) || i < 0 || !(c instanceof Uint32Array) || !extIsCanonical(c)) return false;
-  return true;
 }
 
 // ---- sumcheck and final evaluations together ----------------------------------------------------

@@ -103,7 +103,7 @@ test('one claim’s value off by one (unchecked prover on the false claim): reje
     const c = batchCase(20 + i, { numVars: N, numClaims: CLAIMS });
     c.prover[i] = { ...c.prover[i], value: extAdd(c.prover[i].value, ext(1)) };
     c.padded[i] = extAdd(c.padded[i], ext(1));
-    c.verifier[i] = { ...c.verifier[i], value: { constant: c.padded[i], terms: c.verifier[i].value.terms } };
+    c.verifier[i] = { ...c.verifier[i], value: { ...c.verifier[i].value, constant: c.padded[i] } };
     const { proof } = proveCase(c, { unchecked: true });
     assert.notEqual(holds(c, proof), null, `claim ${i}`);
   }

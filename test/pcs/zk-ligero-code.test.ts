@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { add, inv, mul, pow, rootOfUnity, sub } from '../../src/field/babybear.js';
 import { type Ext, ext, extAdd, extMul, extMulBase } from '../../src/field/extension.js';
-import { codePoint, componentAt, cosetEvaluateExt, cosetEvaluateRows, cosetInterpolateExt, firstNonVanishingResidue, hidingRowCoefficients, LagrangeOnCoset, sumOverH } from '../../src/pcs/zk-ligero-code.js';
+import { codePoint, componentAt, cosetEvaluateExt, cosetEvaluateRows, cosetInterpolateExt, firstNonVanishingResidue, hidingRowCoefficients, interpolantOnCoset, PolynomialsAtColumns, LagrangeOnCoset, sumOverH } from '../../src/pcs/zk-ligero-code.js';
 import { linearMask, quadraticMask, sampleMasks, proximityMask } from '../../src/pcs/zk-ligero-masks.js';
 import { codeShape } from '../../src/pcs/zk-ligero-params.js';
 import { denseRow, linearTerms, linearWeights, numLinearConstraints, weightVars } from '../../src/pcs/zk-ligero-system.js';
@@ -75,6 +75,28 @@ test('K polynomials on the coset: evaluation and interpolation invert each other
   const back = cosetInterpolateExt(ev, 5);
   assert.deepEqual(back.subarray(0, 80), q);
   assert.ok(back.subarray(80).every((x) => x === 0));
+});
+
+test('polynomials and interpolants at opened columns (folded coset NTTs) equal the full coset evaluation, for every fold size', () => {
+  const r = new Rng(12);
+  // (logC, logN, |J|): |J| small, near N, and the extreme folds F = C and F = 2
+  for (const [logC, logN, q] of [[3, 6, 5], [5, 8, 40], [4, 9, 300], [6, 7, 100], [2, 6, 1], [7, 10, 2]] as const) {
+    const C = 1 << logC;
+    const N = 1 << logN;
+    const J = Uint32Array.from(new Set(Array.from({ length: q }, () => r.int(N))));
+    J.sort();
+    const at = new PolynomialsAtColumns(logC, logN, J);
+    for (let trial = 0; trial < 3; trial++) {
+      const v = r.extVec(C);
+      const full = interpolantOnCoset(v, logC, logN);
+      const got = at.interpolantAt(v);
+      J.forEach((j, k) => assert.deepEqual(got.subarray(4 * k, 4 * k + 4), componentAt(full, N, j), `logC ${logC}, logN ${logN}, column ${j}`));
+      const poly = r.extVec(C - trial); // fewer coefficients than 2^logLen are zero-padded
+      const ev = cosetEvaluateExt(poly, logN);
+      const pv = at.at(poly);
+      J.forEach((j, k) => assert.deepEqual(pv.subarray(4 * k, 4 * k + 4), componentAt(ev, N, j), `polynomial, logC ${logC}, logN ${logN}, column ${j}`));
+    }
+  }
 });
 
 test('the Lagrange table on a coset is the Lagrange basis of H (full and on demand)', () => {
