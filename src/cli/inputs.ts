@@ -47,6 +47,25 @@ export function parseInputJson(text: string, inputs: { name: string }[], what = 
   return res;
 }
 
+/**
+ * EZKL's `input_shapes` (one shape per model input, in graph-input order) from an input.json, by
+ * input name; empty when the file has none.
+ */
+export function inputShapesJson(text: string, inputs: { name: string }[], what = 'input file'): Record<string, number[]> {
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch (e) {
+    throw new ModelError('BadInput', `${what}: not valid JSON (${(e as Error).message})`);
+  }
+  const shapes = (j as { input_shapes?: unknown } | null)?.input_shapes;
+  if (shapes === undefined) return {};
+  const ok = Array.isArray(shapes) && shapes.every((s) => Array.isArray(s) && s.every((d) => Number.isSafeInteger(d) && d >= 1));
+  if (!ok) throw new ModelError('BadInput', `${what}: input_shapes must be a list of shapes (lists of positive integers), one per model input`);
+  if (shapes.length > inputs.length) throw new ModelError('BadInput', `${what}: input_shapes has ${shapes.length} shapes, the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')})`);
+  return Object.fromEntries(shapes.map((s, k) => [inputs[k].name, (s as number[]).slice()]));
+}
+
 /** Deterministic inputs in [−1, 1) (xorshift32, fixed seed), for models shipped without inputs. */
 export function deterministicInput(inputs: ValueInfo[], seed = 0x9e3779b9): Record<string, number[]> {
   let s = seed >>> 0 || 1;

@@ -25,6 +25,8 @@ export interface ValueInfo {
   /** dims; a symbolic dimension is recorded in `symbolic` and set to 1 here */
   dims: number[] | undefined;
   symbolic: string[];
+  /** the axes of the symbolic dimensions, with their names ('?' for an unnamed one) */
+  symbolicAxes: { axis: number; name: string }[];
 }
 
 export interface Graph {
@@ -139,16 +141,17 @@ function valueInfo(v: PValueInfo): ValueInfo {
   const name = v.name ?? '';
   if (v.type && !tt) throw new ModelError('Unsupported', `graph value '${name}' is not a tensor (sequence/map/optional types are not supported)`);
   const symbolic: string[] = [];
-  const dims = tt?.shape?.dim?.map((d) => {
-    if (d.dimParam) {
-      symbolic.push(d.dimParam);
+  const symbolicAxes: { axis: number; name: string }[] = [];
+  const dims = tt?.shape?.dim?.map((d, axis) => {
+    if (d.dimParam || d.dimValue === undefined) {
+      const nm = d.dimParam || '?';
+      symbolic.push(nm);
+      symbolicAxes.push({ axis, name: nm });
       return 1;
     }
-    const x = num(d.dimValue);
-    if (d.dimValue === undefined) symbolic.push('?');
-    return d.dimValue === undefined ? 1 : x;
+    return num(d.dimValue);
   });
-  return { name, dtype: tt?.elemType ?? DT.FLOAT, dims, symbolic };
+  return { name, dtype: tt?.elemType ?? DT.FLOAT, dims, symbolic, symbolicAxes };
 }
 
 /** Decode ONNX bytes into the graph IR. */

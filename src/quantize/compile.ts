@@ -3,6 +3,7 @@
  * plus the accuracy report of the integer model against the float reference on the calibration set.
  */
 import { importOnnx } from '../model/graph.js';
+import { resolveInputShapes, symbolicHint } from '../model/input-shapes.js';
 import { prepare, runFloat, type Prepared, type PrepareOptions } from '../model/prepare.js';
 import { DT } from '../model/onnx-proto.js';
 import type { Tensor } from '../model/tensor.js';
@@ -49,6 +50,8 @@ export interface CompileResult {
   prepared: Prepared;
   model: QuantizedModel;
   report: AccuracyRow[];
+  /** how each symbolic input dimension got its value (`model/input-shapes.ts`) */
+  shapeNotes: string[];
 }
 
 export function toTensors(p: Prepared, data: Record<string, ArrayLike<number>>): Map<string, Tensor> {
@@ -64,10 +67,25 @@ export function toTensors(p: Prepared, data: Record<string, ArrayLike<number>>):
   return m;
 }
 
+/**
+ * Imports, prepares and quantizes an ONNX model. Symbolic input dimensions take their values
+ * from `opts.inputShapes`, else from the samples' lengths where that fixes them
+ * (`resolveInputShapes`); a shape error after a symbolic dimension was set to 1 names it.
+ */
 export function compileOnnx(bytes: Uint8Array, samples: Record<string, ArrayLike<number>>[], opts: QuantizeOptions & PrepareOptions = {}): CompileResult {
   const g = importOnnx(bytes);
-  const prepared = prepare(g, opts);
-  const ts = samples.map((s) => toTensors(prepared, s));
+  const resolved = resolveInputShapes(g, opts.inputShapes, samples, opts.constInputs && new Set(opts.constInputs.keys()));
+  const hinted = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      const hint = symbolicHint(g, resolved.defaulted);
+      if (e instanceof ModelError && hint && e.kind !== 'Unsupported') throw new ModelError(e.kind, e.message + hint, e.layer);
+      throw e;
+    }
+  };
+  const prepared = hinted(() => prepare(g, { ...opts, inputShapes: resolved.shapes }));
+  const ts = hinted(() => samples.map((s) => toTensors(prepared, s)));
   const model = quantizeModel(prepared, ts, opts);
   const report: AccuracyRow[] = [];
   const s0 = ts[0];
@@ -79,5 +97,5 @@ export function compileOnnx(bytes: Uint8Array, samples: Record<string, ArrayLike
     const r = ref.get(o.name)!;
     report.push({ output: o.name, ...compare(r.data, o.values, 2 ** -o.exp) });
   }
-  return { prepared, model, report };
+  return { prepared, model, report, shapeNotes: resolved.notes };
 }

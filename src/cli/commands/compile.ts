@@ -9,16 +9,20 @@ import fs from 'node:fs';
 import type { Command } from '../command.js';
 import { fmtExp, guard, parseArgs } from '../args.js';
 import { importOnnx } from '../../model/graph.js';
-import { prepare } from '../../model/prepare.js';
 import { ModelError } from '../../model/errors.js';
-import { deterministicInput, parseInputJson } from '../inputs.js';
+import { deterministicInput, inputShapesJson, parseInputJson } from '../inputs.js';
 import { compileOnnx } from '../../quantize/compile.js';
+import { parseShapeFlag, resolveInputShapes } from '../../model/input-shapes.js';
 import { encodeZkm } from '../../quantize/zkm.js';
 import { P } from '../../quantize/layers.js';
 import { modelSecurity, SECURITY_HELP, securityLine, securityOption } from '../security.js';
 
-const HELP = `Usage: zkinfer compile <model.onnx> --calibrate <input.json> [--calibrate ...] -o <model.zkm> [--margin 1.25] [--security 100]
-  --calibrate  sample input(s): EZKL input.json or {"inputName": [...]}; omitted: one deterministic random input
+const HELP = `Usage: zkinfer compile <model.onnx> --calibrate <input.json> [--calibrate ...] -o <model.zkm> [--margin 1.25]
+                       [--input-shape name=1,3,48,320 ...] [--security 100]
+  --calibrate    sample input(s): EZKL input.json or {"inputName": [...]}; omitted: one deterministic random input
+  --input-shape  the shape of an input with symbolic dimensions (batch, sequence, …); also read from
+                 EZKL's input_shapes in the calibration file. Without it, a single symbolic dimension
+                 is taken from the calibration data's length; otherwise it is set to 1 and said so
   --margin     headroom factor for activation scales (default 1.25)
 ${SECURITY_HELP}`;
 
@@ -39,7 +43,7 @@ export const compileCommand: Command = {
         console.log(HELP);
         return 0;
       }
-      const a = parseArgs(args, ['--calibrate', '-o', '--output', '--margin', '--security'], []);
+      const a = parseArgs(args, ['--calibrate', '-o', '--output', '--margin', '--security', '--input-shape'], []);
       const src = a.pos[0];
       const out = a.opts.get('-o')?.[0] ?? a.opts.get('--output')?.[0];
       if (!src || !out) {
@@ -50,10 +54,21 @@ export const compileCommand: Command = {
       if (!(margin >= 1)) throw new ModelError('BadInput', `--margin must be a number ≥ 1, got ${a.opts.get('--margin')?.[0]}`);
       const bytes = new Uint8Array(readFile(src, 'model'));
       const g = importOnnx(bytes);
-      const inputs = prepare(g).graph.inputs;
+      const inputs = g.inputs.filter((i) => !g.consts.has(i.name));
       const cal = a.opts.get('--calibrate') ?? [];
-      const samples = cal.length ? cal.map((f) => parseInputJson(readFile(f, 'calibration file').toString('utf8'), inputs, f)) : [deterministicInput(inputs)];
-      const { model, report } = compileOnnx(bytes, samples, { margin, source: src });
+      const texts = cal.map((f) => [f, readFile(f, 'calibration file').toString('utf8')] as const);
+      // shapes: --input-shape flags, then EZKL's input_shapes in the calibration files
+      const inputShapes: Record<string, number[]> = {};
+      for (const [f, t] of texts) Object.assign(inputShapes, inputShapesJson(t, inputs, f));
+      for (const flag of a.opts.get('--input-shape') ?? []) {
+        const [name, dims] = parseShapeFlag(flag);
+        inputShapes[name] = dims;
+      }
+      const samples = texts.length
+        ? texts.map(([f, t]) => parseInputJson(t, inputs, f))
+        : [deterministicInput(inputs.map((i) => ({ ...i, dims: resolveInputShapes(g, inputShapes).shapes[i.name] ?? i.dims })))];
+      const { model, report, shapeNotes } = compileOnnx(bytes, samples, { margin, source: src, inputShapes });
+      for (const n of shapeNotes) console.log(`note: ${n}`);
       const bits = securityOption(a, model);
       fs.writeFileSync(out, encodeZkm(model));
       console.log(`compiled ${src} → ${out}: ${model.layers.length} layers, ${samples.length} calibration sample(s), margin ${margin}`);
