@@ -92,7 +92,8 @@ export function prepare(g0: Graph, opts: PrepareOptions = {}): Prepared {
       continue;
     }
     if (!def.lower) {
-      throw new ModelError('Unsupported', `${n.opType} node '${n.name}' computes on model activations, which integer inference does not support (only in constant sub-graphs)`, n.name);
+      const why = UNSUPPORTED_WHY[n.opType] ? `: ${UNSUPPORTED_WHY[n.opType]}` : '';
+      throw new ModelError('Unsupported', `${n.opType} node '${n.name}' computes on model activations, which integer inference does not support (only in constant sub-graphs)${why}`, n.name);
     }
     outs.forEach((t, k) => {
       const o = n.outputs[k];

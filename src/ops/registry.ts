@@ -45,6 +45,7 @@ export const UNSUPPORTED_WHY: Record<string, string> = {
   TopK: 'selects and sorts values at run time; no integer relation for it yet',
   OneHot: 'builds vectors from run-time indices; not supported',
   NonZero: 'its output shape depends on the data',
+  Trilu: 'masks activations at run time; not supported yet (a constant mask folds)',
   Unique: 'its output shape depends on the data',
   MaxUnpool: 'scatters to run-time indices; not supported',
   GatherND: 'not supported yet (GatherElements and Gather with constant indices are)',

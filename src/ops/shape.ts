@@ -1,6 +1,6 @@
 /**
  * Shape plumbing, folded at import (no integer semantics): Shape, Size, ConstantOfShape, Range,
- * Constant, comparisons and boolean logic. PyTorch exports compute Reshape targets this way; once
+ * Constant, comparisons and boolean logic, and (constant inputs only) NonZero, Trilu, OneHot. PyTorch exports compute Reshape targets this way; once
  * the input shapes are fixed (symbolic dimensions = 1) all of it is constant.
  */
 import { DT } from '../model/onnx-proto.js';
@@ -74,3 +74,74 @@ export const And = compareOp((a, b) => !!a && !!b);
 export const Or = compareOp((a, b) => !!a || !!b);
 export const Xor = compareOp((a, b) => !!a !== !!b);
 export const Not: OpDef = { float: (_n, x) => [mapUnary(x[0]!, (v) => (v ? 0 : 1), DT.BOOL)] };
+
+/*
+ * Data-dependent ops folded when their inputs are constant (a NonZero over a constant mask, a
+ * OneHot of constant indices, a causal mask built with Trilu): their float references make the
+ * constant sub-graph fold before op support matters. On model activations they stay refused
+ * (`model/prepare.ts`, with the reason from `ops/registry.ts`).
+ */
+
+/** NonZero: the row-major indices of the nonzero entries, as a [rank, count] int64 tensor. */
+export const NonZero: OpDef = {
+  float(_n, x) {
+    const t = x[0]!;
+    const dims = t.dims;
+    const hits: number[] = [];
+    for (let i = 0; i < t.data.length; i++) if (t.data[i] !== 0) hits.push(i);
+    const r = Math.max(1, dims.length);
+    const out = new Float64Array(r * hits.length);
+    hits.forEach((flat, c) => {
+      let rest = flat;
+      for (let a = dims.length - 1; a >= 0; a--) {
+        out[a * hits.length + c] = rest % dims[a];
+        rest = Math.floor(rest / dims[a]);
+      }
+    });
+    return [{ dims: [r, hits.length], data: out, dtype: DT.INT64 }];
+  },
+};
+
+/** Trilu: the upper (default) or lower triangle of the last two axes, diagonal offset k. */
+export const Trilu: OpDef = {
+  float(n, x) {
+    const t = x[0]!;
+    if (t.dims.length < 2) throw new Error(`Trilu needs a tensor of rank ≥ 2, got [${t.dims}]`);
+    const k = x[1] ? x[1].data[0] : 0;
+    const upper = attrInt(n, 'upper', 1) !== 0;
+    const rows = t.dims[t.dims.length - 2];
+    const cols = t.dims[t.dims.length - 1];
+    const out = new Float64Array(t.data.length);
+    for (let i = 0; i < t.data.length; i++) {
+      const j = i % cols;
+      const r = Math.floor(i / cols) % rows;
+      if (upper ? j - r >= k : j - r <= k) out[i] = t.data[i];
+    }
+    return [{ dims: t.dims.slice(), data: out, dtype: t.dtype }];
+  },
+};
+
+/** OneHot(indices, depth, values = [off, on]) with the new axis at `axis` (default −1). */
+export const OneHot: OpDef = {
+  float(n, x) {
+    const [ind, dep, vals] = x as Tensor[];
+    const depth = Math.trunc(dep.data[0]);
+    if (!(depth >= 1)) throw new Error(`OneHot depth must be at least 1, got ${dep.data[0]}`);
+    if (vals.data.length !== 2) throw new Error(`OneHot values must hold [off, on], got ${vals.data.length} values`);
+    const r = ind.dims.length + 1;
+    let axis = attrInt(n, 'axis', -1);
+    if (axis < 0) axis += r;
+    if (axis < 0 || axis >= r) throw new Error(`OneHot axis ${attrInt(n, 'axis', -1)} is out of range for rank ${r}`);
+    const dims = [...ind.dims.slice(0, axis), depth, ...ind.dims.slice(axis)];
+    const inner = sizeOf(ind.dims.slice(axis));
+    const out = new Float64Array(sizeOf(dims)).fill(vals.data[0]);
+    for (let i = 0; i < ind.data.length; i++) {
+      let v = Math.trunc(ind.data[i]);
+      if (v < 0) v += depth;
+      if (v < 0 || v >= depth) continue; // out of range: all off (the ONNX spec)
+      const outer = Math.floor(i / inner);
+      out[(outer * depth + v) * inner + (i % inner)] = vals.data[1];
+    }
+    return [{ dims, data: out, dtype: vals.dtype }];
+  },
+};
