@@ -4,7 +4,7 @@
  * structure (every input defined before use, no control flow or sub-graphs, no external data) and
  * turns malformed bytes into a `CorruptOnnx` error instead of a protobuf stack trace.
  */
-import { ATTR, DT, decodeModelProto, decodeTensorProto, num, type PAttribute, type PModel, type PTensor, type PValueInfo } from './onnx-proto.js';
+import { ATTR, DT, decodeModelProto, decodeTensorProto, num, type PAttribute, type PGraph, type PModel, type PNode, type PTensor, type PValueInfo } from './onnx-proto.js';
 import { ModelError } from './errors.js';
 import { sizeOf, type Tensor } from './tensor.js';
 
@@ -17,6 +17,15 @@ export interface Node {
   inputs: string[]; // '' marks an omitted optional input
   outputs: string[];
   attrs: Record<string, AttrValue>;
+  /** sub-graph attributes (If's then_branch/else_branch), by attribute name; `attrs` marks them 'subgraph' */
+  subgraphs?: Record<string, Subgraph>;
+}
+
+/** A sub-graph: its nodes may read the enclosing graph's values by name. */
+export interface Subgraph {
+  nodes: Node[];
+  consts: Map<string, Tensor>;
+  outputs: string[];
 }
 
 export interface ValueInfo {
@@ -178,25 +187,41 @@ export function graphFromModel(m: PModel): Graph {
   const inputs = (g.input ?? []).filter((v) => !consts.has(v.name ?? '')).map(valueInfo);
   const outputs = (g.output ?? []).map(valueInfo);
   const defined = new Set<string>([...consts.keys(), ...inputs.map((i) => i.name)]);
+  const nodes = nodesFrom(g.node ?? [], defined, '');
+  for (const o of outputs) {
+    if (!defined.has(o.name)) throw new ModelError('InvalidGraph', `graph output '${o.name}' is never produced`);
+  }
+  return { name: g.name ?? 'graph', opset, inputs, outputs, consts, nodes };
+}
+
+/**
+ * A graph's nodes, each checked to read only values defined before it (`defined`, which grows);
+ * sub-graph attributes are parsed with the enclosing scope's values visible. `scope` prefixes
+ * default node names inside sub-graphs.
+ */
+function nodesFrom(pnodes: PNode[], defined: Set<string>, scope: string): Node[] {
   const nodes: Node[] = [];
   const seenNames = new Set<string>();
-  (g.node ?? []).forEach((pn, idx) => {
+  pnodes.forEach((pn, idx) => {
     const opType = pn.opType ?? '';
-    let name = pn.name || `${opType}_${idx}`;
+    let name = pn.name || `${scope}${opType}_${idx}`;
     if (seenNames.has(name)) name = `${name}_${idx}`;
     seenNames.add(name);
     const where = `${opType} node '${name}'`;
-    if (!opType) throw new ModelError('CorruptOnnx', `node #${idx} has no op_type`);
+    if (!opType) throw new ModelError('CorruptOnnx', `node #${idx}${scope ? ` of ${scope}` : ''} has no op_type`);
     const attrs: Record<string, AttrValue> = {};
+    let subgraphs: Record<string, Subgraph> | undefined;
     for (const a of pn.attribute ?? []) {
       if (a.refAttrName) throw new ModelError('Unsupported', `${where}: attribute references are not supported`);
       if (a.type === ATTR.GRAPH || a.type === ATTR.GRAPHS || a.g || (a.graphs && a.graphs.length)) {
         attrs[a.name ?? ''] = 'subgraph';
+        // a body with inputs (Loop, Scan) stays a marker: `prepare` reports the op as unsupported
+        if (a.g && !(a.g.input ?? []).length) (subgraphs ??= {})[a.name ?? ''] = subgraphFrom(a.g, defined, `${name}/${a.name}/`);
         continue;
       }
       attrs[a.name ?? ''] = attrValue(a, where);
     }
-    const node: Node = { name, opType, domain: pn.domain ?? '', inputs: (pn.input ?? []).slice(), outputs: (pn.output ?? []).slice(), attrs };
+    const node: Node = { name, opType, domain: pn.domain ?? '', inputs: (pn.input ?? []).slice(), outputs: (pn.output ?? []).slice(), attrs, ...(subgraphs && { subgraphs }) };
     for (const i of node.inputs) {
       if (i !== '' && !defined.has(i)) {
         throw new ModelError('InvalidGraph', `${where} reads '${i}', which no earlier node, input or initializer defines (graph not in topological order or truncated)`);
@@ -205,10 +230,17 @@ export function graphFromModel(m: PModel): Graph {
     for (const o of node.outputs) if (o !== '') defined.add(o);
     nodes.push(node);
   });
-  for (const o of outputs) {
-    if (!defined.has(o.name)) throw new ModelError('InvalidGraph', `graph output '${o.name}' is never produced`);
-  }
-  return { name: g.name ?? 'graph', opset, inputs, outputs, consts, nodes };
+  return nodes;
+}
+
+function subgraphFrom(pg: PGraph, outer: ReadonlySet<string>, scope: string): Subgraph {
+  const consts = new Map<string, Tensor>();
+  for (const t of pg.initializer ?? []) consts.set(t.name ?? '', tensorFromProto(t, `${scope}initializer`));
+  const defined = new Set<string>([...outer, ...consts.keys()]);
+  const nodes = nodesFrom(pg.node ?? [], defined, scope);
+  const outputs = (pg.output ?? []).map((o) => o.name ?? '');
+  for (const o of outputs) if (!defined.has(o)) throw new ModelError('InvalidGraph', `sub-graph '${scope.slice(0, -1)}': output '${o}' is never produced`);
+  return { nodes, consts, outputs };
 }
 
 /** Decode a serialized TensorProto (the ONNX node-test `.pb` files). */

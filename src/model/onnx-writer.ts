@@ -15,7 +15,15 @@ import { ATTR, DT, encodeModelProto, type PAttribute, type PNode, type PTensor, 
  * An attribute value. A JS number that is an integer becomes an INT attribute, any other number a
  * FLOAT (so pass 1.0-valued float attributes, e.g. Gemm's alpha, with `{ float: 1 }`).
  */
-export type AttrValue = number | number[] | string | PTensor | { float: number };
+export type AttrValue = number | number[] | string | PTensor | { float: number } | { graph: SubgraphSpec };
+
+/** A sub-graph attribute (If's branches): nodes, initializers, and the names of its outputs. */
+export interface SubgraphSpec {
+  name?: string;
+  nodes: PNode[];
+  inits?: PTensor[];
+  outputs: string[];
+}
 
 /** A float32 initializer or constant, stored as little-endian raw bytes. */
 export function floatTensor(name: string, dims: number[], data: ArrayLike<number>): PTensor {
@@ -38,6 +46,10 @@ function attribute(name: string, v: AttrValue): PAttribute {
   if (typeof v === 'string') return { name, type: ATTR.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return v.every(Number.isInteger) ? { name, type: ATTR.INTS, ints: v } : { name, type: ATTR.FLOATS, floats: v };
   if ('float' in v) return { name, type: ATTR.FLOAT, f: v.float };
+  if ('graph' in v) {
+    const g = v.graph;
+    return { name, type: ATTR.GRAPH, g: { name: g.name ?? name, node: g.nodes, initializer: g.inits ?? [], input: [], output: g.outputs.map((o) => ({ name: o })) } };
+  }
   return { name, type: ATTR.TENSOR, t: v };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Import preparation: support check (every unsupported op named with its nodes), input shapes
- * (symbolic dimensions = 1), constant folding with shape inference, and graph rewrites
+ * (symbolic dimensions = 1), constant folding with shape inference (an If whose condition folds
+ * is replaced by its branch), and graph rewrites
  * (BatchNormalization folded into a preceding Conv/Gemm, or split into Mul + Add; Identity/Dropout
  * removed). Folding evaluates every node whose inputs are constant (or that reads only shapes) with
  * the float reference; the remaining nodes are evaluated once on zeros to infer every shape.
@@ -38,9 +39,36 @@ export function unsupportedOps(g: Graph): Record<string, string[]> {
   for (const n of g.nodes) {
     const dom = n.domain === '' || n.domain === 'ai.onnx';
     const key = dom ? n.opType : `${n.domain}.${n.opType}`;
+    if (dom && isInlinableIf(n)) continue; // decided when its condition is known (`prepare`)
     if (!dom || !opDef(n.opType) || Object.values(n.attrs).includes('subgraph')) (bad[key] ??= []).push(n.name);
   }
   return bad;
+}
+
+/** An If whose two branches were parsed (`graph.ts`): replaced by its branch when the condition folds. */
+function isInlinableIf(n: Node): boolean {
+  return n.opType === 'If' && n.subgraphs?.then_branch !== undefined && n.subgraphs.else_branch !== undefined;
+}
+
+/**
+ * The nodes that replace an If whose condition is the constant `cond`: the taken branch's nodes,
+ * its values renamed into the If's scope (`<if>/<name>`; reads of the enclosing graph's values kept),
+ * then one Identity per output. Its initializers are added to `consts`; its unsupported ops are
+ * reported like the graph's.
+ */
+function inlineIf(n: Node, cond: Tensor, consts: Map<string, Tensor>): Node[] {
+  if (cond.data.length !== 1) throw new ModelError('InvalidGraph', `If node '${n.name}': the condition must hold one value, got ${cond.data.length}`);
+  const branch = n.subgraphs![cond.data[0] !== 0 ? 'then_branch' : 'else_branch'];
+  if (branch.outputs.length !== n.outputs.length) throw new ModelError('InvalidGraph', `If node '${n.name}': the branch has ${branch.outputs.length} outputs, the node ${n.outputs.length}`);
+  const bad = unsupportedOps({ nodes: branch.nodes } as Graph);
+  if (Object.keys(bad).length) throw new UnsupportedOps(bad);
+  const local = new Set<string>(branch.consts.keys());
+  for (const m of branch.nodes) for (const o of m.outputs) if (o) local.add(o);
+  const rename = (v: string) => (v !== '' && local.has(v) ? `${n.name}/${v}` : v);
+  for (const [k, t] of branch.consts) consts.set(rename(k), t);
+  const body = branch.nodes.map((m) => ({ ...m, name: `${n.name}/${m.name}`, inputs: m.inputs.map(rename), outputs: m.outputs.map(rename) }));
+  const outs = n.outputs.map((o, k): Node => ({ name: `${n.name}/output_${k}`, opType: 'Identity', domain: '', inputs: [rename(branch.outputs[k])], outputs: [o], attrs: {} }));
+  return [...body, ...outs];
 }
 
 export interface PrepareOptions {
@@ -70,7 +98,15 @@ export function prepare(g0: Graph, opts: PrepareOptions = {}): Prepared {
     env.set(inp.name, { dims, data: new Float64Array(sizeOf(dims)), dtype: DT.FLOAT });
   }
   const nodes: Node[] = [];
-  for (const n of g0.nodes) {
+  const work = g0.nodes.slice().reverse(); // a stack: an inlined If branch goes on top
+  while (work.length) {
+    const n = work.pop()!;
+    if (isInlinableIf(n)) {
+      const cond = consts.get(n.inputs[0]);
+      if (!cond) throw new ModelError('Unsupported', `If node '${n.name}': its condition '${n.inputs[0]}' is computed from the model input at run time; only an If whose condition folds to a constant is supported (it is replaced by its branch)`, n.name);
+      work.push(...inlineIf(n, cond, consts).reverse());
+      continue;
+    }
     const def = opDef(n.opType)!;
     const get = (nm: string) => (nm === '' ? undefined : consts.get(nm) ?? env.get(nm));
     const allConst = n.inputs.every((i) => i === '' || consts.has(i)) || (n.opType === 'CastLike' && consts.has(n.inputs[0]));

@@ -2,7 +2,8 @@
  * Data-dependent ops in constant sub-graphs fold before op support matters (issue 16 item 1):
  * NonZero, Trilu and OneHot have float references (checked here against hand-computed ONNX
  * semantics), a model whose mask is built from constants compiles, and the same op on
- * activations is refused naming the reason.
+ * activations is refused naming the reason. An If whose condition folds is replaced by its
+ * branch; one whose condition depends on the input is refused.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,4 +62,51 @@ test('a causal mask built from constants folds; the same Trilu on activations is
   for (let i = 0; i < 4; i++) for (let j = i + 1; j < 4; j++) assert.equal(q[4 * i + j], 0, `y[${i}][${j}] is masked`);
   const onActivations = buildModel({ inputs: [x], outputs: ['y'], nodes: [node('Trilu', ['x'], ['y'])] });
   assert.throws(() => compileOnnx(onActivations, [input]), /Trilu node .* computes on model activations.*masks activations at run time/);
+});
+
+/** y = If(Size(x) > limit) then Relu(x) else x·2 (a branch initializer), x of shape [1, 4]. */
+function ifModel(limit: number): Uint8Array {
+  return buildModel({
+    inputs: [{ name: 'x', dims: [1, 4] }],
+    outputs: ['y'],
+    nodes: [
+      node('Size', ['x'], ['n']),
+      node('Greater', ['n', 'limit'], ['c']),
+      node('If', ['c'], ['y'], {
+        then_branch: { graph: { nodes: [node('Relu', ['x'], ['r'])], outputs: ['r'] } },
+        else_branch: { graph: { nodes: [node('Mul', ['x', 'two'], ['r'])], inits: [ftensor('two', [1], [2])], outputs: ['r'] } },
+      }),
+    ],
+    inits: [itensor('limit', [], [limit])],
+  });
+}
+
+test('an If whose condition folds is replaced by its branch (then or else, with the branch’s initializers)', () => {
+  const x = [-0.5, 0.25, -0.125, 0.75];
+  const run = (bytes: Uint8Array) => {
+    const r = compileOnnx(bytes, [{ x }]);
+    assert.ok(!r.prepared.graph.nodes.some((nd) => nd.opType === 'If'));
+    return Array.from(runQuantized(r.model, { x: Float64Array.from(x) }).outputs[0].values);
+  };
+  const relu = run(ifModel(2));
+  relu.forEach((v, i) => assert.ok(Math.abs(v - Math.max(0, x[i])) < 0.02, `relu[${i}] = ${v}`));
+  const doubled = run(ifModel(10));
+  doubled.forEach((v, i) => assert.ok(Math.abs(v - 2 * x[i]) < 0.05, `2x[${i}] = ${v}`));
+});
+
+test('an If whose condition depends on the input is refused, naming it', () => {
+  const bytes = buildModel({
+    inputs: [{ name: 'x', dims: [1, 4] }],
+    outputs: ['y'],
+    nodes: [
+      node('ReduceSum', ['x'], ['s'], { keepdims: 0 }),
+      node('Greater', ['s', 'zero'], ['c']),
+      node('If', ['c'], ['y'], {
+        then_branch: { graph: { nodes: [node('Relu', ['x'], ['r'])], outputs: ['r'] } },
+        else_branch: { graph: { nodes: [node('Neg', ['x'], ['r'])], outputs: ['r'] } },
+      }),
+    ],
+    inits: [ftensor('zero', [], [0])],
+  });
+  assert.throws(() => compileOnnx(bytes, [{ x: [0.1, 0.2, 0.3, 0.4] }]), /If node '.*': its condition 'c' is computed from the model input at run time/);
 });
