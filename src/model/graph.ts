@@ -4,7 +4,7 @@
  * structure (every input defined before use, no control flow or sub-graphs, no external data) and
  * turns malformed bytes into a `CorruptOnnx` error instead of a protobuf stack trace.
  */
-import { ATTR, DT, decodeModelProto, decodeTensorProto, num, type PAttribute, type PGraph, type PModel, type PNode, type PTensor, type PValueInfo } from './onnx-proto.js';
+import { ATTR, DT, decodeModelProto, dtypeName, decodeTensorProto, num, type PAttribute, type PGraph, type PModel, type PNode, type PTensor, type PValueInfo } from './onnx-proto.js';
 import { ModelError } from './errors.js';
 import { sizeOf, type Tensor } from './tensor.js';
 
@@ -70,7 +70,7 @@ export function tensorFromProto(t: PTensor, what = 'tensor'): Tensor {
       [DT.INT32]: 4, [DT.UINT32]: 4, [DT.INT64]: 8, [DT.UINT64]: 8, [DT.FLOAT16]: 2, [DT.BFLOAT16]: 2,
     };
     const w = width[dtype];
-    if (w === undefined) throw new ModelError('Unsupported', `${what} '${t.name ?? ''}': data type ${dtype} is not supported`);
+    if (w === undefined) throw new ModelError('Unsupported', `${what} '${t.name ?? ''}': data type ${dtypeName(dtype)} is not supported`);
     if (raw.byteLength !== n * w) throw fail(raw.byteLength / w);
     for (let i = 0; i < n; i++) {
       const o = i * w;
@@ -105,7 +105,7 @@ export function tensorFromProto(t: PTensor, what = 'tensor'): Tensor {
       return { dims, data: out, dtype };
     }
     default:
-      throw new ModelError('Unsupported', `${what} '${t.name ?? ''}': data type ${dtype} is not supported`);
+      throw new ModelError('Unsupported', `${what} '${t.name ?? ''}': data type ${dtypeName(dtype)} is not supported`);
   }
   const len = src?.length ?? 0;
   if (len !== n) throw fail(len);

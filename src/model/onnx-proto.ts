@@ -212,6 +212,12 @@ export const DT = {
   FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13, BFLOAT16: 16,
 } as const;
 
+/** An ONNX data type's name as the spec spells it (`int64`), with its number for unknown ones. */
+export function dtypeName(t: number): string {
+  const names: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 14: 'complex64', 15: 'complex128', 16: 'bfloat16' };
+  return names[t] ?? `data type ${t}`;
+}
+
 export const ATTR = {
   FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8, TENSORS: 9, GRAPHS: 10,
 } as const;

@@ -68,6 +68,8 @@ export function node(opType: string, inputs: string[], outputs: string[], attrs:
 export interface ValueSpec {
   name: string;
   dims?: (number | string)[];
+  /** ONNX element type (`DT`); default float */
+  dtype?: number;
 }
 
 export interface ModelSpec {
@@ -86,7 +88,7 @@ export interface ModelSpec {
 
 function valueInfo(v: ValueSpec): PValueInfo {
   const shape = v.dims ? { dim: v.dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } : undefined;
-  return { name: v.name, type: { tensorType: { elemType: DT.FLOAT, shape } } };
+  return { name: v.name, type: { tensorType: { elemType: v.dtype ?? DT.FLOAT, shape } } };
 }
 
 /** Serialize a model spec to ONNX bytes (IR version 8, default domain). */

@@ -8,7 +8,7 @@
  */
 import { ModelError, atNode } from './errors.js';
 import type { Graph, Node, ValueInfo } from './graph.js';
-import { DT } from './onnx-proto.js';
+import { DT, dtypeName } from './onnx-proto.js';
 import { isFloatType, sizeOf, type Tensor } from './tensor.js';
 import { CONTROL_FLOW, RECURRENT, UNSUPPORTED_WHY, opDef } from '../ops/registry.js';
 import { bnAffine } from '../ops/BatchNormalization.js';
@@ -91,7 +91,7 @@ export function prepare(g0: Graph, opts: PrepareOptions = {}): Prepared {
     if (consts.has(inp.name)) continue;
     const dims = opts.inputShapes?.[inp.name] ?? inp.dims;
     if (!dims) throw new ModelError('DynamicShape', `graph input '${inp.name}' has no shape; give one with the input data`);
-    if (!isFloatType(inp.dtype)) throw new ModelError('Unsupported', `graph input '${inp.name}' has non-float type ${inp.dtype}; only float inputs can be quantized`);
+    if (!isFloatType(inp.dtype)) throw new ModelError('Unsupported', `graph input '${inp.name}' has type ${dtypeName(inp.dtype)}; only float inputs can be quantized yet (integer token-id inputs are not supported)`);
     inputs.push({ ...inp, dims });
     shapes.set(inp.name, dims);
     dtypes.set(inp.name, DT.FLOAT);

@@ -4,6 +4,7 @@
  * Piece-wise linear ops through the origin (Relu, Clip, Neg, Abs, Identity) keep the input exponent.
  */
 import type { Node } from '../model/graph.js';
+import { dtypeName } from '../model/onnx-proto.js';
 import { lowerUnaryTable, mapUnary, unaryOp, castTo } from './common.js';
 import { attrFloat, attrInt, type OpDef } from './op.js';
 
@@ -120,7 +121,7 @@ export const Cast: OpDef = {
   },
   lower(q, n) {
     const to = attrInt(n, 'to', 1);
-    if (to !== 1 && to !== 11 && to !== 10) throw new Error(`Cast of an activation to data type ${to} is not supported`);
+    if (to !== 1 && to !== 11 && to !== 10) throw new Error(`Cast of an activation to ${dtypeName(to)} is not supported (only to float types)`);
     lowerUnaryTable(q, n, (v) => v, true);
   },
 };

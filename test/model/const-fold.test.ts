@@ -110,3 +110,8 @@ test('an If whose condition depends on the input is refused, naming it', () => {
   });
   assert.throws(() => compileOnnx(bytes, [{ x: [0.1, 0.2, 0.3, 0.4] }]), /If node '.*': its condition 'c' is computed from the model input at run time/);
 });
+
+test('errors name data types (int64), not their enum numbers', () => {
+  const bytes = buildModel({ inputs: [{ name: 'ids', dims: [1, 4], dtype: DT.INT64 }], outputs: ['y'], nodes: [node('Cast', ['ids'], ['y'], { to: 1 })] });
+  assert.throws(() => compileOnnx(bytes, [{ ids: [1, 2, 3, 4] }]), /graph input 'ids' has type int64; only float inputs can be quantized yet/);
+});
