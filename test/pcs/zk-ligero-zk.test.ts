@@ -25,106 +25,31 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { add, inv, mul, pow, sub } from '../../src/field/babybear.js';
+import { mul, sub } from '../../src/field/babybear.js';
 import { type Ext, ext, extAdd, extMul, extMulBase, extSub } from '../../src/field/extension.js';
 import { kernels } from '../../src/field/active.js';
-import { buildMerkleTree, merkleOpen, merkleRoot } from '../../src/hash/merkle.js';
 import { eqTable } from '../../src/poly/multilinear.js';
 import { checkConstraints, type ConstraintSystem } from '../../src/pcs/constraints.js';
-import { absorbZkCommitment, commitZkLigero, proveZkLigero, treeBRows, verifyZkLigero, type ZkLigeroCommitment, type ZkLigeroProof } from '../../src/pcs/zk-ligero.js';
-import { codePoint, componentAt, cosetEvaluateExt, cosetEvaluateRows, sumOverH } from '../../src/pcs/zk-ligero-code.js';
-import { SALT_BYTES, saltedLeaf } from '../../src/pcs/zk-ligero-columns.js';
-import { linearAtColumns, quadraticAtColumn } from '../../src/pcs/zk-ligero-eval.js';
-import { MASK_ROWS, ROW_LIN_A, ROW_LIN_B, ROW_QUAD_0, ROW_QUAD_1, randomBytes, randomField, type RandomSource } from '../../src/pcs/zk-ligero-masks.js';
+import { absorbZkCommitment, commitZkLigero, proveZkLigero, verifyZkLigero, type ZkLigeroCommitment, type ZkLigeroProof } from '../../src/pcs/zk-ligero.js';
+import { cosetEvaluateRows } from '../../src/pcs/zk-ligero-code.js';
+import { MASK_ROWS, ROW_LIN_A, ROW_LIN_B, ROW_QUAD_0, ROW_QUAD_1, type RandomSource } from '../../src/pcs/zk-ligero-masks.js';
 import { codeShape, type ZkLigeroParams } from '../../src/pcs/zk-ligero-params.js';
-import { hadamardRows, linearTerms, linearWeights, numLinearConstraints, weightVars } from '../../src/pcs/zk-ligero-system.js';
+import { hadamardRows, linearTerms, linearWeights, numLinearConstraints } from '../../src/pcs/zk-ligero-system.js';
 import { Rng } from '../support/random.js';
-import { GOLDEN_LABELS, ks, ksCritical, onH, PROTOCOL, ProgrammedTranscript, RecordingTranscript, satisfiedSystem, seeded, smallParams, solveFour, verifyFresh } from './zk-ligero-support.js';
+import { GOLDEN_LABELS, ks, ksCritical, onH, PROTOCOL, ProgrammedTranscript, RecordingTranscript, satisfiedSystem, seeded, simulateMulti, smallParams, solveFour, verifyFresh } from './zk-ligero-support.js';
 
 // ---- the simulator -------------------------------------------------------------------------------
 
-function ranExt(rng: RandomSource, n: number): Uint32Array {
-  return randomField(rng, 4 * n);
-}
-
-/** A simulated commitment and proof for a statement, and the transcript that programs its challenges. */
+/**
+ * A simulated commitment and proof for a statement, and the transcript that programs its
+ * challenges: the several-commitment simulator (`simulateMulti`) with one commitment, whose proof
+ * is exactly the single-commitment one (`proveZkLigero` is `proveZkLigeroMulti` of one).
+ */
 function simulate(length: number, sys: ConstraintSystem, params: ZkLigeroParams, rng: RandomSource): { commitment: ZkLigeroCommitment; proof: ZkLigeroProof; tr: ProgrammedTranscript } {
-  const s = codeShape(params);
-  const { C, L, N, logC, logN, k, t } = s;
-  const rowsA = Math.ceil(length / C);
-  const rowsB = treeBRows(sys, logC);
-  const rows = rowsA + rowsB;
-  const triples = (rowsB - MASK_ROWS) / 3;
-  const M = numLinearConstraints(sys);
-  // challenges, chosen first (the simulator programs the random oracle)
-  const gamma = ranExt(rng, rows - 4);
-  const beta = ranExt(rng, 1);
-  const tau = ranExt(rng, weightVars(M));
-  const rho = ranExt(rng, triples);
-  const draws = randomField(rng, t).map((x) => x & (N - 1));
-  const J = Uint32Array.from(new Set(draws)).sort();
-  const q = J.length;
-  // test polynomials, uniform on their spaces
-  const terms = linearTerms(sys, { logC, rowsA, rows }, linearWeights(beta, tau, M));
-  const p0 = ranExt(rng, L);
-  const qLin = ranExt(rng, s.linDegree);
-  qLin.set(ext(0, 0, 0, 0), 0);
-  const rest = sumOverH(qLin, logC); // C·Σ_{i ≡ 0, i > 0} Q_i
-  qLin.set(extMulBase(extSub(terms.target, rest), inv(C)), 0); // now Σ_H Q_lin = target
-  const g = ranExt(rng, s.quadDegree - C);
-  const qQuad = new Uint32Array(4 * s.quadDegree);
-  for (let i = 0; i < g.length; i++) {
-    qQuad[i] = sub(qQuad[i], g[i]);
-    qQuad[i + 4 * C] = add(qQuad[i + 4 * C], g[i]);
-  }
-  // openings: uniform, then the solved rows
-  const opened = randomField(rng, q * rows);
-  const eP0 = cosetEvaluateExt(p0, logN);
-  const eLin = cosetEvaluateExt(qLin, logN);
-  const eQuad = cosetEvaluateExt(qQuad, logN);
-  const lin = linearAtColumns(terms, { logC, logN, rows, t: q }, J, opened);
-  const K = kernels();
-  for (let i = 0; i < q; i++) {
-    const j = J[i];
-    const colB = opened.subarray(i * rows + rowsA, (i + 1) * rows);
-    const x = codePoint(logN, j);
-    const zh = sub(pow(x, C), 1);
-    // a(x_j) = Q_lin(x_j) − Σ q_a·E − Z_H(x_j)·b(x_j)
-    let a: Ext = extSub(componentAt(eLin, N, j), lin.subarray(4 * i, 4 * i + 4));
-    a = extSub(a, extMulBase(colB.subarray(ROW_LIN_B, ROW_LIN_B + 4), zh));
-    colB.set(a, ROW_LIN_A);
-    // c0(x_j) = (Q_quad(x_j) − Σ ρ·(xy − z))/Z_H(x_j) − x_j^{k−1}·c1(x_j)
-    let c0: Ext = extSub(componentAt(eQuad, N, j), quadraticAtColumn(rho, colB, MASK_ROWS));
-    c0 = extSub(extMulBase(c0, inv(zh)), extMulBase(colB.subarray(ROW_QUAD_1, ROW_QUAD_1 + 4), pow(x, k - 1)));
-    colB.set(c0, ROW_QUAD_0);
-    // m(x_j) = P0(x_j) − Σ γ_a·E[a][j]
-    const colA = opened.subarray(i * rows, i * rows + rowsA);
-    const rest2 = extAdd(K.extDotBase(gamma.subarray(0, 4 * rowsA), colA), K.extDotBase(gamma.subarray(4 * rowsA), colB.subarray(4)));
-    colB.set(extSub(componentAt(eP0, N, j), rest2), 0);
-  }
-  // trees: the opened leaves are salted hashes of the simulated columns, every other leaf random
-  const tree = (width: number, off: number) => {
-    const leaves = randomBytes(rng, 32 * N);
-    const salts = randomBytes(rng, q * SALT_BYTES);
-    const columns = new Uint32Array(q * width);
-    for (let i = 0; i < q; i++) {
-      columns.set(opened.subarray(i * rows + off, i * rows + off + width), i * width);
-      leaves.set(saltedLeaf(salts.subarray(SALT_BYTES * i), columns.subarray(i * width, (i + 1) * width)), 32 * J[i]);
-    }
-    const mt = buildMerkleTree(leaves);
-    return { root: merkleRoot(mt), columns, salts, nodes: merkleOpen(mt, J).nodes };
-  };
-  const A = tree(rowsA, 0);
-  const B = tree(rowsB, rowsA);
-  const tr = new ProgrammedTranscript()
-    .program('zkl/proximity', gamma)
-    .program('zkl/linear-scale', beta)
-    .program('zkl/linear', tau)
-    .program('zkl/quadratic', rho)
-    .program('zkl/columns', draws);
-  const commitment: ZkLigeroCommitment = { root: A.root, length, params };
-  const proof: ZkLigeroProof = { rowsB, rootB: B.root, p0, qLin, qQuad, columnsA: A.columns, columnsB: B.columns, saltsA: A.salts, saltsB: B.salts, merkleA: A.nodes, merkleB: B.nodes };
-  return { commitment, proof, tr };
+  const { commitments, proof: m, tr } = simulateMulti([length], sys, [params], rng);
+  const [A] = m.a;
+  const proof: ZkLigeroProof = { rowsB: m.rowsB, rootB: m.rootB, p0: m.p0, qLin: m.qLin, qQuad: m.qQuad, columnsA: A.columns, columnsB: m.b.columns, saltsA: A.salts, saltsB: m.b.salts, merkleA: A.merkle, merkleB: m.b.merkle };
+  return { commitment: commitments[0], proof, tr };
 }
 
 function verifySimulated(sim: ReturnType<typeof simulate>, sys: ConstraintSystem) {
