@@ -3,11 +3,12 @@
  * (`prover/zk-budget.ts`): whoever proves with it must write the record back, and only one
  * process may do so at a time. `holdZkc` takes an exclusive lock file beside it (`<file>.lock`,
  * holding the owner's PID; a lock whose process is gone is taken over) and returns a writer that
- * replaces the file atomically (a temporary file, fsync, rename), so a crash leaves either the old
- * record or the new one, never a torn file.
+ * replaces the file durably (`writeFileDurableSync`: a temporary file, fsync, rename, fsync of the
+ * directory), so a crash leaves either the old record or the new one, never a torn file.
  */
 import fs from 'node:fs';
 import { ModelError } from '../model/errors.js';
+import { writeFileDurableSync } from '../service/receipt-files.js';
 
 export interface HeldZkc {
   /** replaces the file's bytes atomically (throws a clear error if it cannot) */
@@ -55,18 +56,10 @@ export function holdZkc(path: string): HeldZkc {
   return {
     save(bytes) {
       if (!held) throw new Error(`holdZkc: '${path}' was released`);
-      const tmp = `${path}.tmp-${process.pid}`;
       try {
-        const fd = fs.openSync(tmp, 'w');
-        try {
-          fs.writeSync(fd, bytes);
-          fs.fsyncSync(fd);
-        } finally {
-          fs.closeSync(fd);
-        }
-        fs.renameSync(tmp, path);
+        writeFileDurableSync(path, bytes);
       } catch (e) {
-        fs.rmSync(tmp, { force: true });
+        fs.rmSync(`${path}.tmp`, { force: true });
         throw new ModelError('BadInput', `cannot record the opening budget in '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
     },

@@ -46,8 +46,12 @@ export async function writeReceiptFile(file: string, bytes: Uint8Array): Promise
   }
 }
 
-/** The same, blocking (for a one-off migration at start-up). */
-export function writeReceiptFileSync(file: string, bytes: Uint8Array): void {
+/**
+ * The same, blocking (for a one-off migration at start-up, and for a zero-knowledge `.zkc`'s
+ * opening record, which must be on disk before its receipt leaves: `cli/zkc-file.ts`). The
+ * temporary file is `<file>.tmp`: callers serialise writes to one file.
+ */
+export function writeFileDurableSync(file: string, bytes: Uint8Array): void {
   const tmp = `${file}.tmp`;
   const fd = fs.openSync(tmp, 'w', 0o644);
   try {

@@ -30,7 +30,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ANONYMOUS_SCOPE, requestHash, storedIdempotencyKey } from './idempotency.js';
-import { RECEIPT_FILE, receiptFileFor, writeReceiptFile, writeReceiptFileSync } from './receipt-files.js';
+import { RECEIPT_FILE, receiptFileFor, writeReceiptFile, writeFileDurableSync } from './receipt-files.js';
 
 export type JobStatus = 'queued' | 'proving' | 'done' | 'failed';
 
@@ -387,7 +387,7 @@ export class JobStore {
       const set = this.db.prepare('UPDATE jobs SET receipt_file = ?, receipt_bytes = ? WHERE id = ?');
       for (const r of this.db.prepare('SELECT id, receipt FROM jobs WHERE receipt IS NOT NULL').all() as { id: string; receipt: Buffer }[]) {
         const file = receiptFileFor(dir, r.id);
-        writeReceiptFileSync(file, r.receipt);
+        writeFileDurableSync(file, r.receipt);
         set.run(path.basename(file), r.receipt.length, r.id);
       }
       this.db.exec("ALTER TABLE jobs DROP COLUMN receipt; UPDATE meta SET value = '2' WHERE key = 'schema';");
