@@ -15,8 +15,8 @@ function flatten(v: unknown, out: number[], where: string): void {
   else throw new ModelError('BadInput', `${where}: expected numbers, got ${JSON.stringify(v)?.slice(0, 40)}`);
 }
 
-/** Parse input JSON into one flat array per model input (by name). */
-export function parseInputJson(text: string, inputs: { name: string }[], what = 'input file'): Record<string, number[]> {
+/** A JSON object from a file's text, or a clear error naming the file. */
+function jsonObject(text: string, what: string): Record<string, unknown> {
   let j: unknown;
   try {
     j = JSON.parse(text);
@@ -24,7 +24,12 @@ export function parseInputJson(text: string, inputs: { name: string }[], what = 
     throw new ModelError('BadInput', `${what}: not valid JSON (${(e as Error).message})`);
   }
   if (typeof j !== 'object' || j === null || Array.isArray(j)) throw new ModelError('BadInput', `${what}: expected a JSON object`);
-  const o = j as Record<string, unknown>;
+  return j as Record<string, unknown>;
+}
+
+/** Parse input JSON into one flat array per model input (by name). */
+export function parseInputJson(text: string, inputs: { name: string }[], what = 'input file'): Record<string, number[]> {
+  const o = jsonObject(text, what);
   const res: Record<string, number[]> = {};
   if ('input_data' in o) {
     const d = o.input_data;
@@ -52,13 +57,7 @@ export function parseInputJson(text: string, inputs: { name: string }[], what = 
  * input name; empty when the file has none.
  */
 export function inputShapesJson(text: string, inputs: { name: string }[], what = 'input file'): Record<string, number[]> {
-  let j: unknown;
-  try {
-    j = JSON.parse(text);
-  } catch (e) {
-    throw new ModelError('BadInput', `${what}: not valid JSON (${(e as Error).message})`);
-  }
-  const shapes = (j as { input_shapes?: unknown } | null)?.input_shapes;
+  const shapes = jsonObject(text, what).input_shapes;
   if (shapes === undefined) return {};
   const ok = Array.isArray(shapes) && shapes.every((s) => Array.isArray(s) && s.every((d) => Number.isSafeInteger(d) && d >= 1));
   if (!ok) throw new ModelError('BadInput', `${what}: input_shapes must be a list of shapes (lists of positive integers), one per model input`);
