@@ -35,6 +35,8 @@ export const PROTOCOL = 'zkinfer/receipt/v1';
  *    parameter range proof v3 (an α per chunk).
  */
 export const RECEIPT_VERSION = 3;
+/** The format of a zero-knowledge receipt with committed inputs or outputs (`verifier/receipt.ts`). */
+export const COMMITTED_RECEIPT_VERSION = 4;
 
 /** The most context bytes a receipt may carry. */
 export const MAX_CONTEXT_BYTES = 1024;
@@ -108,9 +110,10 @@ export function receiptTranscript(
   witnessCommitment: Uint8Array,
   options: TranscriptOptions = {},
   zk = false,
+  committed: { inputs: readonly string[]; outputs: readonly string[]; commitment: Uint8Array } | null = null,
 ): Transcript {
   const tr = new Transcript(PROTOCOL, options);
-  tr.absorbNumber('version', RECEIPT_VERSION);
+  tr.absorbNumber('version', committed ? COMMITTED_RECEIPT_VERSION : RECEIPT_VERSION);
   // a zero-knowledge receipt says so first (clear receipts absorb exactly what they did before)
   if (zk) tr.absorbNumber('zk', 1);
   tr.absorbBytes('params/field', enc.encode(`babybear:${P};ext:x^4-11;hash:sha256`));
@@ -126,6 +129,14 @@ export function receiptTranscript(
   };
   absorbTensors('input', inputs);
   absorbTensors('output', outputs);
+  if (committed) {
+    // version 4: the committed names and the io commitment (its root again with the others, zk-io.ts)
+    for (const [label, names] of [['committed/input', committed.inputs], ['committed/output', committed.outputs]] as const) {
+      tr.absorbNumber(`${label}/count`, names.length);
+      for (const n of names) tr.absorbBytes(`${label}/name`, enc.encode(n));
+    }
+    tr.absorbBytes('committed/commitment', committed.commitment);
+  }
   tr.absorbBytes('witness/commitment', witnessCommitment);
   return tr;
 }

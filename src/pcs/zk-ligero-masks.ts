@@ -55,6 +55,15 @@ export const cryptoRandom: RandomSource = (out) => {
   for (let o = 0; o < out.length; o += 65536) c.getRandomValues(out.subarray(o, Math.min(out.length, o + 65536)));
 };
 
+/** Uniform 32-bit words drawn from a byte source (pads reproducible from a seeded stream). */
+export function wordsOf(rng: RandomSource): (n: number) => Uint32Array {
+  return (n) => {
+    const b = new Uint8Array(4 * n);
+    rng(b);
+    return new Uint32Array(b.buffer);
+  };
+}
+
 /** Least seed length of `seededRandom` (256 bits). */
 export const MIN_SEED_BYTES = 32;
 const SEED_TAG = new TextEncoder().encode('zkinfer/zk-ligero/seeded-random/v1');

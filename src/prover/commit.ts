@@ -25,25 +25,15 @@ import { decodeZkm, encodeZkm } from '../quantize/zkm.js';
 import { ByteReader, ByteWriter, DecodeError, fromHex, toHex } from '../util/bytes.js';
 import { commitZkLigero, revealedColumns, zkCommitmentBytes, type ZkLigeroCommitment, type ZkLigeroProverData } from '../pcs/zk-ligero.js';
 import { chooseZkLigeroParams, type ZkLigeroParams } from '../pcs/zk-ligero-params.js';
-import { cryptoRandom, randomBytes, seededRandom, type RandomSource } from '../pcs/zk-ligero-masks.js';
+import { cryptoRandom, randomBytes, seededRandom, wordsOf } from '../pcs/zk-ligero-masks.js';
 import { proveZkParamRange, zkParamVector } from '../circuit/zk-param-range.js';
 import { zkReceiptLayout } from '../verifier/zk-receipt.js';
 import { assertZkSecurity } from '../verifier/zk-security.js';
-import type { WordSource } from '../piop/zk-affine.js';
 import { sha256 } from '../hash/sha256.js';
 
 /** Independent streams from one seed: SHA-256(domain ‖ seed). */
 function subSeed(seed: Uint8Array, what: string): Uint8Array {
   return sha256(new TextEncoder().encode(`zkinfer/zk-model-seed/${what}`), seed);
-}
-
-/** Uniform words from a byte source (the pads of the parameter side, reproducible from the seed). */
-function wordsFrom(rng: RandomSource): WordSource {
-  return (n) => {
-    const b = new Uint8Array(4 * n);
-    rng(b);
-    return new Uint32Array(b.buffer);
-  };
 }
 
 export interface CommittedModel {
@@ -172,7 +162,7 @@ function commitZkSide(
   const openings = zk.openings ?? DEFAULT_ZK_OPENINGS;
   if (!Number.isInteger(openings) || openings < 1 || openings > 1024) throw new RangeError(`zk openings: expected an integer in [1, 1024], got ${openings}`);
   const seed = zk.seed ?? randomBytes(cryptoRandom, 32);
-  const side = zkParamVector(circuit, vec, wordsFrom(seededRandom(subSeed(seed, 'pads'))));
+  const side = zkParamVector(circuit, vec, wordsOf(seededRandom(subSeed(seed, 'pads'))));
   const zkParams = zkCommitmentCode(circuit, openings);
   assertZkSecurity(circuit, zkParams);
   const witnessParams: ZkLigeroParams = { ...zkParams, randomness: zkParams.queries };

@@ -18,7 +18,7 @@ import { verifyParamRange } from '../circuit/param-range.js';
 import { segmentsEnd, splitParam } from '../circuit/params.js';
 import { ProverSession } from './session.js';
 import { proveZk } from './zk-prove.js';
-import { addLookupClaims, columnValues, combineLimbs, contextBytes, paramSegmentClaims, receiptTranscript, routeClaims, RECEIPT_VERSION, type PublicTensor } from '../circuit/session.js';
+import { addLookupClaims, columnValues, combineLimbs, contextBytes, paramSegmentClaims, receiptTranscript, routeClaims, type PublicTensor } from '../circuit/session.js';
 import { computeMultiplicities, drawLookupChallenges, proveLookups, proveLookupsUnchecked, writeLookupProof, type LookupWitness } from '../piop/lookup/logup.js';
 import { rowFinder, tableBits, type LookupTable } from '../piop/lookup/tables.js';
 import { lookupStatements } from '../circuit/circuit.js';
@@ -26,7 +26,8 @@ import { proveBatchOpening, writeBatchOpeningProof, type EvalClaim } from '../pc
 import { evaluateBase } from '../poly/multilinear.js';
 import { runQuantized, type IntOutput } from '../quantize/infer.js';
 import { ByteWriter } from '../util/bytes.js';
-import { encodeReceipt, type Receipt } from '../verifier/receipt.js';
+import type { ZkIoOpening } from '../circuit/zk-io.js';
+import { encodeReceipt, receiptVersionOf, type Receipt, type ReceiptCommitted } from '../verifier/receipt.js';
 import type { CommittedModel, Progress } from './commit.js';
 
 export interface ProveTimings {
@@ -43,6 +44,12 @@ export interface ProveResult {
   outputs: IntOutput[];
   receipt: Uint8Array;
   timings: ProveTimings;
+  /**
+   * With `committed` tensors: the io commitment's opening (the seed and the committed values),
+   * for the requester alone — it reveals what the receipt hides. Check it with `verifyReceipt`'s
+   * `opening` option; keep the seed secret and never reuse it.
+   */
+  opening?: ZkIoOpening;
 }
 
 export interface ProveOptions {
@@ -59,7 +66,14 @@ export interface ProveOptions {
    * off every honest-prover consistency check, producing what a cheating prover would send. A
    * receipt made this way must be rejected by the verifier.
    */
-  tamper?: (values: Map<string, ArrayLike<number>>, phase: 'witness' | 'multiplicities') => void;
+  tamper?: (values: Map<string, ArrayLike<number>>, phase: 'witness' | 'multiplicities' | 'io') => void;
+  /**
+   * Zero-knowledge models only: inputs to keep private and outputs to commit (names, or `true`
+   * for all) instead of carrying their values in the receipt (`circuit/zk-io.ts`, a version-4
+   * receipt). The receipt binds them by a hiding commitment made from `seed` (32 secret bytes; fresh
+   * random ones by default — a seed must never serve two receipts), returned in `opening`.
+   */
+  committed?: { inputs?: readonly string[] | boolean; outputs?: readonly string[] | boolean; seed?: Uint8Array };
 }
 
 const rangeClaims = new WeakMap<Uint8Array, { commitment: Uint8Array; claims: EvalClaim[] }>();
@@ -158,9 +172,9 @@ export function buildWitness(cm: CommittedModel, input: Record<string, ArrayLike
 }
 
 /** The receipt of a finished proof (both modes: the model's public data, the statement, the proof). */
-export function receiptOf(cm: CommittedModel, zk: boolean, context: Uint8Array, inputs: PublicTensor[], outputs: PublicTensor[], witnessCommitment: Uint8Array, proof: Uint8Array): Receipt {
+export function receiptOf(cm: CommittedModel, zk: boolean, context: Uint8Array, inputs: PublicTensor[], outputs: PublicTensor[], witnessCommitment: Uint8Array, proof: Uint8Array, committed: ReceiptCommitted | null = null): Receipt {
   return {
-    version: RECEIPT_VERSION,
+    version: receiptVersionOf(committed),
     zk,
     modelId: cm.modelId,
     pcs: { ...cm.pcs.config },
@@ -170,6 +184,7 @@ export function receiptOf(cm: CommittedModel, zk: boolean, context: Uint8Array, 
     paramRange: cm.paramRange,
     inputs,
     outputs,
+    committed,
     witnessCommitment,
     proof,
   };

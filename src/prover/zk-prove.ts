@@ -16,7 +16,7 @@ import { lookupStatements } from '../circuit/circuit.js';
 import { addLookupClaims, contextBytes, receiptTranscript, type PublicTensor } from '../circuit/session.js';
 import { fillProducts, PadAllocator } from '../circuit/zk-pads.js';
 import { fillZkBatchPads, proveZkBatch, writeZkBatchProof } from '../pcs/zk-batch.js';
-import { absorbZkCommitment, commitZkLigero, proveZkLigeroMulti, writeZkMultiProof, zkCommitmentBytes } from '../pcs/zk-ligero.js';
+import { absorbZkCommitment, commitZkLigero, proveZkLigeroMulti, writeZkMultiProof, zkCommitmentBytes, type ZkLigeroProverData } from '../pcs/zk-ligero.js';
 import { drawLookupChallenges } from '../piop/lookup/logup.js';
 import { fillZkLookupPads, proveZkLookups, proveZkLookupsUnchecked, writeZkLookupProof } from '../piop/lookup/zk-logup.js';
 import { appendSystem, fillUniform } from '../piop/zk-affine.js';
@@ -25,7 +25,10 @@ import { zkParamRangeSystem } from '../circuit/zk-param-range.js';
 import { ByteReader, ByteWriter } from '../util/bytes.js';
 import { encodeReceipt } from '../verifier/receipt.js';
 import { proverZkLinks } from '../verifier/zk-layers.js';
-import { batchClaims, zkReceiptLayout, zkReceiptSystem, zkRegions, ZK_BATCH_LABELS } from '../verifier/zk-receipt.js';
+import { batchClaims, zkBatches, zkReceiptLayout, zkReceiptSystem, ZK_BATCH_LABELS } from '../verifier/zk-receipt.js';
+import type { ReceiptCommitted } from '../verifier/receipt.js';
+import { ALL_PUBLIC, commitZkIo, proveZkIoRange, visibilityIssue, type ZkIoOpening, type ZkVisibility } from '../circuit/zk-io.js';
+import { cryptoRandom, MIN_SEED_BYTES, randomBytes } from '../pcs/zk-ligero-masks.js';
 import type { CommittedModel } from './commit.js';
 import { buildWitness, quantizedInputs, receiptOf, type ProveOptions, type ProveResult } from './prove.js';
 import { ZkProverSession } from './session.js';
@@ -44,6 +47,23 @@ function rangeSystemOf(cm: CommittedModel): ConstraintSystem {
   return sys;
 }
 
+/** The committed tensors `opts.committed` asks for, checked against the model (a clear error otherwise). */
+function visibilityOf(cm: CommittedModel, committed: ProveOptions['committed']): ZkVisibility {
+  if (committed === undefined) return ALL_PUBLIC;
+  const pick = (role: 'input' | 'output', names: readonly string[] | boolean | undefined): string[] => {
+    const all = (role === 'input' ? cm.model.inputs : cm.model.outputs).map((t) => t.name);
+    if (names === true) return all;
+    if (names === undefined || names === false) return [];
+    if (!Array.isArray(names)) throw new TypeError(`committed ${role}s: expected a list of names or true, got ${typeof names}`);
+    for (const n of names) if (!all.includes(n)) throw new RangeError(`committed ${role}s: '${n}' is not a model ${role} (the model's ${role}s: ${all.join(', ')})`);
+    return all.filter((n) => names.includes(n));
+  };
+  const vis = { inputs: pick('input', committed.inputs), outputs: pick('output', committed.outputs) };
+  const err = visibilityIssue(cm.circuit, vis);
+  if (err) throw new RangeError(`committed tensors: ${err}`);
+  return vis;
+}
+
 export function proveZk(cm: CommittedModel, input: Record<string, ArrayLike<number>>, opts: ProveOptions = {}): ProveResult {
   const zk = cm.zk;
   if (!zk) throw new Error('proveZk: the model was not committed for zero-knowledge receipts');
@@ -51,13 +71,14 @@ export function proveZk(cm: CommittedModel, input: Record<string, ArrayLike<numb
   const progress = opts.onProgress ?? (() => {});
   const context = contextBytes(opts.context);
   const c = cm.circuit;
-  const lay = zkReceiptLayout(c);
+  const vis = visibilityOf(cm, opts.committed);
+  const lay = zkReceiptLayout(c, vis);
   const W = lay.witnessBase;
   const { run, vals, witnesses, wvec, unchecked, inferMs, witnessMs } = buildWitness(cm, input, opts.tamper, progress, lay.end - W - 2 ** c.witness.numVars);
 
   let t = performance.now();
   progress('commit witness', 0, 1);
-  const all = new Uint32Array(lay.end);
+  const all = new Uint32Array(lay.io ? lay.io.base + lay.io.layout.length : lay.end);
   all.set(zk.data.values.subarray(0, W));
   all.set(wvec, W);
   fillZkLookupPads(all, lay.lookups);
@@ -65,16 +86,30 @@ export function proveZk(cm: CommittedModel, input: Record<string, ArrayLike<numb
   fillProducts(all, lay.layers.fills);
   fillZkBatchPads(all, lay.batchWitness);
   fillZkBatchPads(all, lay.batchParams);
-  const { commitment: wc, data: wd } = commitZkLigero(all.subarray(W), zk.witnessParams);
+  if (lay.io) fillZkBatchPads(all, lay.io.batch);
+  const { commitment: wc, data: wd } = commitZkLigero(all.subarray(W, lay.end), zk.witnessParams);
   const witnessCommitment = zkCommitmentBytes(wc);
-  const commitMs = performance.now() - t;
 
   const inputs = quantizedInputs(cm, run);
   const outputs: PublicTensor[] = run.outputs.map((o) => ({ name: o.name, values: Int32Array.from(o.q) }));
+  const hidden = new Set([...vis.inputs, ...vis.outputs]);
+  const publicInputs = inputs.filter((p) => !hidden.has(p.name));
+  const publicOutputs = outputs.filter((p) => !hidden.has(p.name));
+  let io: { data: ZkLigeroProverData; committed: ReceiptCommitted; opening: ZkIoOpening } | null = null;
+  if (lay.io) {
+    const values = new Map([...inputs, ...outputs].filter((p) => hidden.has(p.name)).map((p) => [p.name, p.values]));
+    if (opts.tamper) opts.tamper(values, 'io');
+    const seed = opts.committed?.seed ?? randomBytes(cryptoRandom, MIN_SEED_BYTES);
+    const { commitment, data } = commitZkIo(c, vis, values, seed, zk.witnessParams, { unchecked });
+    all.set(data.values, lay.io.base);
+    io = { data, committed: { inputs: [...vis.inputs], outputs: [...vis.outputs], commitment: zkCommitmentBytes(commitment) }, opening: { seed: seed.slice(), values } };
+  }
+  const commitMs = performance.now() - t;
   const start = () => {
-    const tr = receiptTranscript(cm.modelId, cm.pcs.config, context, inputs, outputs, witnessCommitment, {}, true);
+    const tr = receiptTranscript(cm.modelId, cm.pcs.config, context, publicInputs, publicOutputs, witnessCommitment, {}, true, io?.committed ?? null);
     absorbZkCommitment(tr, zk.commitment);
     absorbZkCommitment(tr, wc);
+    if (io) absorbZkCommitment(tr, io.data.commitment);
     return tr;
   };
   const tr = start();
@@ -82,6 +117,7 @@ export function proveZk(cm: CommittedModel, input: Record<string, ArrayLike<numb
 
   t = performance.now();
   progress('lookups', 0, 1);
+  if (lay.io) proveZkIoRange(tr, c, vis, all, lay.io.base, w, unchecked);
   const statements = lookupStatements(c);
   const ch = drawLookupChallenges(tr, statements);
   const lk = (unchecked ? proveZkLookupsUnchecked : proveZkLookups)(tr, ch, witnesses, all, lay.lookups);
@@ -100,24 +136,23 @@ export function proveZk(cm: CommittedModel, input: Record<string, ArrayLike<numb
 
   t = performance.now();
   progress('openings', 0, 1);
-  const claims = batchClaims(c, proverZkLinks(s, c, cm.params));
-  const regions = zkRegions(c);
-  writeZkBatchProof(w, proveZkBatch(tr, regions.witness, claims.witness, all, lay.batchWitness, ZK_BATCH_LABELS.witness, { unchecked }).proof);
-  writeZkBatchProof(w, proveZkBatch(tr, regions.params, claims.params, all, lay.batchParams, ZK_BATCH_LABELS.params, { unchecked }).proof);
+  const claims = batchClaims(c, proverZkLinks(s, c, cm.params, vis), vis);
+  for (const { which, region, at } of zkBatches(c, vis)) writeZkBatchProof(w, proveZkBatch(tr, region, claims[which], all, at, ZK_BATCH_LABELS[which], { unchecked }).proof);
   const body = w.finish();
-  const publics = new Map<string, Int32Array>([...inputs, ...outputs].map((p) => [p.name, p.values]));
+  const publics = new Map<string, Int32Array>([...publicInputs, ...publicOutputs].map((p) => [p.name, p.values]));
   const replay = start();
-  const system = appendSystem(zkReceiptSystem(c, replay, new ByteReader(body), publics), rangeSystemOf(cm));
+  const system = appendSystem(zkReceiptSystem(c, replay, new ByteReader(body), publics, { visibility: vis }), rangeSystemOf(cm));
   const proof = new ByteWriter(body.length + (1 << 20));
   proof.bytes(body);
-  writeZkMultiProof(proof, proveZkLigeroMulti([zk.data, wd], system, replay, { unchecked }));
+  writeZkMultiProof(proof, proveZkLigeroMulti(io ? [zk.data, wd, io.data] : [zk.data, wd], system, replay, { unchecked }));
   const openMs = performance.now() - t;
 
-  const receipt = encodeReceipt(receiptOf(cm, true, context, inputs, outputs, witnessCommitment, proof.finish()));
+  const receipt = encodeReceipt(receiptOf(cm, true, context, publicInputs, publicOutputs, witnessCommitment, proof.finish(), io?.committed ?? null));
   progress('done', 1, 1);
   return {
     outputs: run.outputs,
     receipt,
+    ...(io ? { opening: io.opening } : {}),
     timings: { inferMs, witnessMs, commitMs, lookupMs, layersMs, openMs, totalMs: performance.now() - T0 },
   };
 }

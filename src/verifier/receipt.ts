@@ -1,11 +1,19 @@
 /**
- * The receipt: versioned, self-describing binary (DESIGN §3 "Receipt"), format version 3.
+ * The receipt: versioned, self-describing binary (DESIGN §3 "Receipt"), format version 3, or 4
+ * for a zero-knowledge receipt that commits some inputs or outputs instead of carrying them.
  *
- *   "ZKR\0" | u32 version = 3 | u8 zk = 0 | 32-byte model ID
+ *   "ZKR\0" | u32 version ∈ {3, 4} | u8 zk ∈ {0, 1} | 32-byte model ID
  *   | PCS parameters: u8 log2 blowup, u16 security bits, u8 merged ∈ {0, 1}, u8 max log codeword
  *   | blob context (≤ MAX_CONTEXT_BYTES; empty = no context)
  *   | blob description | blob parameter commitment | blob parameter range proof
- *   | public inputs | public outputs | blob witness commitment | blob proof
+ *   | public inputs | public outputs
+ *   | version 4 only: u32 count, name blobs (private inputs) | u32 count, name blobs (committed
+ *     outputs) | blob io commitment (`circuit/zk-io.ts`)
+ *   | blob witness commitment | blob proof
+ *
+ * Version 4 requires zk = 1 and at least one committed tensor, and version 3 has none, so every
+ * receipt still has exactly one encoding (a receipt with every tensor public is version 3 whatever
+ * made it).
  *
  * Integers are little-endian; a blob is a u32 length and that many bytes; a public tensor list is
  * a u32 count of (name blob: UTF-8, ≤ 1024 bytes; u32 count; that many i32 values).
@@ -21,7 +29,7 @@
  */
 import type { TensorPcsConfig } from '../pcs/params.js';
 import { ByteReader, ByteWriter, DecodeError, fromHex, toHex } from '../util/bytes.js';
-import { MAX_CONTEXT_BYTES, RECEIPT_VERSION, type PublicTensor } from '../circuit/session.js';
+import { COMMITTED_RECEIPT_VERSION, MAX_CONTEXT_BYTES, RECEIPT_VERSION, type PublicTensor } from '../circuit/session.js';
 
 const MAGIC = [0x5a, 0x4b, 0x52, 0x00]; // "ZKR\0"
 const MAX_BLOB = 1 << 28;
@@ -41,8 +49,25 @@ export interface Receipt {
   paramRange: Uint8Array;
   inputs: PublicTensor[];
   outputs: PublicTensor[];
+  /** the tensors bound by the io commitment instead of carried (version 4), or null (version 3) */
+  committed: ReceiptCommitted | null;
   witnessCommitment: Uint8Array;
   proof: Uint8Array;
+}
+
+/** The committed tensors of a version-4 receipt (`circuit/zk-io.ts`). */
+export interface ReceiptCommitted {
+  /** private inputs, in the model's order */
+  inputs: string[];
+  /** committed outputs, in the model's order */
+  outputs: string[];
+  /** the io commitment's bytes (`zkCommitmentBytes`) */
+  commitment: Uint8Array;
+}
+
+/** The format version of a receipt with (4) or without (3) committed tensors. */
+export function receiptVersionOf(committed: ReceiptCommitted | null): number {
+  return committed ? COMMITTED_RECEIPT_VERSION : RECEIPT_VERSION;
 }
 
 /** Strict UTF-8 that keeps a leading BOM, so distinct byte strings decode to distinct names. */
@@ -64,17 +89,25 @@ function writeTensors(w: ByteWriter, ts: PublicTensor[]): void {
   }
 }
 
+function readName(r: ByteReader, what: string): string {
+  try {
+    return UTF8.decode(r.blob(1024, `${what} name`));
+  } catch (e) {
+    if (e instanceof DecodeError) throw e;
+    throw new DecodeError(`${what}: name is not UTF-8`);
+  }
+}
+
+function readNames(r: ByteReader, what: string): string[] {
+  const n = r.u32In(0, MAX_TENSORS, `${what} count`);
+  return Array.from({ length: n }, () => readName(r, what));
+}
+
 function readTensors(r: ByteReader, what: string): PublicTensor[] {
   const n = r.u32In(0, MAX_TENSORS, `${what} count`);
   const out: PublicTensor[] = [];
   for (let i = 0; i < n; i++) {
-    let name: string;
-    try {
-      name = UTF8.decode(r.blob(1024, `${what} name`));
-    } catch (e) {
-      if (e instanceof DecodeError) throw e;
-      throw new DecodeError(`${what} ${i}: name is not UTF-8`);
-    }
+    const name = readName(r, `${what} ${i}`);
     const len = r.u32In(0, MAX_VALUES, `${what} '${name}' length`);
     if (4 * len > r.remaining) throw new DecodeError(`truncated input: ${what} '${name}' needs ${4 * len} bytes`);
     const values = new Int32Array(len);
@@ -85,6 +118,9 @@ function readTensors(r: ByteReader, what: string): PublicTensor[] {
 }
 
 export function encodeReceipt(rc: Receipt): Uint8Array {
+  const committed = rc.committed ?? null;
+  if (rc.version !== receiptVersionOf(committed)) throw new RangeError(`encodeReceipt: version ${rc.version} with ${committed ? 'committed tensors' : 'no committed tensor'} (expected ${receiptVersionOf(committed)})`);
+  if (committed && (!rc.zk || committed.inputs.length + committed.outputs.length === 0)) throw new RangeError('encodeReceipt: committed tensors need a zero-knowledge receipt and at least one name');
   const w = new ByteWriter(1 << 16);
   w.bytes(Uint8Array.from(MAGIC)).u32(rc.version).u8(rc.zk ? 1 : 0).bytes(fromHex(rc.modelId));
   w.u8(rc.pcs.logBlowup).u8(rc.pcs.securityBits & 0xff).u8(rc.pcs.securityBits >> 8).u8(rc.pcs.merged ? 1 : 0).u8(rc.pcs.maxLogCodeword);
@@ -92,6 +128,13 @@ export function encodeReceipt(rc: Receipt): Uint8Array {
   w.blob(rc.description).blob(rc.paramCommitment).blob(rc.paramRange);
   writeTensors(w, rc.inputs);
   writeTensors(w, rc.outputs);
+  if (committed) {
+    for (const names of [committed.inputs, committed.outputs]) {
+      w.u32(names.length);
+      for (const n of names) w.blob(new TextEncoder().encode(n));
+    }
+    w.blob(committed.commitment);
+  }
   w.blob(rc.witnessCommitment).blob(rc.proof);
   return w.finish();
 }
@@ -103,7 +146,7 @@ export function decodeReceipt(bytes: Uint8Array): Receipt {
   const magic = r.bytes(4, 'magic');
   if (magic.some((b, i) => b !== MAGIC[i])) throw new DecodeError('not a zkinfer receipt (wrong magic bytes)');
   const version = r.u32('version');
-  if (version !== RECEIPT_VERSION) throw new DecodeError(`receipt format version ${version} is not supported (this verifier reads version ${RECEIPT_VERSION})`);
+  if (version !== RECEIPT_VERSION && version !== COMMITTED_RECEIPT_VERSION) throw new DecodeError(`receipt format version ${version} is not supported (this verifier reads versions ${RECEIPT_VERSION} and ${COMMITTED_RECEIPT_VERSION})`);
   const zk = flag(r, 'zk flag');
   const modelId = toHex(r.bytes(32, 'model ID'));
   const pcs: TensorPcsConfig = { logBlowup: r.u8('pcs rate'), securityBits: r.u8('pcs bits') | (r.u8('pcs bits') << 8), merged: flag(r, 'pcs mode'), maxLogCodeword: r.u8('pcs codeword') };
@@ -113,8 +156,14 @@ export function decodeReceipt(bytes: Uint8Array): Receipt {
   const paramRange = r.blob(MAX_BLOB, 'parameter range proof');
   const inputs = readTensors(r, 'input');
   const outputs = readTensors(r, 'output');
+  let committed: ReceiptCommitted | null = null;
+  if (version === COMMITTED_RECEIPT_VERSION) {
+    if (!zk) throw new DecodeError('a version-4 receipt (committed tensors) must be a zero-knowledge receipt');
+    committed = { inputs: readNames(r, 'private input'), outputs: readNames(r, 'committed output'), commitment: r.blob(4096, 'io commitment') };
+    if (committed.inputs.length + committed.outputs.length === 0) throw new DecodeError('a version-4 receipt must commit at least one tensor (with none it is version 3)');
+  }
   const witnessCommitment = r.blob(4096, 'witness commitment');
   const proof = r.blob(MAX_BLOB, 'proof');
   r.end('receipt');
-  return { version, zk, modelId, pcs, context, description, paramCommitment, paramRange, inputs, outputs, witnessCommitment, proof };
+  return { version, zk, modelId, pcs, context, description, paramCommitment, paramRange, inputs, outputs, committed, witnessCommitment, proof };
 }

@@ -44,13 +44,14 @@ import type { Point } from '../poly/multilinear.js';
 import { readSumcheckProof, verifySumcheck } from '../piop/sumcheck.js';
 import type { Transcript } from '../transcript/transcript.js';
 import { ByteReader, DecodeError, bytesEqual, toHex } from '../util/bytes.js';
-import { fail, type VerifyError } from '../util/result.js';
+import { fail, type VerifyError, type VerifyResult } from '../util/result.js';
 import { quantizeInputValues } from '../quantize/input.js';
 import { decodeReceipt, type Receipt } from './receipt.js';
 import { verifySecurity } from '../circuit/security.js';
 import { verifyZkBody } from './zk-receipt.js';
 import { verifyZkSecurity } from './zk-security.js';
-import { readZkCommitment } from '../pcs/zk-ligero.js';
+import { readZkCommitment, zkCommitmentBytes } from '../pcs/zk-ligero.js';
+import { commitZkIo, visibilityIssue, type ZkIoOpening } from '../circuit/zk-io.js';
 
 export interface VerifiedOutput {
   name: string;
@@ -60,7 +61,21 @@ export interface VerifiedOutput {
   values: Float64Array;
 }
 
-export type ReceiptVerifyResult = { ok: true; modelId: string; outputs: VerifiedOutput[]; context: Uint8Array; receipt: Receipt } | { ok: false; error: VerifyError };
+/** What a receipt shows of each tensor (`circuit/zk-io.ts`): the visibility it was proven with. */
+export interface ReceiptVisibility {
+  /** every model input: its values in the receipt, or bound by the io commitment */
+  inputs: Record<string, 'public' | 'private'>;
+  /** every model output: its values in the receipt, or bound by the io commitment */
+  outputs: Record<string, 'public' | 'committed'>;
+  /** 'private': under a hiding commitment (a zero-knowledge receipt); 'committed': bound, not hidden */
+  parameters: 'private' | 'committed';
+  /** whether the caller's opening was checked against the io commitment (committed values then known) */
+  opened: boolean;
+}
+
+export type ReceiptVerifyResult =
+  | { ok: true; modelId: string; outputs: VerifiedOutput[]; context: Uint8Array; receipt: Receipt; visibility: ReceiptVisibility }
+  | { ok: false; error: VerifyError };
 
 export interface VerifyOptions {
   /**
@@ -69,6 +84,15 @@ export interface VerifyOptions {
    * omitted any context is accepted; the ok result returns it.
    */
   context?: Uint8Array | string;
+  /**
+   * For a receipt with committed tensors (a version-4 zero-knowledge receipt): the io
+   * commitment's opening the prover handed the requester (`ProveResult.opening`). The verifier
+   * rebuilds the commitment from it and requires the receipt's, byte for byte (else
+   * `OpeningMismatch`); the result's outputs then include the committed ones, and `input` is
+   * compared with the opened private inputs. Without it, committed outputs are not in the result
+   * and a private input cannot be compared (`OpeningRequired` when `input` is given).
+   */
+  opening?: ZkIoOpening;
 }
 
 class Session extends CircuitTensors implements VerifierContext {
@@ -109,13 +133,15 @@ class Session extends CircuitTensors implements VerifierContext {
 
 function checkPublic(c: Circuit, rc: Receipt): Map<string, Int32Array> {
   const m = new Map<string, Int32Array>();
-  const want = [...c.tensors.values()].filter((t) => t.role === 'input' || t.role === 'output');
+  const committed = new Set([...(rc.committed?.inputs ?? []), ...(rc.committed?.outputs ?? [])]);
+  const want = [...c.tensors.values()].filter((t) => (t.role === 'input' || t.role === 'output') && !committed.has(t.name));
   const got = [...rc.inputs, ...rc.outputs];
-  if (got.length !== want.length) throw new Rejected('PublicMismatch', `receipt carries ${got.length} public tensors, the model has ${want.length} inputs and outputs`);
+  if (got.length !== want.length) throw new Rejected('PublicMismatch', `receipt carries ${got.length} public tensors, the model has ${want.length} inputs and outputs${committed.size ? ' besides the committed ones' : ''}`);
   const check = (list: PublicTensor[], role: 'input' | 'output'): void => {
     for (const p of list) {
       const t = c.tensors.get(p.name);
       if (!t || t.role !== role) throw new Rejected('PublicMismatch', `receipt ${role} '${p.name}' is not a model ${role}`);
+      if (committed.has(p.name)) throw new Rejected('PublicMismatch', `receipt ${role} '${p.name}' is both carried and committed`);
       if (p.values.length !== t.layout.size) throw new Rejected('PublicMismatch', `${role} '${p.name}': expected ${t.layout.size} values, got ${p.values.length}`);
       for (let i = 0; i < p.values.length; i++) {
         if (p.values[i] < t.lo || p.values[i] > t.hi) throw new Rejected('PublicOutOfRange', `${role} '${p.name}': value ${p.values[i]} at ${i} is outside [${t.lo}, ${t.hi}]`);
@@ -152,7 +178,7 @@ function circuitFor(modelId: string, description: Uint8Array): { desc: ModelDesc
  * Checks the caller's input against the receipt's public inputs, quantizing it by the prover's
  * own rule (`quantize/input.ts`, strict): see the header for the error kinds.
  */
-function checkInput(desc: ModelDescription, input: unknown, publics: Map<string, Int32Array>): ReceiptVerifyResult | null {
+function checkInput(desc: ModelDescription, input: unknown, publics: Map<string, Int32Array>, opened: ReadonlyMap<string, Int32Array> | null): ReceiptVerifyResult | null {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return fail('BadInput', `expected the input as an object {inputName: [numbers]}, got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`);
   }
@@ -166,7 +192,8 @@ function checkInput(desc: ModelDescription, input: unknown, publics: Map<string,
       if (p.kind === 'OutOfRange') return fail('InputOutOfRange', p.message, { input: p.input, index: p.index, value: p.value, lo: p.lo, hi: p.hi, exp: i.exp });
       return fail('BadInput', p.message, { input: p.input, ...(p.kind === 'NotAList' ? {} : { index: p.index }) });
     }
-    const want = publics.get(i.name)!;
+    const want = publics.get(i.name) ?? opened?.get(i.name);
+    if (!want) return fail('OpeningRequired', `input '${i.name}' is private in this receipt: pass its opening to compare it with the given input`, { input: i.name });
     const k = r.q.findIndex((x, j) => x !== want[j]);
     if (r.q.length !== want.length || k >= 0) return fail('InputMismatch', `the receipt was made for a different input '${i.name}' (first difference at index ${k}: ${want[k]} in the receipt, ${r.q[k]} quantized from the given value)`, { input: i.name, index: k });
   }
@@ -227,16 +254,22 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input: Record<st
   const { desc, circuit: c } = circuitFor(id, rc.description);
   // the composed bound of the back end the receipt runs: a zk receipt's is a function of its
   // parameter commitment's code (pinned by the model ID), not of the tensor PCS it never opens
-  const sec = rc.zk ? verifyZkSecurity(c, readZkCommitment(new ByteReader(rc.paramCommitment)).params) : verifySecurity(c, cfg);
+  const sec = rc.zk ? zkSecurityOf(c, rc) : verifySecurity(c, cfg);
   if (!sec.ok) return sec;
   const publics = checkPublic(c, rc);
+  let opened: Map<string, Int32Array> | null = null;
+  if (opts?.opening !== undefined) {
+    const o = checkOpening(c, rc, opts.opening);
+    if (!o.ok) return o;
+    opened = o.values;
+  }
   if (input !== undefined && input !== null) {
-    const bad = checkInput(desc, input, publics);
+    const bad = checkInput(desc, input, publics, opened);
     if (bad) return bad;
   }
   if (rc.zk) {
     const z = verifyZkBody(c, id, rc, publics);
-    return z.ok ? accepted(desc, id, publics, rc) : z;
+    return z.ok ? accepted(desc, id, publics, rc, opened) : z;
   }
   const pcs = new TensorPcs(cfg);
   const pr = new ByteReader(rc.paramCommitment);
@@ -275,14 +308,67 @@ function verifyInner(receiptBytes: Uint8Array, modelId: string, input: Record<st
   const pres = verifyBatchOpening(pcs, paramCommitment, paramClaims, pb, tr);
   if (!pres.ok) return fail(pres.error.kind, `parameter opening: ${pres.error.message}`);
   r.end('proof');
-  return accepted(desc, id, publics, rc);
+  return accepted(desc, id, publics, rc, null);
 }
 
-function accepted(desc: ModelDescription, id: string, publics: Map<string, Int32Array>, rc: Receipt): ReceiptVerifyResult {
-  const outputs = desc.model.outputs.map((o) => {
-    const q = publics.get(o.name)!;
+/** The composed bound of a zk receipt, for the tensors it commits (checked for validity first). */
+function zkSecurityOf(c: Circuit, rc: Receipt): VerifyResult {
+  const vis = { inputs: rc.committed?.inputs ?? [], outputs: rc.committed?.outputs ?? [] };
+  const err = visibilityIssue(c, vis);
+  if (err) return fail('PublicMismatch', `committed tensors: ${err}`);
+  return verifyZkSecurity(c, readZkCommitment(new ByteReader(rc.paramCommitment)).params, undefined, vis);
+}
+
+/**
+ * The caller's opening against the receipt's io commitment: the values of exactly the committed
+ * tensors, each an integer list of the tensor's size in its range, and a 32-byte seed that,
+ * with them, rebuilds the commitment byte for byte. Returns the opened values.
+ */
+function checkOpening(c: Circuit, rc: Receipt, opening: ZkIoOpening): { ok: true; values: Map<string, Int32Array> } | { ok: false; error: VerifyError } {
+  if (!rc.committed) return fail('OpeningMismatch', 'an opening was given, but this receipt commits no tensor (every input and output is in the receipt)');
+  const o = opening as Partial<ZkIoOpening> | null;
+  if (!o || typeof o !== 'object' || !(o.seed instanceof Uint8Array) || !(o.values instanceof Map)) return fail('BadOpening', 'expected an opening { seed: Uint8Array (32 bytes), values: Map<name, Int32Array> }');
+  const names = [...rc.committed.inputs, ...rc.committed.outputs];
+  for (const k of o.values.keys()) if (!names.includes(k)) return fail('OpeningMismatch', `the opening holds '${k}', which this receipt does not commit (it commits ${names.join(', ')})`);
+  const values = new Map<string, Int32Array>();
+  for (const n of names) {
+    const v = o.values.get(n);
+    if (!v) return fail('OpeningMismatch', `the opening lacks the committed tensor '${n}'`);
+    values.set(n, Int32Array.from(v));
+  }
+  const vis = { inputs: rc.committed.inputs, outputs: rc.committed.outputs };
+  const visErr = visibilityIssue(c, vis);
+  if (visErr) return fail('PublicMismatch', `committed tensors: ${visErr}`);
+  const pc = readZkCommitment(new ByteReader(rc.paramCommitment));
+  let rebuilt: Uint8Array;
+  try {
+    rebuilt = zkCommitmentBytes(commitZkIo(c, vis, values, o.seed, { ...pc.params, randomness: pc.params.queries }).commitment);
+  } catch (e) {
+    return fail('BadOpening', `opening: ${(e as Error).message}`);
+  }
+  if (!bytesEqual(rebuilt, rc.committed.commitment)) return fail('OpeningMismatch', "the opening does not rebuild the receipt's io commitment: the receipt was made for other values (or another seed)");
+  return { ok: true, values };
+}
+
+function accepted(desc: ModelDescription, id: string, publics: Map<string, Int32Array>, rc: Receipt, opened: ReadonlyMap<string, Int32Array> | null): ReceiptVerifyResult {
+  const outputs: VerifiedOutput[] = [];
+  for (const o of desc.model.outputs) {
+    const q = publics.get(o.name) ?? opened?.get(o.name);
+    if (!q) continue; // committed, not opened
     const sc = 2 ** -o.exp;
-    return { name: o.name, dims: o.dims, exp: o.exp, q, values: Float64Array.from(q, (v) => v * sc) };
-  });
-  return { ok: true, modelId: id, outputs, context: rc.context, receipt: rc };
+    outputs.push({ name: o.name, dims: o.dims, exp: o.exp, q, values: Float64Array.from(q, (v) => v * sc) });
+  }
+  return { ok: true, modelId: id, outputs, context: rc.context, receipt: rc, visibility: visibilityOf(desc, rc, opened !== null) };
+}
+
+/** Each tensor's visibility as the receipt states it. */
+export function visibilityOf(desc: ModelDescription, rc: Receipt, opened = false): ReceiptVisibility {
+  const priv = new Set(rc.committed?.inputs ?? []);
+  const com = new Set(rc.committed?.outputs ?? []);
+  return {
+    inputs: Object.fromEntries(desc.model.inputs.map((i) => [i.name, priv.has(i.name) ? 'private' : 'public'])),
+    outputs: Object.fromEntries(desc.model.outputs.map((o) => [o.name, com.has(o.name) ? 'committed' : 'public'])),
+    parameters: rc.zk ? 'private' : 'committed',
+    opened,
+  };
 }

@@ -26,6 +26,7 @@ import { evaluateBase } from '../poly/multilinear.js';
 import { Transcript } from '../transcript/transcript.js';
 import type { ProverSession } from '../prover/session.js';
 import { placeholderSource, ZkVerifierSession, type HiddenClaim } from './zk-session.js';
+import { ALL_PUBLIC, isAllPublic, zkIoLayout, type ZkVisibility } from '../circuit/zk-io.js';
 
 /** The padded message label of a parameter's limb evaluations (as in clear receipts). */
 const limbsLabel = (t: string): string => `param/${t}/limbs`;
@@ -35,9 +36,12 @@ function limbWeights(L: number) {
   return Array.from({ length: L }, (_, l) => ext(256 ** l % P));
 }
 
-/** A segment claim on one of the two committed vectors. */
+/** The committed vectors a claim may address: witness, parameters, and the io vector (`circuit/zk-io.ts`). */
+export type ZkVector = 'witness' | 'params' | 'io';
+
+/** A segment claim on one of the committed vectors. */
 export interface SegmentLink {
-  vector: 'witness' | 'params';
+  vector: ZkVector;
   /** offset inside its vector */
   offset: number;
   claim: HiddenClaim;
@@ -45,13 +49,18 @@ export interface SegmentLink {
 
 /**
  * Verifier: settles the session's claims — public ones and limb recombinations as constraints
- * in `s.system` — and returns the segment links left on the two vectors.
+ * in `s.system` — and returns the segment links left on the committed vectors (a committed
+ * input or output, `vis`, links to its segment of the io vector).
  */
-export function settleZkClaims(s: ZkVerifierSession, c: Circuit): SegmentLink[] {
+export function settleZkClaims(s: ZkVerifierSession, c: Circuit, vis: ZkVisibility = ALL_PUBLIC): SegmentLink[] {
   const links: SegmentLink[] = [];
+  const io = isAllPublic(vis) ? null : zkIoLayout(c, vis).segments;
   for (const cl of s.claims) {
     const t = c.tensors.get(cl.tensor)!;
-    if (t.role === 'input' || t.role === 'output') {
+    const seg = io?.get(t.name);
+    if (seg) {
+      links.push({ vector: 'io', offset: seg.offset, claim: cl });
+    } else if (t.role === 'input' || t.role === 'output') {
       const pub = s.publicValues(t.name);
       s.equal(evalPublic(t.layout, pub ?? new Int32Array(t.layout.size), cl.point), cl.value, 'PublicMismatch', `a claim on public tensor '${t.name}' does not match its values`);
     } else if (t.role === 'witness') {
@@ -69,7 +78,7 @@ export function settleZkClaims(s: ZkVerifierSession, c: Circuit): SegmentLink[] 
 
 /** A segment link with the prover's clear value. */
 export interface ClearLink {
-  vector: 'witness' | 'params';
+  vector: ZkVector;
   offset: number;
   point: Uint32Array;
   value: Ext;
@@ -79,12 +88,15 @@ export interface ClearLink {
  * Prover: sends what `settleZkClaims` reads (the limb evaluations of wide parameters), in its
  * order, and returns the same segment links with clear values.
  */
-export function proverZkLinks(s: ProverSession, c: Circuit, params: Map<string, ArrayLike<number>>): ClearLink[] {
+export function proverZkLinks(s: ProverSession, c: Circuit, params: Map<string, ArrayLike<number>>, vis: ZkVisibility = ALL_PUBLIC): ClearLink[] {
   const links: ClearLink[] = [];
+  const io = isAllPublic(vis) ? null : zkIoLayout(c, vis).segments;
   for (const cl of s.claims) {
     const t = c.tensors.get(cl.tensor)!;
-    if (t.role === 'input' || t.role === 'output') continue;
-    if (t.role === 'witness') {
+    const seg = io?.get(t.name);
+    if (seg) links.push({ vector: 'io', offset: seg.offset, point: cl.point, value: cl.value });
+    else if (t.role === 'input' || t.role === 'output') continue;
+    else if (t.role === 'witness') {
       links.push({ vector: 'witness', offset: c.witness.segments.get(t.name)!.offset, point: cl.point, value: cl.value });
     } else if (t.limbs === 1) {
       links.push({ vector: 'params', offset: c.params.segments.get(limbName(t.name, 0))!.offset, point: cl.point, value: cl.value });
@@ -97,8 +109,9 @@ export function proverZkLinks(s: ProverSession, c: Circuit, params: Map<string, 
   return links;
 }
 
-/** The links as TensorLinear constraints, the parameter vector placed at `paramBase`. */
+/** The links (witness and parameters only) as TensorLinear constraints, the parameter vector placed at `paramBase`. */
 export function linkConstraints(links: readonly SegmentLink[], paramBase: number): TensorLinear[] {
+  if (links.some((l) => l.vector === 'io')) throw new RangeError('linkConstraints: io links are placed by the receipt (zk-receipt.ts)');
   return links.map((l) => linkToSegment(l.claim.value, (l.vector === 'params' ? paramBase : 0) + l.offset, l.claim.point));
 }
 

@@ -9,14 +9,18 @@
  * [P, end) under a fresh hiding commitment:
  *   [P, P + 2^n)   the witness segments (layer outputs, auxiliary values, multiplicities);
  *   then           the pads of the lookups (`piop/lookup/zk-logup.ts`), of the layers and claim
- *                  messages (`./zk-layers.ts`), and of the two batches (`pcs/zk-batch.ts`).
+ *                  messages (`./zk-layers.ts`), and of the two batches (`pcs/zk-batch.ts`);
+ *                  with committed tensors also the io batch's, then unused entries up to `ioBase`;
+ *   [ioBase, total) with committed inputs or outputs (`circuit/zk-io.ts`, a version-4 receipt):
+ *                  the io vector under a third hiding commitment, made from the requester's seed.
  *
- * Transcript, after the clear preamble (with a `zk` marker, `circuit/session.ts`) and both
- * commitments: (α, β), the padded lookups, every layer, the limb evaluations of wide parameters,
- * the witness batch, the parameter batch, then one zero-knowledge Ligero proof over both
- * commitments of every constraint collected (`pcs/zk-ligero.ts`). Claims on public tensors are
- * constraints against the public values; claims on the two vectors are batched into one
- * TensorLinear each.
+ * Transcript, after the clear preamble (with a `zk` marker and any committed names,
+ * `circuit/session.ts`) and the commitments (parameters, witness, io): the private inputs' padded
+ * range check (`io-range`), (α, β), the padded lookups, every layer, the limb evaluations of wide
+ * parameters, the witness batch, the parameter batch, the io batch, then one zero-knowledge
+ * Ligero proof over every commitment of every constraint collected (`pcs/zk-ligero.ts`). Claims
+ * on public tensors are constraints against the public values; claims on each committed vector
+ * are batched into one TensorLinear.
  */
 import type { Circuit } from '../circuit/circuit.js';
 import { lookupStatements } from '../circuit/circuit.js';
@@ -40,7 +44,8 @@ import type { Receipt } from './receipt.js';
 /** The least per-proof bits a zero-knowledge commitment's code must give (the chooser's target is 103). */
 export const ZK_LIGERO_MIN_BITS = 100;
 import { Rejected } from '../circuit/protocol.js';
-import { settleZkClaims, zkLayersLayout, type SegmentLink, type ZkLayersLayout } from './zk-layers.js';
+import { settleZkClaims, zkLayersLayout, type SegmentLink, type ZkLayersLayout, type ZkVector } from './zk-layers.js';
+import { ALL_PUBLIC, isAllPublic, readZkIoRange, visibilityIssue, zkIoLayout, type ZkIoLayout, type ZkVisibility } from '../circuit/zk-io.js';
 import { readerSource, ZkVerifierSession } from './zk-session.js';
 
 export interface ZkReceiptLayout {
@@ -54,12 +59,19 @@ export interface ZkReceiptLayout {
   batchParams: ZkBatchAt;
   /** one past the witness vector's last entry (absolute) */
   end: number;
+  /** with committed tensors: the io vector's layout, its base (= `end`) and its batch's pads */
+  io: { layout: ZkIoLayout; base: number; batch: ZkBatchAt } | null;
 }
 
 const LAYOUTS = new WeakMap<Circuit, ZkReceiptLayout>();
+const IO_LAYOUTS = new WeakMap<Circuit, Map<string, ZkReceiptLayout>>();
 
-/** The receipt's pad layout, a function of the circuit alone (cached). */
-export function zkReceiptLayout(c: Circuit): ZkReceiptLayout {
+/**
+ * The receipt's pad layout, a function of the circuit and the committed tensors alone (cached;
+ * `vis` must have no `visibilityIssue`).
+ */
+export function zkReceiptLayout(c: Circuit, vis: ZkVisibility = ALL_PUBLIC): ZkReceiptLayout {
+  if (!isAllPublic(vis)) return ioReceiptLayout(c, vis);
   let hit = LAYOUTS.get(c);
   if (hit) return hit;
   const witnessBase = zkParamLayout(c).length;
@@ -71,26 +83,59 @@ export function zkReceiptLayout(c: Circuit): ZkReceiptLayout {
   const batchWitness = zkBatchAt(bw, layers.end);
   const bp = zkBatchLayout(c.params.numVars);
   const batchParams = zkBatchAt(bp, layers.end + bw.size);
-  hit = { witnessBase, lookups, layersBase, layers, batchWitness, batchParams, end: layers.end + bw.size + bp.size };
+  hit = { witnessBase, lookups, layersBase, layers, batchWitness, batchParams, end: layers.end + bw.size + bp.size, io: null };
   LAYOUTS.set(c, hit);
   return hit;
 }
 
-/** The two batch regions: the witness segments and the parameter segments. */
-export function zkRegions(c: Circuit): { witness: ZkBatchRegion; params: ZkBatchRegion } {
-  return { witness: { base: zkReceiptLayout(c).witnessBase, numVars: c.witness.numVars }, params: { base: 0, numVars: c.params.numVars } };
+/** The all-public layout with the io batch's pads after the others and the io vector at the next aligned entry. */
+function ioReceiptLayout(c: Circuit, vis: ZkVisibility): ZkReceiptLayout {
+  let m = IO_LAYOUTS.get(c);
+  if (!m) IO_LAYOUTS.set(c, (m = new Map()));
+  const key = JSON.stringify([vis.inputs, vis.outputs]);
+  let hit = m.get(key);
+  if (hit) return hit;
+  const pub = zkReceiptLayout(c);
+  const io = zkIoLayout(c, vis);
+  const bio = zkBatchLayout(io.numVars);
+  const batch = zkBatchAt(bio, pub.end);
+  const base = Math.ceil((pub.end + bio.size) / io.align) * io.align;
+  hit = { ...pub, end: base, io: { layout: io, base, batch } };
+  m.set(key, hit);
+  return hit;
+}
+
+/** The batch regions: the witness segments, the parameter segments and, with committed tensors, the io segments. */
+export function zkRegions(c: Circuit, vis: ZkVisibility = ALL_PUBLIC): Record<ZkVector, ZkBatchRegion | null> {
+  const lay = zkReceiptLayout(c, vis);
+  return {
+    witness: { base: lay.witnessBase, numVars: c.witness.numVars },
+    params: { base: 0, numVars: c.params.numVars },
+    io: lay.io ? { base: lay.io.base, numVars: lay.io.layout.numVars } : null,
+  };
 }
 
 /** Batch claims of each region from the segment links (offsets made absolute). */
-export function batchClaims<V>(c: Circuit, links: readonly { vector: 'witness' | 'params'; offset: number; point: Uint32Array; value: V }[]): { witness: ZkBatchClaim<V>[]; params: ZkBatchClaim<V>[] } {
-  const base = zkReceiptLayout(c).witnessBase;
-  const witness: ZkBatchClaim<V>[] = [];
-  const params: ZkBatchClaim<V>[] = [];
-  for (const l of links) (l.vector === 'witness' ? witness : params).push({ offset: (l.vector === 'witness' ? base : 0) + l.offset, point: l.point, value: l.value });
-  return { witness, params };
+export function batchClaims<V>(c: Circuit, links: readonly { vector: ZkVector; offset: number; point: Uint32Array; value: V }[], vis: ZkVisibility = ALL_PUBLIC): Record<ZkVector, ZkBatchClaim<V>[]> {
+  const lay = zkReceiptLayout(c, vis);
+  const bases: Record<ZkVector, number> = { witness: lay.witnessBase, params: 0, io: lay.io?.base ?? NaN };
+  const out: Record<ZkVector, ZkBatchClaim<V>[]> = { witness: [], params: [], io: [] };
+  for (const l of links) out[l.vector].push({ offset: bases[l.vector] + l.offset, point: l.point, value: l.value });
+  return out;
 }
 
-export const ZK_BATCH_LABELS = { witness: 'zk-batch/witness', params: 'zk-batch/params' } as const;
+export const ZK_BATCH_LABELS = { witness: 'zk-batch/witness', params: 'zk-batch/params', io: 'zk-batch/io' } as const;
+
+/** The batches in transcript order, each with its pads (the io batch only with committed tensors). */
+export function zkBatches(c: Circuit, vis: ZkVisibility = ALL_PUBLIC): { which: ZkVector; region: ZkBatchRegion; at: ZkBatchAt }[] {
+  const lay = zkReceiptLayout(c, vis);
+  const regions = zkRegions(c, vis);
+  const out = [
+    { which: 'witness' as const, region: regions.witness!, at: lay.batchWitness },
+    { which: 'params' as const, region: regions.params!, at: lay.batchParams },
+  ];
+  return lay.io ? [...out, { which: 'io' as const, region: regions.io!, at: lay.io.batch }] : out;
+}
 
 /**
  * Replays the receipt body from `r` (after the preamble and both commitments were absorbed into
@@ -99,9 +144,11 @@ export const ZK_BATCH_LABELS = { witness: 'zk-batch/witness', params: 'zk-batch/
  * `opts.dryRun` marks the layer session as the security dry run (`./zk-security.ts`: placeholder
  * messages, clear checks skipped).
  */
-export function zkReceiptSystem(c: Circuit, tr: Transcript, r: ByteReader, publics: Map<string, Int32Array>, opts: { dryRun?: boolean } = {}): ConstraintSystem {
-  const lay = zkReceiptLayout(c);
+export function zkReceiptSystem(c: Circuit, tr: Transcript, r: ByteReader, publics: Map<string, Int32Array>, opts: { dryRun?: boolean; visibility?: ZkVisibility } = {}): ConstraintSystem {
+  const vis = opts.visibility ?? ALL_PUBLIC;
+  const lay = zkReceiptLayout(c, vis);
   const system = emptySystem();
+  if (lay.io) appendSystem(system, readZkIoRange(tr, c, vis, r, lay.io.base));
   const statements = lookupStatements(c);
   const ch = drawLookupChallenges(tr, statements);
   const lk = verifyZkLookups(tr, ch, statements, readZkLookupProof(r, statements, lay.lookups.layout), lay.lookups);
@@ -110,22 +157,20 @@ export function zkReceiptSystem(c: Circuit, tr: Transcript, r: ByteReader, publi
   const s = new ZkVerifierSession(tr, readerSource(r), c, publics, new PadAllocator(lay.layersBase), opts);
   addLookupClaims(c, lk.claims, (t, p, v) => s.claim(t, p, v));
   for (const cl of c.layers) cl.protocol.verify(cl.layer, cl.plan, s);
-  const links = settleZkClaims(s, c);
+  const links = settleZkClaims(s, c, vis);
   if (s.pads.end !== lay.layers.end) throw new Error(`internal error: the layers used pads up to ${s.pads.end}, the layout says ${lay.layers.end}`);
   appendSystem(system, s.system);
-  const claims = batchClaims<Affine>(c, links.map(linkClaim));
-  const regions = zkRegions(c);
-  for (const which of ['witness', 'params'] as const) {
-    const at = which === 'witness' ? lay.batchWitness : lay.batchParams;
+  const claims = batchClaims<Affine>(c, links.map(linkClaim), vis);
+  for (const { which, region, at } of zkBatches(c, vis)) {
     const proof = readZkBatchProof(r, at.layout, claims[which].length);
-    const res = verifyZkBatch(tr, regions[which], claims[which], proof, at, ZK_BATCH_LABELS[which]);
+    const res = verifyZkBatch(tr, region, claims[which], proof, at, ZK_BATCH_LABELS[which]);
     if (!res.ok) throw new Rejected(res.error.kind, `${which} batch: ${res.error.message}`);
     appendSystem(system, res.system);
   }
   return system;
 }
 
-function linkClaim(l: SegmentLink): { vector: 'witness' | 'params'; offset: number; point: Uint32Array; value: Affine } {
+function linkClaim(l: SegmentLink): { vector: ZkVector; offset: number; point: Uint32Array; value: Affine } {
   return { vector: l.vector, offset: l.offset, point: l.claim.point, value: l.claim.value };
 }
 
@@ -152,26 +197,38 @@ export interface ZkTranscriptSeam {
 
 /**
  * The zero-knowledge half of `verifyReceipt` (after the model ID, context, circuit and public
- * values were checked): both commitments (sizes from the circuit, the witness code the
- * parameter code with k = t), the parameter range proof (once per model ID), then the body and
- * the Ligero proof. Throws `Rejected`/DecodeError on malformed data (the caller maps them).
+ * values were checked): the commitments (sizes from the circuit and the committed names, the
+ * witness and io codes the parameter code with k = t), the parameter range proof (once per model
+ * ID), then the body and the Ligero proof. Throws `Rejected`/DecodeError on malformed data (the caller maps them).
  * `seam` (tests only, see `ZkTranscriptSeam`) programs the challenges; the range system derived
  * under it is never cached.
  */
 export function verifyZkBody(c: Circuit, modelId: string, rc: Receipt, publics: Map<string, Int32Array>, seam?: ZkTranscriptSeam): VerifyResult {
-  const lay = zkReceiptLayout(c);
+  const vis: ZkVisibility = rc.committed ? { inputs: rc.committed.inputs, outputs: rc.committed.outputs } : ALL_PUBLIC;
+  const visErr = visibilityIssue(c, vis);
+  if (visErr) return fail('PublicMismatch', `committed tensors: ${visErr}`);
+  const lay = zkReceiptLayout(c, vis);
   const pr = new ByteReader(rc.paramCommitment);
   const pc = readZkCommitment(pr);
   pr.end('parameter commitment');
   if (pc.length !== lay.witnessBase) return fail('MalformedReceipt', `parameter commitment: expected ${lay.witnessBase} entries, got ${pc.length}`);
   const bits = zkLigeroSecurity(pc.params).bits;
   if (bits < ZK_LIGERO_MIN_BITS) return fail('InsufficientSecurity', `the parameter commitment's code gives ${bits.toFixed(1)} bits, below ${ZK_LIGERO_MIN_BITS}`);
+  const want = { ...pc.params, randomness: pc.params.queries };
   const wr = new ByteReader(rc.witnessCommitment);
   const wc = readZkCommitment(wr);
   wr.end('witness commitment');
   if (wc.length !== lay.end - lay.witnessBase) return fail('MalformedReceipt', `witness commitment: expected ${lay.end - lay.witnessBase} entries, got ${wc.length}`);
-  const want = { ...pc.params, randomness: pc.params.queries };
   if (!paramsEqual(wc.params, want)) return fail('ParameterMismatch', `witness commitment parameters ${JSON.stringify(wc.params)} differ from the model's ${JSON.stringify(want)}`);
+  const commitments = [pc, wc];
+  if (rc.committed) {
+    const ir = new ByteReader(rc.committed.commitment);
+    const ic = readZkCommitment(ir);
+    ir.end('io commitment');
+    if (ic.length !== lay.io!.layout.length) return fail('MalformedReceipt', `io commitment: expected ${lay.io!.layout.length} entries, got ${ic.length}`);
+    if (!paramsEqual(ic.params, want)) return fail('ParameterMismatch', `io commitment parameters ${JSON.stringify(ic.params)} differ from the witness commitment's ${JSON.stringify(want)}`);
+    commitments.push(ic);
+  }
   const rangeKey = `${modelId}:${toHex(sha256(rc.paramRange))}`;
   let range = seam ? undefined : RANGE_SYSTEMS.get(rangeKey);
   if (!range) {
@@ -183,14 +240,13 @@ export function verifyZkBody(c: Circuit, modelId: string, rc: Receipt, publics: 
       RANGE_SYSTEMS.set(rangeKey, range);
     }
   }
-  const tr = seam?.receipt ?? receiptTranscript(modelId, rc.pcs, rc.context, rc.inputs, rc.outputs, rc.witnessCommitment, {}, true);
-  absorbZkCommitment(tr, pc);
-  absorbZkCommitment(tr, wc);
+  const tr = seam?.receipt ?? receiptTranscript(modelId, rc.pcs, rc.context, rc.inputs, rc.outputs, rc.witnessCommitment, {}, true, rc.committed);
+  for (const cm of commitments) absorbZkCommitment(tr, cm);
   const r = new ByteReader(rc.proof);
-  const system = appendSystem(zkReceiptSystem(c, tr, r, publics), range);
-  const proof = readZkMultiProof(r, [pc, wc], system);
+  const system = appendSystem(zkReceiptSystem(c, tr, r, publics, { visibility: vis }), range);
+  const proof = readZkMultiProof(r, commitments, system);
   r.end('proof');
-  const res = verifyZkLigeroMulti([pc, wc], system, proof, tr);
+  const res = verifyZkLigeroMulti(commitments, system, proof, tr);
   return res.ok ? res : fail(res.error.kind, `zero-knowledge proof: ${res.error.message}`);
 }
 

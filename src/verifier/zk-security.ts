@@ -27,9 +27,13 @@
  *     Lemma 5), the clear range proof's (N_I + 256)/|K|. As there, the α_I are independent and a
  *     cheating prover must pass the first chunk it cheats in (fixed by the commitment), so the
  *     fingerprint term is the largest chunk's; every chunk's GKR is charged, root β included.
- *   - the two batches (`pcs/zk-batch.ts`): ((N_c − 1) + 2n)/|K| each for ρ and the padded
+ *   - the batches (`pcs/zk-batch.ts`): ((N_c − 1) + 2n)/|K| each for ρ and the padded
  *     degree-2 sumcheck, N_c the links the verifier batches (range claims are not batched: they
- *     are tensor constraints of the range system), nothing when a vector has no claim.
+ *     are tensor constraints of the range system), nothing when a vector has no claim; the io
+ *     batch too when the receipt commits tensors.
+ *   - committed tensors (`circuit/zk-io.ts`): the private inputs' padded range LogUp, one
+ *     instance of 2^a lookups into [0, 256) with its own (α, β) — (2^a + 256)/|K| as for a
+ *     parameter chunk — and its padded GKR; the zero-padding constraints are exact.
  *   - the zero-knowledge Ligero proof over both commitments (`pcs/zk-ligero-params.ts`), for the
  *     code the proof runs (C, N, t and L = C + max k): proximity (e+2)/|K| for γ, linear test
  *     (⌈log2 M⌉ + 1)/|K| for (β, τ), quadratic test 1/|K| for ρ, and the column-query term,
@@ -62,6 +66,7 @@ import { Transcript, type TranscriptLogEntry } from '../transcript/transcript.js
 import { ByteReader } from '../util/bytes.js';
 import { fail, OK, type VerifyResult } from '../util/result.js';
 import { ZK_BATCH_LABELS, zkReceiptLayout, zkReceiptSystem } from './zk-receipt.js';
+import { ALL_PUBLIC, IO_RANGE_LABEL, isAllPublic, zkIoLayout, type ZkVisibility } from '../circuit/zk-io.js';
 
 /** One challenge draw of a zk receipt and the terms that account for it. */
 export interface AccountedChallenge {
@@ -121,21 +126,27 @@ interface DryRun {
   hadamardEntries: number;
   witnessClaims: number;
   paramClaims: number;
+  ioClaims: number;
   /** squeezes of the receipt body (before the Ligero proof) and of the range proof */
   receipt: TranscriptLogEntry[];
   range: TranscriptLogEntry[];
 }
 
-const DRY_RUNS = new WeakMap<Circuit, DryRun>();
+const DRY_RUNS = new WeakMap<Circuit, Map<string, DryRun>>();
+
+const visKey = (v: ZkVisibility): string => JSON.stringify([v.inputs, v.outputs]);
 
 /** The verifier's replay of a zk receipt's body and range proof on placeholders (see the header). */
-function dryRun(c: Circuit): DryRun {
-  let hit = DRY_RUNS.get(c);
+function dryRun(c: Circuit, vis: ZkVisibility): DryRun {
+  let m = DRY_RUNS.get(c);
+  if (!m) DRY_RUNS.set(c, (m = new Map()));
+  let hit = m.get(visKey(vis));
   if (hit) return hit;
+  const hidden = new Set([...vis.inputs, ...vis.outputs]);
   const publics = new Map<string, Int32Array>();
-  for (const t of c.tensors.values()) if (t.role === 'input' || t.role === 'output') publics.set(t.name, new Int32Array(t.layout.size));
+  for (const t of c.tensors.values()) if ((t.role === 'input' || t.role === 'output') && !hidden.has(t.name)) publics.set(t.name, new Int32Array(t.layout.size));
   const tr = new Transcript('zkinfer/security/zk-dry-run', { record: true });
-  const body = zkReceiptSystem(c, tr, new PlaceholderReader(), publics, { dryRun: true });
+  const body = zkReceiptSystem(c, tr, new PlaceholderReader(), publics, { dryRun: true, visibility: vis });
   // any valid code: the range system's shape depends on the circuit alone
   const placeholder = { root: new Uint8Array(32), length: zkParamLayout(c).length, params: { logCols: 2, randomness: 1, logCodeword: 4, queries: 1 } };
   const range = zkParamRangeSystem(c, placeholder, new PlaceholderReader(), { record: true });
@@ -147,10 +158,11 @@ function dryRun(c: Circuit): DryRun {
     hadamardEntries: systems.reduce((s, x) => s + hadamardEntries(x), 0),
     witnessClaims: absorbed(`${ZK_BATCH_LABELS.witness}/claim-point`),
     paramClaims: absorbed(`${ZK_BATCH_LABELS.params}/claim-point`),
+    ioClaims: absorbed(`${ZK_BATCH_LABELS.io}/claim-point`),
     receipt: tr.log!.filter((e) => e.op === 'squeeze'),
     range: range.log!.filter((e) => e.op === 'squeeze'),
   };
-  DRY_RUNS.set(c, hit);
+  m.set(visKey(vis), hit);
   return hit;
 }
 
@@ -169,22 +181,24 @@ const cache = new WeakMap<Circuit, Map<string, ZkReceiptSecurity>>();
 
 /**
  * The composed bound of every zero-knowledge receipt of circuit `c` whose parameter commitment
- * has code `params` (the witness commitment's is the same with k = t), with every term (see the
- * header). Cached per circuit and code. Throws (an Error naming the label) if the dry run draws a
- * challenge the ledger does not account for, or a RangeError for invalid parameters.
+ * has code `params` (the witness and io commitments' is the same with k = t) and that commits the
+ * tensors `vis` (none by default), with every term (see the header). Cached per circuit, code and
+ * visibility. Throws (an Error naming the label) if the dry run draws a challenge the ledger does
+ * not account for, or a RangeError for invalid parameters.
  */
-export function zkReceiptSecurity(c: Circuit, params: Readonly<ZkLigeroParams>): ZkReceiptSecurity {
-  const key = `${params.logCols}/${params.randomness}/${params.logCodeword}/${params.queries}`;
+export function zkReceiptSecurity(c: Circuit, params: Readonly<ZkLigeroParams>, vis: ZkVisibility = ALL_PUBLIC): ZkReceiptSecurity {
+  const key = `${params.logCols}/${params.randomness}/${params.logCodeword}/${params.queries}/${visKey(vis)}`;
   let m = cache.get(c);
   if (!m) cache.set(c, (m = new Map()));
   let hit = m.get(key);
-  if (!hit) m.set(key, (hit = compute(c, params)));
+  if (!hit) m.set(key, (hit = compute(c, params, vis)));
   return hit;
 }
 
-function compute(c: Circuit, params: Readonly<ZkLigeroParams>): ZkReceiptSecurity {
+function compute(c: Circuit, params: Readonly<ZkLigeroParams>, vis: ZkVisibility): ZkReceiptSecurity {
   const code = sharedCodeParams([params, { ...params, randomness: params.queries }]);
-  const dry = dryRun(c);
+  const dry = dryRun(c, vis);
+  const io = isAllPublic(vis) ? null : zkIoLayout(c, vis);
   const ledger = new Ledger();
   const draws: AccountedChallenge[] = [];
   const charge = (transcript: AccountedChallenge['transcript'], terms: string | string[], list: { label: string; count: number; kind?: 'ext' | 'index' }[]) => {
@@ -198,6 +212,17 @@ function compute(c: Circuit, params: Readonly<ZkLigeroParams>): ZkReceiptSecurit
     charge(transcript, gkr, gkrDraws(`${label}/${k}/gkr`, leafVars));
     return leafVars;
   };
+
+  // the private inputs' range check: one padded LogUp of 2^a lookups with its own α, β
+  if (io?.range) {
+    const a = io.range.inputVars;
+    const st: LookupStatement = { table: rangeTable(8), numLookups: 1, logLen: a };
+    const name = `private inputs' range check (2^${a} entries)`;
+    lookupGkr('receipt', IO_RANGE_LABEL, st, 0, name);
+    const f = `${name}: fingerprint α`;
+    ledger.field(f, 2 ** (lookupShape(st).leafVars - 1) + RANGE_TABLE_SIZE, `(N + 256)/|K|, N = 2^${lookupShape(st).leafVars - 1} lookup leaves`, CITE_ZK.range);
+    charge('receipt', f, [{ label: `${IO_RANGE_LABEL}/alpha`, count: 1 }, { label: `${IO_RANGE_LABEL}/beta`, count: 1 }]);
+  }
 
   // lookups: one padded LogUp-GKR per instance, sharing α, β
   const statements = lookupStatements(c);
@@ -252,11 +277,13 @@ function compute(c: Circuit, params: Readonly<ZkLigeroParams>): ZkReceiptSecurit
     CITE_ZK.range,
   );
 
-  // the two padded batches
-  for (const [which, claims, n] of [['witness', dry.witnessClaims, c.witness.numVars], ['params', dry.paramClaims, c.params.numVars]] as const) {
+  // the padded batches
+  const batches: [keyof typeof ZK_BATCH_LABELS, number, number][] = [['witness', dry.witnessClaims, c.witness.numVars], ['params', dry.paramClaims, c.params.numVars]];
+  if (io) batches.push(['io', dry.ioClaims, io.numVars]);
+  for (const [which, claims, n] of batches) {
     if (claims === 0) continue;
     const label = ZK_BATCH_LABELS[which];
-    const name = `${which === 'witness' ? 'witness' : 'parameter'} batch (padded): ρ and sumcheck`;
+    const name = `${{ witness: 'witness', params: 'parameter', io: 'io' }[which]} batch (padded): ρ and sumcheck`;
     ledger.field(name, claims - 1 + 2 * n, `((N_c − 1) + 2n)/|K|, N_c = ${claims} claims, n = ${n}`, CITE_ZK.batch);
     charge('receipt', name, [{ label: `${label}/rho`, count: 1 }, ...Array.from({ length: n }, () => ({ label: `${label}/sumcheck/challenge`, count: 1 }))]);
   }
@@ -278,8 +305,8 @@ function compute(c: Circuit, params: Readonly<ZkLigeroParams>): ZkReceiptSecurit
   ledger.field(quad, 1, '1/|K|', CITE_ZK.ligero);
   const q = lig.terms.find((t) => t.name === 'column queries')!;
   ledger.query({ name: cols, log2: roundUp(q.log2 + 1e-9), formula: `${q.formula}, e = ${lig.proximity}`, citation: CITE_ZK.ligero });
-  const lay = zkReceiptLayout(c);
-  const rowsA = Math.ceil(lay.witnessBase / C) + Math.ceil((lay.end - lay.witnessBase) / C);
+  const lay = zkReceiptLayout(c, vis);
+  const rowsA = Math.ceil(lay.witnessBase / C) + Math.ceil((lay.end - lay.witnessBase) / C) + (lay.io ? Math.ceil(lay.io.layout.length / C) : 0);
   const triples = Math.ceil(dry.hadamardEntries / C);
   charge('receipt', prox, [{ label: 'zkl/proximity', count: rowsA + MASK_ROWS + 3 * triples - 4 }]);
   charge('receipt', linear, [{ label: 'zkl/linear-scale', count: 1 }, { label: 'zkl/linear', count: weightVars(M) }]);
@@ -290,7 +317,7 @@ function compute(c: Circuit, params: Readonly<ZkLigeroParams>): ZkReceiptSecurit
     checkAccounted('receipt', dry.receipt, draws.filter((d) => d.transcript === 'receipt' && !d.label.startsWith('zkl/')));
     checkAccounted('param-range', dry.range, draws.filter((d) => d.transcript === 'param-range'));
   } catch (e) {
-    DRY_RUNS.delete(c); // keep no dry run the ledger has not accounted for
+    DRY_RUNS.get(c)?.delete(visKey(vis)); // keep no dry run the ledger has not accounted for
     throw e;
   }
   return { ...summarize(ledger, DEFAULT_SECURITY_PROFILE), code, numLinear: M, challenges: draws };
@@ -317,10 +344,10 @@ function checkAccounted(transcript: string, squeezes: readonly TranscriptLogEntr
  * `params` (pinned by the model ID) must reach `minBits` composed bits; else
  * `InsufficientSecurity`, naming the largest terms.
  */
-export function verifyZkSecurity(c: Circuit, params: Readonly<ZkLigeroParams>, minBits: number = DEFAULT_SECURITY_PROFILE): VerifyResult {
+export function verifyZkSecurity(c: Circuit, params: Readonly<ZkLigeroParams>, minBits: number = DEFAULT_SECURITY_PROFILE, vis: ZkVisibility = ALL_PUBLIC): VerifyResult {
   let s: ZkReceiptSecurity;
   try {
-    s = zkReceiptSecurity(c, params);
+    s = zkReceiptSecurity(c, params, vis);
   } catch (e) {
     return fail('InsufficientSecurity', `the composed security bound of this zero-knowledge model cannot be established: ${(e as Error).message}`);
   }

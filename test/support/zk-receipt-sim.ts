@@ -305,6 +305,7 @@ export function simulateReceipt(s: SimulatorInput, rng: RandomSource): Simulated
     paramRange: rangeReader.out.finish(),
     inputs: s.inputs,
     outputs: s.outputs,
+    committed: null,
     witnessCommitment: zkCommitmentBytes(sim.commitments[1]),
     proof: proof.finish(),
   };
