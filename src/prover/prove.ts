@@ -192,6 +192,8 @@ export function receiptOf(cm: CommittedModel, zk: boolean, context: Uint8Array, 
 
 export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number>>, opts: ProveOptions = {}): ProveResult {
   if (cm.zk) return proveZk(cm, input, opts);
+  const wants = opts.committed && [opts.committed.inputs, opts.committed.outputs].some((x) => x === true || (Array.isArray(x) && x.length > 0));
+  if (wants) throw new RangeError('committed inputs or outputs need a zero-knowledge model (commitModel(model, { zk: {} }), or `zkinfer commit` without --no-zk): a clear receipt carries every value');
   const T0 = performance.now();
   const progress = opts.onProgress ?? (() => {});
   const context = contextBytes(opts.context);

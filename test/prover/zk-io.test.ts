@@ -12,6 +12,11 @@ import { commitModel } from '../../src/prover/commit.js';
 import { prove } from '../../src/prover/prove.js';
 import { verifyReceipt } from '../../src/verifier/verify.js';
 import { decodeReceipt, encodeReceipt } from '../../src/verifier/receipt.js';
+import { proveZkIoRange, readZkIoRange, zkIoLayout, zkIoVector, type ZkVisibility } from '../../src/circuit/zk-io.js';
+import { checkConstraints } from '../../src/pcs/constraints.js';
+import { Transcript } from '../../src/transcript/transcript.js';
+import { ByteReader, ByteWriter } from '../../src/util/bytes.js';
+import { mlp, rand } from '../model/onnx-builder.js';
 
 const g = generatedModel('mlp-tiny');
 const { model } = compileOnnx(g.onnx, g.inputs);
@@ -35,4 +40,140 @@ test('a receipt with a private input and a committed output verifies, and the op
   assert.ok(o.ok, o.ok ? '' : `${o.error.kind}: ${o.error.message}`);
   assert.deepEqual(Array.from(o.outputs[0].q), Array.from(res.outputs[0].q));
   assert.equal(o.visibility.opened, true);
+});
+
+const committedBoth = { inputs: true, outputs: true } as const;
+const made = prove(zcm, input, { committed: committedBoth });
+
+test('the opening is checked: other values, another seed, a missing or extra tensor are refused', () => {
+  const { receipt, opening } = made;
+  assert.ok(opening);
+  const kind = (o: unknown) => {
+    const v = verifyReceipt(receipt, zcm.modelId, undefined, { opening: o as never });
+    return v.ok ? 'ok' : v.error.kind;
+  };
+  assert.equal(kind(opening), 'ok');
+  const otherIn = new Map(opening.values);
+  const x = Int32Array.from(otherIn.get(inName)!);
+  x[0] = x[0] === 0 ? 1 : 0;
+  otherIn.set(inName, x);
+  assert.equal(kind({ seed: opening.seed, values: otherIn }), 'OpeningMismatch');
+  const otherOut = new Map(opening.values);
+  const y = Int32Array.from(otherOut.get(outName)!);
+  y[0] += 1;
+  otherOut.set(outName, y);
+  assert.equal(kind({ seed: opening.seed, values: otherOut }), 'OpeningMismatch', 'a different output does not open the commitment');
+  const seed = opening.seed.slice();
+  seed[0] ^= 1;
+  assert.equal(kind({ seed, values: opening.values }), 'OpeningMismatch');
+  assert.equal(kind({ seed: opening.seed, values: new Map([[inName, opening.values.get(inName)!]]) }), 'OpeningMismatch');
+  assert.equal(kind({ seed: opening.seed, values: new Map([...opening.values, ['nope', new Int32Array(1)]]) }), 'OpeningMismatch');
+  assert.equal(kind({ seed: opening.seed.subarray(0, 16), values: opening.values }), 'BadOpening');
+  assert.equal(kind({ seed: 'x' }), 'BadOpening');
+});
+
+test('a private input is compared only through the opening', () => {
+  const { receipt, opening } = made;
+  const a = verifyReceipt(receipt, zcm.modelId, input);
+  assert.equal(a.ok ? '' : a.error.kind, 'OpeningRequired');
+  const b = verifyReceipt(receipt, zcm.modelId, g.inputs[1], { opening });
+  assert.equal(b.ok ? '' : b.error.kind, 'InputMismatch');
+  const c = verifyReceipt(receipt, zcm.modelId, input, { opening });
+  assert.ok(c.ok);
+});
+
+test('the committed names, the io commitment and the public lists are bound', () => {
+  const rc = decodeReceipt(made.receipt);
+  const other = decodeReceipt(prove(zcm, g.inputs[1], { committed: committedBoth }).receipt);
+  const kind = (bytes: Uint8Array) => {
+    const v = verifyReceipt(bytes, zcm.modelId);
+    return v.ok ? 'ok' : v.error.kind;
+  };
+  // another receipt's io commitment
+  assert.notEqual(kind(encodeReceipt({ ...rc, committed: { ...rc.committed!, commitment: other.committed!.commitment } })), 'ok');
+  // the output moved to the public list with its true values (the statement changes)
+  const outQ = made.opening!.values.get(outName)!;
+  const revealed = { ...rc, committed: { ...rc.committed!, outputs: [] }, outputs: [{ name: outName, values: outQ }] };
+  assert.notEqual(kind(encodeReceipt(revealed)), 'ok');
+  // names that are not the model's, repeated, or both carried and committed
+  assert.equal(kind(encodeReceipt({ ...rc, committed: { ...rc.committed!, inputs: ['nope'] } })), 'PublicMismatch');
+  assert.equal(kind(encodeReceipt({ ...rc, committed: { ...rc.committed!, inputs: [inName, inName] } })), 'PublicMismatch');
+  const both = { ...rc, outputs: [{ name: outName, values: outQ }] };
+  assert.equal(kind(encodeReceipt(both)), 'PublicMismatch');
+  // a flipped byte of the io commitment
+  const flipped = rc.committed!.commitment.slice();
+  flipped[3] ^= 1;
+  assert.notEqual(kind(encodeReceipt({ ...rc, committed: { ...rc.committed!, commitment: flipped } })), 'ok');
+});
+
+test('versions are canonical: version 4 needs a committed tensor and zero knowledge, version 3 has none', () => {
+  const rc = decodeReceipt(made.receipt);
+  assert.throws(() => encodeReceipt({ ...rc, version: 3 }), /version 3/);
+  assert.throws(() => encodeReceipt({ ...rc, committed: { inputs: [], outputs: [], commitment: rc.committed!.commitment } }), /at least one/);
+  // hand-made bytes: version 4 with no committed name, and version 4 clear
+  const honest = encodeReceipt(rc);
+  const v = verifyReceipt(honest, zcm.modelId);
+  assert.ok(v.ok);
+  const asClear = honest.slice();
+  asClear[8] = 0; // the zk flag
+  const r = verifyReceipt(asClear, zcm.modelId);
+  assert.equal(r.ok ? '' : r.error.kind, 'MalformedReceipt');
+  assert.match(r.ok ? '' : r.error.message, /version-4 receipt/);
+});
+
+test('only committed inputs and outputs of the model, int8 inputs, and zero-knowledge models', () => {
+  assert.throws(() => prove(zcm, input, { committed: { inputs: ['nope'] } }), /'nope' is not a model input/);
+  const clear = commitModel(model);
+  assert.throws(() => prove(clear, input, { committed: { inputs: true } }), /zero-knowledge/);
+});
+
+// A private input with padding (12 entries in a 16-entry layout) and a public output.
+const padded = (() => {
+  const onnx = mlp(12, 8, 5);
+  const inputs = [0, 1].map((s) => ({ x: Array.from(rand(12, 10 + s, 0.9)) }));
+  const m = compileOnnx(onnx, inputs).model;
+  return { cm: commitModel(m, { zk: { openings: 16, seed: new Uint8Array(32).fill(5) } }), inputs };
+})();
+
+test('a private input with a padded layout and a public output: verifies, the output stays public', () => {
+  const { cm, inputs } = padded;
+  const res = prove(cm, inputs[0], { committed: { inputs: ['x'] } });
+  const v = verifyReceipt(res.receipt, cm.modelId);
+  assert.ok(v.ok, v.ok ? '' : `${v.error.kind}: ${v.error.message}`);
+  assert.deepEqual(Array.from(v.outputs[0].q), Array.from(res.outputs[0].q), 'a public output is in the result without an opening');
+  assert.deepEqual(v.visibility.outputs, { y: 'public' });
+  assert.deepEqual([...res.opening!.values.keys()], ['x']);
+  const o = verifyReceipt(res.receipt, cm.modelId, inputs[0], { opening: res.opening });
+  assert.ok(o.ok, o.ok ? '' : `${o.error.kind}: ${o.error.message}`);
+});
+
+/** The io range check's constraints on an io vector (alone, at base 0), proven and replayed on one transcript label. */
+function ioSystem(vec: Uint32Array, vis: ZkVisibility, unchecked: boolean) {
+  const c = padded.cm.circuit;
+  const w = new ByteWriter(1 << 12);
+  proveZkIoRange(new Transcript('test/io-range'), c, vis, vec, 0, w, unchecked);
+  return readZkIoRange(new Transcript('test/io-range'), c, vis, new ByteReader(w.finish()), 0);
+}
+
+test('the private input’s range check and zero padding reject a value outside int8 and a non-zero padding entry', () => {
+  const c = padded.cm.circuit;
+  const vis: ZkVisibility = { inputs: ['x'], outputs: [] };
+  const seed = new Uint8Array(32).fill(1);
+  const x = Int32Array.from({ length: 12 }, (_, i) => i * 10 - 60);
+  const honest = zkIoVector(c, vis, new Map([['x', x]]), seed);
+  assert.equal(checkConstraints(honest, ioSystem(honest, vis, false)), null, 'the honest io vector satisfies its constraints');
+  assert.throws(() => zkIoVector(c, vis, new Map([['x', Int32Array.from(x, (v, i) => (i === 3 ? 200 : v))]]), seed), /value 200 at 3/);
+  const wide = zkIoVector(c, vis, new Map([['x', Int32Array.from(x, (v, i) => (i === 3 ? 200 : v))]]), seed, true);
+  assert.notEqual(checkConstraints(wide, ioSystem(wide, vis, true)), null, 'an entry outside [−128, 127] fails the range check');
+  const lay = zkIoLayout(c, vis);
+  const off = lay.segments.get('x')!.offset;
+  const pad = honest.slice();
+  pad[off + 13] = 5; // a padding entry of the 16-entry layout
+  const zero = ioSystem(pad, vis, true).linear.filter((l) => l.index.length === 1 && l.index[0] === off + 13);
+  assert.equal(zero.length, 1, 'each padding entry has its zero constraint');
+  const only = { linear: zero, tensor: [], hadamard: [] };
+  assert.equal(checkConstraints(honest, only), null);
+  assert.notEqual(checkConstraints(pad, only), null, 'a non-zero padding entry fails its zero constraint');
+  const real = ioSystem(honest, vis, false).linear.filter((l) => l.index.length === 1 && l.index[0] === off + 11);
+  assert.equal(real.length, 0, 'a real entry has none');
 });
