@@ -10,9 +10,11 @@ export function readFileOrFail(path: string, what: string): Uint8Array {
   }
 }
 
-export function writeFileOrFail(path: string, bytes: Uint8Array | string, what: string): void {
+/** Writes the file; `mode` (e.g. 0o600 for a secret) also applies when the file already existed. */
+export function writeFileOrFail(path: string, bytes: Uint8Array | string, what: string, mode?: number): void {
   try {
-    fs.writeFileSync(path, bytes);
+    fs.writeFileSync(path, bytes, mode === undefined ? undefined : { mode });
+    if (mode !== undefined) fs.chmodSync(path, mode);
   } catch (e) {
     throw new ModelError('BadInput', `cannot write ${what} '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

@@ -38,8 +38,8 @@ export function contextJson(context: Uint8Array): { bytes: number; hex: string; 
  */
 function zkJson(rc: Receipt): Record<string, unknown> {
   const visibility = {
-    inputs: Object.fromEntries(rc.inputs.map((t) => [t.name, 'public'])),
-    outputs: Object.fromEntries(rc.outputs.map((t) => [t.name, 'public'])),
+    inputs: Object.fromEntries([...rc.inputs.map((t) => [t.name, 'public']), ...(rc.committed?.inputs ?? []).map((n) => [n, 'private (committed: the requester holds the opening)'])]),
+    outputs: Object.fromEntries([...rc.outputs.map((t) => [t.name, 'public']), ...(rc.committed?.outputs ?? []).map((n) => [n, 'committed (the requester holds the opening)'])]),
     parameters: rc.zk ? 'private (hidden)' : 'private (committed, not hidden: openings reveal linear information)',
     activations: rc.zk ? 'hidden' : 'committed, not hidden',
   };
@@ -50,7 +50,8 @@ function zkJson(rc: Receipt): Record<string, unknown> {
     return {
       mode: 'zero knowledge',
       visibility,
-      public: ['model description (layers, shapes, scales, tables)', 'inputs and outputs', 'every size (vector lengths, rounds, queries)'],
+      public: ['model description (layers, shapes, scales, tables)', rc.committed ? 'the public inputs and outputs (the committed ones: only their commitment)' : 'inputs and outputs', 'every size (vector lengths, rounds, queries)'],
+      ...(rc.committed ? { ioCommitment: { bytes: rc.committed.commitment.length, hex: toHex(rc.committed.commitment) } } : {}),
       parameterCommitment: { logCols: p.logCols, randomness: p.randomness, logCodeword: p.logCodeword, queries: p.queries, entries: pc.length },
       weightsHiddenFor: `up to ${Math.floor(p.randomness / p.queries)} receipts per parameter commitment`,
       ligeroSecurityBits: Math.floor(zkLigeroSecurity(p).bits * 10) / 10,
@@ -98,7 +99,8 @@ export function receiptJson(rc: Receipt): Record<string, unknown> {
     layers = d.model.layers.length;
     circuit = buildCircuit(d);
     // a zero-knowledge receipt's bound comes from its own back end and parameter code
-    security = rc.zk ? zkReceiptSecurity(circuit, readZkCommitment(new ByteReader(rc.paramCommitment)).params) : receiptSecurity(circuit, rc.pcs);
+    const vis = { inputs: rc.committed?.inputs ?? [], outputs: rc.committed?.outputs ?? [] };
+    security = rc.zk ? zkReceiptSecurity(circuit, readZkCommitment(new ByteReader(rc.paramCommitment)).params, vis) : receiptSecurity(circuit, rc.pcs);
   } catch (e) {
     // the JSON view is best effort; `verify` reports malformed descriptions
     securityError = (e as Error).message;

@@ -66,7 +66,7 @@ import { Transcript, type TranscriptLogEntry } from '../transcript/transcript.js
 import { ByteReader } from '../util/bytes.js';
 import { fail, OK, type VerifyResult } from '../util/result.js';
 import { ZK_BATCH_LABELS, zkReceiptLayout, zkReceiptSystem } from './zk-receipt.js';
-import { ALL_PUBLIC, IO_RANGE_LABEL, isAllPublic, zkIoLayout, type ZkVisibility } from '../circuit/zk-io.js';
+import { ALL_PUBLIC, IO_RANGE_LABEL, isAllPublic, visibilityIssue, zkIoLayout, type ZkVisibility } from '../circuit/zk-io.js';
 
 /** One challenge draw of a zk receipt and the terms that account for it. */
 export interface AccountedChallenge {
@@ -197,6 +197,8 @@ export function zkReceiptSecurity(c: Circuit, params: Readonly<ZkLigeroParams>, 
 
 function compute(c: Circuit, params: Readonly<ZkLigeroParams>, vis: ZkVisibility): ZkReceiptSecurity {
   const code = sharedCodeParams([params, { ...params, randomness: params.queries }]);
+  const visErr = visibilityIssue(c, vis);
+  if (visErr) throw new RangeError(`security: committed tensors: ${visErr}`);
   const dry = dryRun(c, vis);
   const io = isAllPublic(vis) ? null : zkIoLayout(c, vis);
   const ledger = new Ledger();

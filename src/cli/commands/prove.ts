@@ -1,7 +1,9 @@
 /**
  * `zkinfer prove model.zkc --input input.json [--context text | --context-hex hex] -o out.zkr`:
  * integer inference plus a receipt bound to the context; prints the output, the timings of each
- * stage and the receipt size.
+ * stage and the receipt size. `--private-input` / `--commit-output` (zero-knowledge models) keep
+ * those tensors out of the receipt under an io commitment and write its opening (secret, 0600)
+ * beside the receipt.
  */
 import type { Command } from '../command.js';
 import { contextOption, describeContext, guard, parseArgs, type Parsed } from '../args.js';
@@ -9,14 +11,16 @@ import { readFileOrFail, writeFileOrFail, kib } from '../files.js';
 import { parseInputJson } from '../inputs.js';
 import { progressReporter } from '../progress.js';
 import { decodeCommitted, readCommitted, zkcWithRevealed, type CommittedModel } from '../../prover/commit.js';
-import type { ProveResult } from '../../prover/prove.js';
+import type { ProveOptions, ProveResult } from '../../prover/prove.js';
+import { openingJson } from '../../verifier/opening.js';
 import { ledgerOf, proveRecorded } from '../../prover/zk-budget.js';
 import { holdZkc } from '../zkc-file.js';
 import { contextJson, securityJson } from '../../verifier/json.js';
 import { committedSecurity, SECURITY_HELP, securityLine, securityOption } from '../security.js';
 
 const HELP = `Usage: zkinfer prove <model.zkc> --input <input.json> [--context <text> | --context-hex <hex>]
-                     [-o out.zkr] [--security 100] [--json] [--quiet]
+                     [-o out.zkr] [--private-input <names|all>] [--commit-output <names|all>]
+                     [--opening <file>] [--security 100] [--json] [--quiet]
 
 Runs bit-exact integer inference and proves it: the receipt (out.zkr) lets anyone check
 output = model(input) against the model ID with 'zkinfer verify'. <model.zkc> comes from
@@ -24,6 +28,11 @@ output = model(input) against the model ID with 'zkinfer verify'. <model.zkc> co
 ({"input_data": [...]}) or {"name": [...]}.
 --context binds the receipt to public bytes of your choice (UTF-8 text, or raw bytes with
 --context-hex; at most 1024 bytes), e.g. a job ID: 'zkinfer verify --context' checks them.
+--private-input and --commit-output (comma-separated names, or 'all'; zero-knowledge models)
+leave those inputs/outputs out of the receipt: it binds them by a hiding commitment instead, and
+its opening (the values and a fresh secret seed) goes to --opening (default <out>.opening.json,
+mode 0600). Keep it for yourself: 'zkinfer verify --opening' checks it; the receipt alone
+reveals nothing of those values.
 ${SECURITY_HELP}`;
 
 export const proveCommand: Command = {
@@ -35,7 +44,7 @@ export const proveCommand: Command = {
         console.log(HELP);
         return 0;
       }
-      const a = parseArgs(args, ['--input', '-o', '--context', '--context-hex', '--security'], ['--json', '--quiet']);
+      const a = parseArgs(args, ['--input', '-o', '--context', '--context-hex', '--security', '--private-input', '--commit-output', '--opening'], ['--json', '--quiet']);
       const context = contextOption(a);
       const src = a.pos[0];
       const inp = a.opts.get('--input')?.[0];
@@ -44,6 +53,8 @@ export const proveCommand: Command = {
         return 2;
       }
       const out = a.opts.get('-o')?.[0] ?? 'out.zkr';
+      const committed = committedOption(a);
+      const openingFile = a.opts.get('--opening')?.[0] ?? `${out.replace(/\.zkr$/, '')}.opening.json`;
       const security = securityOption(a);
       const pr = progressReporter(a.flags.has('--quiet'));
       let t0 = performance.now();
@@ -53,25 +64,43 @@ export const proveCommand: Command = {
       try {
         const cm = decodeCommitted(bytes, { onProgress: pr.update, security });
         pr.end();
+        if (committed && !cm.zk) throw new Error(`--private-input/--commit-output need a zero-knowledge model: ${src} was committed with --no-zk (a clear receipt carries every value)`);
         const loadMs = performance.now() - t0;
         const data = parseInputJson(new TextDecoder().decode(readFileOrFail(inp, 'input')), cm.model.inputs, inp);
         const ledger = cm.zk && held && ledgerOf(cm, (cols) => held.save(zkcWithRevealed(bytes, cols)));
         t0 = performance.now();
-        const res = proveRecorded(cm, ledger, data, { onProgress: pr.update, context });
+        const res = proveRecorded(cm, ledger, data, { onProgress: pr.update, context, committed });
         pr.end();
+        // the opening first: a receipt whose opening was lost could never be checked by its requester
+        if (res.opening) writeFileOrFail(openingFile, new TextEncoder().encode(openingJson(cm.modelId, res.opening)), 'opening', 0o600);
         writeFileOrFail(out, res.receipt, 'receipt');
-        return report(a, cm, res, out, context, loadMs, ledger?.receiptsLeft);
+        return report(a, cm, res, out, context, loadMs, ledger?.receiptsLeft, res.opening ? openingFile : undefined);
       } finally {
         held?.release();
       }
     }),
 };
 
-function report(a: Parsed, cm: CommittedModel, res: ProveResult, out: string, context: Uint8Array | undefined, loadMs: number, zkLeft: number | undefined): number {
+/** `--private-input` / `--commit-output`: names (comma-separated) or 'all'; undefined when neither is given. */
+function committedOption(a: Parsed): ProveOptions['committed'] {
+  const list = (flag: string): string[] | true | undefined => {
+    const v = a.opts.get(flag)?.[0];
+    if (v === undefined) return undefined;
+    if (v === 'all') return true;
+    const names = v.split(',').map((x) => x.trim());
+    if (names.some((n) => n === '')) throw new Error(`${flag}: expected comma-separated tensor names or 'all', got '${v}'`);
+    return names;
+  };
+  const inputs = list('--private-input');
+  const outputs = list('--commit-output');
+  return inputs === undefined && outputs === undefined ? undefined : { inputs, outputs };
+}
+
+function report(a: Parsed, cm: CommittedModel, res: ProveResult, out: string, context: Uint8Array | undefined, loadMs: number, zkLeft: number | undefined, openingFile?: string): number {
   const t = res.timings;
   const sec = committedSecurity(cm);
   if (a.flags.has('--json')) {
-    console.log(JSON.stringify({ modelId: cm.modelId, context: contextJson(context ?? new Uint8Array(0)), outputs: Object.fromEntries(res.outputs.map((o) => [o.name, Array.from(o.values)])), receipt: out, receiptBytes: res.receipt.length, zk: cm.zk !== undefined, ...(zkLeft !== undefined && { zkReceiptsLeft: zkLeft }), securityBits: sec.bits, security: securityJson(sec), timings: { loadMs, ...t } }));
+    console.log(JSON.stringify({ modelId: cm.modelId, context: contextJson(context ?? new Uint8Array(0)), outputs: Object.fromEntries(res.outputs.map((o) => [o.name, Array.from(o.values)])), receipt: out, receiptBytes: res.receipt.length, zk: cm.zk !== undefined, ...(openingFile && { opening: openingFile, committed: [...res.opening!.values.keys()] }), ...(zkLeft !== undefined && { zkReceiptsLeft: zkLeft }), securityBits: sec.bits, security: securityJson(sec), timings: { loadMs, ...t } }));
     return 0;
   }
   for (const o of res.outputs) console.log(`${o.name} [${o.dims.join('×')}]: ${Array.from(o.values).map((v) => +v.toPrecision(6)).join(' ')}`);
@@ -80,5 +109,6 @@ function report(a: Parsed, cm: CommittedModel, res: ProveResult, out: string, co
   console.log(`proved in ${t.totalMs.toFixed(0)} ms (inference ${t.inferMs.toFixed(0)}, witness ${t.witnessMs.toFixed(0)}, commit ${t.commitMs.toFixed(0)}, lookups ${t.lookupMs.toFixed(0)}, layers ${t.layersMs.toFixed(0)}, openings ${t.openMs.toFixed(0)}); prover data loaded in ${loadMs.toFixed(0)} ms`);
   console.log(`receipt ${kib(res.receipt.length)} → ${out}; ${securityLine(sec)}`);
   if (zkLeft !== undefined) console.log(`zero knowledge: this parameter commitment serves ${zkLeft} more receipt(s) (recorded in the .zkc)`);
+  if (openingFile) console.log(`committed, not in the receipt: ${[...res.opening!.values.keys()].join(', ')}; opening (secret: the values and their seed) → ${openingFile}`);
   return 0;
 }
