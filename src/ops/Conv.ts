@@ -6,7 +6,7 @@
  */
 import type { Node } from '../model/graph.js';
 import type { Tensor } from '../model/tensor.js';
-import { checkBound, quantizeRows, requantBound, roundHalfUp, type Lowering } from '../quantize/lowering.js';
+import { checkBound, quantizeRows, requantBound, roundHalfUp, SHIFT_MAX, type Lowering } from '../quantize/lowering.js';
 import { QHI, QLO } from './common.js';
 import { attrInt, attrInts, attrStr, type OpDef } from './op.js';
 
@@ -113,7 +113,7 @@ export function emitConv(q: Lowering, n: Node, xName: string, g: ConvGeom, Wt: F
   const x = q.act(xName);
   const KK = (g.C / g.group) * g.KH * g.KW;
   const fy = q.expOf(out);
-  const { q: w, exps } = quantizeRows(Wt, g.Co, KK);
+  const { q: w, exps } = quantizeRows(Wt, g.Co, KK, fy - x.exp + SHIFT_MAX);
   const shift = new Int32Array(g.Co);
   const bias = B ? new Float64Array(g.Co) : null;
   let bound = 0;

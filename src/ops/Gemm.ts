@@ -6,7 +6,7 @@
  */
 import type { Node } from '../model/graph.js';
 import { broadcastIndex, sizeOf, type Tensor } from '../model/tensor.js';
-import { checkBound, quantizeRows, requantBound, roundHalfUp, type Lowering } from '../quantize/lowering.js';
+import { checkBound, quantizeRows, requantBound, roundHalfUp, SHIFT_MAX, type Lowering } from '../quantize/lowering.js';
 import { QHI, QLO } from './common.js';
 import { attrFloat, attrInt, type OpDef } from './op.js';
 import { transpose2d } from './Transpose.js';
@@ -29,7 +29,7 @@ export function matmul2d(a: Float64Array, b: Float64Array, M: number, K: number,
 export function emitGemm(q: Lowering, n: Node, xName: string, Wt: Float64Array, N: number, K: number, bias: Float64Array | null, out: string): void {
   const x = q.act(xName);
   const fy = q.expOf(out);
-  const { q: w, exps } = quantizeRows(Wt, N, K);
+  const { q: w, exps } = quantizeRows(Wt, N, K, fy - x.exp + SHIFT_MAX);
   const shift = new Int32Array(N);
   let bq: Float64Array | null = null;
   if (bias) bq = new Float64Array(bias.length);
