@@ -41,7 +41,6 @@ function readFile(path: string, what: string): Buffer {
 
 export const compileCommand: Command = {
   name: 'compile',
-  summary: 'quantize an ONNX model with calibration inputs into a .zkm file',
   run: (args) =>
     guard('compile', () => {
       if (args.includes('--help') || args.includes('-h')) {

@@ -14,7 +14,6 @@ const HELP = 'Usage: zkinfer run <model.zkm> --input <input.json> [--json] [--sa
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run bit-exact integer inference of a .zkm model on an input file',
   run: (args) =>
     guard('run', () => {
       if (args.includes('--help') || args.includes('-h')) {
