@@ -2,7 +2,8 @@
  * Conv (1-D and 2-D, NCHW; groups, strides, pads, dilations, auto_pad). Integer semantics through
  * im2col: acc[b,co,p] = Σ_{ci,i,j} W[co,ci,i,j]·X[b, g·Cg+ci, y·sh+i·dh−pt, x·sw+j·dw−pl] + bias[co]
  * (0 outside the image), int8 weights per output channel, q = round(acc / 2^(fx + fw[co] − fy)).
- * No-wrap: |acc| ≤ 128·Σ|W[co]| + |bias[co]| per channel (PROTOCOL-NOTES §4, §7).
+ * No-wrap: |acc| ≤ 128·Σ|W[co]| + |bias[co]| per channel (PROTOCOL-NOTES §4, §7); fw[co] ≤
+ * fy − fx + SHIFT_MAX, so a near-zero channel cannot make the divisor overflow p.
  */
 import type { Node } from '../model/graph.js';
 import type { Tensor } from '../model/tensor.js';

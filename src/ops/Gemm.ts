@@ -2,7 +2,8 @@
  * Gemm: Y = α·op(A)·op(B) + β·C. Integer semantics (constant B): W = α·op(B)ᵀ quantized int8 per
  * output column (exponent fw[n]), bias β·C at exponent fx + fw[n];
  *   acc[r,n] = Σ_k x[r,k]·W[n,k] + bias[n],  q = round(acc / 2^(fx + fw[n] − fy)),  y = clamp(q).
- * No-wrap: |acc| ≤ 128·Σ_k|W[n,k]| + |bias[n]|, checked per column against p (PROTOCOL-NOTES §7).
+ * No-wrap: |acc| ≤ 128·Σ_k|W[n,k]| + |bias[n]|, checked per column against p (PROTOCOL-NOTES §7);
+ * fw[n] ≤ fy − fx + SHIFT_MAX, so a near-zero column cannot make the divisor overflow p.
  */
 import type { Node } from '../model/graph.js';
 import { broadcastIndex, sizeOf, type Tensor } from '../model/tensor.js';
