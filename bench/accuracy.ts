@@ -159,16 +159,17 @@ async function main(): Promise<void> {
       if (c.cli) {
         sample = c.cli.data;
         model = compileOnnx(c.bytes, [sample], { margin, inputShapes: c.cli.inputShapes }).model;
+        imported++; // compileOnnx imports, prepares and quantizes in one call: counted once it succeeds
       } else {
         const g = c.graph!;
         const constInputs = constInputsOf(g, c.feeds);
         const p = prepare(g, { constInputs, inputShapes: Object.fromEntries([...c.feeds].filter(([k]) => !constInputs.has(k)).map(([k, t]) => [k, t.dims])) });
+        imported++;
         const feeds: Record<string, Float64Array> = {};
         for (const i of p.graph.inputs) feeds[i.name] = c.feeds.get(i.name)!.data;
         model = quantizeModel(p, [toTensors(p, feeds)], { margin });
         sample = feeds;
       }
-      imported++;
       const r = runQuantized(model, sample, { strict: false });
       if (ref) {
         let ok = true;
