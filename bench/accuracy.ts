@@ -2,8 +2,11 @@
  * bench:accuracy — quantized integer inference against onnxruntime (float reference) over a folder
  * of models: EZKL layout (`<m>/network.onnx` or `model.onnx`, `input.json` optional) or the ONNX
  * node-test layout (`test_<name>/model.onnx`, `test_data_set_0/input_N.pb`). Each model is calibrated on
- * its own input. Node tests: non-float inputs and inputs feeding parameter positions (weights,
- * shapes, axes, pads) are folded as constants from the test data, as an exporter would store them.
+ * its own input. EZKL layout: input.json is read and the model compiled exactly as `zkinfer compile
+ * --calibrate input.json` does (the CLI's reader, input_shapes, `compileOnnx`; a non-float input is
+ * an activation, a length that does not fit the shape an error). Node tests: non-float inputs and
+ * inputs feeding parameter positions (weights, shapes, axes, pads) are folded as constants from
+ * the test data, as an exporter would store them.
  * Prints one row per model and a final JSON line.
  *
  *   npm run bench:accuracy -- ../shared/fixtures/ezkl [--margin 1.25] [--filter substr] [--time]
@@ -17,10 +20,12 @@ import { UnsupportedOps, prepare } from '../src/model/prepare.js';
 import { isFloatType, type Tensor } from '../src/model/tensor.js';
 import { DT } from '../src/model/onnx-proto.js';
 import { opDef } from '../src/ops/registry.js';
-import { compare, toTensors, withinTolerance } from '../src/quantize/compile.js';
+import { compare, compileOnnx, toTensors, withinTolerance } from '../src/quantize/compile.js';
+import type { QuantizedModel } from '../src/quantize/layers.js';
+import { resolveInputShapes } from '../src/model/input-shapes.js';
 import { quantizeModel } from '../src/quantize/quantize.js';
 import { runQuantized } from '../src/quantize/infer.js';
-import { deterministicInput, parseInputJson } from '../src/cli/inputs.js';
+import { deterministicInput, inputShapesJson, parseInputJson } from '../src/cli/inputs.js';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -37,6 +42,8 @@ interface Case {
   bytes: Uint8Array;
   graph?: Graph;
   feeds: Map<string, Tensor>;
+  /** EZKL layout: compiled exactly as the CLI compiles it (its reader's data, resolved shapes) */
+  cli?: { data: Record<string, number[]>; inputShapes: Record<string, number[]> };
   error?: unknown;
 }
 
@@ -69,16 +76,21 @@ function loadCase(dir: string, name: string): Case | null {
         if (fs.existsSync(f)) c.feeds.set(inp.name, readTensorPb(new Uint8Array(fs.readFileSync(f)), f));
       });
     } else {
-      const shaped = g.inputs.map((i) => ({ ...i, dims: i.dims ?? [1] }));
+      // as `zkinfer compile --calibrate input.json` reads it: the CLI's reader, input_shapes (EZKL's,
+      // batch-less), symbolic dimensions from the data; no padding or truncation
+      const inputs = g.inputs.filter((i) => !g.consts.has(i.name));
       const ij = path.join(d, 'input.json');
-      const data = fs.existsSync(ij) ? parseInputJson(fs.readFileSync(ij, 'utf8'), shaped, 'input.json') : deterministicInput(shaped);
-      for (const i of shaped) {
-        const n = i.dims.reduce((a, b) => a * b, 1);
-        let v = data[i.name];
-        if (v.length !== n && n % v.length !== 0) throw new ModelError('BadInput', `input.json: '${i.name}' has ${v.length} values, shape [${i.dims}] needs ${n}`);
-        if (v.length !== n) v = Array.from({ length: n }, (_, k) => v[k % v.length]);
-        c.feeds.set(i.name, { dims: i.dims, data: Float64Array.from(v), dtype: i.dtype });
+      const text = fs.existsSync(ij) ? fs.readFileSync(ij, 'utf8') : null;
+      const parsed = text === null ? null : parseInputJson(text, inputs, 'input.json');
+      const resolved = resolveInputShapes(g, text === null ? {} : inputShapesJson(text, inputs, 'input.json'), parsed ? [parsed] : []);
+      const dims = Object.fromEntries(inputs.map((i) => [i.name, resolved.shapes[i.name] ?? i.dims ?? [1]]));
+      const data = parsed ?? deterministicInput(inputs.map((i) => ({ ...i, dims: dims[i.name] })));
+      for (const i of inputs) {
+        const n = dims[i.name].reduce((a, b) => a * b, 1);
+        if (data[i.name].length !== n) throw new ModelError('BadInput', `input.json: '${i.name}' has ${data[i.name].length} values, shape [${dims[i.name]}] needs ${n}`);
+        c.feeds.set(i.name, { dims: dims[i.name], data: Float64Array.from(data[i.name]), dtype: i.dtype });
       }
+      c.cli = { data, inputShapes: dims };
     }
   } catch (e) {
     c.error = e;
@@ -142,14 +154,22 @@ async function main(): Promise<void> {
     }
     try {
       if (c.error) throw c.error;
-      const g = c.graph!;
-      const constInputs = constInputsOf(g, c.feeds);
-      const p = prepare(g, { constInputs, inputShapes: Object.fromEntries([...c.feeds].filter(([k]) => !constInputs.has(k)).map(([k, t]) => [k, t.dims])) });
-      imported++;
-      const sample: Record<string, Float64Array> = {};
-      for (const i of p.graph.inputs) sample[i.name] = c.feeds.get(i.name)!.data;
-      const ts = toTensors(p, sample);
-      const model = quantizeModel(p, [ts], { margin });
+      let model: QuantizedModel;
+      let sample: Record<string, ArrayLike<number>>;
+      if (c.cli) {
+        sample = c.cli.data;
+        model = compileOnnx(c.bytes, [sample], { margin, inputShapes: c.cli.inputShapes }).model;
+        imported++; // compileOnnx imports, prepares and quantizes in one call: counted once it succeeds
+      } else {
+        const g = c.graph!;
+        const constInputs = constInputsOf(g, c.feeds);
+        const p = prepare(g, { constInputs, inputShapes: Object.fromEntries([...c.feeds].filter(([k]) => !constInputs.has(k)).map(([k, t]) => [k, t.dims])) });
+        imported++;
+        const feeds: Record<string, Float64Array> = {};
+        for (const i of p.graph.inputs) feeds[i.name] = c.feeds.get(i.name)!.data;
+        model = quantizeModel(p, [toTensors(p, feeds)], { margin });
+        sample = feeds;
+      }
       const r = runQuantized(model, sample, { strict: false });
       if (ref) {
         let ok = true;

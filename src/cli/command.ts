@@ -1,6 +1,5 @@
-/** A `zkinfer` subcommand: its name, a one-line summary, and a runner returning the exit code. */
+/** A `zkinfer` subcommand: its name and a runner returning the exit code (its summary is in `main.ts`). */
 export interface Command {
   name: string;
-  summary: string;
   run(args: string[]): Promise<number>;
 }

@@ -54,15 +54,23 @@ export function parseInputJson(text: string, inputs: { name: string }[], what = 
 
 /**
  * EZKL's `input_shapes` (one shape per model input, in graph-input order) from an input.json, by
- * input name; empty when the file has none.
+ * input name; empty when the file has none. EZKL writes them without the batch dimension: a shape
+ * one shorter than the model's, whose first axis is the batch (symbolic or 1), gets batch 1.
+ * Shapes beyond the model's inputs are ignored (EZKL's examples carry some for other signatures);
+ * each one used is checked against the model by `resolveInputShapes`.
  */
-export function inputShapesJson(text: string, inputs: { name: string }[], what = 'input file'): Record<string, number[]> {
+export function inputShapesJson(text: string, inputs: { name: string; dims?: number[]; symbolicAxes?: { axis: number }[] }[], what = 'input file'): Record<string, number[]> {
   const shapes = jsonObject(text, what).input_shapes;
   if (shapes === undefined) return {};
   const ok = Array.isArray(shapes) && shapes.every((s) => Array.isArray(s) && s.every((d) => Number.isSafeInteger(d) && d >= 1));
   if (!ok) throw new ModelError('BadInput', `${what}: input_shapes must be a list of shapes (lists of positive integers), one per model input`);
-  if (shapes.length > inputs.length) throw new ModelError('BadInput', `${what}: input_shapes has ${shapes.length} shapes, the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')})`);
-  return Object.fromEntries(shapes.map((s, k) => [inputs[k].name, (s as number[]).slice()]));
+  return Object.fromEntries(
+    (shapes as number[][]).slice(0, inputs.length).map((s, k) => {
+      const { name, dims, symbolicAxes } = inputs[k];
+      const batchless = dims !== undefined && s.length === dims.length - 1 && (dims[0] === 1 || (symbolicAxes ?? []).some((a) => a.axis === 0));
+      return [name, batchless ? [1, ...s] : s.slice()];
+    }),
+  );
 }
 
 /** Deterministic inputs in [−1, 1) (xorshift32, fixed seed), for models shipped without inputs. */

@@ -2,11 +2,12 @@
  * Gemm: Y = α·op(A)·op(B) + β·C. Integer semantics (constant B): W = α·op(B)ᵀ quantized int8 per
  * output column (exponent fw[n]), bias β·C at exponent fx + fw[n];
  *   acc[r,n] = Σ_k x[r,k]·W[n,k] + bias[n],  q = round(acc / 2^(fx + fw[n] − fy)),  y = clamp(q).
- * No-wrap: |acc| ≤ 128·Σ_k|W[n,k]| + |bias[n]|, checked per column against p (PROTOCOL-NOTES §7).
+ * No-wrap: |acc| ≤ 128·Σ_k|W[n,k]| + |bias[n]|, checked per column against p (PROTOCOL-NOTES §7);
+ * fw[n] ≤ fy − fx + SHIFT_MAX, so a near-zero column cannot make the divisor overflow p.
  */
 import type { Node } from '../model/graph.js';
 import { broadcastIndex, sizeOf, type Tensor } from '../model/tensor.js';
-import { checkBound, quantizeRows, requantBound, roundHalfUp, type Lowering } from '../quantize/lowering.js';
+import { checkBound, quantizeRows, requantBound, roundHalfUp, SHIFT_MAX, type Lowering } from '../quantize/lowering.js';
 import { QHI, QLO } from './common.js';
 import { attrFloat, attrInt, type OpDef } from './op.js';
 import { transpose2d } from './Transpose.js';
@@ -29,7 +30,7 @@ export function matmul2d(a: Float64Array, b: Float64Array, M: number, K: number,
 export function emitGemm(q: Lowering, n: Node, xName: string, Wt: Float64Array, N: number, K: number, bias: Float64Array | null, out: string): void {
   const x = q.act(xName);
   const fy = q.expOf(out);
-  const { q: w, exps } = quantizeRows(Wt, N, K);
+  const { q: w, exps } = quantizeRows(Wt, N, K, fy - x.exp + SHIFT_MAX);
   const shift = new Int32Array(N);
   let bq: Float64Array | null = null;
   if (bias) bq = new Float64Array(bias.length);

@@ -38,13 +38,22 @@ function tryScalarTable(q: Lowering, n: Node, f: F2): boolean {
   return false;
 }
 
+/**
+ * Finest alignment exponent of a sum: fo + SUM_GUARD. An operand finer than that (e.g. the output
+ * of a near-zero weight matrix, calibrated at 2^40) is below half an output step in magnitude, so
+ * it is rescaled to fo + SUM_GUARD first (a table, error ≤ 2^−9 output steps) rather than making
+ * the divisor 2^(F − fo) — and constants quantized at 2^F — overflow.
+ */
+const SUM_GUARD = 8;
+
 /** y = Σ sign_i·x_i / divN (or max/min), operands activations or constants. */
 export function lowerSum(q: Lowering, n: Node, signs: number[], divN = 1, mode: 'sum' | 'max' | 'min' = 'sum'): void {
   const out = n.outputs[0];
   const outDims = q.dims(out);
   const fo = q.expOf(out);
   const ins = n.inputs.filter((x) => x !== '');
-  const actExps = ins.filter((x) => !q.isConst(x)).map((x) => q.act(x).exp);
+  const cap = fo + SUM_GUARD;
+  const actExps = ins.filter((x) => !q.isConst(x)).map((x) => Math.min(q.act(x).exp, cap));
   const fc = Math.max(fo, ...actExps);
   const names: string[] = [];
   const exps: number[] = [];
@@ -59,7 +68,7 @@ export function lowerSum(q: Lowering, n: Node, signs: number[], divN = 1, mode: 
       mags.push(data.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
       dimsOf.push(c.dims);
     } else {
-      const a = q.act(x);
+      const a = q.act(q.act(x).exp > cap ? q.rescaled(x, cap, n) : x);
       names.push(a.name);
       exps.push(a.exp);
       mags.push(Math.max(-a.lo, a.hi));
@@ -110,6 +119,26 @@ export function lowerMul(q: Lowering, n: Node): void {
   );
 }
 
+/**
+ * An activation divisor with its quantized zeros replaced by 1 (one table, T[i] = i ≠ 0 ? i : 1):
+ * a divisor smaller than half its step — the √(variance + ε) of a nearly constant row in a
+ * LayerNorm decomposition, whose calibrated scale is set by the other rows — would otherwise be a
+ * division by zero that no input of that kind can prove. The quotient by one step is the integer
+ * model's nearest non-zero reading of a positive divisor below its resolution.
+ */
+function nonzeroDivisor(q: Lowering, n: Node, b: ReturnType<typeof operand>): ReturnType<typeof operand> {
+  if (q.isConst(n.inputs[1])) return b;
+  const x = q.act(n.inputs[1]);
+  const table = new Int32Array(x.hi - x.lo + 1);
+  for (let i = x.lo; i <= x.hi; i++) table[i - x.lo] = i === 0 ? 1 : i;
+  const name = q.fresh(`${n.inputs[1]}≠0`);
+  q.emit(
+    { kind: 'table', name: `${n.name}/nonzero:${n.inputs[1]}`, op: 'Div', inputs: [x.name], output: name, bound: 512, tlo: x.lo, table },
+    { dims: x.dims, exp: x.exp, lo: x.lo, hi: x.hi },
+  );
+  return { ...b, name };
+}
+
 export function lowerDiv(q: Lowering, n: Node): void {
   const out = n.outputs[0];
   const outDims = q.dims(out);
@@ -125,7 +154,7 @@ export function lowerDiv(q: Lowering, n: Node): void {
   }
   const fo = q.expOf(out);
   const a = operand(q, n.inputs[0]);
-  const b = operand(q, n.inputs[1]);
+  const b = nonzeroDivisor(q, n, operand(q, n.inputs[1]));
   const t = fo + b.exp - a.exp;
   const mult = t >= 0 ? 2 ** t : 1;
   const div = t >= 0 ? 1 : 2 ** -t;

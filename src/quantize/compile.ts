@@ -1,6 +1,8 @@
 /**
  * The compile pipeline: ONNX bytes → graph IR → prepared graph (folded, shapes) → quantized model,
- * plus the accuracy report of the integer model against the float reference on the calibration set.
+ * plus the accuracy report of the integer model against the float reference on the calibration set
+ * and warnings where the model does not hold on it (an output outside tolerance, a layer that
+ * saturates so that the sample would not prove).
  */
 import { importOnnx } from '../model/graph.js';
 import { resolveInputShapes, symbolicHint } from '../model/input-shapes.js';
@@ -49,9 +51,16 @@ export function withinTolerance(r: Omit<AccuracyRow, 'output'>, refMax: number):
 export interface CompileResult {
   prepared: Prepared;
   model: QuantizedModel;
+  /** per output, its worst calibration sample (outside tolerance first, then largest rel. L2) */
   report: AccuracyRow[];
   /** how each symbolic input dimension got its value (`model/input-shapes.ts`) */
   shapeNotes: string[];
+  /**
+   * What makes the model unfit for its own calibration data, one line each: an output outside
+   * tolerance on a sample (naming the output, the sample and the error), or a layer that still
+   * saturates on one (that sample would not prove). `zkinfer compile` prints them; --strict fails.
+   */
+  warnings: string[];
 }
 
 export function toTensors(p: Prepared, data: Record<string, ArrayLike<number>>): Map<string, Tensor> {
@@ -87,15 +96,29 @@ export function compileOnnx(bytes: Uint8Array, samples: Record<string, ArrayLike
   const prepared = hinted(() => prepare(g, { ...opts, inputShapes: resolved.shapes }));
   const ts = hinted(() => samples.map((s) => toTensors(prepared, s)));
   const model = quantizeModel(prepared, ts, opts);
-  const report: AccuracyRow[] = [];
-  const s0 = ts[0];
-  const ref = runFloat(prepared, s0);
-  const feed: Record<string, Float64Array> = {};
-  for (const [k, v] of s0) feed[k] = v.data;
-  const got = runQuantized(model, feed, { strict: false });
-  for (const o of got.outputs) {
-    const r = ref.get(o.name)!;
-    report.push({ output: o.name, ...compare(r.data, o.values, 2 ** -o.exp) });
+  const worst = new Map<string, { row: AccuracyRow; ok: boolean; sample: number }>();
+  const saturated = new Map<string, number>();
+  ts.forEach((s, k) => {
+    const ref = runFloat(prepared, s);
+    const feed: Record<string, Float64Array> = {};
+    for (const [name, v] of s) feed[name] = v.data;
+    const got = runQuantized(model, feed, { strict: false });
+    for (const layer of got.saturated.keys()) if (!saturated.has(layer)) saturated.set(layer, k);
+    for (const o of got.outputs) {
+      const r = ref.get(o.name)!;
+      const row = { output: o.name, ...compare(r.data, o.values, 2 ** -o.exp) };
+      const ok = withinTolerance(row, r.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
+      const w = worst.get(o.name);
+      if (!w || (w.ok && !ok) || (w.ok === ok && row.relL2 > w.row.relL2)) worst.set(o.name, { row, ok, sample: k });
+    }
+  });
+  const warnings: string[] = [];
+  const which = (k: number) => (ts.length > 1 ? `calibration sample ${k + 1}` : 'the calibration input');
+  for (const { row: r, ok, sample } of worst.values()) {
+    if (ok) continue;
+    const err = `rel. L2 ${r.relL2.toExponential(2)} (tolerance 5e-2), max abs ${r.maxAbs.toExponential(2)} (output step ${r.step.toExponential(2)})${r.argmaxAgree === false ? ', argmax differs' : ''}`;
+    warnings.push(`output '${r.output}' is outside tolerance on ${which(sample)}: ${err}`);
   }
-  return { prepared, model, report, shapeNotes: resolved.notes };
+  for (const [layer, k] of saturated) warnings.push(`layer '${layer}' saturates on ${which(k)}: that input would not prove (values outside the layer's range)`);
+  return { prepared, model, report: [...worst.values()].map((w) => w.row), shapeNotes: resolved.notes, warnings };
 }

@@ -51,7 +51,7 @@ export function quantizeInput(model: QuantizedModel, name: string, data: ArrayLi
   const r = quantizeInputValues(info, data, strict ? 'strict' : 'saturate');
   if (r.ok) return r.q;
   const p = r.problem;
-  if (p.kind === 'OutOfRange') throw new ModelError('OutOfRange', `${p.message} (recalibrate with representative inputs, or run with --saturate)`, name);
+  if (p.kind === 'OutOfRange') throw new ModelError('OutOfRange', `${p.message} (recalibrate with representative inputs)`, name);
   throw new ModelError('BadInput', p.message);
 }
 
@@ -146,7 +146,7 @@ export function runQuantized(model: QuantizedModel, inputs: Record<string, Array
     if (sat > 0 && REQUANT.has(L.kind)) {
       saturated.set(L.name, (saturated.get(L.name) ?? 0) + sat);
       if (strict) {
-        throw new ModelError('OutOfRange', `layer '${L.name}' (${L.op}): ${sat} value(s) outside the calibrated range (max |q| = ${m} > ${ti.hi}); the input is outside the calibration range — recalibrate with representative inputs, or run with --saturate`, L.name);
+        throw new ModelError('OutOfRange', `layer '${L.name}' (${L.op}): ${sat} value(s) outside the calibrated range (max |q| = ${m} > ${ti.hi}); the input is outside the calibration range — recalibrate with representative inputs`, L.name);
       }
     }
     env.set(L.output, out);

@@ -47,14 +47,28 @@ export function roundHalfUp(v: number): number {
   return Math.floor(v + 0.5);
 }
 
-/** Per-row int8 quantization of a [N, K] matrix with power-of-two row exponents. */
-export function quantizeRows(w: Float64Array, N: number, K: number): { q: Int8Array; exps: Int32Array } {
+/**
+ * Largest requantisation shift a weight row may need: fx + fw[n] − fy ≤ SHIFT_MAX. A row finer than
+ * that (weights ~1e-15, denormals, far below the rest of the layer) would contribute less than
+ * 2^(7 − SHIFT_MAX) output steps per term (|x| ≤ 2^7 input steps) while its divisor 2^shift pushes
+ * the relation past p ("could wrap"); at SHIFT_MAX = 20 the divisor stays ≪ p and the lost
+ * precision is ≤ 2^−13 output steps per term.
+ */
+export const SHIFT_MAX = 20;
+
+/**
+ * Per-row int8 quantization of a [N, K] matrix with power-of-two row exponents (per output channel:
+ * each row's own max |w| sets its scale). `maxExp` caps every row exponent (the layer passes
+ * fy − fx + SHIFT_MAX): a near-zero row is quantized at the cap, where its weights round to the
+ * few integers they are worth (usually 0), instead of at 2^40.
+ */
+export function quantizeRows(w: Float64Array, N: number, K: number, maxExp = EXP_MAX): { q: Int8Array; exps: Int32Array } {
   const q = new Int8Array(N * K);
   const exps = new Int32Array(N);
   for (let n = 0; n < N; n++) {
     let m = 0;
     for (let k = 0; k < K; k++) m = Math.max(m, Math.abs(w[n * K + k]));
-    const e = expForMax(m, 1);
+    const e = Math.min(expForMax(m, 1), maxExp);
     exps[n] = e;
     const sc = 2 ** e;
     for (let k = 0; k < K; k++) q[n * K + k] = Math.max(-127, Math.min(127, roundHalfUp(w[n * K + k] * sc)));

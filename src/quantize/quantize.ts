@@ -2,13 +2,14 @@
  * Quantization: calibrate on sample inputs (float reference run, max |value| per tensor), choose a
  * power-of-two exponent per activation with headroom (largest e with max·margin·2^e ≤ 127), lower
  * every node through its op module, and check every relation's worst case against p (no-wrap rule,
- * DESIGN §3): a layer that could wrap is refused with its name. A second pass runs the integer
- * model on the calibration inputs to report each layer's headroom (127 / max |q| observed).
+ * DESIGN §3): a layer that could wrap is refused with its name. The integer model is then run on
+ * the calibration inputs: a tensor it pushes out of range gets a wider one and the model is lowered
+ * again (so the calibration inputs prove), and each layer's headroom (127 / max |q|) is recorded.
  */
 import { ModelError, atNode } from '../model/errors.js';
 import type { Node } from '../model/graph.js';
 import { runFloat, type Prepared } from '../model/prepare.js';
-import { sizeOf, type Tensor } from '../model/tensor.js';
+import type { Tensor } from '../model/tensor.js';
 import { QHI, QLO } from '../ops/common.js';
 import { opDef } from '../ops/registry.js';
 import { runQuantized } from './infer.js';
@@ -134,10 +135,8 @@ export function calibrate(p: Prepared, samples: Map<string, Tensor>[]): Map<stri
   return m;
 }
 
-export function quantizeModel(p: Prepared, samples: Map<string, Tensor>[], opts: QuantizeOptions = {}): QuantizedModel {
-  if (samples.length === 0) throw new ModelError('BadInput', 'calibration needs at least one sample input');
-  const margin = opts.margin ?? 1.25;
-  const maxAbs = calibrate(p, samples);
+/** Lowers every node with the exponents that `maxAbs` gives (no calibration record yet). */
+function lowerModel(p: Prepared, maxAbs: Map<string, number>, margin: number, source: string): QuantizedModel {
   const ctx = new Ctx(p, maxAbs, margin, p.graph.opset);
   const inputs: QTensorInfo[] = p.graph.inputs.map((i) => {
     const info = { name: i.name, dims: i.dims!, exp: ctx.expOf(i.name), lo: QLO, hi: QHI };
@@ -171,7 +170,7 @@ export function quantizeModel(p: Prepared, samples: Map<string, Tensor>[], opts:
     return { ...i, name: o.name };
   });
   const tensors = [...ctx.infos.values()].filter((t) => !p.graph.inputs.some((i) => i.name === t.name) && ctx.layers.some((l) => l.output === t.name));
-  const model: QuantizedModel = {
+  return {
     format: 'zkm',
     version: ZKM_VERSION,
     name: p.graph.name,
@@ -182,23 +181,57 @@ export function quantizeModel(p: Prepared, samples: Map<string, Tensor>[], opts:
     consts: ctx.consts,
     layers: ctx.layers,
     calibration: {},
-    meta: { margin, source: opts.source ?? '', created: new Date(0).toISOString() },
+    meta: { margin, source, created: new Date(0).toISOString() },
   };
-  // headroom: integer run on the calibration samples
-  for (const s of samples) {
-    const feed: Record<string, Float64Array> = {};
-    for (const i of inputs) feed[i.name] = s.get(i.name)!.data;
-    const r = runQuantized(model, feed, { strict: false });
+}
+
+/** Rounds of widening (see quantizeModel); each lowers a saturating tensor's exponent by ≥ 1. */
+const WIDEN_ROUNDS = 8;
+
+/**
+ * Calibrates and lowers. The float maxima do not bound the integer model: its rounding errors
+ * add up through reductions (a ReduceSum of exponentials each rounded up, a mean of squares of
+ * rounded differences), so a requantised tensor can leave its int8 range on the very input it
+ * was calibrated on, and that input would then not prove (`prove` runs strict). So the integer
+ * model is run on every calibration sample, and each tensor a requantising layer saturated gets
+ * the range the integer model reached (max |q| · 2^−exp, times the margin through expForMax) and
+ * the model is lowered again, until no calibration sample saturates (or WIDEN_ROUNDS pass; the
+ * compile report names a layer that still saturates, `compile.ts`).
+ */
+export function quantizeModel(p: Prepared, samples: Map<string, Tensor>[], opts: QuantizeOptions = {}): QuantizedModel {
+  if (samples.length === 0) throw new ModelError('BadInput', 'calibration needs at least one sample input');
+  const margin = opts.margin ?? 1.25;
+  const maxAbs = calibrate(p, samples);
+  const feeds = samples.map((s) => Object.fromEntries(p.graph.inputs.map((i) => [i.name, s.get(i.name)!.data])));
+  let model = lowerModel(p, maxAbs, margin, opts.source ?? '');
+  let runs = feeds.map((f) => runQuantized(model, f, { strict: false }));
+  for (let round = 0; round < WIDEN_ROUNDS; round++) {
+    let widened = false;
+    const info = new Map(model.tensors.map((t) => [t.name, t]));
+    for (const L of model.layers) {
+      if (!runs.some((r) => r.saturated.has(L.name))) continue;
+      const t = info.get(L.output)!;
+      const reached = Math.max(...runs.map((r) => r.maxQ.get(L.output) ?? 0)) * 2 ** -t.exp;
+      if (maxAbs.has(L.output) && reached > maxAbs.get(L.output)!) {
+        maxAbs.set(L.output, reached);
+        widened = true;
+      }
+    }
+    if (!widened) break;
+    model = lowerModel(p, maxAbs, margin, opts.source ?? '');
+    runs = feeds.map((f) => runQuantized(model, f, { strict: false }));
+  }
+  // headroom: the integer run on the calibration samples
+  for (const r of runs) {
     for (const [k, v] of r.maxQ) {
       const c = (model.calibration[k] ??= { maxAbs: maxAbs.get(k) ?? 0, maxQ: 0 });
       c.maxQ = Math.max(c.maxQ, v);
     }
   }
-  for (const i of inputs) {
+  for (const i of model.inputs) {
     let mq = 0;
     for (const s of samples) for (const v of s.get(i.name)!.data) mq = Math.max(mq, Math.abs(Math.floor(v * 2 ** i.exp + 0.5)));
     model.calibration[i.name] = { maxAbs: maxAbs.get(i.name) ?? 0, maxQ: mq };
   }
-  void sizeOf;
   return model;
 }

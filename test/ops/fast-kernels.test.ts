@@ -147,7 +147,7 @@ function oldQuantizeInput(model: QuantizedModel, name: string, data: ArrayLike<n
     let r = Math.floor(v * sc + 0.5);
     if (r < info.lo || r > info.hi) {
       if (strict) {
-        throw new ModelError('OutOfRange', `input '${name}': value ${v} at index ${i} is outside the calibrated range [${info.lo / sc}, ${info.hi / sc}] (recalibrate with representative inputs, or run with --saturate)`, name);
+        throw new ModelError('OutOfRange', `input '${name}': value ${v} at index ${i} is outside the calibrated range [${info.lo / sc}, ${info.hi / sc}] (recalibrate with representative inputs)`, name);
       }
       r = Math.max(info.lo, Math.min(info.hi, r));
     }

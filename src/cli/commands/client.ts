@@ -48,7 +48,6 @@ export function headerOptions(flags: string[] | undefined): Record<string, strin
 
 export const clientCommand: Command = {
   name: 'client',
-  summary: 'ask a prover node for a verified inference (client infer)',
   run: (args) =>
     guard('client', async () => {
       if (args.includes('--help') || args.includes('-h') || args[0] !== 'infer') {

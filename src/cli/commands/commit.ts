@@ -40,7 +40,6 @@ function zkCodeLine(p: ZkLigeroParams): string {
 
 export const commitCommand: Command = {
   name: 'commit',
-  summary: 'commit to a .zkm model once: print its model ID, write prover data (.zkc)',
   run: (args) =>
     guard('commit', () => {
       if (args.includes('--help') || args.includes('-h')) {

@@ -1,7 +1,8 @@
 /**
- * `zkinfer compile model.onnx --calibrate input.json [--calibrate more.json] -o model.zkm [--margin m] [--security 100]`
+ * `zkinfer compile model.onnx --calibrate input.json [--calibrate more.json] -o model.zkm [--margin m] [--security 100] [--strict]`
  * Imports, calibrates, quantizes and writes the .zkm; prints the accuracy of the integer model
- * against the float reference on the calibration inputs, each layer's headroom, and the composed
+ * against the float reference on the calibration inputs (warnings where it is outside tolerance or
+ * saturates; with --strict those fail the command), each layer's headroom, and the composed
  * security figure its receipts will have (`circuit/security.ts`; `commit` refuses a model below
  * the target). A profile this build cannot serve (128) is refused with the reason.
  */
@@ -18,12 +19,16 @@ import { P } from '../../quantize/layers.js';
 import { modelSecurity, SECURITY_HELP, securityLine, securityOption } from '../security.js';
 
 const HELP = `Usage: zkinfer compile <model.onnx> --calibrate <input.json> [--calibrate ...] -o <model.zkm> [--margin 1.25]
-                       [--input-shape name=1,3,48,320 ...] [--security 100]
+                       [--input-shape name=1,3,48,320 ...] [--security 100] [--strict]
   --calibrate    sample input(s): EZKL input.json or {"inputName": [...]}; omitted: one deterministic random input
   --input-shape  the shape of an input with symbolic dimensions (batch, sequence, …); also read from
                  EZKL's input_shapes in the calibration file. Without it, a single symbolic dimension
                  is taken from the calibration data's length; otherwise it is set to 1 and said so
-  --margin     headroom factor for activation scales (default 1.25)
+  --margin       headroom factor for activation scales (default 1.25)
+  --strict       exit 1 (and write no .zkm) when the integer model does not hold on its calibration
+                 data: an output outside tolerance (rel. L2 over 5% where the reference is not near
+                 zero, or the argmax differs) or a layer that saturates (that input would not prove);
+                 without it these are warnings on stderr
 ${SECURITY_HELP}`;
 
 function readFile(path: string, what: string): Buffer {
@@ -36,14 +41,13 @@ function readFile(path: string, what: string): Buffer {
 
 export const compileCommand: Command = {
   name: 'compile',
-  summary: 'quantize an ONNX model with calibration inputs into a .zkm file',
   run: (args) =>
     guard('compile', () => {
       if (args.includes('--help') || args.includes('-h')) {
         console.log(HELP);
         return 0;
       }
-      const a = parseArgs(args, ['--calibrate', '-o', '--output', '--margin', '--security', '--input-shape'], []);
+      const a = parseArgs(args, ['--calibrate', '-o', '--output', '--margin', '--security', '--input-shape'], ['--strict']);
       const src = a.pos[0];
       const out = a.opts.get('-o')?.[0] ?? a.opts.get('--output')?.[0];
       if (!src || !out) {
@@ -67,8 +71,13 @@ export const compileCommand: Command = {
       const samples = texts.length
         ? texts.map(([f, t]) => parseInputJson(t, inputs, f))
         : [deterministicInput(inputs.map((i) => ({ ...i, dims: resolveInputShapes(g, inputShapes).shapes[i.name] ?? i.dims })))];
-      const { model, report, shapeNotes } = compileOnnx(bytes, samples, { margin, source: src, inputShapes });
+      const { model, report, shapeNotes, warnings } = compileOnnx(bytes, samples, { margin, source: src, inputShapes });
       for (const n of shapeNotes) console.log(`note: ${n}`);
+      for (const w of warnings) console.error(`warning: ${w}`);
+      if (warnings.length && a.flags.has('--strict')) {
+        console.error(`zkinfer compile: --strict: the integer model does not hold on its calibration data (${warnings.length} warning(s) above); ${out} not written`);
+        return 1;
+      }
       const bits = securityOption(a, model);
       fs.writeFileSync(out, encodeZkm(model));
       console.log(`compiled ${src} → ${out}: ${model.layers.length} layers, ${samples.length} calibration sample(s), margin ${margin}`);

@@ -35,7 +35,6 @@ function ms(t0: number): string {
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'train a digit classifier, compile, commit, prove and verify one inference',
   run: (args) =>
     guard('demo', () => {
       if (args.includes('--help') || args.includes('-h')) {

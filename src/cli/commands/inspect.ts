@@ -35,7 +35,6 @@ function zkBudgetOf(m: QuantizedModel, openings: number, revealed: number): { op
 
 export const inspectCommand: Command = {
   name: 'inspect',
-  summary: 'show a .zkm/.zkc model (layers, shapes, scales, bounds) or a .zkr receipt (JSON view)',
   run: (args) =>
     guard('inspect', () => {
       const a = parseArgs(args, [], ['--json']);

@@ -256,7 +256,6 @@ async function fund(a: Parsed): Promise<number> {
 
 export const marketCommand: Command = {
   name: 'market',
-  summary: 'proof-of-inference market: coordinator (serve) and agents (operator, request, auditor, challenger, status)',
   run: (args) =>
     guard('market', async () => {
       const [sub, ...rest] = args;

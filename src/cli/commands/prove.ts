@@ -37,7 +37,6 @@ ${SECURITY_HELP}`;
 
 export const proveCommand: Command = {
   name: 'prove',
-  summary: 'prove an inference of a committed model: output + receipt (.zkr)',
   run: (args) =>
     guard('prove', () => {
       if (args.includes('--help') || args.includes('-h')) {

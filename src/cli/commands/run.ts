@@ -14,7 +14,6 @@ const HELP = 'Usage: zkinfer run <model.zkm> --input <input.json> [--json] [--sa
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run bit-exact integer inference of a .zkm model on an input file',
   run: (args) =>
     guard('run', () => {
       if (args.includes('--help') || args.includes('-h')) {
@@ -37,7 +36,14 @@ export const runCommand: Command = {
       };
       const model = decodeZkm(new Uint8Array(read(src, 'model')));
       const data = parseInputJson(read(inp, 'input').toString('utf8'), model.inputs, inp);
-      const r = runQuantized(model, data, { strict: !a.flags.has('--saturate') });
+      let r: ReturnType<typeof runQuantized>;
+      try {
+        r = runQuantized(model, data, { strict: !a.flags.has('--saturate') });
+      } catch (e) {
+        // the library's advice names no flag; this command's own way out is --saturate
+        if (e instanceof ModelError && e.kind === 'OutOfRange') throw new ModelError('OutOfRange', `${e.message} (or run with --saturate to clamp)`, e.layer);
+        throw e;
+      }
       if (a.flags.has('--json')) {
         const o: Record<string, { dims: number[]; values: number[]; q: number[]; scale: string }> = {};
         for (const x of r.outputs) o[x.name] = { dims: x.dims, values: Array.from(x.values), q: Array.from(x.q), scale: `2^-${x.exp}` };

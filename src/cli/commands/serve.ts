@@ -39,7 +39,6 @@ with a clear error. Zero-knowledge models are proved by local threads only (not 
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'serve a model over HTTP: every answer with its receipt',
   run: (args) =>
     guard('serve', async () => {
       if (args.includes('--help') || args.includes('-h')) {

@@ -26,7 +26,6 @@ Exit code 0 when valid, 1 (with the reason) when not.`;
 
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: 'verify a receipt against a pinned model ID (exit 0 valid, 1 invalid)',
   run: (args) =>
     guard('verify', () => {
       if (args.includes('--help') || args.includes('-h')) {

@@ -29,7 +29,6 @@ context, so upgrade workers with the node (an older worker's receipts carry no c
 
 export const workerCommand: Command = {
   name: 'worker',
-  summary: 'prove queued jobs from Redis for a `serve --redis` node',
   run: (args) =>
     guard('worker', async () => {
       if (args.includes('--help') || args.includes('-h')) {
