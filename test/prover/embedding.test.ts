@@ -134,3 +134,28 @@ test('a wrong or out-of-range index is rejected by the lookups themselves, rows 
   forge('index V (the padding row)', /table range6/, 2, V, 'zero');
   forge('index 63 (the last padding row)', /table range6/, 2, 63, 'zero');
 });
+
+test('a causal mask built from the int64 input’s shape (Shape, ConstantOfShape, Trilu, Equal, Where) folds and the model proves', () => {
+  const bytes = buildModel({
+    inputs: [{ name: 'ids', dims: [T], dtype: DT.INT64 }],
+    outputs: ['y'],
+    nodes: [
+      node('Gather', ['E', 'ids'], ['emb'], { axis: 0 }, 'wte'),
+      node('MatMul', ['emb', 'wq'], ['scores'], {}, 'scores'),
+      node('Shape', ['ids'], ['s']),
+      node('Concat', ['s', 's'], ['ss'], { axis: 0 }),
+      node('ConstantOfShape', ['ss'], ['ones'], { value: int64Tensor('one', [1], [1]) as never }),
+      node('Trilu', ['ones'], ['tri'], { upper: 0 }),
+      node('Equal', ['tri', 'zero'], ['future']),
+      node('Where', ['future', 'neg', 'scores'], ['y'], {}, 'mask'),
+    ],
+    inits: [floatTensor('E', [V, D], vec(V * D, 1, 0.8)), floatTensor('wq', [D, T], vec(D * T, 7, 0.5)), int64Tensor('zero', [], [0]), floatTensor('neg', [], [-2])],
+  });
+  const { model, prepared, report } = compileOnnx(bytes, samples);
+  assert.ok(!prepared.graph.nodes.some((n) => ['Shape', 'ConstantOfShape', 'Trilu', 'Equal'].includes(n.opType)), 'the mask folded');
+  assert.ok(report.every((r) => r.relL2 < 0.1), JSON.stringify(report));
+  const y = runQuantized(model, { ids }).outputs[0].values;
+  for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) assert.equal(y[i * T + j], -2, `masked entry (${i}, ${j})`);
+  const m = opHarness(bytes, samples);
+  m.assertHonest();
+});
