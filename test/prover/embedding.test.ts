@@ -14,6 +14,7 @@ import { runFloat } from '../../src/model/prepare.js';
 import { toTensors } from '../../src/quantize/compile.js';
 import { runQuantized } from '../../src/quantize/infer.js';
 import { verifyReceipt } from '../../src/verifier/verify.js';
+import { deterministicInput, parseInputJson } from '../../src/cli/inputs.js';
 import { opHarness, rejectedBy, vec, type Vals } from './harness.js';
 import type { CommittedModel } from '../../src/prover/commit.js';
 
@@ -58,7 +59,13 @@ test('an int64 input is taken as integers in its declared range [0, V − 1]; ba
   const q = runQuantized(model, { ids }).outputs[0].values;
   const err = Math.sqrt(q.reduce((s, v, i) => s + (v - f[i]) ** 2, 0) / f.reduce((s, v) => s + v * v, 0));
   assert.ok(err < 0.1, `relative L2 error ${err}`);
-  assert.throws(() => runQuantized(model, { ids: [3, 0, 2.5, 1, 1] }), /input 'ids': value 2.5 at index 2 is not an integer/);
+  // the CLI's JSON reader and its default input give the same integers
+  const fromJson = parseInputJson('{"ids": [[3, 0, 49, 17, 3]]}', model.inputs);
+  assert.deepEqual(Array.from(runQuantized(model, fromJson).outputs[0].q), Array.from(runQuantized(model, { ids }).outputs[0].q));
+  const det = deterministicInput(prepared.graph.inputs);
+  assert.ok(det.ids.every((v) => v === 0 || v === 1), JSON.stringify(det.ids));
+  runQuantized(model, det);
+  assert.throws(() => runQuantized(model, parseInputJson('{"ids": [3, 0, 2.5, 1, 1]}', model.inputs)), /input 'ids': value 2.5 at index 2 is not an integer/);
   assert.throws(() => runQuantized(model, { ids: [3, 0, 50, 1, 1] }), /input 'ids': value 50 at index 2 is outside the declared integer range \[0, 49\]/);
   assert.throws(() => runQuantized(model, { ids: [-1, 0, 5, 1, 1] }), /value -1 at index 0 is outside the declared integer range/);
 });
