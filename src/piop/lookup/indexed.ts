@@ -35,16 +35,11 @@ import { kernels } from '../../field/active.js';
 import { P as MOD } from '../../field/babybear.js';
 import { type Ext, ext, extMul } from '../../field/extension.js';
 import { concatPoints, eqAtIndex, type Point } from '../../poly/multilinear.js';
-import { tableBits, type CommittedTable, type LookupTable } from './tables.js';
+import { tableBits, type CommittedTable } from './tables.js';
 
 /** b' = ⌈log2 V⌉: E's row variables in its padded layout (b' = b, or b − 1 when V is a power of two). */
 export function committedRowBits(t: CommittedTable): number {
   return Math.ceil(Math.log2(t.rows));
-}
-
-/** The row the lookup side is padded with: 0 for public tables, V (the tuple (V, 0)) for committed ones. */
-export function padRow(t: LookupTable): number {
-  return t.kind === 'committed' ? t.rows : 0;
 }
 
 /** u_i = Σ_j eq(ρ, j)·rows[i·2^k + j]: each 2^k-wide row folded into one ext value (4 words each). */

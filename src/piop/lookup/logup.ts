@@ -380,7 +380,7 @@ export function lookupLeaves(st: LookupStatement, d: LookupDims, wit: LookupWitn
   return { p, q };
 }
 
-/** The folded tuple of the padding row (`padRow`: row 0, or (V, 0) for a committed table), used to pad the lookup side. */
+/** The folded tuple of the padding row (row 0, or (V, 0) for a committed table), used to pad the lookup side. */
 export function lookupPadValue(t: LookupTable, pw: Ext[]): Ext {
   if (t.kind === 'committed') return committedPadValue(t);
   let acc = ext();

@@ -38,7 +38,6 @@
  * constraints are computed from public values only.
  */
 import { P as MOD } from '../../field/babybear.js';
-import { kernels } from '../../field/active.js';
 import { type Ext, ext, extAdd, extIsCanonical, extMul, extNeg, extOneMinus, extSub } from '../../field/extension.js';
 import { emptySystem, type ConstraintSystem, type SparseLinear } from '../../pcs/constraints.js';
 import { eqAtIndex, type Point } from '../../poly/multilinear.js';
