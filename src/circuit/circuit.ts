@@ -59,7 +59,7 @@ export function limbName(param: string, l: number): string {
 }
 
 function tableKey(t: LookupTable): string {
-  return t.kind === 'range' ? `range:${t.bits}` : `fn:${t.name}`;
+  return t.kind === 'range' ? `range:${t.bits}` : t.kind === 'committed' ? `rows:${t.param}` : `fn:${t.name}`;
 }
 
 export function lookupStatements(c: Circuit): LookupStatement[] {
@@ -103,8 +103,16 @@ export function buildCircuit(desc: ModelDescription): Circuit {
     for (const a of plan.aux) add({ name: a.name, layout: layoutOf(a.dims), role: 'witness', lo: 0, hi: 0, limbs: 0 });
     for (const lk of plan.lookups) {
       const nv = info(lk.columns[0].tensor).layout.numVars;
-      for (const col of lk.columns) {
-        if (info(col.tensor).layout.numVars !== nv) throw new CircuitError(`layer '${L.name}': lookup columns over tensors of different sizes`, L.name);
+      lk.columns.forEach((col, w) => {
+        // a committed table's second column is a matrix of 2^rowVars-wide rows (`piop/lookup/indexed.ts`)
+        const want = lk.table.kind === 'committed' && w === 1 ? nv + lk.table.rowVars : nv;
+        if (info(col.tensor).layout.numVars !== want) throw new CircuitError(`layer '${L.name}': lookup columns over tensors of different sizes`, L.name);
+      });
+      if (lk.table.kind === 'committed') {
+        const e = info(lk.table.param);
+        if (e.role !== 'param' || e.layout.numVars !== Math.ceil(Math.log2(lk.table.rows)) + lk.table.rowVars || e.layout.dims[0] !== lk.table.rows) {
+          throw new CircuitError(`layer '${L.name}': table '${lk.table.name}' is not a committed parameter of ${lk.table.rows} rows`, L.name);
+        }
       }
       const key = `${tableKey(lk.table)}|${nv}`;
       let g = groups.get(key);

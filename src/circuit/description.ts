@@ -60,6 +60,9 @@ export function layerParams(L: Layer, tensorDims: (name: string) => number[]): {
     case 'prelu':
       out.push({ key: 'slope', name: `${L.name}/slope`, dims: [L.slope.length], data: L.slope });
       break;
+    case 'embed':
+      out.push({ key: 'table', name: `${L.name}/table`, dims: [L.V, L.d], data: L.table });
+      break;
     default:
       break;
   }

@@ -214,6 +214,7 @@ function compute(c: Circuit, cfg: Readonly<TensorPcsConfig>): ReceiptSecurity {
     const g = c.lookups[k];
     for (const tuple of g.tuples) for (const col of tuple) route(col.tensor);
     route(g.mult);
+    if (g.table.kind === 'committed') route(g.table.param);
   });
 
   // layers, from their own verifiers

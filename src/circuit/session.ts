@@ -214,13 +214,18 @@ export function limbClaim(c: Circuit, param: string, l: number, point: Point, va
 }
 
 
-/** Registers, as tensor claims, the claims a lookup argument left on its columns and multiplicities. */
-/** A lookup's claims on its columns and multiplicities, clear (`LookupClaims`) or hidden (a zero-knowledge receipt's). */
+/** A lookup's claims on its columns, multiplicities and committed table, clear (`LookupClaims`) or hidden (a zero-knowledge receipt's). */
 interface AnyLookupClaims {
   columns: { point: Point; value: Val }[][];
   multiplicities: { point: Point; value: Val };
+  table?: { point: Point; value: Val };
 }
 
+/**
+ * Registers, as tensor claims, the claims a lookup argument left on its columns and multiplicities
+ * and, for a committed table, on its parameter (an ordinary parameter claim: both modes' parameter
+ * batch settles it).
+ */
 export function addLookupClaims(c: Circuit, claims: readonly (LookupClaims | AnyLookupClaims)[], claim: (tensor: string, point: Point, value: Val) => void): void {
   c.lookups.forEach((g, k) => {
     const cl = claims[k];
@@ -231,6 +236,10 @@ export function addLookupClaims(c: Circuit, claims: readonly (LookupClaims | Any
       }),
     );
     claim(g.mult, cl.multiplicities.point, cl.multiplicities.value);
+    if (g.table.kind === 'committed') {
+      if (!cl.table) throw new Rejected('MalformedProof', `lookup ${k}: no claim on the committed table '${g.table.param}'`);
+      claim(g.table.param, cl.table.point, cl.table.value);
+    }
   });
 }
 

@@ -6,6 +6,7 @@
 import { ModelError } from '../model/errors.js';
 import type { ValueInfo } from '../model/graph.js';
 import { sizeOf } from '../model/tensor.js';
+import { DT } from '../model/onnx-proto.js';
 
 function flatten(v: unknown, out: number[], where: string): void {
   if (Array.isArray(v)) for (const x of v) flatten(x, out, where);
@@ -73,12 +74,16 @@ export function inputShapesJson(text: string, inputs: { name: string; dims?: num
   );
 }
 
-/** Deterministic inputs in [−1, 1) (xorshift32, fixed seed), for models shipped without inputs. */
+/**
+ * Deterministic inputs in [−1, 1) (xorshift32, fixed seed), for models shipped without inputs;
+ * an integer (int64/int32) input gets 0s and 1s, valid token ids of any embedding.
+ */
 export function deterministicInput(inputs: ValueInfo[], seed = 0x9e3779b9): Record<string, number[]> {
   let s = seed >>> 0 || 1;
   const res: Record<string, number[]> = {};
   for (const i of inputs) {
     const n = sizeOf(i.dims ?? []);
+    const integer = i.dtype === DT.INT64 || i.dtype === DT.INT32;
     const a = new Array<number>(n);
     for (let k = 0; k < n; k++) {
       s ^= s << 13;
@@ -86,7 +91,7 @@ export function deterministicInput(inputs: ValueInfo[], seed = 0x9e3779b9): Reco
       s ^= s >>> 17;
       s ^= s << 5;
       s >>>= 0;
-      a[k] = s / 2 ** 31 - 1;
+      a[k] = integer ? s & 1 : s / 2 ** 31 - 1;
     }
     res[i.name] = a;
   }

@@ -91,11 +91,14 @@ export function prepare(g0: Graph, opts: PrepareOptions = {}): Prepared {
     if (consts.has(inp.name)) continue;
     const dims = opts.inputShapes?.[inp.name] ?? inp.dims;
     if (!dims) throw new ModelError('DynamicShape', `graph input '${inp.name}' has no shape; give one with the input data`);
-    if (!isFloatType(inp.dtype)) throw new ModelError('Unsupported', `graph input '${inp.name}' has type ${dtypeName(inp.dtype)}; only float inputs can be quantized yet (integer token-id inputs are not supported)`);
+    const int = inp.dtype === DT.INT64 || inp.dtype === DT.INT32;
+    if (!isFloatType(inp.dtype) && !int) throw new ModelError('Unsupported', `graph input '${inp.name}' has type ${dtypeName(inp.dtype)}; only float inputs and int64/int32 (token-id) inputs are supported`);
+    // an integer input keeps its type (taken as integers, `quantize/quantize.ts`); floats compute as float
+    const dtype = int ? inp.dtype : DT.FLOAT;
     inputs.push({ ...inp, dims });
     shapes.set(inp.name, dims);
-    dtypes.set(inp.name, DT.FLOAT);
-    env.set(inp.name, { dims, data: new Float64Array(sizeOf(dims)), dtype: DT.FLOAT });
+    dtypes.set(inp.name, dtype);
+    env.set(inp.name, { dims, data: new Float64Array(sizeOf(dims)), dtype });
   }
   const nodes: Node[] = [];
   const work = g0.nodes.slice().reverse(); // a stack: an inlined If branch goes on top

@@ -123,7 +123,8 @@ export function lowerLayout(q: Lowering, n: Node, def: OpDef, actIdx: number[], 
     for (let i = 0; i < map.length; i++) map[i] = o.data[i] - 1;
     q.emit(
       { kind: 'gather', name: outs.length > 1 ? `${n.name}:${k}` : n.name, op: n.opType, inputs: srcs, output: name, bound: 256, map, fill },
-      { dims: o.dims, exp, lo: Math.min(QLO, fill), hi: Math.max(QHI, fill) },
+      // a copy keeps its sources' range (an integer input's token ids reach past int8)
+      { dims: o.dims, exp, lo: Math.min(QLO, fill, ...infos.map((i) => i.lo)), hi: Math.max(QHI, fill, ...infos.map((i) => i.hi)) },
     );
   });
 }

@@ -8,6 +8,7 @@ import { broadcastIndex, broadcastShape, normAxis, sizeOf, stridesOf, type Tenso
 import { layoutOp, lowerLayout } from './common.js';
 import { attrFloat, attrInt, attrInts, attrStr, intsFrom, type OpDef } from './op.js';
 import { transposeT } from './Transpose.js';
+import { lowerEmbedding } from './embedding.js';
 
 const withDims = (x: Tensor, dims: number[]): Tensor => {
   if (sizeOf(dims) !== x.data.length) throw new Error(`cannot reshape [${x.dims}] to [${dims}]`);
@@ -244,7 +245,7 @@ export const Tile = layoutOp((n, x) => {
   return [{ dims, data: out, dtype: a.dtype }];
 }, [1]);
 
-export const Gather = layoutOp((n, x) => {
+const gatherLayout = layoutOp((n, x) => {
   const a = x[0]!;
   const ind = x[1]!;
   const ax = normAxis(attrInt(n, 'axis', 0), a.dims.length);
@@ -263,6 +264,20 @@ export const Gather = layoutOp((n, x) => {
     }
   return [{ dims, data: out, dtype: a.dtype }];
 }, [1]);
+
+/**
+ * Gather: with constant indices a layout copy; with run-time integer indices into a constant
+ * matrix, an embedding lookup (`embedding.ts`).
+ */
+export const Gather: OpDef = {
+  layout: true,
+  float: gatherLayout.float,
+  lower(q, n) {
+    if (q.isConst(n.inputs[1])) gatherLayout.lower!(q, n);
+    else if (q.isConst(n.inputs[0])) lowerEmbedding(q, n);
+    else throw new Error('Gather of an activation at run-time indices is not supported (only a constant table, an embedding, or constant indices)');
+  },
+};
 
 function d2s(x: Tensor, b: number, mode: string, inverse: boolean): Tensor {
   const [N, C, H, W] = x.dims;

@@ -21,6 +21,7 @@ import { proveZk } from './zk-prove.js';
 import { addLookupClaims, columnValues, combineLimbs, contextBytes, paramSegmentClaims, receiptTranscript, routeClaims, type PublicTensor } from '../circuit/session.js';
 import { computeMultiplicities, drawLookupChallenges, proveLookups, proveLookupsUnchecked, writeLookupProof, type LookupWitness } from '../piop/lookup/logup.js';
 import { rowFinder, tableBits, type LookupTable } from '../piop/lookup/tables.js';
+import { committedMultiplicities } from '../piop/lookup/indexed.js';
 import { lookupStatements } from '../circuit/circuit.js';
 import { proveBatchOpening, writeBatchOpeningProof, type EvalClaim } from '../pcs/batch.js';
 import { evaluateBase } from '../poly/multilinear.js';
@@ -88,7 +89,8 @@ function paramRangeClaims(cm: CommittedModel): EvalClaim[] {
 }
 
 /** Multiplicities that count only table members (a forged witness may hold non-members). */
-function lenientMultiplicities(table: LookupTable, lookups: Uint32Array[][]): Uint32Array {
+function lenientMultiplicities(table: LookupTable, lookups: Uint32Array[][], tableRows?: Uint32Array): Uint32Array {
+  if (table.kind === 'committed') return committedMultiplicities(table, lookups, tableRows!, false).m;
   const m = new Uint32Array(2 ** tableBits(table));
   const find = rowFinder(table);
   for (const cols of lookups) {
@@ -153,7 +155,10 @@ export function buildWitness(cm: CommittedModel, input: Record<string, ArrayLike
   };
   const witnesses: LookupWitness[] = c.lookups.map((g) => {
     const lookups = g.tuples.map((tuple) => tuple.map((col) => columnValues(col, fieldOf(col.tensor), chiOf(col.tensor))));
-    return { table: g.table, lookups, multiplicities: unchecked ? lenientMultiplicities(g.table, lookups) : computeMultiplicities(g.table, lookups) };
+    // a committed table's rows: the parameter's padded field vector (`piop/lookup/indexed.ts`)
+    const tableRows = g.table.kind === 'committed' ? fieldOf(g.table.param) : undefined;
+    const multiplicities = unchecked ? lenientMultiplicities(g.table, lookups, tableRows) : computeMultiplicities(g.table, lookups, tableRows);
+    return { table: g.table, lookups, multiplicities, ...(tableRows ? { tableRows } : {}) };
   });
   if (tamper) {
     c.lookups.forEach((g, k) => vals.set(g.mult, witnesses[k].multiplicities));

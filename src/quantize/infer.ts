@@ -11,6 +11,7 @@ import { convKernel, gemmKernel, matmulKernel } from '../ops/kernels/linear.js';
 import { divKernel, gatherKernel, mulKernel, preluKernel, sumKernel, tableKernel } from '../ops/kernels/elementwise.js';
 import { argmaxKernel, normKernel, softmaxKernel, windowKernel } from '../ops/kernels/window.js';
 import { loadInt8Mm } from '../ops/kernels/int8-wasm.js';
+import { embedKernel } from '../ops/embedding.js';
 import type { Layer, QuantizedModel } from './layers.js';
 import { quantizeInputValues } from './input.js';
 
@@ -51,7 +52,7 @@ export function quantizeInput(model: QuantizedModel, name: string, data: ArrayLi
   const r = quantizeInputValues(info, data, strict ? 'strict' : 'saturate');
   if (r.ok) return r.q;
   const p = r.problem;
-  if (p.kind === 'OutOfRange') throw new ModelError('OutOfRange', `${p.message} (recalibrate with representative inputs)`, name);
+  if (p.kind === 'OutOfRange') throw new ModelError('OutOfRange', info.int ? p.message : `${p.message} (recalibrate with representative inputs)`, name);
   throw new ModelError('BadInput', p.message);
 }
 
@@ -79,6 +80,11 @@ export function runLayer(L: Layer, xs: Int32Array[], outSize: number): Int32Arra
     case 'softmax': softmaxKernel(L, xs[0], out); break;
     case 'argmax': argmaxKernel(L, xs[0], out); break;
     case 'norm': normKernel(L, xs[0], out); break;
+    case 'embed': {
+      const bad = embedKernel(L, xs[0], out);
+      if (bad >= 0) throw new ModelError('OutOfRange', `layer '${L.name}' (${L.op}): index ${xs[0][bad]} at position ${bad} is outside [0, ${L.V - 1}]`, L.name);
+      break;
+    }
   }
   return out;
 }

@@ -6,6 +6,9 @@
  *
  *   q_i = floor(x_i · 2^exp + 0.5)   (round half up at the input's calibrated exponent),
  *   and q_i must lie in the calibrated range [lo, hi].
+ * An integer input (`int`: int64/int32 token ids, exp 0) takes its values as they are: a value
+ * that is not an integer is refused (never rounded), and [lo, hi] is its declared range (e.g.
+ * [0, V − 1] for the ids of an embedding of V rows, `quantize/quantize.ts`).
  *
  * Refused, in index order (the first offending value is reported, naming the input and index):
  * - a list that is not a list (a string, a number, null, …) or has the wrong length;
@@ -26,6 +29,8 @@ export interface InputInfo {
   exp: number;
   lo: number;
   hi: number;
+  /** an integer input: exp 0, non-integers refused */
+  int?: boolean;
 }
 
 export type InputProblem =
@@ -33,6 +38,7 @@ export type InputProblem =
   | { kind: 'WrongLength'; input: string; expected: number; actual: number; message: string }
   | { kind: 'NotANumber'; input: string; index: number; message: string }
   | { kind: 'NotFinite'; input: string; index: number; value: number; message: string }
+  | { kind: 'NotAnInteger'; input: string; index: number; value: number; message: string }
   | { kind: 'OutOfRange'; input: string; index: number; value: number; q: number; lo: number; hi: number; message: string };
 
 export type QuantizeResult = { ok: true; q: Int32Array } | { ok: false; problem: InputProblem };
@@ -71,8 +77,15 @@ export function quantizeInputValues(info: InputInfo, data: unknown, mode: 'stric
     const v = a[i];
     if (typeof v !== 'number') return { ok: false, problem: { kind: 'NotANumber', input: name, index: i, message: `input '${name}': value at index ${i} is not a number (got ${describe(v)})` } };
     let r = Math.floor(v * sc + 0.5);
+    if (info.int && r !== v && Number.isFinite(v)) {
+      return { ok: false, problem: { kind: 'NotAnInteger', input: name, index: i, value: v, message: `input '${name}': value ${v} at index ${i} is not an integer (an integer input takes integers in [${lo}, ${hi}])` } };
+    }
     if (!(r >= lo && r <= hi)) {
       if (!Number.isFinite(v)) return { ok: false, problem: { kind: 'NotFinite', input: name, index: i, value: v, message: `input '${name}': value at index ${i} is ${v}` } };
+      if (info.int) {
+        // an integer input's range is declared by the model, never saturated
+        return { ok: false, problem: { kind: 'OutOfRange', input: name, index: i, value: v, q: r, lo, hi, message: `input '${name}': value ${v} at index ${i} is outside the declared integer range [${lo}, ${hi}]` } };
+      }
       if (mode === 'strict') {
         return {
           ok: false,

@@ -17,6 +17,8 @@ export interface QTensorInfo {
   exp: number;
   lo: number;
   hi: number;
+  /** an integer model input (int64/int32 token ids): exp 0, and a value that is not an integer is refused */
+  int?: boolean;
 }
 
 interface Base {
@@ -100,6 +102,17 @@ export interface GatherLayer extends Base {
   fill: number;
 }
 
+/**
+ * Embedding: y[t, ·] = table[idx[t], ·] — Gather on axis 0 of a constant [V, d] matrix with
+ * run-time integer indices (`ops/embedding.ts`); table is a committed int8 parameter.
+ */
+export interface EmbedLayer extends Base {
+  kind: 'embed';
+  V: number;
+  d: number;
+  table: Int8Array;
+}
+
 /** Windows (pooling, reductions): max/min, or sum → roundDiv(acc·mult, div·count[j]). */
 export interface WindowLayer extends Base {
   kind: 'window';
@@ -164,10 +177,10 @@ export interface NormLayer extends Base {
 
 export type Layer =
   | GemmLayer | ConvLayer | MatMulLayer | SumLayer | MulLayer | DivLayer | TableLayer | GatherLayer
-  | WindowLayer | SoftmaxLayer | PReluLayer | ArgMaxLayer | NormLayer;
+  | WindowLayer | SoftmaxLayer | PReluLayer | ArgMaxLayer | NormLayer | EmbedLayer;
 
 /** Every layer kind (what decoders accept). */
-export const LAYER_KINDS: ReadonlySet<string> = new Set(['gemm', 'conv', 'matmul', 'sum', 'mul', 'div', 'table', 'gather', 'window', 'softmax', 'prelu', 'argmax', 'norm']);
+export const LAYER_KINDS: ReadonlySet<string> = new Set(['gemm', 'conv', 'matmul', 'sum', 'mul', 'div', 'table', 'gather', 'window', 'softmax', 'prelu', 'argmax', 'norm', 'embed']);
 
 export interface QConst {
   dims: number[];

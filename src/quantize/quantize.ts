@@ -11,6 +11,7 @@ import type { Node } from '../model/graph.js';
 import { runFloat, type Prepared } from '../model/prepare.js';
 import type { Tensor } from '../model/tensor.js';
 import { QHI, QLO } from '../ops/common.js';
+import { DT } from '../model/onnx-proto.js';
 import { opDef } from '../ops/registry.js';
 import { runQuantized } from './infer.js';
 import type { Layer, QConst, QTensorInfo, QuantizedModel } from './layers.js';
@@ -119,6 +120,28 @@ class Ctx implements Lowering {
   }
 }
 
+const COPIES = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);
+
+/**
+ * The declared range of an integer input (taken at scale 2^0): [0, V − 1] when it is the indices
+ * of an embedding Gather on a constant [V, d] matrix (through copies such as Reshape; V the
+ * smallest such table), else the int8 activation range.
+ */
+function integerRange(p: Prepared, name: string): { lo: number; hi: number } {
+  let V = Infinity;
+  const seen = new Set<string>();
+  const walk = (t: string): void => {
+    if (seen.has(t)) return;
+    seen.add(t);
+    for (const n of p.graph.nodes) {
+      if (n.opType === 'Gather' && n.inputs[1] === t && p.graph.consts.has(n.inputs[0])) V = Math.min(V, p.graph.consts.get(n.inputs[0])!.dims[0]);
+      else if (COPIES.has(n.opType) && n.inputs[0] === t) walk(n.outputs[0]);
+    }
+  };
+  walk(name);
+  return Number.isFinite(V) ? { lo: 0, hi: V - 1 } : { lo: QLO, hi: QHI };
+}
+
 /** Calibrate: max |value| of every tensor over the samples (float reference). */
 export function calibrate(p: Prepared, samples: Map<string, Tensor>[]): Map<string, number> {
   const m = new Map<string, number>();
@@ -139,7 +162,7 @@ export function calibrate(p: Prepared, samples: Map<string, Tensor>[]): Map<stri
 function lowerModel(p: Prepared, maxAbs: Map<string, number>, margin: number, source: string): QuantizedModel {
   const ctx = new Ctx(p, maxAbs, margin, p.graph.opset);
   const inputs: QTensorInfo[] = p.graph.inputs.map((i) => {
-    const info = { name: i.name, dims: i.dims!, exp: ctx.expOf(i.name), lo: QLO, hi: QHI };
+    const info: QTensorInfo = i.dtype === DT.INT64 || i.dtype === DT.INT32 ? { name: i.name, dims: i.dims!, exp: 0, ...integerRange(p, i.name), int: true } : { name: i.name, dims: i.dims!, exp: ctx.expOf(i.name), lo: QLO, hi: QHI };
     ctx.infos.set(i.name, info);
     return info;
   });

@@ -235,6 +235,8 @@ function compute(c: Circuit, params: Readonly<ZkLigeroParams>, vis: ZkVisibility
     const f = `${name}: fingerprint α, β`;
     ledger.field(f, 2 ** leafVars * (width + 2), `N·(W+2)/|K|, N = 2^${leafVars} fractions, W = ${width}`, CITE.logup);
     fingerprints.push(f);
+    // a committed table's row point ρ is part of its fingerprint (W = k + 2, `piop/lookup/indexed.ts`)
+    if (st.table.kind === 'committed' && st.table.rowVars > 0) charge('receipt', f, [{ label: `logup/${k}/rho`, count: st.table.rowVars }]);
     lookupGkr('receipt', 'logup', st, k, name);
   });
   charge('receipt', fingerprints, [{ label: 'logup/alpha', count: 1 }, { label: 'logup/beta', count: 1 }]);

@@ -15,6 +15,7 @@ import { zkParamRangeSystem } from '../../src/circuit/zk-param-range.js';
 import { P } from '../../src/field/babybear.js';
 import { generatedModel } from '../../src/model/generated.js';
 import { buildModel, floatTensor, node } from '../../src/model/onnx-writer.js';
+import { DT } from '../../src/model/onnx-proto.js';
 import { absorbZkCommitment, readZkCommitment, zkCommitmentBytes } from '../../src/pcs/zk-ligero.js';
 import { zkLigeroSecurity } from '../../src/pcs/zk-ligero-params.js';
 import { numLinearConstraints } from '../../src/pcs/zk-ligero-system.js';
@@ -104,6 +105,28 @@ test('every challenge a real zero-knowledge verification draws is charged by a t
   }
   assert.equal(sec.numLinear, realNumLinear(c, rc));
   assert.ok(sec.bits >= 100 && sec.bits <= sec.fieldCapBits, `${sec.bits} bits, cap ${sec.fieldCapBits}`);
+});
+
+test('an embedding on int64 ids: its row point ρ is drawn and charged to its lookup fingerprint', () => {
+  const V = 20;
+  const bytes = buildModel({
+    inputs: [{ name: 'ids', dims: [3], dtype: DT.INT64 }],
+    outputs: ['y'],
+    nodes: [node('Gather', ['E', 'ids'], ['emb'], { axis: 0 }, 'wte'), node('Gemm', ['emb', 'w'], ['y'], { transB: 1 }, 'fc')],
+    inits: [floatTensor('E', [V, 12], Array.from({ length: V * 12 }, (_, i) => Math.sin(i))), floatTensor('w', [2, 12], Array.from({ length: 24 }, (_, i) => Math.cos(i) / 4))],
+  });
+  const input = { ids: [4, 19, 0] };
+  const cm = commitModel(compileOnnx(bytes, [input]).model, { zk: { openings: 2, seed: new Uint8Array(32).fill(5) } });
+  const rc = decodeReceipt(prove(cm, input).receipt);
+  const c = buildCircuit(decodeDescription(rc.description));
+  const sec = zkReceiptSecurity(c, readZkCommitment(new ByteReader(rc.paramCommitment)).params);
+  const { result, draws } = recordDraws(() => verifyZkBody(c, rc.modelId, rc, publicsOf(rc)));
+  assert.ok(result.ok, result.ok ? '' : result.error.message);
+  const rho = sec.challenges.find((ch) => /^logup\/\d+\/rho$/.test(ch.label));
+  assert.ok(rho && rho.count === 4 && rho.terms.every((t) => /rows:wte\/table.*fingerprint/.test(t)), JSON.stringify(rho));
+  assert.deepEqual(missing(draws, sec.challenges), [], 'drawn by the verifier, charged by no term');
+  assert.deepEqual(missing(sec.challenges, draws), [], 'charged by the ledger, never drawn');
+  assert.equal(sec.numLinear, realNumLinear(c, rc));
 });
 
 test('a zk protocol that draws a challenge outside the ledger makes the figure fail', () => {

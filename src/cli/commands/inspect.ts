@@ -23,6 +23,7 @@ export function paramCount(l: Layer): number {
     case 'gemm': case 'conv': return l.w.length + (l.bias?.length ?? 0);
     case 'norm': return l.gamma.length + l.beta.length;
     case 'prelu': return l.slope.length;
+    case 'embed': return l.table.length;
     default: return 0;
   }
 }

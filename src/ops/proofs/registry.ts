@@ -7,6 +7,7 @@ import type { Layer } from '../../quantize/layers.js';
 import { argmaxProof } from './argmax.js';
 import { convProof } from './conv.js';
 import { divProof } from './div.js';
+import { embeddingProof } from './embedding.js';
 import { gatherProof } from './gather.js';
 import { gemmProof } from './gemm.js';
 import { matmulProof } from './matmul.js';
@@ -32,6 +33,7 @@ const PROOFS: Partial<Record<Layer['kind'], LayerProtocol<never>>> = {
   softmax: softmaxProof,
   norm: normProof,
   matmul: matmulProof,
+  embed: embeddingProof,
 };
 
 export function layerProtocol(L: Layer): LayerProtocol {

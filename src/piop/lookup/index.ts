@@ -6,3 +6,4 @@ export * from './logup.js';
 export * from './zk-gkr-layer.js';
 export * from './zk-gkr.js';
 export * from './zk-logup.js';
+export * from './indexed.js';

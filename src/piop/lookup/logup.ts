@@ -21,17 +21,24 @@
  * draws α, β. With m chosen after α, the prover can balance any sum (the harness test shows it).
  * Several instances (tables) share α, β and run one GKR each, in order, on the same transcript.
  * Error ≤ N_tot·(W + 2)/|K| plus the GKR's Σ_k (3k + 2)/|K|.
+ *
+ * Committed tables (`./indexed.ts`): tuple column 1 is a matrix of rows folded at a point ρ drawn
+ * after α, β (`<label>/<k>/rho`); its column claim is on the matrix at (ρ ‖ x*_{<ℓ}); the table's
+ * row column is not computed but claimed: e = E~(ρ ‖ x*_{<b'}) is sent after m~
+ * (`<label>/<k>/table-eval`) and returned as the claim `table` on E, which the caller must open
+ * like the others; the lookup side is padded with the tuple (V, 0) instead of row 0.
  */
 import { P as MOD } from '../../field/babybear.js';
 import { kernels } from '../../field/active.js';
 import { type Ext, ext, extAdd, extEquals, extIsCanonical, extMul, extOneMinus, extSub, extToString } from '../../field/extension.js';
-import { eqAtIndex, type Point } from '../../poly/multilinear.js';
+import { concatPoints, eqAtIndex, type Point } from '../../poly/multilinear.js';
 import type { EvalClaim } from '../../pcs/batch.js';
 import type { Transcript } from '../../transcript/transcript.js';
 import type { ByteReader, ByteWriter } from '../../util/bytes.js';
 import { fail, type VerifyError } from '../../util/result.js';
 import { readGkrProof, verifyGkr, writeGkrProof, type GkrProof } from './gkr.js';
 import { proveGkr } from './gkr-prover.js';
+import { committedMultiplicities, committedPadValue, foldRows, tableClaimPoint, tableRowEval } from './indexed.js';
 import { absorbTable, betaPowers, checkTable, evaluateTable, rowFinder, tableBits, tableEntry, tableWidth, type LookupTable } from './tables.js';
 
 export const MAX_LOOKUP_VARS = 26;
@@ -45,16 +52,23 @@ export interface LookupStatement {
   logLen: number;
 }
 
-/** The prover's instance: lookups[j][w] is column w of tuple j; m has 2^b entries. */
+/**
+ * The prover's instance: lookups[j][w] is column w of tuple j; m has 2^b entries. A committed
+ * table's tuple is [keys (2^ℓ), rows (2^{ℓ+k}, row-major)] and `tableRows` holds E's padded
+ * field vector (2^{b'+k}).
+ */
 export interface LookupWitness {
   table: LookupTable;
   lookups: Uint32Array[][];
   multiplicities: Uint32Array;
+  tableRows?: Uint32Array;
 }
 
 export interface LookupChallenges {
   alpha: Ext;
   beta: Ext;
+  /** per instance: the row-folding point ρ of a committed table (undefined for public tables) */
+  rho: (Point | undefined)[];
 }
 
 export interface LookupInstanceProof {
@@ -63,6 +77,8 @@ export interface LookupInstanceProof {
   columnEvals: Uint32Array;
   /** m~(x*_{<b}). */
   multiplicityEval: Ext;
+  /** committed tables: e = E~(ρ ‖ x*_{<b'}). */
+  tableEval?: Ext;
 }
 
 export interface LookupProof {
@@ -75,6 +91,8 @@ export interface LookupClaims {
   columns: EvalClaim[][];
   /** The claim on m (2^b entries). */
   multiplicities: EvalClaim;
+  /** committed tables: the claim on E (its padded layout) at (ρ ‖ x*_{<b'}). */
+  table?: EvalClaim;
 }
 
 export type LookupVerifyResult = { ok: true; claims: LookupClaims[] } | { ok: false; error: VerifyError };
@@ -123,11 +141,13 @@ export function checkLookupStatement(st: LookupStatement): void {
 /**
  * The shape the soundness bound of an instance depends on (`circuit/security.ts`): 2^{leafVars}
  * fractions (both sides, padding included), W-wide tuples, and a GKR over leafVars variables.
+ * A committed table's folded tuple has degree 1 + k in (β, ρ) where a W-wide one has W − 1 in β,
+ * so it counts as W = k + 2 (`./indexed.ts`).
  */
 export function lookupShape(st: LookupStatement): { leafVars: number; width: number } {
   checkLookupStatement(st);
   const d = lookupDims(st);
-  return { leafVars: d.n + 1, width: d.width };
+  return { leafVars: d.n + 1, width: st.table.kind === 'committed' ? st.table.rowVars + 2 : d.width };
 }
 
 export function statementOf(w: LookupWitness): LookupStatement {
@@ -150,17 +170,25 @@ export function drawLookupChallenges(tr: Transcript, statements: LookupStatement
   });
   const alpha = tr.challengeExt(`${label}/alpha`);
   const beta = tr.challengeExt(`${label}/beta`);
-  return { alpha, beta };
+  const rho = statements.map((st, k) => (st.table.kind !== 'committed' ? undefined : st.table.rowVars === 0 ? new Uint32Array(0) : tr.challengeExts(`${label}/${k}/rho`, st.table.rowVars)));
+  return { alpha, beta, rho };
 }
 
 /**
- * m_j = #{lookups equal to row j} plus the padding count on row 0. Throws a
- * LookupMembershipError naming the table and the first offending position.
+ * m_j = #{lookups equal to row j} plus the padding count on the padding row (row 0; V for a
+ * committed table, whose contents `tableRows` the prover passes). Throws a LookupMembershipError
+ * naming the table and the first offending position.
  */
-export function computeMultiplicities(table: LookupTable, lookups: Uint32Array[][]): Uint32Array {
+export function computeMultiplicities(table: LookupTable, lookups: Uint32Array[][], tableRows?: Uint32Array): Uint32Array {
   checkTable(table);
   const st = { table, numLookups: lookups.length, logLen: Math.log2(lookups[0]?.[0]?.length ?? 0) };
   checkLookupWitnessShape(st, lookups);
+  if (table.kind === 'committed') {
+    if (!tableRows) throw new RangeError(`lookup into table ${table.name}: the prover needs the committed table's rows`);
+    const r = committedMultiplicities(table, lookups, tableRows, true);
+    if (r.bad) throw new LookupMembershipError(table.name, r.bad.lookup, r.bad.position, r.bad.tuple);
+    return r.m;
+  }
   const d = lookupDims(st);
   const m = new Uint32Array(2 ** d.b);
   const find = rowFinder(table);
@@ -186,9 +214,11 @@ export function checkLookupWitnessShape(st: LookupStatement, lookups: Uint32Arra
   if (!Number.isInteger(st.logLen)) throw new RangeError(`lookup into table ${st.table.name}: expected power-of-two column lengths`);
   lookups.forEach((cols, j) => {
     if (cols.length !== width) throw new RangeError(`lookup ${j} into table ${st.table.name}: expected ${width} columns, got ${cols.length}`);
-    for (const c of cols) {
-      if (c.length !== len) throw new RangeError(`lookup ${j} into table ${st.table.name}: expected columns of ${len} rows, got ${c.length}`);
-    }
+    cols.forEach((c, w) => {
+      // a committed table's second column is the matrix of rows
+      const want = st.table.kind === 'committed' && w === 1 ? len * 2 ** st.table.rowVars : len;
+      if (c.length !== want) throw new RangeError(`lookup ${j} into table ${st.table.name}: expected column ${w} of ${want} entries, got ${c.length}`);
+    });
   });
 }
 
@@ -204,7 +234,7 @@ export function proveLookups(tr: Transcript, ch: LookupChallenges, witnesses: Lo
 
 /** The honest prover's check: every value is in its table and m counts the lookups (else it throws). */
 export function checkLookupMultiplicities(w: LookupWitness): void {
-  const m = computeMultiplicities(w.table, w.lookups);
+  const m = computeMultiplicities(w.table, w.lookups, w.tableRows);
   if (m.length !== w.multiplicities.length || m.some((v, i) => v !== w.multiplicities[i])) {
     throw new RangeError(`lookup into table ${w.table.name}: the multiplicities do not count the lookups`);
   }
@@ -231,36 +261,55 @@ export function proveLookupsUnchecked(
     if (wit.multiplicities.length !== 2 ** d.b) {
       throw new RangeError(`lookup into table ${wit.table.name}: expected ${2 ** d.b} multiplicities, got ${wit.multiplicities.length}`);
     }
-    const { p, q } = lookupLeaves(st, d, wit, ch);
+    const { p, q } = lookupLeaves(st, d, wit, ch, ch.rho[k]);
     const { proof: gkr, claim } = proveGkr(tr, p, q, `${label}/${k}/gkr`);
-    const K = kernels();
     const x = claim.point;
-    const xCol = x.subarray(0, 4 * st.logLen);
-    const xTab = x.subarray(0, 4 * d.b);
-    const columnEvals = new Uint32Array(4 * st.numLookups * d.width);
-    const eqCol = K.eqTable(xCol);
-    wit.lookups.forEach((cols, j) => cols.forEach((c, w) => columnEvals.set(K.extDotBase(eqCol, c), 4 * (j * d.width + w))));
-    const multiplicityEval = K.extDotBase(K.eqTable(xTab), wit.multiplicities);
+    const { columnEvals, multiplicityEval, tableEval } = instanceEvals(st, d, wit, x, ch.rho[k]);
     tr.absorbExt(`${label}/${k}/column-evals`, columnEvals);
     tr.absorbExt(`${label}/${k}/multiplicity-eval`, multiplicityEval);
-    instances.push({ gkr, columnEvals, multiplicityEval });
-    claims.push(makeClaims(st, d, x, columnEvals, multiplicityEval));
+    if (tableEval) tr.absorbExt(`${label}/${k}/table-eval`, tableEval);
+    instances.push({ gkr, columnEvals, multiplicityEval, ...(tableEval ? { tableEval } : {}) });
+    claims.push(makeClaims(st, d, x, columnEvals, multiplicityEval, ch.rho[k], tableEval));
   });
   return { proof: { instances }, claims };
 }
 
-function makeClaims(st: LookupStatement, d: LookupDims, x: Point, columnEvals: Uint32Array, mEval: Ext): LookupClaims {
+/**
+ * The prover's evaluations at the GKR's point x*: v_{j,w} = col~_{j,w}(x*_{<ℓ}) (a committed table's
+ * row column at (ρ ‖ x*_{<ℓ})), m~(x*_{<b}) and, for a committed table, e = E~(ρ ‖ x*_{<b'}).
+ */
+export function instanceEvals(st: LookupStatement, d: LookupDims, wit: LookupWitness, x: Point, rho?: Point): { columnEvals: Uint32Array; multiplicityEval: Ext; tableEval?: Ext } {
+  const K = kernels();
+  const xCol = x.subarray(0, 4 * st.logLen);
+  const columnEvals = new Uint32Array(4 * st.numLookups * d.width);
+  const eqCol = K.eqTable(xCol);
+  const t = st.table;
+  wit.lookups.forEach((cols, j) =>
+    cols.forEach((c, w) => {
+      const pt = t.kind === 'committed' && w === 1 ? K.eqTable(concatPoints(rho!, xCol)) : eqCol;
+      columnEvals.set(K.extDotBase(pt, c), 4 * (j * d.width + w));
+    }),
+  );
+  const multiplicityEval = K.extDotBase(K.eqTable(x.subarray(0, 4 * d.b)), wit.multiplicities);
+  if (t.kind !== 'committed') return { columnEvals, multiplicityEval };
+  const tableEval = K.extDotBase(K.eqTable(tableClaimPoint(t, rho!, x.subarray(0, 4 * d.b))), wit.tableRows!);
+  return { columnEvals, multiplicityEval, tableEval };
+}
+
+/** Claims on the columns (at x*_{<ℓ}; (ρ ‖ x*_{<ℓ}) for a committed table's rows), on m (at x*_{<b}) and on E. */
+export function instanceClaims<T>(st: LookupStatement, d: LookupDims, x: Point, cols: T[], m: T, rho?: Point, tableEval?: T): { columns: { point: Point; value: T }[][]; multiplicities: { point: Point; value: T }; table?: { point: Point; value: T } } {
   const xCol = x.slice(0, 4 * st.logLen);
-  const columns: EvalClaim[][] = [];
-  for (let j = 0; j < st.numLookups; j++) {
-    const row: EvalClaim[] = [];
-    for (let w = 0; w < d.width; w++) {
-      const o = 4 * (j * d.width + w);
-      row.push({ point: xCol, value: columnEvals.slice(o, o + 4) });
-    }
-    columns.push(row);
-  }
-  return { columns, multiplicities: { point: x.slice(0, 4 * d.b), value: mEval.slice() } };
+  const t = st.table;
+  const rowPoint = t.kind === 'committed' ? concatPoints(rho!, xCol) : xCol;
+  const columns = Array.from({ length: st.numLookups }, (_, j) => Array.from({ length: d.width }, (_, w) => ({ point: (w === 1 ? rowPoint : xCol).slice(), value: cols[j * d.width + w] })));
+  const multiplicities = { point: x.slice(0, 4 * d.b), value: m };
+  if (t.kind !== 'committed') return { columns, multiplicities };
+  return { columns, multiplicities, table: { point: tableClaimPoint(t, rho!, x.subarray(0, 4 * d.b)), value: tableEval! } };
+}
+
+function makeClaims(st: LookupStatement, d: LookupDims, x: Point, columnEvals: Uint32Array, mEval: Ext, rho?: Point, tableEval?: Ext): LookupClaims {
+  const cols = Array.from({ length: st.numLookups * d.width }, (_, i) => columnEvals.slice(4 * i, 4 * i + 4));
+  return instanceClaims(st, d, x, cols, mEval.slice(), rho, tableEval?.slice());
 }
 
 /** q-leaf α − e for a folded tuple e (ext) written at word offset o. */
@@ -285,8 +334,8 @@ function foldColumns(cols: Uint32Array[], pw: Ext[]): Uint32Array {
   return out;
 }
 
-/** The GKR leaves (p, q) of one instance, 2^{n+1} ext elements each (see the header). */
-export function lookupLeaves(st: LookupStatement, d: LookupDims, wit: LookupWitness, ch: LookupChallenges): { p: Uint32Array; q: Uint32Array } {
+/** The GKR leaves (p, q) of one instance, 2^{n+1} ext elements each (see the header); `rho` for a committed table. */
+export function lookupLeaves(st: LookupStatement, d: LookupDims, wit: LookupWitness, ch: LookupChallenges, rho?: Point): { p: Uint32Array; q: Uint32Array } {
   const half = 2 ** d.n;
   const p = new Uint32Array(8 * half);
   const q = new Uint32Array(8 * half);
@@ -296,8 +345,13 @@ export function lookupLeaves(st: LookupStatement, d: LookupDims, wit: LookupWitn
   // s = 0: lookups, then padding with row 0.
   for (let i = 0; i < half; i++) p[4 * i] = 1;
   let o = 0;
+  const eqRho = st.table.kind === 'committed' ? kernels().eqTable(rho!) : undefined;
   for (const cols of wit.lookups) {
-    if (d.width === 1) {
+    if (eqRho) {
+      const e = foldColumns([cols[0]], pw);
+      kernels().extMulAdd(e, foldRows(cols[1], eqRho), pw[1]);
+      for (let i = 0; i < 4 * len; i += 4, o += 4) writeDenominator(q, o, alpha, e[i], e[i + 1], e[i + 2], e[i + 3]);
+    } else if (d.width === 1) {
       const c = cols[0];
       for (let i = 0; i < len; i++, o += 4) writeDenominator(q, o, alpha, c[i], 0, 0, 0);
     } else {
@@ -310,8 +364,13 @@ export function lookupLeaves(st: LookupStatement, d: LookupDims, wit: LookupWitn
   // s = 1: the table repeated, p = −m' (m on the first copy).
   const size = 2 ** d.b;
   const tab = new Uint32Array(4 * size);
-  if (st.table.kind === 'range') for (let i = 0; i < size; i++) tab[4 * i] = i;
+  if (st.table.kind !== 'function') for (let i = 0; i < size; i++) tab[4 * i] = i;
   else tab.set(foldColumns(st.table.columns, pw));
+    if (eqRho) {
+    // E's rows (2^{b'}), then zero rows up to 2^b
+    const u = foldRows(wit.tableRows!, eqRho);
+    kernels().extMulAdd(tab.subarray(0, u.length), u, pw[1]);
+  }
   const m = wit.multiplicities;
   for (let i = 0; i < size; i++) p[4 * (half + i)] = m[i] === 0 ? 0 : MOD - (m[i] % MOD);
   for (let copy = 0; copy < half / size; copy++) {
@@ -321,8 +380,9 @@ export function lookupLeaves(st: LookupStatement, d: LookupDims, wit: LookupWitn
   return { p, q };
 }
 
-/** The folded tuple of row 0, used to pad the lookup side. */
+/** The folded tuple of the padding row (row 0, or (V, 0) for a committed table), used to pad the lookup side. */
 export function lookupPadValue(t: LookupTable, pw: Ext[]): Ext {
+  if (t.kind === 'committed') return committedPadValue(t);
   let acc = ext();
   for (let w = 0; w < tableWidth(t); w++) acc = extAdd(acc, extMul(pw[w], ext(tableEntry(t, 0, w))));
   return acc;
@@ -363,10 +423,19 @@ export function verifyLookups(
     for (let i = 0; i < ip.columnEvals.length; i++) {
       if (ip.columnEvals[i] >= MOD) return fail('NonCanonical', `logup: instance ${k}: column evaluation word ${i} is not canonical`, { instance: k });
     }
+    const committed = st.table.kind === 'committed';
+    const rho = ch.rho?.[k];
+    if (committed !== (ip.tableEval !== undefined) || (committed && !(rho instanceof Uint32Array && rho.length === 4 * (st.table as { rowVars: number }).rowVars))) {
+      return fail('MalformedProof', `logup: instance ${k}: a table evaluation (and ρ) belongs to committed tables only`, { instance: k });
+    }
+    if (ip.tableEval !== undefined && !(ip.tableEval instanceof Uint32Array && ip.tableEval.length === 4 && extIsCanonical(ip.tableEval))) {
+      return fail('MalformedProof', `logup: instance ${k}: expected a canonical table evaluation`, { instance: k });
+    }
     const g = verifyGkr(tr, d.n + 1, ip.gkr, `${label}/${k}/gkr`);
     if (!g.ok) return fail(g.error.kind, `logup: instance ${k} (table ${st.table.name}): ${g.error.message}`, { instance: k, cause: g.error });
     tr.absorbExt(`${label}/${k}/column-evals`, ip.columnEvals);
     tr.absorbExt(`${label}/${k}/multiplicity-eval`, ip.multiplicityEval);
+    if (ip.tableEval) tr.absorbExt(`${label}/${k}/table-eval`, ip.tableEval);
 
     const x = g.point;
     const s = x.subarray(4 * d.n, 4 * d.n + 4);
@@ -374,7 +443,8 @@ export function verifyLookups(
     const xTab = x.subarray(0, 4 * d.b);
     // m'~ and t'~ at x*: T' repeats T, m' is m on the first copy.
     const mPadded = extMul(ip.multiplicityEval, eqAtIndex(x.subarray(4 * d.b, 4 * d.n), 0));
-    const tEval = evaluateTable(st.table, xTab, ch.beta);
+    let tEval = evaluateTable(st.table, xTab, ch.beta);
+    if (st.table.kind === 'committed') tEval = extAdd(tEval, extMul(ch.beta, tableRowEval(st.table, xTab, ip.tableEval!)));
     // e'~ at x*.
     const pw = betaPowers(ch.beta, d.width);
     const pad = lookupPadValue(st.table, pw);
@@ -403,7 +473,7 @@ export function verifyLookups(
     if (!extEquals(expectQ, g.q)) {
       return fail('LeafDenominatorMismatch', `logup: instance ${k} (table ${st.table.name}): leaf q~ = ${extToString(g.q)}, expected ${extToString(expectQ)}`, { instance: k });
     }
-    out.push(makeClaims(st, d, x, ip.columnEvals, ip.multiplicityEval));
+    out.push(makeClaims(st, d, x, ip.columnEvals, ip.multiplicityEval, rho, ip.tableEval));
   }
   return { ok: true, claims: out };
 }
@@ -414,6 +484,7 @@ export function writeLookupProof(w: ByteWriter, proof: LookupProof): void {
     writeGkrProof(w, ip.gkr);
     w.words(ip.columnEvals);
     w.words(ip.multiplicityEval);
+    if (ip.tableEval) w.words(ip.tableEval);
   }
 }
 
@@ -427,7 +498,8 @@ export function readLookupProof(r: ByteReader, statements: LookupStatement[]): L
     const gkr = readGkrProof(r, d.n + 1);
     const columnEvals = r.words(4 * st.numLookups * d.width, 'logup column evaluations');
     const multiplicityEval = r.words(4, 'logup multiplicity evaluation');
-    instances.push({ gkr, columnEvals, multiplicityEval });
+    if (st.table.kind === 'committed') instances.push({ gkr, columnEvals, multiplicityEval, tableEval: r.words(4, 'logup table evaluation') });
+    else instances.push({ gkr, columnEvals, multiplicityEval });
   }
   return { instances };
 }

@@ -10,6 +10,9 @@
  *     verifier evaluates each column's MLE with one eq table, O(2^b).
  * The first column of a function table is its key: its entries must be distinct, which makes a
  * folded tuple (a, g) a member only when g = f(a) (up to the ≤ W/|K| folding error).
+ *   - committed tables (`./indexed.ts`): rows (v, E[v, ·]) of a committed parameter matrix E[V, d],
+ *     W = 2 after folding each row with a point ρ; the verifier knows only the key column (the
+ *     identity, O(b) like a range) and receives the row column's MLE as a claim on E.
  */
 import { kernels } from '../../field/active.js';
 import { P } from '../../field/babybear.js';
@@ -34,7 +37,32 @@ export interface FunctionTable {
   columns: Uint32Array[];
 }
 
-export type LookupTable = RangeTable | FunctionTable;
+/**
+ * The rows (v, E[v, ·]) of a committed parameter E[rows, 2^rowVars] (padded layout), v < 2^bits;
+ * rows ≥ `rows` are (v, 0), and 2^bits > rows so that row `rows` exists to pad the lookup side.
+ */
+export interface CommittedTable {
+  kind: 'committed';
+  name: string;
+  /** the parameter tensor holding E */
+  param: string;
+  /** V: real rows */
+  rows: number;
+  /** log2 of E's padded row length (the variables ρ folds) */
+  rowVars: number;
+  /** table rows 2^bits, the least power of two above V */
+  bits: number;
+}
+
+export type LookupTable = RangeTable | FunctionTable | CommittedTable;
+
+/** Largest committed table: 2^20 rows (its verifier work is O(bits), its prover's O(2^bits · 2^rowVars)). */
+export const MAX_COMMITTED_BITS = 20;
+
+/** The committed table of parameter `param` with `rows` rows of 2^rowVars entries (padded). */
+export function committedTable(param: string, rows: number, rowVars: number): CommittedTable {
+  return checkTable({ kind: 'committed', name: `rows:${param}`, param, rows, rowVars, bits: Math.ceil(Math.log2(rows + 1)) }) as CommittedTable;
+}
 
 /** The range table [0, 2^bits). */
 export function rangeTable(bits: number, name = `range${bits}`): RangeTable {
@@ -54,6 +82,13 @@ export function functionTable(name: string, inputs: Uint32Array, f: (t: number) 
 /** Throws a RangeError unless the table is well formed (public boundary check). */
 export function checkTable(t: LookupTable): LookupTable {
   if (t.kind === 'range') return rangeTable(t.bits, t.name);
+  if (t.kind === 'committed') {
+    if (!Number.isInteger(t.rows) || t.rows < 1 || t.bits !== Math.ceil(Math.log2(t.rows + 1)) || t.bits > MAX_COMMITTED_BITS) {
+      throw new RangeError(`table ${t.name}: expected 1 ≤ rows < 2^${MAX_COMMITTED_BITS} and bits = ⌈log2(rows + 1)⌉, got ${t.rows} rows, ${t.bits} bits`);
+    }
+    if (!Number.isInteger(t.rowVars) || t.rowVars < 0 || t.rowVars > 16) throw new RangeError(`table ${t.name}: expected 0 ≤ rowVars ≤ 16, got ${t.rowVars}`);
+    return t;
+  }
   const w = t.columns.length;
   if (w < 1 || w > MAX_TABLE_WIDTH) throw new RangeError(`table ${t.name}: expected 1 ≤ width ≤ ${MAX_TABLE_WIDTH}, got ${w}`);
   const len = t.columns[0].length;
@@ -69,15 +104,15 @@ export function checkTable(t: LookupTable): LookupTable {
 }
 
 export function tableBits(t: LookupTable): number {
-  return t.kind === 'range' ? t.bits : Math.log2(t.columns[0].length);
+  return t.kind === 'function' ? Math.log2(t.columns[0].length) : t.bits;
 }
 
 export function tableWidth(t: LookupTable): number {
-  return t.kind === 'range' ? 1 : t.columns.length;
+  return t.kind === 'range' ? 1 : t.kind === 'committed' ? 2 : t.columns.length;
 }
 
-/** Entry (row, column w) of the table. */
-export function tableEntry(t: LookupTable, row: number, w: number): number {
+/** Entry (row, column w) of a public table (a committed table's entries are not public). */
+export function tableEntry(t: RangeTable | FunctionTable, row: number, w: number): number {
   return t.kind === 'range' ? row : t.columns[w][row];
 }
 
@@ -86,6 +121,10 @@ export function absorbTable(tr: Transcript, label: string, t: LookupTable): void
   tr.absorbBytes(`${label}/table-name`, new TextEncoder().encode(`${t.kind}:${t.name}`));
   tr.absorbNumber(`${label}/table-bits`, tableBits(t));
   tr.absorbNumber(`${label}/table-width`, tableWidth(t));
+  if (t.kind === 'committed') {
+    tr.absorbNumber(`${label}/table-rows`, t.rows);
+    tr.absorbNumber(`${label}/table-row-vars`, t.rowVars);
+  }
   if (t.kind === 'function') for (const c of t.columns) tr.absorbBase(`${label}/table-column`, c);
 }
 
@@ -97,10 +136,11 @@ export function betaPowers(beta: Ext, w: number): Ext[] {
 }
 
 /**
- * Σ_w β^w·t~_w(x) for x ∈ K^b: O(b) for ranges, O(W·2^b) for function tables.
+ * Σ_w β^w·t~_w(x) for x ∈ K^b: O(b) for ranges, O(W·2^b) for function tables. A committed
+ * table's key column only (the identity, as a range): its row column is a claim (`./indexed.ts`).
  */
 export function evaluateTable(t: LookupTable, x: Point, beta: Ext): Ext {
-  if (t.kind === 'range') {
+  if (t.kind !== 'function') {
     let acc = ext();
     for (let j = 0; j < t.bits; j++) acc = extAdd(acc, extMulBase(coord(x, j), 2 ** j % P));
     return acc;
@@ -119,7 +159,7 @@ export function evaluateTable(t: LookupTable, x: Point, beta: Ext): Ext {
  * Row of each tuple for the honest prover: a function (tuple values → row, or −1 if absent).
  * Function tables index their key column; a duplicate key is refused.
  */
-export function rowFinder(t: LookupTable): (tuple: ArrayLike<number>) => number {
+export function rowFinder(t: RangeTable | FunctionTable): (tuple: ArrayLike<number>) => number {
   if (t.kind === 'range') {
     const size = 2 ** t.bits;
     return (tuple) => (tuple[0] < size ? tuple[0] : -1);

@@ -20,9 +20,13 @@
  *      verifier; and returns the claims (x*_{<ℓ}, v_{j,w}) on each column and (x*_{<b}, m) on m as
  *      expressions, **which the caller must link** to the committed segments (`linkToSegment`).
  * Checks with no hidden value stay checks: shapes, lengths and canonical encodings.
+ * A committed table (`./indexed.ts`) adds ẽ = E~(ρ ‖ x*_{<b'}) + P_e after m̃ (`<label>/<k>/table-eval`):
+ * its row column enters Q with the public coefficient −s*·β·eq(x*_{b,≥b'}, 0) on e = ẽ − P_e, and
+ * (ρ ‖ x*_{<b'}, e) is returned as the hidden claim `table` on the parameter E, linked like the others.
  *
  * Pads (`zkLookupLayout`, a function of the statements alone), per instance contiguously:
- * `zkGkrLayout(n + 1)`, then 4 entries per column evaluation (j-major), then 4 for m~.
+ * `zkGkrLayout(n + 1)`, then 4 entries per column evaluation (j-major), then 4 for m~, then (committed
+ * tables) 4 for e.
  *
  * Why sound. With w committed before α, β and every padded value absorbed before the next draw,
  * this is the clear protocol with committed messages: on any w satisfying the system and the links,
@@ -34,7 +38,6 @@
  * constraints are computed from public values only.
  */
 import { P as MOD } from '../../field/babybear.js';
-import { kernels } from '../../field/active.js';
 import { type Ext, ext, extAdd, extIsCanonical, extMul, extNeg, extOneMinus, extSub } from '../../field/extension.js';
 import { emptySystem, type ConstraintSystem, type SparseLinear } from '../../pcs/constraints.js';
 import { eqAtIndex, type Point } from '../../poly/multilinear.js';
@@ -56,6 +59,8 @@ import {
   type LookupStatement,
   type LookupWitness,
 } from './logup.js';
+import { instanceClaims, instanceEvals } from './logup.js';
+import { tableRowEval } from './indexed.js';
 import { betaPowers, evaluateTable } from './tables.js';
 import { fillZkGkrPads, proveZkGkr, readZkGkrProof, verifyZkGkr, writeZkGkrProof, zkGkrAt, zkGkrLayout, type ZkGkrAt, type ZkGkrLayout, type ZkGkrProof } from './zk-gkr.js';
 
@@ -63,6 +68,8 @@ export interface ZkLookupInstanceLayout {
   gkr: ZkGkrLayout;
   /** numLookups·W column evaluations, one pad each. */
   numColumnEvals: number;
+  /** a committed table's evaluation e (one pad) */
+  tableEval: boolean;
   /** Base entries: the GKR's, then 4 per column evaluation, then 4 for m~. */
   size: number;
 }
@@ -78,6 +85,8 @@ export interface ZkLookupInstanceAt {
   /** Pad of column evaluation i (j-major: i = j·W + w) at columnPads + 4i. */
   columnPads: number;
   multiplicityPad: number;
+  /** the pad of e (committed tables), right after m~'s */
+  tableEvalPad: number;
 }
 
 export interface ZkLookupAt {
@@ -91,6 +100,8 @@ export interface ZkLookupInstanceProof {
   columnEvals: Uint32Array;
   /** m̃ = m~(x*_{<b}) + P_m. */
   multiplicityEval: Ext;
+  /** ẽ = E~(ρ ‖ x*_{<b'}) + P_e (committed tables). */
+  tableEval?: Ext;
 }
 
 export interface ZkLookupProof {
@@ -107,6 +118,8 @@ export interface ZkLookupClaims {
   /** columns[j][w]: the claim on column w of tuple j. */
   columns: ZkLookupClaim[][];
   multiplicities: ZkLookupClaim;
+  /** committed tables: the claim on E */
+  table?: ZkLookupClaim;
 }
 
 export type ZkLookupVerifyResult = { ok: true; system: ConstraintSystem; claims: ZkLookupClaims[] } | { ok: false; error: VerifyError };
@@ -118,7 +131,8 @@ export function zkLookupLayout(statements: LookupStatement[]): ZkLookupLayout {
     const d = lookupDims(st);
     const gkr = zkGkrLayout(d.n + 1);
     const numColumnEvals = st.numLookups * d.width;
-    return { gkr, numColumnEvals, size: gkr.size + 4 * numColumnEvals + 4 };
+    const tableEval = st.table.kind === 'committed';
+    return { gkr, numColumnEvals, tableEval, size: gkr.size + 4 * numColumnEvals + 4 + (tableEval ? 4 : 0) };
   });
   return { instances, size: instances.reduce((s, l) => s + l.size, 0) };
 }
@@ -131,7 +145,7 @@ export function zkLookupAt(layout: ZkLookupLayout, base: number): ZkLookupAt {
     const columnPads = off + l.gkr.size;
     const multiplicityPad = columnPads + 4 * l.numColumnEvals;
     off += l.size;
-    return { layout: l, gkr, columnPads, multiplicityPad };
+    return { layout: l, gkr, columnPads, multiplicityPad, tableEvalPad: multiplicityPad + 4 };
   });
   return { layout, instances };
 }
@@ -140,16 +154,10 @@ export function zkLookupAt(layout: ZkLookupLayout, base: number): ZkLookupAt {
 export function fillZkLookupPads(w: Uint32Array, at: ZkLookupAt, words: WordSource = cryptoWords): void {
   for (const inst of at.instances) {
     fillZkGkrPads(w, inst.gkr, words);
-    fillUniform(w, inst.columnPads, inst.multiplicityPad + 4, words);
+    fillUniform(w, inst.columnPads, inst.multiplicityPad + (inst.layout.tableEval ? 8 : 4), words);
   }
 }
 
-/** Claims on the columns (at x*_{<ℓ}) and on m (at x*_{<b}) from per-column and m values. */
-function claimsOf<T>(st: LookupStatement, d: LookupDims, x: Point, cols: T[], m: T): { columns: { point: Point; value: T }[][]; multiplicities: { point: Point; value: T } } {
-  const xCol = x.slice(0, 4 * st.logLen);
-  const columns = Array.from({ length: st.numLookups }, (_, j) => Array.from({ length: d.width }, (_, w) => ({ point: xCol.slice(), value: cols[j * d.width + w] })));
-  return { columns, multiplicities: { point: x.slice(0, 4 * d.b), value: m } };
-}
 
 /**
  * Proves every instance on `tr` with challenges from `drawLookupChallenges`, every value padded
@@ -189,26 +197,25 @@ export function proveZkLookupsUnchecked(
     if (wit.multiplicities.length !== 2 ** d.b) {
       throw new RangeError(`lookup into table ${wit.table.name}: expected ${2 ** d.b} multiplicities, got ${wit.multiplicities.length}`);
     }
-    const { p, q } = lookupLeaves(st, d, wit, ch);
+    const rho = ch.rho[k];
+    const { p, q } = lookupLeaves(st, d, wit, ch, rho);
     const g = proveZkGkr(tr, p, q, w, ia.gkr, `${label}/${k}/gkr`);
-    const K = kernels();
-    const eqCol = K.eqTable(g.point.subarray(0, 4 * st.logLen));
+    const clear = instanceEvals(st, d, wit, g.point, rho);
     const clearCols: Ext[] = [];
     const columnEvals = new Uint32Array(4 * st.numLookups * d.width);
-    wit.lookups.forEach((cols, j) =>
-      cols.forEach((c, cw) => {
-        const i = j * d.width + cw;
-        const v = K.extDotBase(eqCol, c);
-        clearCols.push(v);
-        columnEvals.set(extAdd(v, padAt(w, ia.columnPads + 4 * i)), 4 * i);
-      }),
-    );
-    const mClear = K.extDotBase(K.eqTable(g.point.subarray(0, 4 * d.b)), wit.multiplicities);
+    for (let i = 0; i < st.numLookups * d.width; i++) {
+      const v = clear.columnEvals.slice(4 * i, 4 * i + 4);
+      clearCols.push(v);
+      columnEvals.set(extAdd(v, padAt(w, ia.columnPads + 4 * i)), 4 * i);
+    }
+    const mClear = clear.multiplicityEval;
     const multiplicityEval = extAdd(mClear, padAt(w, ia.multiplicityPad));
     tr.absorbExt(`${label}/${k}/column-evals`, columnEvals);
     tr.absorbExt(`${label}/${k}/multiplicity-eval`, multiplicityEval);
-    instances.push({ gkr: g.proof, columnEvals, multiplicityEval });
-    claims.push(claimsOf(st, d, g.point, clearCols, mClear));
+    const tableEval = clear.tableEval && extAdd(clear.tableEval, padAt(w, ia.tableEvalPad));
+    if (tableEval) tr.absorbExt(`${label}/${k}/table-eval`, tableEval);
+    instances.push({ gkr: g.proof, columnEvals, multiplicityEval, ...(tableEval ? { tableEval } : {}) });
+    claims.push(instanceClaims(st, d, g.point, clearCols, mClear, rho, clear.tableEval));
   });
   return { proof: { instances }, claims };
 }
@@ -217,7 +224,7 @@ export function proveZkLookupsUnchecked(
  * The clear verifier's leaf checks as constraints (see the header): P and Q of the GKR's leaf
  * claim at x* in terms of the hidden column evaluations `cols` (j-major) and m~ `m`.
  */
-function leafConstraints(st: LookupStatement, d: LookupDims, ch: LookupChallenges, x: Point, leafP: Affine, leafQ: Affine, cols: Affine[], m: Affine): SparseLinear[] {
+function leafConstraints(st: LookupStatement, d: LookupDims, ch: LookupChallenges, x: Point, leafP: Affine, leafQ: Affine, cols: Affine[], m: Affine, e?: Affine): SparseLinear[] {
   const s = x.subarray(4 * d.n, 4 * d.n + 4);
   const oneMinusS = extOneMinus(s);
   const mCoeff = extNeg(extMul(s, eqAtIndex(x.subarray(4 * d.b, 4 * d.n), 0)));
@@ -237,7 +244,9 @@ function leafConstraints(st: LookupStatement, d: LookupDims, ch: LookupChallenge
   // the padding row's share of e~'(x*): pad·(hiZero·(1 − Σ eq_j) + (1 − hiZero))
   const padShare = extMul(lookupPadValue(st.table, pw), extOneMinus(extMul(hiZero, eqSum)));
   const constQ = extSub(extSub(ch.alpha, extMul(s, evaluateTable(st.table, x.subarray(0, 4 * d.b), ch.beta))), extMul(oneMinusS, padShare));
-  const expectQ = affineCombine([ext(1), ...colCoeffs], [affineConst(constQ), ...cols]);
+  // a committed table's row column: −s*·β·eq(x*_{b,≥b'}, 0)·e
+  const tab = st.table.kind === 'committed' ? { c: extNeg(extMul(s, tableRowEval(st.table, x.subarray(0, 4 * d.b), ch.beta))), e: e! } : undefined;
+  const expectQ = affineCombine([ext(1), ...colCoeffs, ...(tab ? [tab.c] : [])], [affineConst(constQ), ...cols, ...(tab ? [tab.e] : [])]);
   return [affineConstraint(leafP, expectP), affineConstraint(leafQ, expectQ)];
 }
 
@@ -270,9 +279,12 @@ export function verifyZkLookups(tr: Transcript, ch: LookupChallenges, statements
     const d = lookupDims(st);
     const ia = at.instances[k];
     const numCols = st.numLookups * d.width;
-    if (ia?.gkr?.layout?.numVars !== d.n + 1 || ia.layout?.numColumnEvals !== numCols) {
+    const committed = st.table.kind === 'committed';
+    if (ia?.gkr?.layout?.numVars !== d.n + 1 || ia.layout?.numColumnEvals !== numCols || ia.layout.tableEval !== committed) {
       return fail('BadShape', `zk logup: instance ${k}: the layout does not match the statement`, { instance: k });
     }
+    const rho = ch.rho?.[k];
+    if (committed && !(rho instanceof Uint32Array && rho.length === 4 * (st.table as { rowVars: number }).rowVars)) return fail('BadShape', `zk logup: instance ${k}: expected the row point ρ of a committed table`, { instance: k });
     const ip = proof.instances[k];
     if (!ip || !(ip.columnEvals instanceof Uint32Array) || ip.columnEvals.length !== 4 * numCols) {
       return fail('MalformedProof', `zk logup: instance ${k}: expected ${numCols} column evaluations`, { instance: k });
@@ -281,15 +293,20 @@ export function verifyZkLookups(tr: Transcript, ch: LookupChallenges, statements
     if (!(ip.multiplicityEval instanceof Uint32Array) || ip.multiplicityEval.length !== 4 || !extIsCanonical(ip.multiplicityEval)) {
       return fail('MalformedProof', `zk logup: instance ${k}: expected a canonical multiplicity evaluation`, { instance: k });
     }
+    if (committed !== (ip.tableEval !== undefined) || (ip.tableEval !== undefined && !(ip.tableEval instanceof Uint32Array && ip.tableEval.length === 4 && extIsCanonical(ip.tableEval)))) {
+      return fail('MalformedProof', `zk logup: instance ${k}: a canonical table evaluation belongs to committed tables only`, { instance: k });
+    }
     const g = verifyZkGkr(tr, ip.gkr, ia.gkr, `${label}/${k}/gkr`);
     if (!g.ok) return fail(g.error.kind, `zk logup: instance ${k} (table ${st.table.name}): ${g.error.message}`, { instance: k, cause: g.error });
     tr.absorbExt(`${label}/${k}/column-evals`, ip.columnEvals);
     tr.absorbExt(`${label}/${k}/multiplicity-eval`, ip.multiplicityEval);
+    if (ip.tableEval) tr.absorbExt(`${label}/${k}/table-eval`, ip.tableEval);
     const cols = Array.from({ length: numCols }, (_, i) => hidden(ip.columnEvals.subarray(4 * i, 4 * i + 4), ia.columnPads + 4 * i));
     const m = hidden(ip.multiplicityEval, ia.multiplicityPad);
+    const e = ip.tableEval && hidden(ip.tableEval, ia.tableEvalPad);
     appendSystem(system, g.system);
-    system.linear.push(...leafConstraints(st, d, ch, g.point, g.p, g.q, cols, m));
-    claims.push(claimsOf(st, d, g.point, cols, m));
+    system.linear.push(...leafConstraints(st, d, ch, g.point, g.p, g.q, cols, m, e));
+    claims.push(instanceClaims(st, d, g.point, cols, m, rho, e));
   }
   return { ok: true, system, claims };
 }
@@ -302,6 +319,7 @@ export function writeZkLookupProof(w: ByteWriter, proof: ZkLookupProof): void {
     w.u32(ip.columnEvals.length >>> 2);
     w.words(ip.columnEvals);
     w.words(ip.multiplicityEval);
+    if (ip.tableEval) w.words(ip.tableEval);
   }
 }
 
@@ -322,7 +340,8 @@ export function readZkLookupProof(r: ByteReader, statements: LookupStatement[], 
     r.u32In(numCols, numCols, 'zk logup column evaluation count');
     const columnEvals = r.words(4 * numCols, 'zk logup column evaluations');
     const multiplicityEval = r.words(4, 'zk logup multiplicity evaluation');
-    return { gkr, columnEvals, multiplicityEval };
+    if (st.table.kind !== 'committed') return { gkr, columnEvals, multiplicityEval };
+    return { gkr, columnEvals, multiplicityEval, tableEval: r.words(4, 'zk logup table evaluation') };
   });
   return { instances };
 }

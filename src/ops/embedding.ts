@@ -1,0 +1,43 @@
+/**
+ * Gather with run-time indices on a constant matrix: the embedding y[t, ·] = E[idx[t], ·] (token
+ * embeddings on int64 ids, GPT-2's `wte`/`wpe` pattern), ONNX Gather(data = E[V, d], indices,
+ * axis = 0) with any indices shape (y has shape indices.shape ++ [d]).
+ *
+ * Integer semantics: E is quantized once, per tensor, to int8 at the largest exponent that holds
+ * its max |value| (the rule constants use, `Lowering.constAsAct`), so each output row is a row of
+ * the quantized E exactly and y carries E's exponent. The indices must be an integer tensor
+ * (exponent 0: an integer model input, `quantize/quantize.ts`); an index outside [0, V) is a
+ * run-time error (ONNX's negative indices are refused: token ids are never negative).
+ * Proof: an indexed lookup into the committed parameter E (`proofs/embedding.ts`).
+ */
+import type { Node } from '../model/graph.js';
+import { normAxis } from '../model/tensor.js';
+import type { EmbedLayer } from '../quantize/layers.js';
+import { expForMax, quantizeAt, type Lowering } from '../quantize/lowering.js';
+import { QHI, QLO } from './common.js';
+import { attrInt } from './op.js';
+
+/** Lowers Gather(E const, idx activation) to an `embed` layer (see the header). */
+export function lowerEmbedding(q: Lowering, n: Node): void {
+  const E = q.constant(n.inputs[0]);
+  if (E.dims.length !== 2) throw new Error(`Gather with run-time indices needs a 2-D data matrix [V, d], got [${E.dims}]`);
+  if (normAxis(attrInt(n, 'axis', 0), 2) !== 0) throw new Error('Gather with run-time indices is supported on axis 0 only (an embedding lookup)');
+  const idx = q.act(n.inputs[1]);
+  if (idx.exp !== 0) throw new Error(`Gather indices '${n.inputs[1]}' must be an integer tensor (an int64/int32 model input), got an activation at scale 2^-${idx.exp}`);
+  const [V, d] = E.dims;
+  const e = expForMax(E.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0), 1);
+  const table = Int8Array.from(quantizeAt(E.data, e), (v) => Math.max(QLO, Math.min(QHI, v)));
+  const L: EmbedLayer = { kind: 'embed', name: n.name, op: n.opType, inputs: [idx.name], output: n.outputs[0], bound: 2 * V, V, d, table };
+  q.emit(L, { dims: [...idx.dims, d], exp: e, lo: QLO, hi: QHI });
+}
+
+/** out[t·d + j] = table[idx[t]·d + j]; returns the first position whose index is outside [0, V), or −1. */
+export function embedKernel(L: EmbedLayer, idx: Int32Array, out: Int32Array): number {
+  const { V, d, table } = L;
+  for (let t = 0; t < idx.length; t++) {
+    const v = idx[t];
+    if (!(v >= 0 && v < V)) return t;
+    for (let j = 0; j < d; j++) out[t * d + j] = table[v * d + j];
+  }
+  return -1;
+}
