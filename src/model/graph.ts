@@ -1,7 +1,8 @@
 /**
  * Graph IR: the decoded ONNX graph as plain data. Nodes keep ONNX names, op types, inputs/outputs and
  * attributes; constants (initializers and `Constant` outputs) live in `consts`. Import validates the
- * structure (every input defined before use, no control flow or sub-graphs, no external data) and
+ * structure (every input defined before use, sub-graphs of If/Loop/Scan parsed with the enclosing
+ * scope visible, no external data) and
  * turns malformed bytes into a `CorruptOnnx` error instead of a protobuf stack trace.
  */
 import { ATTR, DT, decodeModelProto, dtypeName, decodeTensorProto, num, type PAttribute, type PGraph, type PModel, type PNode, type PTensor, type PValueInfo } from './onnx-proto.js';
@@ -17,12 +18,14 @@ export interface Node {
   inputs: string[]; // '' marks an omitted optional input
   outputs: string[];
   attrs: Record<string, AttrValue>;
-  /** sub-graph attributes (If's then_branch/else_branch), by attribute name; `attrs` marks them 'subgraph' */
+  /** sub-graph attributes (If's branches, Loop's and Scan's body), by attribute name; `attrs` marks them 'subgraph' */
   subgraphs?: Record<string, Subgraph>;
 }
 
 /** A sub-graph: its nodes may read the enclosing graph's values by name. */
 export interface Subgraph {
+  /** the names of its formal inputs (a Loop or Scan body's; none for If's branches) */
+  inputs: string[];
   nodes: Node[];
   consts: Map<string, Tensor>;
   outputs: string[];
@@ -215,8 +218,7 @@ function nodesFrom(pnodes: PNode[], defined: Set<string>, scope: string): Node[]
       if (a.refAttrName) throw new ModelError('Unsupported', `${where}: attribute references are not supported`);
       if (a.type === ATTR.GRAPH || a.type === ATTR.GRAPHS || a.g || (a.graphs && a.graphs.length)) {
         attrs[a.name ?? ''] = 'subgraph';
-        // a body with inputs (Loop, Scan) stays a marker: `prepare` reports the op as unsupported
-        if (a.g && !(a.g.input ?? []).length) (subgraphs ??= {})[a.name ?? ''] = subgraphFrom(a.g, defined, `${name}/${a.name}/`);
+        if (a.g) (subgraphs ??= {})[a.name ?? ''] = subgraphFrom(a.g, defined, `${name}/${a.name}/`);
         continue;
       }
       attrs[a.name ?? ''] = attrValue(a, where);
@@ -236,11 +238,12 @@ function nodesFrom(pnodes: PNode[], defined: Set<string>, scope: string): Node[]
 function subgraphFrom(pg: PGraph, outer: ReadonlySet<string>, scope: string): Subgraph {
   const consts = new Map<string, Tensor>();
   for (const t of pg.initializer ?? []) consts.set(t.name ?? '', tensorFromProto(t, `${scope}initializer`));
-  const defined = new Set<string>([...outer, ...consts.keys()]);
+  const inputs = (pg.input ?? []).map((i) => i.name ?? '');
+  const defined = new Set<string>([...outer, ...consts.keys(), ...inputs]);
   const nodes = nodesFrom(pg.node ?? [], defined, scope);
   const outputs = (pg.output ?? []).map((o) => o.name ?? '');
   for (const o of outputs) if (!defined.has(o)) throw new ModelError('InvalidGraph', `sub-graph '${scope.slice(0, -1)}': output '${o}' is never produced`);
-  return { nodes, consts, outputs };
+  return { inputs, nodes, consts, outputs };
 }
 
 /** Decode a serialized TensorProto (the ONNX node-test `.pb` files). */

@@ -15,14 +15,16 @@ import { ATTR, DT, encodeModelProto, type PAttribute, type PNode, type PTensor, 
  * An attribute value. A JS number that is an integer becomes an INT attribute, any other number a
  * FLOAT (so pass 1.0-valued float attributes, e.g. Gemm's alpha, with `{ float: 1 }`).
  */
-export type AttrValue = number | number[] | string | PTensor | { float: number } | { graph: SubgraphSpec };
+export type AttrValue = number | number[] | string | string[] | PTensor | { float: number } | { graph: SubgraphSpec };
 
-/** A sub-graph attribute (If's branches): nodes, initializers, and the names of its outputs. */
+/** A sub-graph attribute (If's branches, a Loop or Scan body): formal inputs, nodes, initializers, outputs. */
 export interface SubgraphSpec {
   name?: string;
+  /** formal inputs (a Loop or Scan body's), typed as onnxruntime requires; none for If's branches */
+  inputs?: ValueSpec[];
   nodes: PNode[];
   inits?: PTensor[];
-  outputs: string[];
+  outputs: (string | ValueSpec)[];
 }
 
 /** A float32 initializer or constant, stored as little-endian raw bytes. */
@@ -44,11 +46,13 @@ export function int64Tensor(name: string, dims: number[], data: number[]): PTens
 function attribute(name: string, v: AttrValue): PAttribute {
   if (typeof v === 'number') return Number.isInteger(v) ? { name, type: ATTR.INT, i: v } : { name, type: ATTR.FLOAT, f: v };
   if (typeof v === 'string') return { name, type: ATTR.STRING, s: new TextEncoder().encode(v) };
-  if (Array.isArray(v)) return v.every(Number.isInteger) ? { name, type: ATTR.INTS, ints: v } : { name, type: ATTR.FLOATS, floats: v };
+  if (Array.isArray(v) && v.some((x) => typeof x === 'string')) return { name, type: ATTR.STRINGS, strings: (v as string[]).map((x) => new TextEncoder().encode(x)) };
+  if (Array.isArray(v)) return (v as number[]).every(Number.isInteger) ? { name, type: ATTR.INTS, ints: v as number[] } : { name, type: ATTR.FLOATS, floats: v as number[] };
   if ('float' in v) return { name, type: ATTR.FLOAT, f: v.float };
   if ('graph' in v) {
     const g = v.graph;
-    return { name, type: ATTR.GRAPH, g: { name: g.name ?? name, node: g.nodes, initializer: g.inits ?? [], input: [], output: g.outputs.map((o) => ({ name: o })) } };
+    const output = g.outputs.map((o) => (typeof o === 'string' ? { name: o } : valueInfo(o)));
+    return { name, type: ATTR.GRAPH, g: { name: g.name ?? name, node: g.nodes, initializer: g.inits ?? [], input: (g.inputs ?? []).map(valueInfo), output } };
   }
   return { name, type: ATTR.TENSOR, t: v };
 }

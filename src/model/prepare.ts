@@ -1,16 +1,19 @@
 /**
  * Import preparation: support check (every unsupported op named with its nodes), input shapes
  * (symbolic dimensions = 1), constant folding with shape inference (an If whose condition folds
- * is replaced by its branch), and graph rewrites
- * (BatchNormalization folded into a preceding Conv/Gemm, or split into Mul + Add; Identity/Dropout
- * removed). Folding evaluates every node whose inputs are constant (or that reads only shapes) with
- * the float reference; the remaining nodes are evaluated once on zeros to infer every shape.
+ * is replaced by its branch; LSTM/GRU/RNN, Loop and Scan are unrolled, `unroll.ts`), and graph
+ * rewrites (BatchNormalization folded into a preceding Conv/Gemm, or split into Mul + Add;
+ * Identity/Dropout removed). Folding evaluates every node whose inputs are constant (or that reads
+ * only shapes) with the float reference; the remaining nodes are evaluated once on zeros to infer
+ * every shape. Nodes are taken from a work list, so the nodes that replace one (a branch, an
+ * unrolled loop's iteration) are folded in turn before what follows them.
  */
 import { ModelError, atNode } from './errors.js';
 import type { Graph, Node, ValueInfo } from './graph.js';
 import { DT, dtypeName } from './onnx-proto.js';
 import { isFloatType, sizeOf, type Tensor } from './tensor.js';
-import { CONTROL_FLOW, RECURRENT, UNSUPPORTED_WHY, opDef } from '../ops/registry.js';
+import { CONTROL_FLOW, UNSUPPORTED_WHY, opDef } from '../ops/registry.js';
+import { instantiate, isUnrollable, unroll, type Work } from './unroll.js';
 import { bnAffine } from '../ops/BatchNormalization.js';
 
 export interface Prepared {
@@ -23,7 +26,7 @@ export class UnsupportedOps extends ModelError {
   readonly ops: Record<string, string[]>;
   constructor(ops: Record<string, string[]>) {
     const parts = Object.entries(ops).map(([op, nodes]) => {
-      const why = CONTROL_FLOW.has(op) ? ' (control flow)' : RECURRENT.has(op) ? ' (recurrent)' : '';
+      const why = CONTROL_FLOW.has(op) ? ' (control flow)' : '';
       const shown = nodes.slice(0, 5).map((n) => `'${n}'`).join(', ') + (nodes.length > 5 ? `, … ${nodes.length - 5} more` : '');
       const reason = UNSUPPORTED_WHY[op] ? ` (${UNSUPPORTED_WHY[op]})` : '';
       return `${op}${why} at node${nodes.length > 1 ? 's' : ''} ${shown}${reason}`;
@@ -39,7 +42,7 @@ export function unsupportedOps(g: Graph): Record<string, string[]> {
   for (const n of g.nodes) {
     const dom = n.domain === '' || n.domain === 'ai.onnx';
     const key = dom ? n.opType : `${n.domain}.${n.opType}`;
-    if (dom && isInlinableIf(n)) continue; // decided when its condition is known (`prepare`)
+    if (dom && (isInlinableIf(n) || isUnrollable(n))) continue; // decided when their inputs are known (`prepare`)
     if (!dom || !opDef(n.opType) || Object.values(n.attrs).includes('subgraph')) (bad[key] ??= []).push(n.name);
   }
   return bad;
@@ -60,15 +63,15 @@ function inlineIf(n: Node, cond: Tensor, consts: Map<string, Tensor>): Node[] {
   if (cond.data.length !== 1) throw new ModelError('InvalidGraph', `If node '${n.name}': the condition must hold one value, got ${cond.data.length}`);
   const branch = n.subgraphs![cond.data[0] !== 0 ? 'then_branch' : 'else_branch'];
   if (branch.outputs.length !== n.outputs.length) throw new ModelError('InvalidGraph', `If node '${n.name}': the branch has ${branch.outputs.length} outputs, the node ${n.outputs.length}`);
-  const bad = unsupportedOps({ nodes: branch.nodes } as Graph);
+  checkSupported(branch.nodes);
+  const { nodes, outputs } = instantiate(branch, [], n.name, { consts });
+  const outs = n.outputs.map((o, k): Node => ({ name: `${n.name}/output_${k}`, opType: 'Identity', domain: '', inputs: [outputs[k]], outputs: [o], attrs: {} }));
+  return [...nodes, ...outs];
+}
+
+function checkSupported(nodes: Node[]): void {
+  const bad = unsupportedOps({ nodes } as Graph);
   if (Object.keys(bad).length) throw new UnsupportedOps(bad);
-  const local = new Set<string>(branch.consts.keys());
-  for (const m of branch.nodes) for (const o of m.outputs) if (o) local.add(o);
-  const rename = (v: string) => (v !== '' && local.has(v) ? `${n.name}/${v}` : v);
-  for (const [k, t] of branch.consts) consts.set(rename(k), t);
-  const body = branch.nodes.map((m) => ({ ...m, name: `${n.name}/${m.name}`, inputs: m.inputs.map(rename), outputs: m.outputs.map(rename) }));
-  const outs = n.outputs.map((o, k): Node => ({ name: `${n.name}/output_${k}`, opType: 'Identity', domain: '', inputs: [rename(branch.outputs[k])], outputs: [o], attrs: {} }));
-  return [...body, ...outs];
 }
 
 export interface PrepareOptions {
@@ -101,9 +104,18 @@ export function prepare(g0: Graph, opts: PrepareOptions = {}): Prepared {
     env.set(inp.name, { dims, data: new Float64Array(sizeOf(dims)), dtype });
   }
   const nodes: Node[] = [];
-  const work = g0.nodes.slice().reverse(); // a stack: an inlined If branch goes on top
+  const work: Work[] = g0.nodes.slice().reverse(); // a stack: an inlined branch or unrolled loop goes on top
+  const ctx = { consts, dims: (v: string) => (consts.get(v) ?? env.get(v))?.dims, opset: g0.opset, checkSupported };
   while (work.length) {
     const n = work.pop()!;
+    if (typeof n === 'function') {
+      work.push(...n().reverse());
+      continue;
+    }
+    if (isUnrollable(n)) {
+      work.push(...unroll(n, ctx).reverse());
+      continue;
+    }
     if (isInlinableIf(n)) {
       const cond = consts.get(n.inputs[0]);
       if (!cond) throw new ModelError('Unsupported', `If node '${n.name}': its condition '${n.inputs[0]}' is computed from the model input at run time; only an If whose condition folds to a constant is supported (it is replaced by its branch)`, n.name);

@@ -36,8 +36,8 @@ export const OPS: Record<string, OpDef> = {
   Add: addOp, Sub: subOp, Mul: mulOp, Div: divOp, Pow: powOp, Sum: sumOp, Mean: meanOp, Max: maxOp, Min: minOp,
 };
 
+/** Control flow: If, Loop and Scan are inlined or unrolled by `model/prepare.ts` when their parts are constant. */
 export const CONTROL_FLOW = new Set(['If', 'Loop', 'Scan', 'SequenceMap']);
-export const RECURRENT = new Set(['RNN', 'LSTM', 'GRU']);
 
 const PREQUANTIZED = 'an already-quantized ONNX op: export the float model and let zkinfer quantize it';
 /** Why a known op has no integer semantics yet (shown in the unsupported-op error). */

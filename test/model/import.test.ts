@@ -21,17 +21,17 @@ test('corrupt and truncated bytes give a CorruptOnnx error, not a stack trace', 
   }
 });
 
-test('unsupported ops are all named, with their nodes; control flow and recurrent ops are labelled', () => {
+test('unsupported ops are all named, with their nodes; control flow is labelled (LSTM/GRU/RNN are unrolled: recurrent.test.ts)', () => {
   const bytes = buildModel({
     inputs: [{ name: 'x', dims: [1, 4] }],
     outputs: ['z'],
-    nodes: [node('LSTM', ['x'], ['a'], {}, 'lstm0'), node('TopK', ['a'], ['b'], {}, 'top'), node('TopK', ['b'], ['z'], {}, 'top2')],
+    nodes: [node('SequenceMap', ['x'], ['a'], {}, 'seqmap0'), node('TopK', ['a'], ['b'], {}, 'top'), node('TopK', ['b'], ['z'], {}, 'top2')],
   });
   assert.throws(() => prepare(importOnnx(bytes)), (e: unknown) => {
     assert.ok(e instanceof UnsupportedOps);
-    assert.match(e.message, /LSTM \(recurrent\) at node 'lstm0'/);
+    assert.match(e.message, /SequenceMap \(control flow\) at node 'seqmap0'/);
     assert.match(e.message, /TopK at nodes 'top', 'top2'/);
-    assert.deepEqual(Object.keys(e.ops).sort(), ['LSTM', 'TopK']);
+    assert.deepEqual(Object.keys(e.ops).sort(), ['SequenceMap', 'TopK']);
     return true;
   });
 });
