@@ -129,6 +129,21 @@ test('an embedding on int64 ids: its row point ρ is drawn and charged to its lo
   assert.equal(sec.numLinear, realNumLinear(c, rc));
 });
 
+test('committed tensors: the io range check and the io batch are drawn and charged, the Ligero counts included', () => {
+  const cm = commitModel(tinyModel, { zk: { openings: 2, seed: new Uint8Array(32).fill(6) } });
+  const rc = decodeReceipt(prove(cm, tiny.inputs[0], { committed: { inputs: true, outputs: true } }).receipt);
+  const c = buildCircuit(decodeDescription(rc.description));
+  const vis = { inputs: rc.committed!.inputs, outputs: rc.committed!.outputs };
+  const sec = zkReceiptSecurity(c, readZkCommitment(new ByteReader(rc.paramCommitment)).params, vis);
+  const { result, draws } = recordDraws(() => verifyZkBody(c, rc.modelId, rc, publicsOf(rc)));
+  assert.ok(result.ok, result.ok ? '' : result.error.message);
+  assert.ok(draws.some((d) => d.label === 'io-range/alpha') && draws.some((d) => d.label === 'zk-batch/io/rho'), 'the recording saw the io range check and the io batch');
+  assert.deepEqual(missing(draws, sec.challenges), [], 'drawn by the verifier, charged by no term');
+  assert.deepEqual(missing(sec.challenges, draws), [], 'charged by the ledger, never drawn');
+  assert.ok(sec.terms.some((t) => /private inputs' range check/.test(t.name)) && sec.terms.some((t) => /^io batch/.test(t.name)));
+  assert.ok(sec.bits >= 100, `${sec.bits} bits`);
+});
+
 test('a zk protocol that draws a challenge outside the ledger makes the figure fail', () => {
   const c = buildCircuit(decodeDescription(decodeReceipt(honest).description)); // a fresh circuit: no cached figure
   const proto = Transcript.prototype as unknown as { challengeExt: (label: string) => Uint32Array };
