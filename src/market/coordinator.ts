@@ -483,6 +483,7 @@ export class Coordinator {
   private receiptFault(j: JobRow, receipt: Uint8Array, outputs: readonly OutputTensor[]): string | null {
     const v = verifyReceipt(receipt, j.model, JSON.parse(j.input) as Record<string, number[]>, { context: receiptContext(this.marketId, j.id, j.operator!) });
     if (!v.ok) return `${v.error.kind}: ${v.error.message}`;
+    if (v.receipt.committed) return 'the receipt commits tensors instead of carrying them: the market settles only receipts with public inputs and outputs';
     if (!outputsEqual(outputs, v.outputs)) return 'the receipt verifies, but proves a different output than the one submitted';
     if (this.config.keepReceipts) this.store.putReceipt(j.id, receipt);
     return null;

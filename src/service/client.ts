@@ -175,6 +175,8 @@ export async function inferVerified(o: InferOptions): Promise<InferResult> {
   // the context asked for (or the empty one) is required: a receipt made for another is refused
   const v = verifyReceipt(receipt, pinned, flatInputs(o.input, names), { context });
   if (!v.ok) return { verified: false, jobId, reason: `the receipt does not verify: ${v.error.kind}: ${v.error.message}`, receipt };
+  // a receipt that commits tensors proves nothing this client can compare with the JSON output
+  if (v.receipt.committed) return { verified: false, jobId, reason: `the receipt commits ${[...v.receipt.committed.inputs, ...v.receipt.committed.outputs].join(', ')} instead of carrying them: this client asked for a receipt with public inputs and outputs`, receipt };
   const claimed = Array.isArray(job.output) ? (job.output as { name: string; values: number[] }[]) : [];
   for (const out of v.outputs) {
     const c = claimed.find((x) => x.name === out.name);

@@ -19,6 +19,8 @@ import { runQuantized } from '../../src/quantize/infer.js';
 import { inferVerified } from '../../src/service/client.js';
 import { startServer, type RunningServer } from '../../src/service/server.js';
 import { verifyReceipt } from '../../src/verifier/verify.js';
+import { commitModel } from '../../src/prover/commit.js';
+import { prove } from '../../src/prover/prove.js';
 import { CLI, getJson, postInfer, tempDir, testModel } from './helpers.js';
 
 const run = promisify(execFile);
@@ -102,6 +104,20 @@ describe('client', () => {
       }
     });
   }
+
+  test('a node that answers with a valid receipt committing the output instead of proving it: not verified', async () => {
+    const zcm = commitModel(m.model, { zk: { openings: 2, seed: new Uint8Array(32).fill(8) } });
+    const committed = prove(zcm, m.inputs[0], { committed: { outputs: true } }).receipt;
+    assert.ok(verifyReceipt(committed, zcm.modelId, m.inputs[0]).ok, 'the receipt itself is valid');
+    const evil = await evilServer(zcm.modelId, { ...info, modelId: zcm.modelId }, () => committed, () => honest.output);
+    try {
+      const r = await inferVerified({ url: evil.url, modelId: zcm.modelId, input: { input: m.inputs[0].input } });
+      assert.equal(r.verified, false);
+      assert.match(r.verified ? '' : r.reason, /commits .* instead of carrying them/);
+    } finally {
+      await evil.close();
+    }
+  });
 
   test('headers go with every request; an Idempotency-Key among them replaces the random one', async () => {
     const seen: Seen[] = [];
