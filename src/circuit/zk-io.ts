@@ -17,8 +17,9 @@
  *                     (so every segment stays aligned), else 0; [0, 2^s) covers both
  *   [M, M + 256)      with private inputs: the multiplicities of the range check, M = max(2^s, 256)
  *   then              the pads of the range check's padded LogUp (`piop/lookup/zk-logup.ts`).
- * Everything in it is a function of the values and the seed (`zkIoVector`, `commitZkIo`), so the
- * requester rebuilds the commitment bit for bit. In the receipt's address space it is the third
+ * Everything in it is a function of the values, the seed and the receipt's witness commitment (a
+ * nonce: a reused seed still gives fresh randomness) (`zkIoVector`, `commitZkIo`), so the
+ * requester rebuilds the commitment bit for bit from its opening and the receipt. In the receipt's address space it is the third
  * vector, at `ioBase` (a multiple of `align`), after the witness vector.
  *
  * What the receipt proves about it (constraints of the receipt's one Ligero proof):
@@ -167,9 +168,13 @@ function rangeColumn(w: Uint32Array, lay: ZkIoLayout, ioBase: number): Uint32Arr
   return out;
 }
 
-/** Independent streams from an opening's seed: SHA-256(domain ‖ seed). */
-function subSeed(seed: Uint8Array, what: string): Uint8Array {
-  return sha256(new TextEncoder().encode(`zkinfer/zk-io-seed/${what}`), seed);
+/**
+ * Independent streams from an opening's seed and the receipt's nonce (its witness commitment,
+ * fresh per receipt): SHA-256(domain ‖ seed ‖ nonce). With the nonce, a seed a caller reuses still
+ * gives each receipt its own io randomness; the requester has both in the opening and the receipt.
+ */
+function subSeed(seed: Uint8Array, nonce: Uint8Array, what: string): Uint8Array {
+  return sha256(new TextEncoder().encode(`zkinfer/zk-io-seed/${what}`), seed, nonce);
 }
 
 function checkSeed(seed: Uint8Array): void {
@@ -190,7 +195,7 @@ export interface ZkIoOpening {
  * length or a value outside its tensor's range. `unchecked` (FOR FORGED-WITNESS TESTS ONLY):
  * accept any integer and count only table members as multiplicities, as a cheating prover may.
  */
-export function zkIoVector(c: Circuit, v: ZkVisibility, values: ReadonlyMap<string, ArrayLike<number>>, seed: Uint8Array, unchecked = false): Uint32Array {
+export function zkIoVector(c: Circuit, v: ZkVisibility, values: ReadonlyMap<string, ArrayLike<number>>, seed: Uint8Array, nonce: Uint8Array, unchecked = false): Uint32Array {
   checkSeed(seed);
   const lay = zkIoLayout(c, v);
   const vec = new Uint32Array(lay.length);
@@ -208,7 +213,7 @@ export function zkIoVector(c: Circuit, v: ZkVisibility, values: ReadonlyMap<stri
   if (lay.range) {
     const col = rangeColumn(vec, lay, 0);
     vec.set(unchecked ? memberCounts(col) : computeMultiplicities(TABLE, [[col]]), lay.range.multiplicities);
-    fillZkLookupPads(vec, zkLookupAt(lay.range.lookup, lay.range.pads), wordsOf(seededRandom(subSeed(seed, 'pads'))));
+    fillZkLookupPads(vec, zkLookupAt(lay.range.lookup, lay.range.pads), wordsOf(seededRandom(subSeed(seed, nonce, 'pads'))));
   }
   return vec;
 }
@@ -221,19 +226,21 @@ function memberCounts(col: Uint32Array): Uint32Array {
 }
 
 /**
- * The io commitment of the committed tensors under `seed`, with the witness commitment's code
- * `params`: what the prover commits and what the requester recomputes from its opening.
+ * The io commitment of the committed tensors under `seed` and `nonce` (the receipt's witness
+ * commitment bytes), with the witness commitment's code `params`: what the prover commits and
+ * what the requester recomputes from its opening and the receipt.
  */
 export function commitZkIo(
   c: Circuit,
   v: ZkVisibility,
   values: ReadonlyMap<string, ArrayLike<number>>,
   seed: Uint8Array,
+  nonce: Uint8Array,
   params: ZkLigeroParams,
   opts: { unchecked?: boolean } = {},
 ): { commitment: ZkLigeroCommitment; data: ZkLigeroProverData } {
-  const vec = zkIoVector(c, v, values, seed, opts.unchecked);
-  return commitZkLigero(vec, params, seededRandom(subSeed(seed, 'commitment')));
+  const vec = zkIoVector(c, v, values, seed, nonce, opts.unchecked);
+  return commitZkLigero(vec, params, seededRandom(subSeed(seed, nonce, 'commitment')));
 }
 
 /**

@@ -72,7 +72,7 @@ export interface ProveOptions {
    * Zero-knowledge models only: inputs to keep private and outputs to commit (names, or `true`
    * for all) instead of carrying their values in the receipt (`circuit/zk-io.ts`, a version-4
    * receipt). The receipt binds them by a hiding commitment made from `seed` (32 secret bytes; fresh
-   * random ones by default — a seed must never serve two receipts), returned in `opening`.
+   * random ones by default; a reused seed is mixed with each receipt's fresh witness commitment), returned in `opening`.
    */
   committed?: { inputs?: readonly string[] | boolean; outputs?: readonly string[] | boolean; seed?: Uint8Array };
 }

@@ -100,7 +100,7 @@ export function proveZk(cm: CommittedModel, input: Record<string, ArrayLike<numb
     const values = new Map([...inputs, ...outputs].filter((p) => hidden.has(p.name)).map((p) => [p.name, p.values]));
     if (opts.tamper) opts.tamper(values, 'io');
     const seed = opts.committed?.seed ?? randomBytes(cryptoRandom, MIN_SEED_BYTES);
-    const { commitment, data } = commitZkIo(c, vis, values, seed, zk.witnessParams, { unchecked });
+    const { commitment, data } = commitZkIo(c, vis, values, seed, witnessCommitment, zk.witnessParams, { unchecked });
     all.set(data.values, lay.io.base);
     io = { data, committed: { inputs: [...vis.inputs], outputs: [...vis.outputs], commitment: zkCommitmentBytes(commitment) }, opening: { seed: seed.slice(), values } };
   }

@@ -342,7 +342,7 @@ function checkOpening(c: Circuit, rc: Receipt, opening: ZkIoOpening): { ok: true
   const pc = readZkCommitment(new ByteReader(rc.paramCommitment));
   let rebuilt: Uint8Array;
   try {
-    rebuilt = zkCommitmentBytes(commitZkIo(c, vis, values, o.seed, { ...pc.params, randomness: pc.params.queries }).commitment);
+    rebuilt = zkCommitmentBytes(commitZkIo(c, vis, values, o.seed, rc.witnessCommitment, { ...pc.params, randomness: pc.params.queries }).commitment);
   } catch (e) {
     return fail('BadOpening', `opening: ${(e as Error).message}`);
   }

@@ -72,6 +72,18 @@ test('the opening is checked: other values, another seed, a missing or extra ten
   assert.equal(kind({ seed: 'x' }), 'BadOpening');
 });
 
+test('one seed for two receipts of the same input still gives two different io commitments (the witness commitment is mixed in)', () => {
+  const seed = new Uint8Array(32).fill(11);
+  const r1 = prove(zcm, input, { committed: { inputs: true, seed } });
+  const r2 = prove(zcm, input, { committed: { inputs: true, seed } });
+  const c1 = decodeReceipt(r1.receipt).committed!.commitment;
+  const c2 = decodeReceipt(r2.receipt).committed!.commitment;
+  assert.notDeepEqual(c1, c2);
+  for (const r of [r1, r2]) assert.ok(verifyReceipt(r.receipt, zcm.modelId, input, { opening: r.opening }).ok);
+  const swapped = verifyReceipt(r1.receipt, zcm.modelId, undefined, { opening: { seed, values: r2.opening!.values } });
+  assert.ok(swapped.ok, 'the same seed and values open both (each with its own receipt)');
+});
+
 test('a private input is compared only through the opening', () => {
   const { receipt, opening } = made;
   const a = verifyReceipt(receipt, zcm.modelId, input);
@@ -159,11 +171,12 @@ test('the private input’s range check and zero padding reject a value outside 
   const c = padded.cm.circuit;
   const vis: ZkVisibility = { inputs: ['x'], outputs: [] };
   const seed = new Uint8Array(32).fill(1);
+  const nonce = new Uint8Array(8).fill(2);
   const x = Int32Array.from({ length: 12 }, (_, i) => i * 10 - 60);
-  const honest = zkIoVector(c, vis, new Map([['x', x]]), seed);
+  const honest = zkIoVector(c, vis, new Map([['x', x]]), seed, nonce);
   assert.equal(checkConstraints(honest, ioSystem(honest, vis, false)), null, 'the honest io vector satisfies its constraints');
-  assert.throws(() => zkIoVector(c, vis, new Map([['x', Int32Array.from(x, (v, i) => (i === 3 ? 200 : v))]]), seed), /value 200 at 3/);
-  const wide = zkIoVector(c, vis, new Map([['x', Int32Array.from(x, (v, i) => (i === 3 ? 200 : v))]]), seed, true);
+  assert.throws(() => zkIoVector(c, vis, new Map([['x', Int32Array.from(x, (v, i) => (i === 3 ? 200 : v))]]), seed, nonce), /value 200 at 3/);
+  const wide = zkIoVector(c, vis, new Map([['x', Int32Array.from(x, (v, i) => (i === 3 ? 200 : v))]]), seed, nonce, true);
   assert.notEqual(checkConstraints(wide, ioSystem(wide, vis, true)), null, 'an entry outside [−128, 127] fails the range check');
   const lay = zkIoLayout(c, vis);
   const off = lay.segments.get('x')!.offset;
