@@ -27,10 +27,11 @@
  *     Lemma 5), the clear range proof's (N_I + 256)/|K|. As there, the α_I are independent and a
  *     cheating prover must pass the first chunk it cheats in (fixed by the commitment), so the
  *     fingerprint term is the largest chunk's; every chunk's GKR is charged, root β included.
+ *     Its two batches (the chunks' claims on the parameters, on the multiplicities) are charged
+ *     as the receipt's, with N_c = the number of chunks.
  *   - the batches (`pcs/zk-batch.ts`): ((N_c − 1) + 2n)/|K| each for ρ and the padded
- *     degree-2 sumcheck, N_c the links the verifier batches (range claims are not batched: they
- *     are tensor constraints of the range system), nothing when a vector has no claim; the io
- *     batch too when the receipt commits tensors.
+ *     degree-2 sumcheck, N_c the links the verifier batches, nothing when a vector has no claim;
+ *     the io batch too when the receipt commits tensors.
  *   - committed tensors (`circuit/zk-io.ts`): the private inputs' padded range LogUp, one
  *     instance of 2^a lookups into [0, 256) with its own (α, β) — (2^a + 256)/|K| as for a
  *     parameter chunk — and its padded GKR; the zero-padding constraints are exact.
@@ -54,7 +55,7 @@ import { lookupStatements, type Circuit } from '../circuit/circuit.js';
 import { CITE, describe, gkrNumerator, InsufficientSecurityError, largestTerms, Ledger, roundUp, summarize, type ReceiptSecurity } from '../circuit/security.js';
 import { replayLayers } from '../circuit/security-replay.js';
 import { RANGE_TABLE_SIZE } from '../circuit/param-range.js';
-import { zkParamLayout, zkParamRangeSystem } from '../circuit/zk-param-range.js';
+import { PARAM_RANGE_BATCH_LABELS, zkParamLayout, zkParamRangeSystem } from '../circuit/zk-param-range.js';
 import type { ConstraintSystem } from '../pcs/constraints.js';
 import { MASK_ROWS } from '../pcs/zk-ligero-masks.js';
 import { sharedCodeParams, zkLigeroSecurity, type ZkLigeroParams } from '../pcs/zk-ligero-params.js';
@@ -280,6 +281,15 @@ function compute(c: Circuit, params: Readonly<ZkLigeroParams>, vis: ZkVisibility
     `max_I (N_I + 256)/|K| over ${chunks.length} chunks with independent α_I, N_I = ${shapes.join(', ')} lookup leaves (largest ${largest})`,
     CITE_ZK.range,
   );
+  // its two padded batches: the chunks' claims on the parameters and on the multiplicities
+  const rangeLay = zkParamLayout(c);
+  for (const which of ['params', 'mults'] as const) {
+    const label = PARAM_RANGE_BATCH_LABELS[which];
+    const n = rangeLay[which].region.numVars;
+    const name = `parameter range proof: ${which === 'params' ? 'parameter' : 'multiplicity'} batch (padded): ρ and sumcheck`;
+    ledger.field(name, chunks.length - 1 + 2 * n, `((N_c − 1) + 2n)/|K|, N_c = ${chunks.length} claims, n = ${n}`, CITE_ZK.batch);
+    charge('param-range', name, [{ label: `${label}/rho`, count: 1 }, ...Array.from({ length: n }, () => ({ label: `${label}/sumcheck/challenge`, count: 1 }))]);
+  }
 
   // the padded batches
   const batches: [keyof typeof ZK_BATCH_LABELS, number, number][] = [['witness', dry.witnessClaims, c.witness.numVars], ['params', dry.paramClaims, c.params.numVars]];

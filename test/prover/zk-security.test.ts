@@ -192,9 +192,12 @@ test('the zk figure of a one-Gemm circuit is the union bound computed by hand', 
     ['range chunk 0 GKR', gkr(9) + 1],
     // the clear range proof's (N_I + 256): 2^8 lookup leaves, 256 table entries (copies have zero numerators)
     ['range fingerprint', 2 ** 8 + 256],
+    // its batches of one claim each: on the parameters [0, 2^8) and on the multiplicities (256 entries)
+    ['range parameter batch', 1 - 1 + 2 * 8],
+    ['range multiplicity batch', 1 - 1 + 2 * 8],
     // witness links: #mult0, #mult1, y#rem0 (lookups) and y#rem0 (requant); y is public (a constraint)
     ['witness batch', 4 - 1 + 2 * 10],
-    // parameter links: b (2 limbs) and W; the range claims are tensor constraints, not batched
+    // parameter links: b (2 limbs) and W (the range proof batches its own claims, above)
     ['parameter batch', 3 - 1 + 2 * 8],
     ['zk-ligero proximity (e + 2)', lig.proximity + 2],
     ['zk-ligero linear (⌈log2 M⌉ + 1)', Math.ceil(Math.log2(M)) + 1],

@@ -5,7 +5,10 @@
  * digests are golden values. The digests were recorded from the code before the verifier's
  * constraint emission was reworked for speed (array-based affine forms, cached per-circuit work):
  * a change that alters one constraint, its order or one coefficient, or one receipt byte, changes
- * them. `statementDigest` is what the Ligero proof absorbs, so it covers every linear, tensor and
+ * them. Re-recorded once, deliberately, when the parameter range proof began to batch its claims
+ * (`circuit/zk-param-range.ts`, transcript v2): +21 linear constraints in both models (the two
+ * batches' 11 + 8 round constraints and their 2 final checks), the same 4 tensor constraints (the
+ * range's two links became the two batches' links). `statementDigest` is what the Ligero proof absorbs, so it covers every linear, tensor and
  * Hadamard constraint with its coefficients and right-hand side, in order.
  */
 import { test } from 'node:test';
@@ -75,14 +78,14 @@ function digests(name: 'mlp-tiny' | 'cnn-tiny'): { receipt: string; statement: s
 
 const GOLDEN = {
   'mlp-tiny': {
-    receipt: '399523cfbdf9056ff15b5f108ac6a49b4664605a5a1e1ccf09bfed1fc910787a',
-    statement: 'bbeb959dd94d9716b8c78e546428255fed1a3a373d9eb3576c8180e617c9533e',
-    constraints: [1839, 4, 60],
+    receipt: '6747dc0bceedb9aa6aaa219d5a786932e1c100932ef2631feb2e126e66ee8d43',
+    statement: '04a7d31e9aa47c4c12afe1ae3a097dabb85e577812ac986d8c71e9ede2d1bf3e',
+    constraints: [1860, 4, 60],
   },
   'cnn-tiny': {
-    receipt: '3f2ecf3c032936202f2ccb3056215d928814338e37de8ab5443cdb9ac90bcb5a',
-    statement: 'e0d779fab15ef9e4bd222c9896564cce7ad07704756319df44fc7b99891936f4',
-    constraints: [1688, 4, 54],
+    receipt: 'f33a587744727342565ea80aec89b5cbb5a7fc946c39eda9f29b8dd0e67799e4',
+    statement: '92e74a3d4e96690e3d69e315c0b3f849354648a0bbc889dee36cc28f975569f9',
+    constraints: [1709, 4, 54],
   },
 };
 
