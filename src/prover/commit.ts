@@ -43,8 +43,9 @@ export interface CommittedModel {
   params: Map<string, ArrayLike<number>>;
   circuit: Circuit;
   pcs: TensorPcs;
-  paramCommitment: TensorCommitment;
-  paramData: TensorProverData;
+  /** A clear model's tensor-PCS commitment and prover data (absent for a zero-knowledge model, whose parameters are only under `zk.commitment`). */
+  paramCommitment?: TensorCommitment;
+  paramData?: TensorProverData;
   paramCommitmentBytes: Uint8Array;
   paramRange: Uint8Array;
   modelId: string;
@@ -116,8 +117,9 @@ export function commitModel(model: QuantizedModel, opts: CommitOptions = {}): Co
     limbs.forEach((lv, k) => vec.set(toField(l, lv), circuit.params.segments.get(limbName(p.name, k))!.offset));
   }
   const pcs = new TensorPcs(cfg);
+  // a zero-knowledge model commits its parameters only under the hiding commitment
+  if (opts.zk) return commitZkSide(model, description, descriptionBytes, params, circuit, pcs, vec, opts.zk, opts.onProgress, t0, opts.paramRange);
   const { commitment, data } = pcs.commit(vec);
-  if (opts.zk) return commitZkSide(model, description, descriptionBytes, params, circuit, pcs, commitment, data, vec, opts.zk, opts.onProgress, t0, opts.paramRange);
   const paramCommitmentBytes = pcs.commitmentBytes(commitment);
   const commitMs = performance.now() - t0;
   opts.onProgress?.('parameter range proof', 1, 2);
@@ -151,8 +153,6 @@ function commitZkSide(
   params: Map<string, ArrayLike<number>>,
   circuit: Circuit,
   pcs: TensorPcs,
-  commitment: TensorCommitment,
-  data: TensorProverData,
   vec: Uint32Array,
   zk: NonNullable<CommitOptions['zk']>,
   onProgress: Progress | undefined,
@@ -183,8 +183,6 @@ function commitZkSide(
     params,
     circuit,
     pcs,
-    paramCommitment: commitment,
-    paramData: data,
     paramCommitmentBytes,
     paramRange,
     modelId,

@@ -216,7 +216,10 @@ export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number
   const outputs: PublicTensor[] = run.outputs.map((o) => ({ name: o.name, values: Int32Array.from(o.q) }));
   const tr = receiptTranscript(cm.modelId, pcs.config, context, inputs, outputs, witnessCommitment);
   const w = new ByteWriter(1 << 20);
-  const s = new ProverSession(tr, w, c, { vals, params: cm.params, paramVector: cm.paramData.values });
+  const paramData = cm.paramData;
+  const paramCommitment = cm.paramCommitment;
+  if (!paramData || !paramCommitment) throw new Error('prove: a clear receipt needs a clearly committed model (this one has no tensor-PCS parameter commitment)');
+  const s = new ProverSession(tr, w, c, { vals, params: cm.params, paramVector: paramData.values });
   s.unchecked = unchecked;
 
   t = performance.now();
@@ -253,7 +256,7 @@ export function prove(cm: CommittedModel, input: Record<string, ArrayLike<number
     const wb = proveBatchOpening(pcs, commitment, data, routed.witness, tr, { unchecked });
     writeBatchOpeningProof(pcs, w, wb);
   }
-  const pb = proveBatchOpening(pcs, cm.paramCommitment, cm.paramData, paramClaims, tr, { unchecked });
+  const pb = proveBatchOpening(pcs, paramCommitment, paramData, paramClaims, tr, { unchecked });
   writeBatchOpeningProof(pcs, w, pb);
   const openMs = performance.now() - t;
 

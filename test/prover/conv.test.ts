@@ -179,9 +179,10 @@ test('a prover that convolves with other weights than the committed ones is reje
   // the cheating prover also reads the weights it proves with from its (edited) copy of the
   // committed vector, while the commitment and its Merkle data stay the honest ones
   const seg = h.cm.circuit.params.segments.get(limbName(`${L.name}/w`, 0))!;
-  const values = h.cm.paramData.values.slice();
+  const honestData = h.cm.paramData!;
+  const values = honestData.values.slice();
   values.set(toField(layoutOf([L.Co, L.C / L.group, L.KH, L.KW]), wT), seg.offset);
-  const forged = { ...h.cm, model, params, paramData: { ...h.cm.paramData, values } };
+  const forged = { ...h.cm, model, params, paramData: { ...honestData, values } };
   const { receipt } = prove(forged, h.input, { tamper: () => {} });
   const v = verifyReceipt(receipt, h.cm.modelId, h.input);
   assert.equal(v.ok, false, 'a receipt computed with transposed weights was ACCEPTED');

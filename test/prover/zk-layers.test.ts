@@ -40,7 +40,7 @@ function zkLayers(cm: CommittedModel, input: Record<string, number[]>, tamper?: 
 
   const bw = new ByteWriter(1 << 16);
   const pads = new PadAllocator(base);
-  const ps = new ZkProverSession(new Transcript('zk-layers-test'), bw, c, { vals: wit.vals, params: cm.params, paramVector: cm.paramData.values }, wit.wvec, pads);
+  const ps = new ZkProverSession(new Transcript('zk-layers-test'), bw, c, { vals: wit.vals, params: cm.params, paramVector: cm.paramData!.values }, wit.wvec, pads);
   ps.unchecked = wit.unchecked;
   for (const cl of c.layers) cl.protocol.prove(cl.layer, cl.plan, ps);
   proverZkLinks(ps, c, cm.params);
@@ -63,7 +63,7 @@ function zkLayers(cm: CommittedModel, input: Record<string, number[]>, tamper?: 
   const paramBase = Math.ceil(layout.end / pSize) * pSize;
   const vector = new Uint32Array(paramBase + pSize);
   vector.set(wit.wvec);
-  vector.set(cm.paramData.values.subarray(0, pSize), paramBase);
+  vector.set(cm.paramData!.values.subarray(0, pSize), paramBase);
   vs.system.tensor.push(...linkConstraints(links, paramBase));
   return { system: vs.system, vector, proof };
 }
