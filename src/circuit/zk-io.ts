@@ -15,8 +15,9 @@
  *   [0, 2^a)          the private inputs' segments (`placeSegments`, each a tensor's padded layout)
  *   [O, O + 2^b)      the committed outputs' segments, O = 2^max(a, b) when both kinds are present
  *                     (so every segment stays aligned), else 0; [0, 2^s) covers both
- *   [M, M + 256)      with private inputs: the multiplicities of the range check, M = max(2^s, 256)
- *   then              the pads of the range check's padded LogUp (`piop/lookup/zk-logup.ts`).
+ *   from M            with private inputs: the multiplicities of each range check (2^b entries
+ *                     each, largest first from M = max(2^s, largest 2^b), each aligned to its size)
+ *   then              the pads of the range checks' padded LogUp (`piop/lookup/zk-logup.ts`).
  * Everything in it is a function of the values, the seed and the receipt's witness commitment (a
  * nonce: a reused seed still gives fresh randomness) (`zkIoVector`, `commitZkIo`), so the
  * requester rebuilds the commitment bit for bit from its opening and the receipt. In the receipt's address space it is the third
@@ -27,13 +28,19 @@
  *     TensorLinear by a third padded batch (`pcs/zk-batch.ts`, label `zk-batch/io`, its pads in
  *     the witness vector): the claims settle against the committed values exactly as claims on a
  *     public tensor settle against the receipt's values;
- *   - a private input is a valid quantized input: every entry of [0, 2^a) lies in [−128, 127] (a
- *     padded LogUp of e = x + 128 into the range table [0, 256), challenges `io-range/…` drawn
- *     after all three commitments), and every padding entry of each input's layout is zero (one
- *     exact linear constraint each), as the verifier's zero padding of a public input would force;
+ *   - a private input takes values in its tensor's range [lo, hi], as the verifier checks of a
+ *     public input: b = ⌈log2(hi − lo + 1)⌉, one padded LogUp instance of e = x − lo into the range
+ *     table [0, 2^b) over its segment and, unless hi − lo + 1 = 2^b, a second of e' = hi − x
+ *     (x = lo + u with u < 2^b, and hi − lo − u ∈ [0, 2^b) only for u ≤ hi − lo: together
+ *     lo ≤ x ≤ hi, as 2^b ≪ p). An int8 input ([−128, 127]) needs the first alone, an int64 token
+ *     id feeding an embedding ([0, V − 1]) both. The ranges must contain 0 (the padding entries,
+ *     zero, pass) and span at most 2^16 values. All instances share one (α, β), challenges
+ *     `io-range/…` drawn after all three commitments. Every padding entry of each input's layout
+ *     is zero (one exact linear constraint each), as the verifier's zero padding of a public input
+ *     would force;
  *   - a committed output needs neither: its claims come from the layer that produces it, which
  *     covers its padding and range as for any public output.
- * Soundness: the range LogUp's error (N + 256)/|K| with N = 2^a lookups plus its GKR's, the io
+ * Soundness: each range instance's error (N + 2^b)/|K| with N its lookup leaves, plus its GKR's, the io
  * batch's ((N_c − 1) + 2s)/|K|, both charged by `verifier/zk-security.ts`. Hiding: the segments
  * and multiplicities are only committed; every message about them is padded.
  */
@@ -47,7 +54,7 @@ import type { ZkLigeroParams } from '../pcs/zk-ligero-params.js';
 import { computeMultiplicities, drawLookupChallenges, type LookupStatement } from '../piop/lookup/logup.js';
 import { rangeTable } from '../piop/lookup/tables.js';
 import { fillZkLookupPads, proveZkLookups, proveZkLookupsUnchecked, readZkLookupProof, verifyZkLookups, writeZkLookupProof, zkLookupAt, zkLookupLayout, type ZkLookupAt, type ZkLookupLayout } from '../piop/lookup/zk-logup.js';
-import { affineAddConst, appendSystem } from '../piop/zk-affine.js';
+import { affineAddConst, affineScale, appendSystem } from '../piop/zk-affine.js';
 import { linkToSegment } from '../piop/zk-final.js';
 import type { Transcript } from '../transcript/transcript.js';
 import type { ByteReader, ByteWriter } from '../util/bytes.js';
@@ -55,7 +62,6 @@ import { Rejected } from './protocol.js';
 import type { Circuit, TensorInfo } from './circuit.js';
 import { paddedIndex, toField } from './layout.js';
 import { placeSegments, type Segment } from './params.js';
-import { RANGE_TABLE_SIZE } from './param-range.js';
 
 /** The tensors a zero-knowledge receipt binds by commitment, each list in the model's order. */
 export interface ZkVisibility {
@@ -71,9 +77,9 @@ export function isAllPublic(v: ZkVisibility): boolean {
   return v.inputs.length === 0 && v.outputs.length === 0;
 }
 
-const TABLE = rangeTable(8);
-const OFFSET = 128;
 export const IO_RANGE_LABEL = 'io-range';
+/** The widest range a private input may have: 2^16 values (a range table's size). */
+export const MAX_PRIVATE_RANGE_BITS = 16;
 
 /**
  * Why `v` is not a visibility of `c`'s tensors (unknown or repeated names, a list out of the
@@ -94,7 +100,9 @@ export function visibilityIssue(c: Circuit, v: ZkVisibility): string | null {
   }
   for (const name of v.inputs) {
     const t = c.tensors.get(name)!;
-    if (t.lo !== -OFFSET || t.hi !== OFFSET - 1) return `input '${name}' takes values in [${t.lo}, ${t.hi}]; a private input must be an int8-quantized one ([−128, 127]), other ranges are not supported yet`;
+    if (!(t.lo <= 0 && t.hi >= 0) || t.hi - t.lo + 1 > 2 ** MAX_PRIVATE_RANGE_BITS) {
+      return `input '${name}' takes values in [${t.lo}, ${t.hi}]; a private input's range must contain 0 and span at most 2^${MAX_PRIVATE_RANGE_BITS} values`;
+    }
   }
   return null;
 }
@@ -104,12 +112,31 @@ export interface ZkIoLayout {
   segments: Map<string, Segment>;
   /** the segments' region [0, 2^numVars) (the io batch's region) */
   numVars: number;
-  /** with private inputs: the range-checked region [0, 2^inputVars), its multiplicities and its LogUp's pads */
-  range: { inputVars: number; multiplicities: number; lookup: ZkLookupLayout; pads: number } | null;
+  /** with private inputs: their range checks (one LogUp instance each), the LogUp's layout and its pads' offset */
+  range: { checks: IoRangeCheck[]; lookup: ZkLookupLayout; pads: number } | null;
   /** the io vector's length */
   length: number;
   /** the io vector's base in the receipt's address space must be a multiple of this */
   align: number;
+}
+
+/** One range check of a private input: e = x − lo (or hi − x, `upper`) into [0, 2^bits) over its segment. */
+export interface IoRangeCheck {
+  input: string;
+  /** the input's segment in the io vector */
+  offset: number;
+  numVars: number;
+  bits: number;
+  upper: boolean;
+  lo: number;
+  hi: number;
+  /** its 2^bits multiplicities' offset in the io vector */
+  multiplicities: number;
+}
+
+/** The LogUp statements of the range checks, in order. */
+export function ioRangeStatements(checks: readonly IoRangeCheck[]): LookupStatement[] {
+  return checks.map((ch) => ({ table: rangeTable(ch.bits), numLookups: 1, logLen: ch.numVars }));
 }
 
 const LAYOUTS = new WeakMap<Circuit, Map<string, ZkIoLayout>>();
@@ -137,20 +164,29 @@ export function zkIoLayout(c: Circuit, v: ZkVisibility): ZkIoLayout {
   let length = 2 ** numVars;
   let align = 2 ** numVars;
   if (ins) {
-    const multiplicities = Math.max(2 ** numVars, RANGE_TABLE_SIZE);
-    const lookup = zkLookupLayout([statementOf(ins.numVars)]);
-    const pads = multiplicities + RANGE_TABLE_SIZE;
-    range = { inputVars: ins.numVars, multiplicities, lookup, pads };
-    length = pads + lookup.size;
-    align = Math.max(align, RANGE_TABLE_SIZE);
+    const checks: IoRangeCheck[] = [];
+    for (const input of v.inputs) {
+      const t = c.tensors.get(input)!;
+      const seg = segments.get(input)!;
+      const bits = Math.max(0, Math.ceil(Math.log2(t.hi - t.lo + 1)));
+      const check = { input, offset: seg.offset, numVars: seg.numVars, bits, lo: t.lo, hi: t.hi, multiplicities: 0 };
+      checks.push({ ...check, upper: false });
+      if (t.hi - t.lo + 1 < 2 ** bits) checks.push({ ...check, upper: true });
+    }
+    // multiplicities largest first from max(2^numVars, the largest table), each aligned to its size
+    let at = Math.max(2 ** numVars, ...checks.map((ch) => 2 ** ch.bits));
+    for (const ch of [...checks].sort((a, b) => b.bits - a.bits)) {
+      ch.multiplicities = at;
+      at += 2 ** ch.bits;
+      align = Math.max(align, 2 ** ch.bits);
+    }
+    const lookup = zkLookupLayout(ioRangeStatements(checks));
+    range = { checks, lookup, pads: at };
+    length = at + lookup.size;
   }
   hit = { segments, numVars, range, length, align };
   m.set(key, hit);
   return hit;
-}
-
-function statementOf(inputVars: number): LookupStatement {
-  return { table: TABLE, numLookups: 1, logLen: inputVars };
 }
 
 /** The range check's pads placed at the io vector's base `ioBase`. */
@@ -158,14 +194,24 @@ function rangeAt(lay: ZkIoLayout, ioBase: number): ZkLookupAt {
   return zkLookupAt(lay.range!.lookup, ioBase + lay.range!.pads);
 }
 
-/** e = x + 128 over the range-checked region of the io vector at `ioBase` in `w`. */
-function rangeColumn(w: Uint32Array, lay: ZkIoLayout, ioBase: number): Uint32Array {
-  const out = new Uint32Array(2 ** lay.range!.inputVars);
+/** e = x − lo (or hi − x) over the check's segment of the io vector at `ioBase` in `w`. */
+function rangeColumn(w: Uint32Array, ch: IoRangeCheck, ioBase: number): Uint32Array {
+  const out = new Uint32Array(2 ** ch.numVars);
+  const c = ch.upper ? ch.hi : -ch.lo;
   for (let i = 0; i < out.length; i++) {
-    const x = w[ioBase + i] + OFFSET;
-    out[i] = x >= P ? x - P : x;
+    const x = w[ioBase + ch.offset + i];
+    const e = (ch.upper ? c + P - x : x + c) % P;
+    out[i] = e;
   }
   return out;
+}
+
+function rangeWitnesses(w: Uint32Array, lay: ZkIoLayout, ioBase: number): { table: ReturnType<typeof rangeTable>; lookups: Uint32Array[][]; multiplicities: Uint32Array }[] {
+  return lay.range!.checks.map((ch) => ({
+    table: rangeTable(ch.bits),
+    lookups: [[rangeColumn(w, ch, ioBase)]],
+    multiplicities: w.subarray(ioBase + ch.multiplicities, ioBase + ch.multiplicities + 2 ** ch.bits),
+  }));
 }
 
 /**
@@ -211,17 +257,19 @@ export function zkIoVector(c: Circuit, v: ZkVisibility, values: ReadonlyMap<stri
     vec.set(toField(t.layout, vals), seg.offset);
   }
   if (lay.range) {
-    const col = rangeColumn(vec, lay, 0);
-    vec.set(unchecked ? memberCounts(col) : computeMultiplicities(TABLE, [[col]]), lay.range.multiplicities);
+    for (const ch of lay.range.checks) {
+      const col = rangeColumn(vec, ch, 0);
+      vec.set(unchecked ? memberCounts(col, 2 ** ch.bits) : computeMultiplicities(rangeTable(ch.bits), [[col]]), ch.multiplicities);
+    }
     fillZkLookupPads(vec, zkLookupAt(lay.range.lookup, lay.range.pads), wordsOf(seededRandom(subSeed(seed, nonce, 'pads'))));
   }
   return vec;
 }
 
 /** Multiplicities of the range table's members only (a forged column may hold others). */
-function memberCounts(col: Uint32Array): Uint32Array {
-  const m = new Uint32Array(RANGE_TABLE_SIZE);
-  for (const e of col) if (e < RANGE_TABLE_SIZE) m[e]++;
+function memberCounts(col: Uint32Array, size: number): Uint32Array {
+  const m = new Uint32Array(size);
+  for (const e of col) if (e < size) m[e]++;
   return m;
 }
 
@@ -251,12 +299,9 @@ export function commitZkIo(
 export function proveZkIoRange(tr: Transcript, c: Circuit, v: ZkVisibility, w: Uint32Array, ioBase: number, out: ByteWriter, unchecked = false): void {
   const lay = zkIoLayout(c, v);
   if (!lay.range) return;
-  const st = [statementOf(lay.range.inputVars)];
-  const ch = drawLookupChallenges(tr, st, IO_RANGE_LABEL);
-  const m = w.subarray(ioBase + lay.range.multiplicities, ioBase + lay.range.multiplicities + RANGE_TABLE_SIZE);
-  const witness = { table: TABLE, lookups: [[rangeColumn(w, lay, ioBase)]], multiplicities: m };
+  const ch = drawLookupChallenges(tr, ioRangeStatements(lay.range.checks), IO_RANGE_LABEL);
   const prove = unchecked ? proveZkLookupsUnchecked : proveZkLookups;
-  writeZkLookupProof(out, prove(tr, ch, [witness], w, rangeAt(lay, ioBase), IO_RANGE_LABEL).proof);
+  writeZkLookupProof(out, prove(tr, ch, rangeWitnesses(w, lay, ioBase), w, rangeAt(lay, ioBase), IO_RANGE_LABEL).proof);
 }
 
 /**
@@ -268,19 +313,30 @@ export function readZkIoRange(tr: Transcript, c: Circuit, v: ZkVisibility, r: By
   const lay = zkIoLayout(c, v);
   const system = emptySystem();
   if (!lay.range) return system;
-  const st = [statementOf(lay.range.inputVars)];
+  const st = ioRangeStatements(lay.range.checks);
   const ch = drawLookupChallenges(tr, st, IO_RANGE_LABEL);
   const at = rangeAt(lay, ioBase);
   const res = verifyZkLookups(tr, ch, st, readZkLookupProof(r, st, at.layout), at, IO_RANGE_LABEL);
   if (!res.ok) throw new Rejected(res.error.kind, `private inputs' range check: ${res.error.message}`);
   appendSystem(system, res.system);
-  const cl = res.claims[0];
-  const e = cl.columns[0][0];
-  system.tensor.push(linkToSegment(affineAddConst(e.value, ext(P - OFFSET)), ioBase, e.point));
-  system.tensor.push(linkToSegment(cl.multiplicities.value, ioBase + lay.range.multiplicities, cl.multiplicities.point));
+  lay.range.checks.forEach((check, k) => {
+    const cl = res.claims[k];
+    const e = cl.columns[0][0];
+    // x~(x*) = e + lo, or hi − e for the upper check (Σ_x eq(x*, x) = 1)
+    const x = check.upper ? affineAddConst(affineScale(e.value, MINUS_ONE), fieldConst(check.hi)) : affineAddConst(e.value, fieldConst(check.lo));
+    system.tensor.push(linkToSegment(x, ioBase + check.offset, e.point));
+    system.tensor.push(linkToSegment(cl.multiplicities.value, ioBase + check.multiplicities, cl.multiplicities.point));
+  });
   const one = Uint32Array.of(1, 0, 0, 0);
   for (const name of v.inputs) system.linear.push(...paddingZeros(c.tensors.get(name)!, ioBase + lay.segments.get(name)!.offset, one));
   return system;
+}
+
+const MINUS_ONE = ext(P - 1);
+
+/** An integer as a K constant. */
+function fieldConst(x: number): Uint32Array {
+  return ext(((x % P) + P) % P);
 }
 
 /** w[base + j] = 0 for every padding position j of the tensor's layout. */

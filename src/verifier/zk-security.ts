@@ -33,8 +33,9 @@
  *     degree-2 sumcheck, N_c the links the verifier batches, nothing when a vector has no claim;
  *     the io batch too when the receipt commits tensors.
  *   - committed tensors (`circuit/zk-io.ts`): the private inputs' padded range LogUp, one
- *     instance of 2^a lookups into [0, 256) with its own (α, β) — (2^a + 256)/|K| as for a
- *     parameter chunk — and its padded GKR; the zero-padding constraints are exact.
+ *     instance per check (x − lo, and hi − x unless the range is a power of two) of 2^a lookups
+ *     into [0, 2^b), sharing their own (α, β) — (N + 2^b)/|K| each as for a parameter chunk,
+ *     summed — and their padded GKRs; the zero-padding constraints are exact.
  *   - the zero-knowledge Ligero proof over both commitments (`pcs/zk-ligero-params.ts`), for the
  *     code the proof runs (C, N, t and L = C + max k): proximity (e+2)/|K| for γ, linear test
  *     (⌈log2 M⌉ + 1)/|K| for (β, τ), quadratic test 1/|K| for ρ, and the column-query term,
@@ -67,7 +68,7 @@ import { Transcript, type TranscriptLogEntry } from '../transcript/transcript.js
 import { ByteReader } from '../util/bytes.js';
 import { fail, OK, type VerifyResult } from '../util/result.js';
 import { ZK_BATCH_LABELS, zkReceiptLayout, zkReceiptSystem } from './zk-receipt.js';
-import { ALL_PUBLIC, IO_RANGE_LABEL, isAllPublic, visibilityIssue, zkIoLayout, type ZkVisibility } from '../circuit/zk-io.js';
+import { ALL_PUBLIC, IO_RANGE_LABEL, ioRangeStatements, isAllPublic, visibilityIssue, zkIoLayout, type ZkVisibility } from '../circuit/zk-io.js';
 
 /** One challenge draw of a zk receipt and the terms that account for it. */
 export interface AccountedChallenge {
@@ -216,15 +217,18 @@ function compute(c: Circuit, params: Readonly<ZkLigeroParams>, vis: ZkVisibility
     return leafVars;
   };
 
-  // the private inputs' range check: one padded LogUp of 2^a lookups with its own α, β
+  // the private inputs' range checks: one padded LogUp instance each, sharing their own α, β
   if (io?.range) {
-    const a = io.range.inputVars;
-    const st: LookupStatement = { table: rangeTable(8), numLookups: 1, logLen: a };
-    const name = `private inputs' range check (2^${a} entries)`;
-    lookupGkr('receipt', IO_RANGE_LABEL, st, 0, name);
-    const f = `${name}: fingerprint α`;
-    ledger.field(f, 2 ** (lookupShape(st).leafVars - 1) + RANGE_TABLE_SIZE, `(N + 256)/|K|, N = 2^${lookupShape(st).leafVars - 1} lookup leaves`, CITE_ZK.range);
-    charge('receipt', f, [{ label: `${IO_RANGE_LABEL}/alpha`, count: 1 }, { label: `${IO_RANGE_LABEL}/beta`, count: 1 }]);
+    const fps: string[] = [];
+    ioRangeStatements(io.range.checks).forEach((st, k) => {
+      const ch = io.range!.checks[k];
+      const name = `private input '${ch.input}' range check ${ch.upper ? 'hi − x' : 'x − lo'} into [0, 2^${ch.bits}) (2^${ch.numVars} entries)`;
+      const leafVars = lookupGkr('receipt', IO_RANGE_LABEL, st, k, name);
+      const f = `${name}: fingerprint α`;
+      ledger.field(f, 2 ** (leafVars - 1) + 2 ** ch.bits, `(N + 2^${ch.bits})/|K|, N = 2^${leafVars - 1} lookup leaves`, CITE_ZK.range);
+      fps.push(f);
+    });
+    charge('receipt', fps, [{ label: `${IO_RANGE_LABEL}/alpha`, count: 1 }, { label: `${IO_RANGE_LABEL}/beta`, count: 1 }]);
   }
 
   // lookups: one padded LogUp-GKR per instance, sharing α, β

@@ -2,7 +2,8 @@
  * Committed inputs and outputs of zero-knowledge receipts (`circuit/zk-io.ts`): a receipt with a
  * private input or a committed output verifies without those values, states each tensor's
  * visibility, and the requester's opening rebuilds its io commitment; every binding — the names,
- * the commitment, the opening, the range and zero padding of private inputs — is checked.
+ * the commitment, the opening, the range and zero padding of private inputs (int8 and integer
+ * token ids) — is checked.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,9 @@ import { commitModel } from '../../src/prover/commit.js';
 import { prove } from '../../src/prover/prove.js';
 import { verifyReceipt } from '../../src/verifier/verify.js';
 import { decodeReceipt, encodeReceipt } from '../../src/verifier/receipt.js';
-import { proveZkIoRange, readZkIoRange, zkIoLayout, zkIoVector, type ZkVisibility } from '../../src/circuit/zk-io.js';
+import { proveZkIoRange, readZkIoRange, visibilityIssue, zkIoLayout, zkIoVector, type ZkVisibility } from '../../src/circuit/zk-io.js';
+import { buildModel, floatTensor, node, type ModelSpec } from '../../src/model/onnx-writer.js';
+import { DT } from '../../src/model/onnx-proto.js';
 import { checkConstraints } from '../../src/pcs/constraints.js';
 import { Transcript } from '../../src/transcript/transcript.js';
 import { ByteReader, ByteWriter } from '../../src/util/bytes.js';
@@ -133,7 +136,7 @@ test('versions are canonical: version 4 needs a committed tensor and zero knowle
   assert.match(r.ok ? '' : r.error.message, /version-4 receipt/);
 });
 
-test('only committed inputs and outputs of the model, int8 inputs, and zero-knowledge models', () => {
+test('only committed inputs and outputs of the model, and zero-knowledge models', () => {
   assert.throws(() => prove(zcm, input, { committed: { inputs: ['nope'] } }), /'nope' is not a model input/);
   const clear = commitModel(model);
   assert.throws(() => prove(clear, input, { committed: { inputs: true } }), /zero-knowledge/);
@@ -189,4 +192,65 @@ test('the private input’s range check and zero padding reject a value outside 
   assert.notEqual(checkConstraints(pad, only), null, 'a non-zero padding entry fails its zero constraint');
   const real = ioSystem(honest, vis, false).linear.filter((l) => l.index.length === 1 && l.index[0] === off + 11);
   assert.equal(real.length, 0, 'a real entry has none');
+});
+
+// A private int64 token-id input ([0, V − 1], V = 50: not a power of two) feeding an embedding.
+const ids = (() => {
+  const V = 50;
+  const spec: ModelSpec = {
+    inputs: [{ name: 'ids', dims: [4], dtype: DT.INT64 }],
+    outputs: ['y'],
+    nodes: [node('Gather', ['E', 'ids'], ['emb'], { axis: 0 }, 'wte'), node('Gemm', ['emb', 'w', 'b'], ['y'], { transB: 1 }, 'head')],
+    inits: [floatTensor('E', [V, 6], Array.from(rand(V * 6, 21, 0.8))), floatTensor('w', [3, 6], Array.from(rand(18, 22, 0.5))), floatTensor('b', [3], [0.1, -0.1, 0.05])],
+  };
+  const samples = [{ ids: [3, 0, 49, 17] }, { ids: [1, 2, 3, 4] }];
+  const m = compileOnnx(buildModel(spec), samples).model;
+  return { V, cm: commitModel(m, { zk: { openings: 16, seed: new Uint8Array(32).fill(6) } }), samples };
+})();
+
+test('a private int64 token-id input: two range checks (x − lo and hi − x), the receipt verifies and the opening checks it', () => {
+  const { cm, samples, V } = ids;
+  const vis: ZkVisibility = { inputs: ['ids'], outputs: [] };
+  const checks = zkIoLayout(cm.circuit, vis).range!.checks;
+  assert.deepEqual(checks.map((ch) => [ch.bits, ch.upper, ch.lo, ch.hi]), [[6, false, 0, V - 1], [6, true, 0, V - 1]]);
+  const res = prove(cm, samples[0], { committed: { inputs: ['ids'] } });
+  const v = verifyReceipt(res.receipt, cm.modelId);
+  assert.ok(v.ok, v.ok ? '' : `${v.error.kind}: ${v.error.message}`);
+  assert.deepEqual(v.visibility.inputs, { ids: 'private' });
+  const clear = verifyReceipt(prove(cm, samples[0]).receipt, cm.modelId, samples[0]);
+  assert.ok(clear.ok);
+  assert.deepEqual(Array.from(v.outputs[0].q), Array.from(clear.outputs[0].q), 'the same output as with the ids public');
+  assert.ok(verifyReceipt(res.receipt, cm.modelId, samples[0], { opening: res.opening }).ok);
+  const other = prove(cm, samples[1], { committed: { inputs: ['ids'] } });
+  const mixed = verifyReceipt(res.receipt, cm.modelId, samples[0], { opening: other.opening });
+  assert.equal(mixed.ok, false, 'the opening of another receipt');
+  // an int8 input needs the lower check alone
+  assert.deepEqual(zkIoLayout(padded.cm.circuit, { inputs: ['x'], outputs: [] }).range!.checks.map((ch) => [ch.bits, ch.upper]), [[8, false]]);
+});
+
+test('the token-id range checks reject an id ≥ V (even below 2^b) and a negative id', () => {
+  const c = ids.cm.circuit;
+  const vis: ZkVisibility = { inputs: ['ids'], outputs: [] };
+  const seed = new Uint8Array(32).fill(4);
+  const nonce = new Uint8Array(8).fill(5);
+  const system = (vec: Uint32Array, unchecked: boolean) => {
+    const w = new ByteWriter(1 << 12);
+    proveZkIoRange(new Transcript('test/id-range'), c, vis, vec, 0, w, unchecked);
+    return readZkIoRange(new Transcript('test/id-range'), c, vis, new ByteReader(w.finish()), 0);
+  };
+  const honest = zkIoVector(c, vis, new Map([['ids', Int32Array.of(3, 0, 49, 17)]]), seed, nonce);
+  assert.equal(checkConstraints(honest, system(honest, false)), null, 'the honest io vector satisfies its constraints');
+  for (const bad of [50, 63, -1]) {
+    assert.throws(() => zkIoVector(c, vis, new Map([['ids', Int32Array.of(3, bad, 49, 17)]]), seed, nonce), new RegExp(`value ${bad} at 1`));
+    const forged = zkIoVector(c, vis, new Map([['ids', Int32Array.of(3, bad, 49, 17)]]), seed, nonce, true);
+    assert.notEqual(checkConstraints(forged, system(forged, true)), null, `id ${bad} passed the range checks`);
+  }
+});
+
+test('a private input whose range does not contain 0 or spans more than 2^16 values is refused by name', () => {
+  const t = ids.cm.circuit.tensors.get('ids')!;
+  const shifted = { ...ids.cm.circuit, tensors: new Map([...ids.cm.circuit.tensors].map(([n, x]) => [n, n === 'ids' ? { ...t, lo: 1, hi: 50 } : x])) };
+  assert.match(visibilityIssue(shifted, { inputs: ['ids'], outputs: [] }) ?? '', /input 'ids' takes values in \[1, 50\]; a private input's range must contain 0/);
+  const wide = { ...ids.cm.circuit, tensors: new Map([...ids.cm.circuit.tensors].map(([n, x]) => [n, n === 'ids' ? { ...t, lo: 0, hi: 2 ** 16 } : x])) };
+  assert.match(visibilityIssue(wide, { inputs: ['ids'], outputs: [] }) ?? '', /span at most 2\^16/);
 });
