@@ -40,6 +40,9 @@
  *     changed challenge is rejected, the Fiat–Shamir verifier rejects it (it needed the
  *     programming), its messages have the real layout, and the class screen cannot tell
  *     simulated receipts from real ones.
+ *  4. Private input: receipts of one model (C, below) on two inputs with one output, the input
+ *     committed (`committed: { inputs: true }`), pass the class screen (the io commitment's root and
+ *     opened columns included) and the raw screen (the io commitment blob included).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -64,8 +67,8 @@ const POOL = 512;
 const POSITIONS = 32;
 const POSITION_BINS = 8;
 const FILE_ALPHA = 1e-3;
-/** the comparisons the file makes: A vs B (classes), A vs B (raw), real vs simulated (classes) */
-const COMPARISONS = 3;
+/** the comparisons the file makes: A vs B (classes, raw), real vs simulated (classes), private input P vs Q (classes, raw) */
+const COMPARISONS = 5;
 
 // ---- the two parameter sets ------------------------------------------------------------------------
 
@@ -148,13 +151,13 @@ function seedOf(set: string, run: number): Uint8Array {
   return sha256(new TextEncoder().encode(`zk-leak/${set}/${run}`));
 }
 
-/** RUNS zero-knowledge receipts of a model, each under a fresh commitment. */
-function zkReceipts(model: QuantizedModel, set: string): { receipts: Uint8Array[]; modelIds: string[] } {
+/** RUNS zero-knowledge receipts of a model, each under a fresh commitment; `privateInput`: the input committed, not public. */
+function zkReceipts(model: QuantizedModel, set: string, input: Record<string, number[]> = INPUT, privateInput = false): { receipts: Uint8Array[]; modelIds: string[] } {
   const receipts: Uint8Array[] = [];
   const modelIds: string[] = [];
   for (let run = 0; run < RUNS; run++) {
     const cm = commitModel(model, { zk: { openings: 1, seed: seedOf(set, run) } });
-    receipts.push(prove(cm, INPUT, { context: CONTEXTS[run] }).receipt);
+    receipts.push(prove(cm, input, { context: CONTEXTS[run], committed: privateInput ? { inputs: true } : undefined }).receipt);
     modelIds.push(cm.modelId);
   }
   return { receipts, modelIds };
@@ -269,12 +272,14 @@ function screenClasses(ra: Uint8Array[], rb: Uint8Array[]): Screen {
 function screenRaw(ra: Uint8Array[], rb: Uint8Array[]): Screen {
   const blobs = (bytes: Uint8Array) => {
     const rc = decodeReceipt(bytes);
-    return { 'parameter commitment': rc.paramCommitment, 'parameter range proof': rc.paramRange, 'witness commitment': rc.witnessCommitment, proof: rc.proof };
+    const blobs: Record<string, Uint8Array> = { 'parameter commitment': rc.paramCommitment, 'parameter range proof': rc.paramRange, 'witness commitment': rc.witnessCommitment, proof: rc.proof };
+    if (rc.committed) blobs['io commitment'] = rc.committed.commitment;
+    return blobs;
   };
   const [ba, bb] = [ra.map(blobs), rb.map(blobs)];
   const findings: Finding[] = [];
   let tests = 0;
-  for (const name of Object.keys(ba[0]) as (keyof ReturnType<typeof blobs>)[]) {
+  for (const name of Object.keys(ba[0])) {
     const len = Math.min(...[...ba, ...bb].map((x) => x[name].length));
     const rows = (xs: typeof ba) => xs.map((x) => Array.from(x[name].subarray(0, len), spread));
     const pp = perPosition(name, rows(ba), rows(bb), false);
@@ -362,4 +367,40 @@ test('simulator: receipts made without the weights verify under programmed chall
   }
   const real = a.receipts.map((r, i) => (i % 2 === 0 ? r : b.receipts[i]));
   passes(screenClasses(real, sims), 'classes, real vs simulated');
+});
+
+// ---- a private input ---------------------------------------------------------------------------------
+
+/**
+ * Model C is A with the first Gemm's weights on input entry 3 zeroed, so that x_3 never reaches the
+ * output: inputs P and Q, which differ only there (0.84 and −0.84), give one quantized output. A
+ * receipt with the input private then must reveal nothing that depends on which of the two it
+ * proves: its io commitment holds x, and every other value it reveals is padded or hiding.
+ */
+const MODEL_C = (() => {
+  const c = structuredClone(MODEL_A);
+  const [g1] = gemms(c);
+  for (let i = 0; i < H; i++) g1.w[i * K + 3] = 0;
+  return c;
+})();
+const INPUT_P = { x: X };
+const INPUT_Q = { x: [X[0], X[1], X[2], -X[3]] };
+
+test(`leak test, private input: receipts of two inputs with one output are alike, class by class (${RUNS} receipts each)`, () => {
+  const yp = runQuantized(MODEL_C, INPUT_P).outputs[0].q;
+  assert.deepEqual(Array.from(runQuantized(MODEL_C, INPUT_Q).outputs[0].q), Array.from(yp), 'P and Q give one quantized output');
+  assert.notDeepEqual(Array.from(quantizeInput(MODEL_C, 'x', INPUT_Q.x, true)), Array.from(quantizeInput(MODEL_C, 'x', INPUT_P.x, true)), 'the quantized inputs differ');
+  // the same parameter commitment per run on both sides: only the input differs
+  const p = zkReceipts(MODEL_C, 'C', INPUT_P, true);
+  const q = zkReceipts(MODEL_C, 'C', INPUT_Q, true);
+  for (const [i, r] of [p.receipts[0], q.receipts[0]].entries()) {
+    const v = verifyReceipt(r, [p, q][i].modelIds[0], undefined, { context: CONTEXTS[0] });
+    assert.ok(v.ok, v.ok ? '' : v.error.message);
+    assert.deepEqual(v.visibility.inputs, { x: 'private' });
+    assert.equal(decodeReceipt(r).inputs.length, 0, 'the input is not in the receipt');
+  }
+  const classes = screenClasses(p.receipts, q.receipts);
+  assert.ok(classes.findings.some((f) => f.test.startsWith('columns A[io]')), 'the io commitment’s opened columns are screened');
+  passes(classes, 'classes, private input P vs Q');
+  passes(screenRaw(p.receipts, q.receipts), 'raw blobs, private input P vs Q');
 });

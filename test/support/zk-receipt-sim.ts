@@ -2,7 +2,8 @@
  * Receipt-level helpers of the zero-knowledge tests (test/prover/zk-leak.test.ts): the revealed
  * values of a zero-knowledge receipt by class, and a simulator of whole receipts.
  *
- * Extraction. A receipt's revealed values are the two commitment roots, the parameter range
+ * Extraction. A receipt's revealed values are the commitment roots (the io commitment's too, for a
+ * receipt with committed tensors), the parameter range
  * proof (padded LogUp messages), the body (padded round messages and evaluation claims, in a
  * layout fixed by the circuit) and the final zero-knowledge Ligero proof (test polynomials,
  * opened columns of each tree, salts, Merkle nodes). The verifier's own replay, run on a reader
@@ -111,8 +112,9 @@ interface FixedLayout {
 
 const FIXED = new Map<string, FixedLayout>();
 
-function fixedLayout(rc: Receipt, pc: ZkLigeroCommitment, wc: ZkLigeroCommitment): FixedLayout {
-  const key = toHex(sha256(rc.description));
+function fixedLayout(rc: Receipt, commitments: ZkLigeroCommitment[]): FixedLayout {
+  const visibility = { inputs: rc.committed?.inputs ?? [], outputs: rc.committed?.outputs ?? [] };
+  const key = `${toHex(sha256(rc.description))}:${JSON.stringify(visibility)}`;
   let hit = FIXED.get(key);
   if (hit) return hit;
   const c = buildCircuit(decodeDescription(rc.description));
@@ -121,11 +123,10 @@ function fixedLayout(rc: Receipt, pc: ZkLigeroCommitment, wc: ZkLigeroCommitment
   const range = readZkParamRange(new Transcript('zk-leak/extract'), c, rr);
   if (!range.ok) throw new Error(`range proof: ${range.error.message}`);
   rr.end('range proof');
-  const tr = receiptTranscript(rc.modelId, rc.pcs, rc.context, rc.inputs, rc.outputs, rc.witnessCommitment, {}, true);
-  absorbZkCommitment(tr, pc);
-  absorbZkCommitment(tr, wc);
+  const tr = receiptTranscript(rc.modelId, rc.pcs, rc.context, rc.inputs, rc.outputs, rc.witnessCommitment, {}, true, rc.committed);
+  for (const cm of commitments) absorbZkCommitment(tr, cm);
   const br = new RecordingReader(rc.proof);
-  const system = appendSystem(zkReceiptSystem(c, tr, br, publicsOf(rc)), range.system);
+  const system = appendSystem(zkReceiptSystem(c, tr, br, publicsOf(rc), { visibility }), range.system);
   hit = { range: rr.messages, body: br.messages, bodyEnd: rc.proof.length - br.remaining, system, rangeBytes: rc.paramRange, bodyBytes: rc.proof.subarray(0, rc.proof.length - br.remaining) };
   FIXED.set(key, hit);
   return hit;
@@ -150,16 +151,18 @@ export function revealedValues(bytes: Uint8Array): Revealed {
   const rc = decodeReceipt(bytes);
   const pc = readZkCommitment(new ByteReader(rc.paramCommitment));
   const wc = readZkCommitment(new ByteReader(rc.witnessCommitment));
-  const lay = fixedLayout(rc, pc, wc);
+  const commitments = [pc, wc];
+  if (rc.committed) commitments.push(readZkCommitment(new ByteReader(rc.committed.commitment)));
+  const lay = fixedLayout(rc, commitments);
   const field = new Map<string, number[]>();
   const byteClasses = new Map<string, number[]>();
   const labels: string[] = [];
-  pushTo(byteClasses, 'commitment roots', [...pc.root, ...wc.root]);
+  pushTo(byteClasses, 'commitment roots', commitments.flatMap((cm) => [...cm.root]));
   if (rc.paramRange.length !== lay.rangeBytes.length) throw new Error('range proof: not the layout’s length');
   messagesOf(rc.paramRange, lay.rangeBytes, lay.range, 'range proof', field, labels);
   messagesOf(rc.proof.subarray(0, lay.bodyEnd), lay.bodyBytes, lay.body, 'body', field, labels);
   const r = new ByteReader(rc.proof.subarray(lay.bodyEnd));
-  const proof = readZkMultiProof(r, [pc, wc], lay.system);
+  const proof = readZkMultiProof(r, commitments, lay.system);
   r.end('proof');
   ligeroClasses(proof, codeShape(sharedCodeParams([pc.params, wc.params])), field, byteClasses);
   return { field, bytes: byteClasses, labels };
@@ -171,6 +174,7 @@ function ligeroClasses(p: ZkLigeroMultiProof, s: { C: number; quadDegree: number
   pushTo(field, 'Q_quad / Z_H', quadQuotient(p.qQuad, s.C, s.quadDegree));
   pushTo(field, 'columns A[parameters]', p.a[0].columns);
   pushTo(field, 'columns A[witness]', p.a[1].columns);
+  if (p.a[2]) pushTo(field, 'columns A[io]', p.a[2].columns);
   pushTo(field, 'columns B', p.b.columns);
   pushTo(bytes, 'root B', p.rootB);
   for (const t of [...p.a, p.b]) pushTo(bytes, 'salts', t.salts);
