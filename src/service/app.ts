@@ -2,7 +2,8 @@
  * The prover node's HTTP API (Hono). Routes:
  *   GET  /v1/model             model ID, inputs/outputs (names, shapes, types, scales), parameter
  *                              count, quantization, protocol version
- *   POST /v1/infer             {"input": …, "context"?: text | "contextHex"?: hex} → 202
+ *   POST /v1/infer             {"input": …, "context"?: text | "contextHex"?: hex,
+ *                              "private"?: {"inputs": [names] | true, "seedHex": hex}} → 202
  *                              {jobId}: the receipt is bound to the context (`validate.ts`);
  *                              `?wait=true[&timeoutMs=N]` blocks until the receipt is ready
  *                              (200) or the wait ends (202); an `Idempotency-Key` header makes
@@ -46,6 +47,8 @@ export interface AppOptions {
   maxBodyBytes: number;
   /** longest `?wait=true` (ms) */
   maxWaitMs: number;
+  /** the model is committed for zero-knowledge receipts (requests may keep inputs private) */
+  zk?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -184,7 +187,7 @@ export function buildApp(svc: JobService, opts: AppOptions): Hono {
       if (idem !== undefined && (idem.length === 0 || idem.length > 200)) throw new RequestError(400, 'Idempotency-Key must be 1 to 200 characters');
       let req: InferRequest;
       try {
-        req = validateInferBody(await c.req.text(), opts.model);
+        req = validateInferBody(await c.req.text(), opts.model, { zk: opts.zk });
       } catch (e) {
         if (e instanceof RequestError) svc.metrics.rejectedInvalid++;
         throw e;

@@ -12,9 +12,19 @@
  * which also scopes idempotency keys); an `Idempotency-Key` among them replaces the client's
  * random one, `Content-Type` is the client's own. Header values never appear in an error
  * message. Uses only `fetch` and the verifier, so it also runs in a browser.
+ *
+ * Private inputs (`privateInputs`, a zero-knowledge model): the client draws a fresh secret seed,
+ * asks the node to commit those inputs under it (`"private"`, `validate.ts`), and checks the
+ * receipt with the opening it holds itself — the seed and its own input — so the receipt it
+ * returns can be handed to anyone without revealing those inputs. The seed is returned with the
+ * result (`opening`): it is what opens the receipt's commitment, keep it as secret as the input.
  */
 import { contextBytes } from '../circuit/session.js';
+import { decodeDescription } from '../circuit/description.js';
+import type { ZkIoOpening } from '../circuit/zk-io.js';
+import { quantizeInputValues } from '../quantize/input.js';
 import { toHex } from '../util/bytes.js';
+import { decodeReceipt } from '../verifier/receipt.js';
 import { verifyReceipt, type VerifiedOutput } from '../verifier/verify.js';
 
 export interface InferOptions {
@@ -37,10 +47,15 @@ export interface InferOptions {
   /** give up after this long (default 10 minutes) */
   timeoutMs?: number;
   onStatus?: (status: string, fraction: number) => void;
+  /**
+   * inputs the receipt must keep private (a zero-knowledge model): `true` for every input, or
+   * their names. The receipt then carries a commitment to them, checked here with the opening.
+   */
+  privateInputs?: true | string[];
 }
 
 export type InferResult =
-  | { verified: true; jobId: string; modelId: string; outputs: VerifiedOutput[]; context: Uint8Array; receipt: Uint8Array; serverTimings?: unknown }
+  | { verified: true; jobId: string; modelId: string; outputs: VerifiedOutput[]; context: Uint8Array; receipt: Uint8Array; serverTimings?: unknown; opening?: ZkIoOpening }
   | { verified: false; jobId?: string; reason: string; receipt?: Uint8Array };
 
 /** The largest receipt the client accepts from a server. */
@@ -134,10 +149,21 @@ export async function inferVerified(o: InferOptions): Promise<InferResult> {
   const info = await json(await call(`${base}/v1/model`, get, 'GET /v1/model'), 'GET /v1/model');
   if (info.modelId !== pinned) return { verified: false, reason: `the server serves model ${String(info.modelId)}, not the pinned model ${pinned}` };
   const names = Array.isArray(info.inputs) ? info.inputs.map((i) => String((i as { name?: unknown }).name)) : [];
+  let priv: { inputs: string[]; seed: Uint8Array } | undefined;
+  if (o.privateInputs !== undefined) {
+    const want = o.privateInputs === true ? names : o.privateInputs;
+    const unknown = Array.isArray(want) ? want.filter((n) => !names.includes(n)) : [];
+    if (!Array.isArray(want) || want.length === 0 || unknown.length > 0) throw new ClientError(`privateInputs: expected true or names of the model's inputs (${names.join(', ')})${unknown.length ? `, got ${unknown.map((n) => `'${n}'`).join(', ')}` : ''}`);
+    priv = { inputs: names.filter((n) => want.includes(n)), seed: globalThis.crypto.getRandomValues(new Uint8Array(32)) };
+  }
 
   // submit (an idempotency key makes the retries after 429 or a dropped connection safe)
   const headers = { 'idempotency-key': globalThis.crypto.randomUUID(), ...extra, 'content-type': 'application/json' };
-  const request = JSON.stringify({ input: o.input, ...(context.length > 0 ? { contextHex: toHex(context) } : {}) });
+  const request = JSON.stringify({
+    input: o.input,
+    ...(context.length > 0 ? { contextHex: toHex(context) } : {}),
+    ...(priv ? { private: { inputs: priv.inputs, seedHex: toHex(priv.seed) } } : {}),
+  });
   let jobId: string | undefined;
   while (!jobId) {
     const res = await call(`${base}/v1/infer`, { method: 'POST', headers, body: request }, 'POST /v1/infer');
@@ -173,10 +199,22 @@ export async function inferVerified(o: InferOptions): Promise<InferResult> {
   const receipt = new Uint8Array(await res.arrayBuffer());
   if (receipt.length > MAX_RECEIPT_BYTES) return { verified: false, jobId, reason: `the receipt is ${receipt.length} bytes, more than this client accepts` };
   // the context asked for (or the empty one) is required: a receipt made for another is refused
-  const v = verifyReceipt(receipt, pinned, flatInputs(o.input, names), { context });
+  const flat = flatInputs(o.input, names);
+  let opening: ZkIoOpening | undefined;
+  if (priv) {
+    const built = openingOf(receipt, priv, flat);
+    if (typeof built === 'string') return { verified: false, jobId, reason: built, receipt };
+    opening = built;
+  }
+  const v = verifyReceipt(receipt, pinned, flat, { context, opening });
   if (!v.ok) return { verified: false, jobId, reason: `the receipt does not verify: ${v.error.kind}: ${v.error.message}`, receipt };
-  // a receipt that commits tensors proves nothing this client can compare with the JSON output
-  if (v.receipt.committed) return { verified: false, jobId, reason: `the receipt commits ${[...v.receipt.committed.inputs, ...v.receipt.committed.outputs].join(', ')} instead of carrying them: this client asked for a receipt with public inputs and outputs`, receipt };
+  // exactly what was asked: the private inputs committed (checked through the opening), nothing else
+  const committed = v.receipt.committed;
+  const asked = priv?.inputs ?? [];
+  if (committed ? committed.outputs.length > 0 || committed.inputs.join('\0') !== asked.join('\0') : asked.length > 0) {
+    const got = committed ? [...committed.inputs, ...committed.outputs].join(', ') || 'nothing' : 'nothing';
+    return { verified: false, jobId, reason: `the receipt commits ${got} instead of carrying them; this client asked for ${asked.length ? `the private inputs ${asked.join(', ')} and public outputs` : 'public inputs and outputs'}`, receipt };
+  }
   const claimed = Array.isArray(job.output) ? (job.output as { name: string; values: number[] }[]) : [];
   for (const out of v.outputs) {
     const c = claimed.find((x) => x.name === out.name);
@@ -184,7 +222,31 @@ export async function inferVerified(o: InferOptions): Promise<InferResult> {
       return { verified: false, jobId, reason: `the server's JSON output '${out.name}' differs from the output its receipt proves`, receipt };
     }
   }
-  return { verified: true, jobId, modelId: v.modelId, outputs: v.outputs, context: v.context, receipt, serverTimings: job.timings };
+  return { verified: true, jobId, modelId: v.modelId, outputs: v.outputs, context: v.context, receipt, serverTimings: job.timings, ...(opening ? { opening } : {}) };
+}
+
+/**
+ * The opening of a receipt's commitment to the private inputs, from the client's own seed and
+ * input: the integers the prover quantized them to, by the rule of the receipt's description
+ * (which the model ID pins: `verifyReceipt` checks it). A message when the receipt cannot be read
+ * or the input does not quantize.
+ */
+function openingOf(receipt: Uint8Array, priv: { inputs: string[]; seed: Uint8Array }, flat: Record<string, number[]>): ZkIoOpening | string {
+  let inputs;
+  try {
+    inputs = decodeDescription(decodeReceipt(receipt).description).model.inputs;
+  } catch (e) {
+    return `the receipt cannot be read: ${(e as Error).message}`;
+  }
+  const values = new Map<string, Int32Array>();
+  for (const name of priv.inputs) {
+    const info = inputs.find((i) => i.name === name);
+    if (!info) return `the receipt's model has no input '${name}'`;
+    const q = quantizeInputValues(info, flat[name], 'strict');
+    if (!q.ok) return `input '${name}': ${q.problem.message}`;
+    values.set(name, Int32Array.from(q.q));
+  }
+  return { seed: priv.seed, values };
 }
 
 export { ClientError };

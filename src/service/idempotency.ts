@@ -11,9 +11,9 @@
  *   then the context's bytes in hex. A request nested to the input's shape, flat, or as EZKL's
  *   `input_data` with the same values is the same request; `1`, `1.0` and `1e0` are the same
  *   value; `"context": "ab"` and `"contextHex": "6162"` are the same context, and no context is
- *   the empty one. The job is determined by its input and context alone (`wait`/`timeoutMs` only
- *   shape the answer), so nothing else enters the hash; an option that changes the job must be
- *   added here. The same key with another request is refused
+ *   the empty one. The job is determined by its input, its context and its private inputs with
+ *   their seed (`wait`/`timeoutMs` only shape the answer), so nothing else enters the hash; an
+ *   option that changes the job must be added here. The same key with another request is refused
  *   (422), and the refusal says nothing about the first request or its job. In the anonymous
  *   scope this is what protects clients from one another: a key is honoured only for the
  *   identical request, which reveals nothing the caller did not send itself.
@@ -44,7 +44,15 @@ export function storedIdempotencyKey(scope: string, key: string): string {
  * (schema 3 data directories) hashed the input alone; the schema-4 migration rehashes them.
  * Neither the canonical JSON nor hex contains NUL, so the separator is unambiguous.
  */
-export function requestHash(input: Record<string, number[]>, context: Uint8Array = new Uint8Array(0)): string {
+export function requestHash(input: Record<string, number[]>, context: Uint8Array = new Uint8Array(0), priv?: PrivateInputs): string {
   const canonical = JSON.stringify(Object.keys(input).sort().map((k) => [k, input[k]]));
-  return sha256(`zkinfer/idempotency/request/v2\0${canonical}\0${toHex(context)}`);
+  // a job with private inputs: their names and the requester's seed (they change the receipt)
+  const p = priv ? `\0private\0${JSON.stringify(priv.inputs)}\0${toHex(priv.seed)}` : '';
+  return sha256(`zkinfer/idempotency/request/v2\0${canonical}\0${toHex(context)}${p}`);
+}
+
+/** A job's private inputs (`validate.ts`): their names in the model's order and the requester's 32-byte seed of the io commitment. */
+export interface PrivateInputs {
+  inputs: string[];
+  seed: Uint8Array;
 }

@@ -145,20 +145,21 @@ export class JobService implements JobHooks {
    */
   async submit(req: JobRequest, idem?: IdempotencyKey): Promise<{ job: JobRow; created: boolean }> {
     const { input, context } = req;
+    const priv = req.private;
     if (this.draining) throw new RequestError(503, 'the server is shutting down; retry against another node or later', { 'Retry-After': '5' });
-    const prev = idem && this.keyed(() => this.store.byIdempotencyKey(idem, input, context));
+    const prev = idem && this.keyed(() => this.store.byIdempotencyKey(idem, input, context, priv));
     if (prev) return { job: prev, created: false };
     if (this.queued >= this.opts.maxQueue) {
       this.metrics.rejectedFull++;
       const s = this.retryAfterSeconds();
       throw new RequestError(429, `the queue is full (${this.queued} jobs waiting, limit ${this.opts.maxQueue}); retry in about ${s} s`, { 'Retry-After': String(s) });
     }
-    const res = this.keyed(() => this.store.insert(randomUUID(), input, idem, context));
+    const res = this.keyed(() => this.store.insert(randomUUID(), input, idem, context, priv));
     if (!res.created) return res;
     this.queued++;
     this.metrics.accepted++;
     try {
-      await this.backend.enqueue(res.job.id, { input, context });
+      await this.backend.enqueue(res.job.id, req);
     } catch (e) {
       this.queued--;
       this.store.fail(res.job.id, `the job queue is unavailable: ${(e as Error).message}`);
@@ -350,6 +351,7 @@ export class LocalBackend implements Backend {
     try {
       const r = await this.pool.prove(req.input, {
         context: req.context,
+        private: req.private,
         onProgress: (stage, f) => this.hooks.progress(id, stage, f),
         onStart: () => void this.hooks.proving(id, `local:${process.pid}`),
       });

@@ -13,6 +13,7 @@
  * bytes with the new record: the CLI writes them back to the file), so neither several threads
  * nor a restart can spend the budget twice. A pool of a zero-knowledge model needs `saveModel`.
  */
+import type { PrivateInputs } from './idempotency.js';
 import { Worker } from 'node:worker_threads';
 import type { JobOutput } from './store.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.js';
@@ -28,6 +29,8 @@ export interface Proved {
 export interface ProveOptions {
   /** the public context the receipt is bound to (validated, ≤ 1024 bytes); default empty */
   context?: Uint8Array;
+  /** inputs the receipt commits instead of carrying, under the requester's seed (zero-knowledge models) */
+  private?: PrivateInputs;
   onProgress?: (stage: string, fraction: number) => void;
   /** called when a thread takes the task (a thread is handed its next task before the previous result is processed) */
   onStart?: () => void;
@@ -204,7 +207,7 @@ export class ProverPool {
     }
     let m: FromWorker;
     try {
-      m = await this.run({ type: 'prove', input, context: o.context ?? new Uint8Array(0) }, o.onProgress, o.onStart);
+      m = await this.run({ type: 'prove', input, context: o.context ?? new Uint8Array(0), private: o.private }, o.onProgress, o.onStart);
     } catch (e) {
       ledger?.release(); // the thread died: its receipt never left it
       throw e;

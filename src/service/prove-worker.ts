@@ -40,6 +40,8 @@ port.on('message', (m: ToWorker) => {
       let last = -1;
       const res = prove(cm, m.input, {
         context: m.context,
+        // private inputs: committed under the requester's seed, which opens them with its input
+        committed: m.private && { inputs: m.private.inputs, seed: m.private.seed },
         onProgress: (stage, done, total) => {
           const f = proveFraction(stage, done, total);
           if (f - last >= 0.05 || f === 1) {

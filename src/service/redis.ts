@@ -136,6 +136,8 @@ export class RedisBackend implements Backend {
   }
 
   async enqueue(id: string, req: JobRequest): Promise<void> {
+    // private inputs need a zero-knowledge model, which Redis workers do not prove (ZK_REDIS_REFUSAL)
+    if (req.private) throw new Error('private inputs are proved by local threads only, not through Redis workers');
     await this.queue.add('prove', { input: req.input, contextHex: toHex(req.context) }, { jobId: id, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 } });
   }
 

@@ -116,6 +116,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     info: modelInfo(served.model, modelId, paramCount, served.zkOpenings),
     maxBodyBytes: o.maxBodyBytes ?? defaultMaxBodyBytes(served.model),
     maxWaitMs: o.maxWaitMs ?? 60_000,
+    zk: served.zk,
     log,
   });
   let server: ReturnType<typeof serve>;

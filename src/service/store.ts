@@ -23,13 +23,16 @@
  * Schema versions: 1 kept receipts as BLOBs; 2 moved them to files; 3 stores idempotency keys
  * hashed and scoped, with the hash of the request; 4 adds each job's context (jobs of older
  * stores get the empty one, which is what they were proved with) and rehashes the requests
- * with it. Opening an older data directory migrates it in place, one version at a time, each
+ * with it; 5 adds each job's private inputs and the requester's seed of their commitment
+ * (zero-knowledge models; the seed is as sensitive as the input beside it, and goes with the row
+ * when it is pruned). Opening an older data directory migrates it in place, one version at a time, each
  * step in one transaction.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ANONYMOUS_SCOPE, requestHash, storedIdempotencyKey } from './idempotency.js';
+import { fromHex, toHex } from '../util/bytes.js';
+import { ANONYMOUS_SCOPE, requestHash, storedIdempotencyKey, type PrivateInputs } from './idempotency.js';
 import { RECEIPT_FILE, receiptFileFor, writeReceiptFile, writeFileDurableSync } from './receipt-files.js';
 
 export type JobStatus = 'queued' | 'proving' | 'done' | 'failed';
@@ -68,6 +71,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   status TEXT NOT NULL CHECK (status IN ('queued', 'proving', 'done', 'failed')),
   input TEXT NOT NULL,
   context BLOB NOT NULL DEFAULT X'',
+  private TEXT,
   output TEXT,
   receipt_file TEXT,
   receipt_bytes INTEGER,
@@ -82,7 +86,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_finish ON jobs (finished_ms) WHERE status IN ('done', 'failed');
 `;
-const SCHEMA_VERSION = '4';
+const SCHEMA_VERSION = '5';
 
 interface RawRow {
   seq: number;
@@ -123,10 +127,12 @@ function fromRaw(r: RawRow): JobRow {
 
 export class StoreError extends Error {}
 
-/** What a job proves: the input (flat arrays per input name) and the context its receipt is bound to. */
+/** What a job proves: the input (flat arrays per input name), the context its receipt is bound to, and the inputs its receipt keeps private. */
 export interface JobRequest {
   input: Record<string, number[]>;
   context: Uint8Array;
+  /** zero-knowledge models: inputs the receipt commits instead of carrying, with the requester's seed */
+  private?: PrivateInputs;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -199,15 +205,16 @@ export class JobStore {
       if (v === '1' && this.receiptDir) v = this.migrateFromV1(this.receiptDir);
       if (v === '2') v = this.migrateFromV2();
       if (v === '3') v = this.migrateFromV3();
+      if (v === '4') v = this.migrateFromV4();
       if (v !== SCHEMA_VERSION) throw new StoreError(`job store '${file}' has schema version ${m.get('schema')}, this build uses ${SCHEMA_VERSION}`);
     }
     if (this.receiptDir) this.sweepReceipts(this.receiptDir);
     this.st = {
-      insert: this.db.prepare("INSERT INTO jobs (id, idem_hash, request_hash, status, input, context, created_ms) VALUES (?, ?, ?, 'queued', ?, ?, ?)"),
+      insert: this.db.prepare("INSERT INTO jobs (id, idem_hash, request_hash, status, input, context, private, created_ms) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)"),
       byIdem: this.db.prepare(`SELECT ${COLUMNS}, request_hash FROM jobs WHERE idem_hash = ?`),
       get: this.db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE id = ?`),
       receipt: this.db.prepare("SELECT receipt_file, receipt_bytes FROM jobs WHERE id = ? AND status = 'done'"),
-      request: this.db.prepare("SELECT input, context FROM jobs WHERE id = ? AND status IN ('queued', 'proving')"),
+      request: this.db.prepare("SELECT input, context, private FROM jobs WHERE id = ? AND status IN ('queued', 'proving')"),
       unfinished1: this.db.prepare("SELECT 1 FROM jobs WHERE id = ? AND status IN ('queued', 'proving')"),
       start: this.db.prepare("UPDATE jobs SET status = 'proving', attempts = attempts + 1, started_ms = ?, worker = ? WHERE id = ? AND status IN ('queued', 'proving')"),
       finish: this.db.prepare("UPDATE jobs SET status = 'done', output = ?, receipt_file = ?, receipt_bytes = ?, timings = ?, worker = coalesce(?, worker), finished_ms = ?, error = NULL WHERE id = ? AND status IN ('queued', 'proving')"),
@@ -226,14 +233,15 @@ export class JobStore {
    * empty) and returns it. With an idempotency key already used in its scope: the existing job
    * (`created: false`) if it has the same input and context, else throws `IdempotencyMismatch`.
    */
-  insert(id: string, input: Record<string, number[]>, idem?: IdempotencyKey, context: Uint8Array = EMPTY): { job: JobRow; created: boolean } {
-    const hashes = idem && { key: storedIdempotencyKey(idem.scope, idem.key), request: requestHash(input, context) };
+  insert(id: string, input: Record<string, number[]>, idem?: IdempotencyKey, context: Uint8Array = EMPTY, priv?: PrivateInputs): { job: JobRow; created: boolean } {
+    const hashes = idem && { key: storedIdempotencyKey(idem.scope, idem.key), request: requestHash(input, context, priv) };
     return this.db.transaction(() => {
       if (hashes) {
         const prev = this.idempotent(hashes.key, hashes.request);
         if (prev) return { job: prev, created: false };
       }
-      this.st.insert.run(id, hashes?.key ?? null, hashes?.request ?? null, JSON.stringify(input), blob(context), this.now());
+      const p = priv ? JSON.stringify({ inputs: priv.inputs, seed: toHex(priv.seed) }) : null;
+      this.st.insert.run(id, hashes?.key ?? null, hashes?.request ?? null, JSON.stringify(input), blob(context), p, this.now());
       return { job: this.get(id)!, created: true };
     })();
   }
@@ -242,8 +250,8 @@ export class JobStore {
    * The job an idempotency key names in its scope, if any, when `input` and `context` are the
    * request it was used for; throws `IdempotencyMismatch` when it was used for another.
    */
-  byIdempotencyKey(idem: IdempotencyKey, input: Record<string, number[]>, context: Uint8Array = EMPTY): JobRow | undefined {
-    return this.idempotent(storedIdempotencyKey(idem.scope, idem.key), requestHash(input, context));
+  byIdempotencyKey(idem: IdempotencyKey, input: Record<string, number[]>, context: Uint8Array = EMPTY, priv?: PrivateInputs): JobRow | undefined {
+    return this.idempotent(storedIdempotencyKey(idem.scope, idem.key), requestHash(input, context, priv));
   }
 
   private idempotent(keyHash: string, request: string): JobRow | undefined {
@@ -258,10 +266,16 @@ export class JobStore {
     return r ? fromRaw(r) : undefined;
   }
 
-  /** What a job that is still queued or being proved must prove: its input and context. */
+  /** What a job that is still queued or being proved must prove: its input, context and private inputs. */
   request(id: string): JobRequest | undefined {
-    const r = this.st.request.get(id) as { input: string; context: Uint8Array } | undefined;
-    return r ? { input: JSON.parse(r.input) as Record<string, number[]>, context: new Uint8Array(r.context) } : undefined;
+    const r = this.st.request.get(id) as { input: string; context: Uint8Array; private: string | null } | undefined;
+    if (!r) return undefined;
+    const req: JobRequest = { input: JSON.parse(r.input) as Record<string, number[]>, context: new Uint8Array(r.context) };
+    if (r.private) {
+      const p = JSON.parse(r.private) as { inputs: string[]; seed: string };
+      req.private = { inputs: p.inputs, seed: fromHex(p.seed) };
+    }
+    return req;
   }
 
   /**
@@ -425,6 +439,15 @@ export class JobStore {
    * input and the empty context (label v2), so a retry across the upgrade with the same key and
    * input, and no context, still finds its job.
    */
+  /** Schema 5: a column for each job's private inputs and seed (older jobs have none). */
+  private migrateFromV4(): '5' {
+    this.db.transaction(() => {
+      this.db.exec('ALTER TABLE jobs ADD COLUMN private TEXT;');
+      this.db.exec("UPDATE meta SET value = '5' WHERE key = 'schema';");
+    })();
+    return '5';
+  }
+
   private migrateFromV3(): '4' {
     this.db.transaction(() => {
       this.db.exec("ALTER TABLE jobs ADD COLUMN context BLOB NOT NULL DEFAULT X'';");

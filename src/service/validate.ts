@@ -11,6 +11,15 @@
  * wrong type, too long, with a lone surrogate (JSON's `\ud800`), or bad hex is a 400 that says
  * which. Absent (or empty), the context is empty. `CONTEXT_BODY_BYTES` is the most a context can
  * add to a body (every byte written as a JSON `\u00XX` escape), for the body limit.
+ *
+ * A zero-knowledge model's receipt may keep inputs private (`circuit/zk-io.ts`):
+ * `"private": {"inputs": ["x"] | true, "seedHex": "<64 hex digits>"}`. The receipt then carries a
+ * hiding commitment to those inputs instead of their values, made from the requester's own
+ * secret seed: the requester holds the opening (the seed and its input) and checks it
+ * (`verifyReceipt(…, { opening })`, `zkinfer verify --opening`); the node never has to hand a
+ * secret back, and whoever else gets the receipt learns nothing of those inputs. The node itself
+ * sees the input, as for every job. Outputs stay public over HTTP. Refused (400) for a clear
+ * model, and for a seed that is not 32 bytes of hex.
  */
 import { ModelError } from '../model/errors.js';
 import { sizeOf } from '../model/tensor.js';
@@ -19,6 +28,7 @@ import { quantizeInput } from '../quantize/infer.js';
 import { contextBytes, MAX_CONTEXT_BYTES } from '../circuit/session.js';
 import { fromHex } from '../util/bytes.js';
 import type { JobRequest } from './store.js';
+import type { PrivateInputs } from './idempotency.js';
 
 /** The most bytes a context adds to a request body: `"contextHex": ` or `"context": ` and each byte as `\u00XX`. */
 export const CONTEXT_BODY_BYTES = 6 * MAX_CONTEXT_BYTES + 32;
@@ -109,7 +119,7 @@ function contextField(v: string | Uint8Array, field: string): Uint8Array {
  * Parses and checks a request body against the model's inputs; returns one flat array per input
  * and the context.
  */
-export function validateInferBody(text: string, model: QuantizedModel): InferRequest {
+export function validateInferBody(text: string, model: QuantizedModel, opts: { zk?: boolean } = {}): InferRequest {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -117,8 +127,9 @@ export function validateInferBody(text: string, model: QuantizedModel): InferReq
     throw bad(`request body is not valid JSON: ${(e as Error).message}`);
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad(`request body must be a JSON object {"input": …}, got ${describe(body)}`);
-  const extra = Object.keys(body).filter((k) => k !== 'input' && k !== 'context' && k !== 'contextHex');
-  if (extra.length > 0) throw bad(`unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k.slice(0, 40)}'`).join(', ')} in the request body (expected 'input', and optionally 'context' or 'contextHex')`);
+  const extra = Object.keys(body).filter((k) => k !== 'input' && k !== 'context' && k !== 'contextHex' && k !== 'private');
+  if (extra.length > 0) throw bad(`unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k.slice(0, 40)}'`).join(', ')} in the request body (expected 'input', and optionally 'context' or 'contextHex', 'private')`);
+  const priv = privateOf((body as Record<string, unknown>).private, model, opts.zk === true);
   const context = contextOf(body as Record<string, unknown>);
   const input = (body as { input?: unknown }).input;
   if (input === undefined) throw bad(`missing field 'input' (expected {"input": {${model.inputs.map((i) => `"${i.name}": [...]`).join(', ')}}})`);
@@ -153,5 +164,26 @@ export function validateInferBody(text: string, model: QuantizedModel): InferReq
       throw e;
     }
   }
-  return { input: res, context };
+  return priv ? { input: res, context, private: priv } : { input: res, context };
+}
+
+/** The body's `private` field (see the header), or undefined when absent. */
+function privateOf(v: unknown, model: QuantizedModel, zk: boolean): PrivateInputs | undefined {
+  if (v === undefined) return undefined;
+  if (!zk) throw bad(`'private' needs a zero-knowledge model: this node serves a clear one, whose receipts carry every input (serve a .zkc from 'zkinfer commit --zk')`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(`'private' must be an object {"inputs": [names] or true, "seedHex": "<64 hex digits>"}, got ${describe(v)}`);
+  const o = v as Record<string, unknown>;
+  const extra = Object.keys(o).filter((k) => k !== 'inputs' && k !== 'seedHex');
+  if (extra.length > 0) throw bad(`unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k.slice(0, 40)}'`).join(', ')} in 'private' (expected 'inputs' and 'seedHex'; outputs stay public over HTTP)`);
+  const all = model.inputs.map((i) => i.name);
+  let inputs: string[];
+  if (o.inputs === true) inputs = all;
+  else if (Array.isArray(o.inputs) && o.inputs.length > 0 && o.inputs.every((n) => typeof n === 'string')) {
+    const unknown = o.inputs.filter((n) => !all.includes(n));
+    if (unknown.length > 0) throw bad(`'private.inputs': unknown input ${unknown.map((n) => `'${String(n).slice(0, 40)}'`).join(', ')} (the model's inputs: ${all.join(', ')})`);
+    inputs = all.filter((n) => (o.inputs as string[]).includes(n));
+  } else throw bad(`'private.inputs' must be true or a non-empty list of input names, got ${describe(o.inputs)}`);
+  const h = o.seedHex;
+  if (typeof h !== 'string' || !/^[0-9a-fA-F]{64}$/.test(h)) throw bad(`'private.seedHex' must be 64 hex digits (a fresh 32-byte secret of the requester's; it and the input open the receipt's commitment), got ${describe(h)}`);
+  return { inputs, seed: fromHex(h.toLowerCase()) };
 }

@@ -5,6 +5,7 @@
  * commitment's budget when ready and the columns it has revealed with every receipt: the pool's
  * ledger (`prover/zk-budget.ts`) admits and records every proof.
  */
+import type { PrivateInputs } from './idempotency.js';
 import type { JobOutput } from './store.js';
 import type { ZkBudgetInfo } from '../prover/zk-budget.js';
 
@@ -16,7 +17,7 @@ export interface WorkerInit {
 }
 
 export type ToWorker =
-  | { type: 'prove'; task: number; input: Record<string, number[]>; context: Uint8Array }
+  | { type: 'prove'; task: number; input: Record<string, number[]>; context: Uint8Array; private?: PrivateInputs }
   | { type: 'verify'; task: number; receipt: Uint8Array; modelId: string; input: Record<string, number[]>; context: Uint8Array };
 
 export type FromWorker =

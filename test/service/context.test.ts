@@ -152,7 +152,7 @@ test('bad contexts: a precise 400, nothing stored or queued', async () => {
     ['text too long', { input, context: 'a'.repeat(1025) }, /'context' is 1025 bytes as UTF-8; a context is at most 1024 bytes/],
     ['text too long in bytes, not characters', { input, context: '€'.repeat(342) }, /'context' is 1026 bytes as UTF-8; a context is at most 1024 bytes/],
     ['a lone surrogate', `{"input": ${json}, "context": "a\\ud800b"}`, /'context' must be well-formed text: it has a lone surrogate \(an unpaired \\uD800–\\uDFFF\) at index 1/],
-    ['a misspelt field', { input, ctx: 'a' }, /unknown field 'ctx' in the request body \(expected 'input', and optionally 'context' or 'contextHex'\)/],
+    ['a misspelt field', { input, ctx: 'a' }, /unknown field 'ctx' in the request body \(expected 'input', and optionally 'context' or 'contextHex', 'private'\)/],
   ];
   for (const [what, body, msg] of cases) {
     const r = await post(body);
@@ -230,7 +230,7 @@ test('a schema-3 data directory is migrated: its jobs have the empty context, th
   s.close();
 
   const raw = new Database(path.join(dir, 'jobs.sqlite'), { readonly: true });
-  assert.equal((raw.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value, '4');
+  assert.equal((raw.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value, '5');
   assert.ok((raw.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).some((col) => col.name === 'context'));
   raw.close();
   const again = new JobStore(dir, MODEL_ID);

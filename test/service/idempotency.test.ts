@@ -210,7 +210,7 @@ test('a schema-2 store (raw, global keys) is migrated: keys hashed into the anon
   s.close();
 
   const raw = new Database(path.join(dir, 'jobs.sqlite'), { readonly: true });
-  assert.equal((raw.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value, '4', 'migrated through schema 3 to the current one');
+  assert.equal((raw.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value, '5', 'migrated through schemas 3 and 4 to the current one');
   const cols = (raw.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map((c) => c.name);
   assert.ok(cols.includes('idem_hash') && cols.includes('request_hash') && !cols.includes('idem_key'), cols.join());
   const hashes = raw.prepare('SELECT idem_hash FROM jobs WHERE idem_hash IS NOT NULL').all() as { idem_hash: string }[];

@@ -156,14 +156,14 @@ test('a schema-1 store (receipts as BLOBs) is migrated to receipt files on open'
   assert.equal(receiptFiles(dir).length, 1);
   s.close();
   const raw = new Database(path.join(dir, 'jobs.sqlite'), { readonly: true });
-  assert.equal((raw.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value, '4', 'migrated through schemas 2 and 3 to the current one');
+  assert.equal((raw.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value, '5', 'migrated through schemas 2, 3 and 4 to the current one');
   assert.ok(!(raw.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).some((c) => c.name === 'receipt'), 'the BLOB column is gone');
   raw.close();
   // a store from a newer build is refused, not misread
   const db2 = new Database(path.join(dir, 'jobs.sqlite'));
   db2.prepare("UPDATE meta SET value = '9' WHERE key = 'schema'").run();
   db2.close();
-  assert.throws(() => new JobStore(dir, MODEL_ID), /has schema version 9, this build uses 4/);
+  assert.throws(() => new JobStore(dir, MODEL_ID), /has schema version 9, this build uses 5/);
 });
 
 test('retention: jobs finished before the cutoff are deleted with their receipts; nothing else is', async () => {

@@ -3,17 +3,20 @@
  * hex] [--header 'Name: value']…`: asks a prover node for an inference bound to the context and
  * verifies its receipt locally against the pinned model ID, the input sent and that context (the
  * empty one without the flags). `--header` adds a header to every request (e.g. the gateway's
- * `Authorization`); header values are never printed. Exit 0 only when the receipt verifies; 1
- * with the reason otherwise.
+ * `Authorization`); header values are never printed. `--private-input` keeps inputs out of the
+ * receipt (a zero-knowledge node) and writes the opening that ties it to them. Exit 0 only when
+ * the receipt verifies; 1 with the reason otherwise.
  */
 import type { Command } from '../command.js';
 import { contextOption, describeContext, guard, parseArgs } from '../args.js';
 import { readFileOrFail, writeFileOrFail } from '../files.js';
 import { inferVerified } from '../../service/client.js';
 import { contextJson } from '../../verifier/json.js';
+import { openingJson } from '../../verifier/opening.js';
 
 const HELP = `Usage: zkinfer client infer --url <http://host:8080> --model-id <64 hex> --input <input.json>
                           [--context <text> | --context-hex <hex>] [--header 'Name: value']...
+                          [--private-input <names|all>] [--opening FILE]
                           [-o receipt.zkr] [--timeout SECONDS] [--json] [--quiet]
 
 Submits the input, waits for the proof, verifies the receipt locally against the pinned model
@@ -24,7 +27,12 @@ Inputs: {"name": [...]} (nested or flat) or EZKL's {"input_data": [[...]]}.
 (without the flags: the empty context).
 --header adds an HTTP header to every request, e.g. --header 'Authorization: Bearer <token>'
 for the gateway in front of the node (repeatable; values are never printed). An
-'Idempotency-Key' header replaces the client's random key.`;
+'Idempotency-Key' header replaces the client's random key.
+--private-input (comma-separated names, or 'all'; a zero-knowledge node) keeps those inputs out of the receipt: the node commits it
+under a fresh secret seed this client draws and sends, and the receipt is checked here with the
+opening (the seed and your input), written to --opening (default <receipt>.opening.json, or
+receipt.opening.json; mode 0600). Anyone can verify the receipt without the input; the opening
+is what proves it was your input: keep it secret.`;
 
 /**
  * `--header 'Name: value'` flags as a header object. Errors name the flag by position and a
@@ -54,7 +62,7 @@ export const clientCommand: Command = {
         console.log(HELP);
         return args.includes('--help') || args.includes('-h') ? 0 : 2;
       }
-      const a = parseArgs(args.slice(1), ['--url', '--model-id', '--input', '-o', '--timeout', '--context', '--context-hex', '--header'], ['--json', '--quiet']);
+      const a = parseArgs(args.slice(1), ['--url', '--model-id', '--input', '-o', '--timeout', '--context', '--context-hex', '--header', '--private-input', '--opening'], ['--json', '--quiet']);
       const url = a.opts.get('--url')?.[0];
       const modelId = a.opts.get('--model-id')?.[0];
       const inp = a.opts.get('--input')?.[0];
@@ -75,6 +83,9 @@ export const clientCommand: Command = {
       const timeoutMs = t === undefined ? undefined : Number(t) * 1000;
       if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new Error(`--timeout must be a positive number of seconds, got '${t}'`);
       const quiet = a.flags.has('--quiet') || a.flags.has('--json');
+      const priv = a.opts.get('--private-input')?.flatMap((v) => v.split(',').map((n) => n.trim()).filter(Boolean));
+      const privateInputs = priv === undefined ? undefined : priv.includes('all') ? (true as const) : priv;
+      if (priv === undefined && a.opts.has('--opening')) throw new Error('--opening is written only with --private-input');
       let last = '';
       const r = await inferVerified({
         url,
@@ -83,6 +94,7 @@ export const clientCommand: Command = {
         context,
         headers,
         timeoutMs,
+        privateInputs,
         onStatus: (s, f) => {
           const line = `${s} ${(f * 100).toFixed(0)}%`;
           if (!quiet && line !== last) process.stderr.write(`  ${line}\n`);
@@ -90,6 +102,12 @@ export const clientCommand: Command = {
         },
       });
       const out = a.opts.get('-o')?.[0];
+      // the opening first: a receipt whose opening was lost could never be tied to your input
+      if (r.verified && r.opening) {
+        const file = a.opts.get('--opening')?.[0] ?? `${(out ?? 'receipt').replace(/\.zkr$/, '')}.opening.json`;
+        writeFileOrFail(file, new TextEncoder().encode(openingJson(r.modelId, r.opening)), 'opening', 0o600);
+        if (!quiet) process.stderr.write(`  opening (secret) → ${file}\n`);
+      }
       if (out && r.receipt) writeFileOrFail(out, r.receipt, 'receipt');
       if (a.flags.has('--json')) {
         console.log(
@@ -107,7 +125,8 @@ export const clientCommand: Command = {
       }
       for (const o of r.outputs) console.log(`${o.name} [${o.dims.join('×')}]: ${Array.from(o.values).map((v) => +v.toPrecision(6)).join(' ')}`);
       if (r.context.length > 0) console.log(`context ${describeContext(r.context)}`);
-      console.log(`VERIFIED: the receipt proves this output for model ${r.modelId} on your input${r.context.length > 0 ? ', bound to your context' : ''} (job ${r.jobId}${out ? `, receipt → ${out}` : ''})`);
+      const hidden = r.opening ? ` (kept out of the receipt: ${[...r.opening.values.keys()].join(', ')})` : '';
+      console.log(`VERIFIED: the receipt proves this output for model ${r.modelId} on your input${hidden}${r.context.length > 0 ? ', bound to your context' : ''} (job ${r.jobId}${out ? `, receipt → ${out}` : ''})`);
       return 0;
     }),
 };
