@@ -160,12 +160,12 @@ export const SUITE: RealModel[] = [
     input: () => ({ x: textLine(48, 192, 7, 'half') }),
   },
   {
-    name: 'PaddleOCR angle classifier (small)',
+    name: 'PaddleOCR angle classifier (48×48)',
     source: { pkg: OCR, file: 'assets/ch_ppocr_mobile_v2.0_cls_infer.onnx' },
     licence: 'Apache-2.0 (PaddleOCR; package MIT)',
-    inputShapes: { x: [1, 3, 48, 96] },
-    inputNote: 'text-line image [1,3,48,96] (half width)',
-    input: () => ({ x: textLine(48, 96, 7, 'half') }),
+    inputShapes: { x: [1, 3, 48, 48] },
+    inputNote: 'text-line image [1,3,48,48] (the smallest the network takes: its height must stay 48)',
+    input: () => ({ x: textLine(48, 48, 7, 'half') }),
   },
   {
     name: 'PaddleOCR v4 detector (DBNet)',

@@ -8,8 +8,8 @@
  *
  *   npm run bench:real-models [-- --filter substr] [--no-clear] [--runs N]
  *
- * One JSON line per model, then a table. Times are medians of --runs (default 1) after none
- * warm-up: these models take seconds to minutes each on a small machine.
+ * One JSON line per model, then a table. Times are medians of --runs proofs (default 1, no
+ * warm-up: a cold process, as a user's first proof); zk mode commits with the default opening budget.
  */
 import { compare, compileOnnx, withinTolerance } from '../src/quantize/compile.js';
 import { runQuantized } from '../src/quantize/infer.js';
