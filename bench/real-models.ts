@@ -18,6 +18,7 @@ import { prove } from '../src/prover/prove.js';
 import { verifyReceipt } from '../src/verifier/verify.js';
 import { committedSecurity } from '../src/cli/security.js';
 import { importOnnx } from '../src/model/graph.js';
+import { describeModel } from '../src/circuit/description.js';
 import { DT } from '../src/model/onnx-proto.js';
 import type { Tensor } from '../src/model/tensor.js';
 import { loadOrt, runOrt } from './ort.js';
@@ -90,6 +91,7 @@ async function run(m: RealModel, runs: number, clear: boolean): Promise<Row> {
     const comp = compileOnnx(onnx, [input], { inputShapes: m.inputShapes, pinnedInputs: m.pinned, source: m.name });
     row.compileMs = Math.round(performance.now() - t0);
     row.layers = comp.model.layers.length;
+    row.params = describeModel(comp.model).description.params.reduce((a, p) => a + p.dims.reduce((x, y) => x * y, 1), 0);
     stage = 'onnxruntime';
     const ort = loadOrt();
     if (!ort) throw new Error('onnxruntime-node does not load: no float reference');
@@ -112,7 +114,6 @@ async function run(m: RealModel, runs: number, clear: boolean): Promise<Row> {
     t0 = performance.now();
     const zcm = commitModel(comp.model, { zk: {} });
     const zkCommit = performance.now() - t0;
-    row.params = zcm.description.params.reduce((a, p) => a + p.dims.reduce((x, y) => x * y, 1), 0);
     stage = 'prove/verify (zk)';
     row.zk = measure(zcm, input, runs, zkCommit);
     if (clear) {
