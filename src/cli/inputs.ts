@@ -9,6 +9,9 @@ import { sizeOf } from '../model/tensor.js';
 import { DT } from '../model/onnx-proto.js';
 import type { PinnedInput } from '../quantize/layers.js';
 
+/** What an input file is checked against for a pinned input: its name, graph position and value. */
+type Pin = Pick<PinnedInput, 'name' | 'index' | 'values'>;
+
 function flatten(v: unknown, out: number[], where: string): void {
   if (Array.isArray(v)) for (const x of v) flatten(x, out, where);
   else if (typeof v === 'number') out.push(v);
@@ -35,10 +38,10 @@ function jsonObject(text: string, what: string): Record<string, unknown> {
  * input_data at its position in the ONNX graph when the file gives every input) and must then
  * give its pinned value; `notes` says so.
  */
-export function parseInputJson(text: string, inputs: { name: string }[], what = 'input file', pinned: readonly PinnedInput[] = [], notes: string[] = []): Record<string, number[]> {
+export function parseInputJson(text: string, inputs: { name: string }[], what = 'input file', pinned: readonly Pin[] = [], notes: string[] = []): Record<string, number[]> {
   const o = jsonObject(text, what);
   const res: Record<string, number[]> = {};
-  const checkPin = (p: PinnedInput, v: unknown, where: string) => {
+  const checkPin = (p: Pin, v: unknown, where: string) => {
     const a: number[] = [];
     flatten(v, a, where);
     if (a.length !== p.values.length || a.some((x, k) => x !== p.values[k])) {

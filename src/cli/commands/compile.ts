@@ -79,7 +79,7 @@ export const compileCommand: Command = {
         const [name, dims] = parseShapeFlag(flag);
         inputShapes[name] = dims;
       }
-      const pins = all.flatMap((i, index) => (i.name in pinnedInputs ? [{ name: i.name, index, dims: [], values: pinnedInputs[i.name] }] : []));
+      const pins = all.flatMap((i, index) => (i.name in pinnedInputs ? [{ name: i.name, index, values: pinnedInputs[i.name] }] : []));
       const notes: string[] = [];
       const unpinned = Object.fromEntries(Object.entries(inputShapes).filter(([k]) => !(k in pinnedInputs)));
       const samples = texts.length
