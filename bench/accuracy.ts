@@ -13,12 +13,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { importOnnx, readTensorPb, type Graph } from '../src/model/graph.js';
 import { ModelError } from '../src/model/errors.js';
 import { UnsupportedOps, prepare } from '../src/model/prepare.js';
 import { isFloatType, type Tensor } from '../src/model/tensor.js';
-import { DT } from '../src/model/onnx-proto.js';
 import { opDef } from '../src/ops/registry.js';
 import { compare, compileOnnx, toTensors, withinTolerance } from '../src/quantize/compile.js';
 import type { QuantizedModel } from '../src/quantize/layers.js';
@@ -26,16 +24,7 @@ import { resolveInputShapes } from '../src/model/input-shapes.js';
 import { quantizeModel } from '../src/quantize/quantize.js';
 import { runQuantized } from '../src/quantize/infer.js';
 import { deterministicInput, inputShapesJson, parseInputJson } from '../src/cli/inputs.js';
-
-type Ort = typeof import('onnxruntime-node');
-
-function loadOrt(): Ort | null {
-  try {
-    return createRequire(import.meta.url)('onnxruntime-node') as Ort;
-  } catch {
-    return null;
-  }
-}
+import { loadOrt, runOrt } from './ort.js';
 
 interface Case {
   name: string;
@@ -45,19 +34,6 @@ interface Case {
   /** EZKL layout: compiled exactly as the CLI compiles it (its reader's data, resolved shapes) */
   cli?: { data: Record<string, number[]>; inputShapes: Record<string, number[]> };
   error?: unknown;
-}
-
-function ortTensor(ort: Ort, t: Tensor): InstanceType<Ort['Tensor']> {
-  switch (t.dtype) {
-    case DT.INT64: return new ort.Tensor('int64', BigInt64Array.from(t.data, (v) => BigInt(v)), t.dims);
-    case DT.INT32: return new ort.Tensor('int32', Int32Array.from(t.data), t.dims);
-    case DT.INT8: return new ort.Tensor('int8', Int8Array.from(t.data), t.dims);
-    case DT.UINT8: return new ort.Tensor('uint8', Uint8Array.from(t.data), t.dims);
-    case DT.INT16: return new ort.Tensor('int16', Int16Array.from(t.data), t.dims);
-    case DT.BOOL: return new ort.Tensor('bool', Uint8Array.from(t.data), t.dims);
-    case DT.DOUBLE: return new ort.Tensor('float64', Float64Array.from(t.data), t.dims);
-    default: return new ort.Tensor('float32', Float32Array.from(t.data), t.dims);
-  }
 }
 
 function loadCase(dir: string, name: string): Case | null {
@@ -138,12 +114,7 @@ async function main(): Promise<void> {
     let ref: Map<string, Tensor> | null = null;
     if (ort) {
       try {
-        const sess = await ort.InferenceSession.create(c.bytes);
-        const feeds: Record<string, InstanceType<Ort['Tensor']>> = {};
-        for (const [k, t] of c.feeds) feeds[k] = ortTensor(ort, t);
-        const out = await sess.run(feeds);
-        ref = new Map();
-        for (const [k, v] of Object.entries(out)) ref.set(k, { dims: v.dims.slice() as number[], data: Float64Array.from(v.data as ArrayLike<number | bigint>, Number), dtype: DT.FLOAT });
+        ref = await runOrt(ort, c.bytes, c.feeds);
       } catch (e) {
         note = `ort: ${(e as Error).message.split('\n')[0].slice(0, 80)}`;
       }

@@ -7,6 +7,10 @@ import { ModelError } from '../model/errors.js';
 import type { ValueInfo } from '../model/graph.js';
 import { sizeOf } from '../model/tensor.js';
 import { DT } from '../model/onnx-proto.js';
+import type { PinnedInput } from '../quantize/layers.js';
+
+/** What an input file is checked against for a pinned input: its name, graph position and value. */
+type Pin = Pick<PinnedInput, 'name' | 'index' | 'values'>;
 
 function flatten(v: unknown, out: number[], where: string): void {
   if (Array.isArray(v)) for (const x of v) flatten(x, out, where);
@@ -28,14 +32,32 @@ function jsonObject(text: string, what: string): Record<string, unknown> {
   return j as Record<string, unknown>;
 }
 
-/** Parse input JSON into one flat array per model input (by name). */
-export function parseInputJson(text: string, inputs: { name: string }[], what = 'input file'): Record<string, number[]> {
+/**
+ * Parse input JSON into one flat array per model input (by name). `pinned` are the inputs the
+ * model fixed at compile time (`--const-input`): a file may still give one (by name, or in
+ * input_data at its position in the ONNX graph when the file gives every input) and must then
+ * give its pinned value; `notes` says so.
+ */
+export function parseInputJson(text: string, inputs: { name: string }[], what = 'input file', pinned: readonly Pin[] = [], notes: string[] = []): Record<string, number[]> {
   const o = jsonObject(text, what);
   const res: Record<string, number[]> = {};
+  const checkPin = (p: Pin, v: unknown, where: string) => {
+    const a: number[] = [];
+    flatten(v, a, where);
+    if (a.length !== p.values.length || a.some((x, k) => x !== p.values[k])) {
+      throw new ModelError('BadInput', `${what}: input '${p.name}' was pinned to ${p.values.join(',')} at compile time (--const-input), the file gives ${a.slice(0, 8).join(',')}${a.length > 8 ? ',…' : ''}; compile again with --const-input ${p.name}=… for another value`);
+    }
+    notes.push(`input '${p.name}' is pinned to ${p.values.join(',')} in this model (--const-input at compile time); the file's value agrees`);
+  };
   if ('input_data' in o) {
     const d = o.input_data;
     if (!Array.isArray(d)) throw new ModelError('BadInput', `${what}: input_data must be a list of arrays`);
-    const lists = d.length > 0 && d.every((x) => Array.isArray(x)) ? d : [d];
+    let lists = d.length > 0 && d.every((x) => Array.isArray(x)) ? d : [d];
+    if (pinned.length && lists.length >= inputs.length + pinned.length) {
+      // every graph input, pinned ones included, in the graph's order
+      for (const p of pinned) checkPin(p, lists[p.index], `${what}: input_data[${p.index}]`);
+      lists = lists.filter((_, k) => !pinned.some((p) => p.index === k));
+    }
     if (lists.length < inputs.length) throw new ModelError('BadInput', `${what}: input_data has ${lists.length} arrays, the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')})`);
     inputs.forEach((inp, k) => {
       const a: number[] = [];
@@ -44,6 +66,7 @@ export function parseInputJson(text: string, inputs: { name: string }[], what = 
     });
     return res;
   }
+  for (const p of pinned) if (p.name in o) checkPin(p, o[p.name], `${what}: '${p.name}'`);
   for (const inp of inputs) {
     if (!(inp.name in o)) throw new ModelError('BadInput', `${what}: missing input '${inp.name}' (expected keys: ${inputs.map((i) => i.name).join(', ')}, or EZKL's input_data)`);
     const a: number[] = [];
@@ -51,6 +74,14 @@ export function parseInputJson(text: string, inputs: { name: string }[], what = 
     res[inp.name] = a;
   }
   return res;
+}
+
+/** Parses `name=v1,v2,…` (the `--const-input` flag): the input's name and its values, row-major. */
+export function parseConstFlag(text: string): [string, number[]] {
+  const m = /^([^=]+)=(.+)$/.exec(text);
+  const values = m ? m[2].split(',').map((x) => (x.trim() === '' ? NaN : Number(x))) : [];
+  if (!m || values.some((v) => !Number.isFinite(v))) throw new ModelError('BadInput', `--const-input: expected name=v1,v2,… (numbers), got '${text}'`);
+  return [m[1], values];
 }
 
 /**

@@ -155,7 +155,9 @@ function valueInfo(v: PValueInfo): ValueInfo {
   const symbolic: string[] = [];
   const symbolicAxes: { axis: number; name: string }[] = [];
   const dims = tt?.shape?.dim?.map((d, axis) => {
-    if (d.dimParam || d.dimValue === undefined) {
+    // a dimension with neither dim_value nor dim_param is unknown (symbolic), not 0: the decoder's
+    // default for an absent int64 is 0, so presence is read from the message's own fields
+    if (d.dimParam || !Object.prototype.hasOwnProperty.call(d, 'dimValue')) {
       const nm = d.dimParam || '?';
       symbolic.push(nm);
       symbolicAxes.push({ axis, name: nm });

@@ -6,7 +6,11 @@
  * Identity/Dropout removed). Folding evaluates every node whose inputs are constant (or that reads
  * only shapes) with the float reference; the remaining nodes are evaluated once on zeros to infer
  * every shape. Nodes are taken from a work list, so the nodes that replace one (a branch, an
- * unrolled loop's iteration) are folded in turn before what follows them.
+ * unrolled loop's iteration) are folded in turn before what follows them. An activation with a
+ * zero dimension is refused here, naming the node: an empty tensor has nothing to prove, and a
+ * model that needs one was almost always given a wrong size for a symbolic dimension. An If on a
+ * run-time condition is refused naming the inputs it is computed from (a small one, such as a
+ * sample rate, can be pinned at compile time: `compileOnnx`'s `pinnedInputs`).
  */
 import { ModelError, atNode } from './errors.js';
 import type { Graph, Node, ValueInfo } from './graph.js';
@@ -69,6 +73,22 @@ function inlineIf(n: Node, cond: Tensor, consts: Map<string, Tensor>): Node[] {
   return [...nodes, ...outs];
 }
 
+/** Values this small can be pinned at compile time (a sample rate, a mode flag), not activations. */
+const PINNABLE = 16;
+
+/**
+ * The advice of an If's refusal: the inputs its condition is computed from, with `--const-input`
+ * (`compileOnnx`'s `pinnedInputs`) for those small enough to be a setting rather than data.
+ */
+function pinHint(deps: ReadonlySet<string> | undefined, env: ReadonlyMap<string, Tensor>): string {
+  const names = [...(deps ?? [])];
+  if (names.length === 0) return '';
+  const small = names.filter((nm) => env.get(nm)!.data.length <= PINNABLE);
+  const list = (xs: string[]) => xs.map((x) => `'${x}'`).join(', ');
+  if (small.length === 0) return `; the condition depends on the input(s) ${list(names)}`;
+  return `; the condition depends on the input(s) ${list(names)}: if ${small.length > 1 ? 'they select' : 'it selects'} a fixed setting, pin ${small.length > 1 ? 'them' : 'it'} at compile time with ${small.map((x) => `--const-input ${x}=…`).join(' ')}`;
+}
+
 function checkSupported(nodes: Node[]): void {
   const bad = unsupportedOps({ nodes } as Graph);
   if (Object.keys(bad).length) throw new UnsupportedOps(bad);
@@ -90,10 +110,13 @@ export function prepare(g0: Graph, opts: PrepareOptions = {}): Prepared {
   const shapes = new Map<string, number[]>();
   const dtypes = new Map<string, number>();
   const env = new Map<string, Tensor>();
+  // for every run-time value, the graph inputs it is computed from (named by an If's refusal)
+  const from = new Map<string, Set<string>>();
   for (const inp of g0.inputs) {
     if (consts.has(inp.name)) continue;
     const dims = opts.inputShapes?.[inp.name] ?? inp.dims;
     if (!dims) throw new ModelError('DynamicShape', `graph input '${inp.name}' has no shape; give one with the input data`);
+    if (dims.includes(0)) throw new ModelError('DynamicShape', `graph input '${inp.name}' has shape [${dims.join(', ')}], dimension ${dims.indexOf(0)} is 0 (an empty tensor); give its shape with --input-shape ${inp.name}=…`);
     const int = inp.dtype === DT.INT64 || inp.dtype === DT.INT32;
     if (!isFloatType(inp.dtype) && !int) throw new ModelError('Unsupported', `graph input '${inp.name}' has type ${dtypeName(inp.dtype)}; only float inputs and int64/int32 (token-id) inputs are supported`);
     // an integer input keeps its type (taken as integers, `quantize/quantize.ts`); floats compute as float
@@ -102,6 +125,7 @@ export function prepare(g0: Graph, opts: PrepareOptions = {}): Prepared {
     shapes.set(inp.name, dims);
     dtypes.set(inp.name, dtype);
     env.set(inp.name, { dims, data: new Float64Array(sizeOf(dims)), dtype });
+    from.set(inp.name, new Set([inp.name]));
   }
   const nodes: Node[] = [];
   const work: Work[] = g0.nodes.slice().reverse(); // a stack: an inlined branch or unrolled loop goes on top
@@ -118,7 +142,7 @@ export function prepare(g0: Graph, opts: PrepareOptions = {}): Prepared {
     }
     if (isInlinableIf(n)) {
       const cond = consts.get(n.inputs[0]);
-      if (!cond) throw new ModelError('Unsupported', `If node '${n.name}': its condition '${n.inputs[0]}' is computed from the model input at run time; only an If whose condition folds to a constant is supported (it is replaced by its branch)`, n.name);
+      if (!cond) throw new ModelError('Unsupported', `If node '${n.name}': its condition '${n.inputs[0]}' is computed from the model input at run time; only an If whose condition folds to a constant is supported (it is replaced by its branch)${pinHint(from.get(n.inputs[0]), env)}`, n.name);
       work.push(...inlineIf(n, cond, consts).reverse());
       continue;
     }
@@ -146,10 +170,14 @@ export function prepare(g0: Graph, opts: PrepareOptions = {}): Prepared {
       const why = UNSUPPORTED_WHY[n.opType] ? `: ${UNSUPPORTED_WHY[n.opType]}` : '';
       throw new ModelError('Unsupported', `${n.opType} node '${n.name}' computes on model activations, which integer inference does not support (only in constant sub-graphs)${why}`, n.name);
     }
+    const deps = new Set(n.inputs.flatMap((i) => [...(from.get(i) ?? [])]));
     outs.forEach((t, k) => {
       const o = n.outputs[k];
       if (!o) return;
+      const zero = t.dims.indexOf(0);
+      if (zero >= 0) throw new ModelError('DynamicShape', `${n.opType} node '${n.name}': its output '${o}' has shape [${t.dims.join(', ')}], dimension ${zero} is 0 (an empty tensor, which cannot be proven)`, n.name);
       env.set(o, t);
+      from.set(o, deps);
       shapes.set(o, t.dims);
       dtypes.set(o, t.dtype);
     });

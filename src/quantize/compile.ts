@@ -1,17 +1,17 @@
 /**
- * The compile pipeline: ONNX bytes → graph IR → prepared graph (folded, shapes) → quantized model,
+ * The compile pipeline: ONNX bytes → graph IR (pinned inputs made constants) → prepared graph (folded, shapes) → quantized model,
  * plus the accuracy report of the integer model against the float reference on the calibration set
  * and warnings where the model does not hold on it (an output outside tolerance, a layer that
  * saturates so that the sample would not prove).
  */
-import { importOnnx } from '../model/graph.js';
-import { resolveInputShapes, symbolicHint } from '../model/input-shapes.js';
+import { importOnnx, type Graph } from '../model/graph.js';
+import { resolveInputShapes, shapeText, symbolicHint } from '../model/input-shapes.js';
 import { prepare, runFloat, type Prepared, type PrepareOptions } from '../model/prepare.js';
-import { DT } from '../model/onnx-proto.js';
-import type { Tensor } from '../model/tensor.js';
+import { DT, dtypeName } from '../model/onnx-proto.js';
+import { isFloatType, type Tensor } from '../model/tensor.js';
 import { ModelError } from '../model/errors.js';
 import { runQuantized } from './infer.js';
-import type { QuantizedModel } from './layers.js';
+import type { PinnedInput, QuantizedModel } from './layers.js';
 import { quantizeModel, type QuantizeOptions } from './quantize.js';
 
 export interface AccuracyRow {
@@ -76,14 +76,56 @@ export function toTensors(p: Prepared, data: Record<string, ArrayLike<number>>):
   return m;
 }
 
+export interface CompileOptions extends QuantizeOptions, PrepareOptions {
+  /**
+   * Graph inputs fixed at compile time, by name (`zkinfer compile --const-input sr=16000`): each
+   * becomes a constant of the input's declared type and shape (or its `inputShapes` entry), so the
+   * control flow it selects folds (an If on a sample rate). The compiled model no longer has the
+   * input and records its value (`QuantizedModel.pinned`).
+   */
+  pinnedInputs?: Record<string, ArrayLike<number>>;
+}
+
+/** The constants and records of `pinnedInputs`, checked against the graph's inputs. */
+function pinnedTensors(g: Graph, pins: Record<string, ArrayLike<number>>, shapes: Record<string, number[]>): { consts: Map<string, Tensor>; pinned: PinnedInput[] } {
+  const inputs = g.inputs.filter((i) => !g.consts.has(i.name));
+  const consts = new Map<string, Tensor>();
+  const pinned: PinnedInput[] = [];
+  for (const [name, v] of Object.entries(pins)) {
+    const index = inputs.findIndex((i) => i.name === name);
+    if (index < 0) throw new ModelError('BadInput', `--const-input ${name}: the model has no input '${name}' (its inputs are ${inputs.map((i) => `'${i.name}'`).join(', ')})`);
+    const inp = inputs[index];
+    const values = Array.from(v);
+    let dims = shapes[name] ?? inp.dims;
+    if (!shapes[name] && inp.symbolicAxes.length > 0) {
+      if (inp.dims?.length !== 1) throw new ModelError('BadInput', `--const-input ${name}: the input's shape [${shapeText(inp)}] has symbolic dimensions; give it with --input-shape ${name}=…`);
+      dims = [values.length];
+    }
+    if (!dims) throw new ModelError('BadInput', `--const-input ${name}: the model gives the input no shape; give it with --input-shape ${name}=…`);
+    const n = dims.reduce((a, b) => a * b, 1);
+    if (values.length !== n) throw new ModelError('BadInput', `--const-input ${name}: expected ${n} value(s) for its shape [${dims.join(',')}], got ${values.length}`);
+    const integer = !isFloatType(inp.dtype);
+    values.forEach((x, k) => {
+      if (!Number.isFinite(x) || (integer && !Number.isInteger(x))) throw new ModelError('BadInput', `--const-input ${name}: the input has type ${dtypeName(inp.dtype)}, value ${k} is ${x}`);
+    });
+    consts.set(name, { dims, data: Float64Array.from(values), dtype: inp.dtype });
+    pinned.push({ name, index, dims, values });
+  }
+  return { consts, pinned };
+}
+
 /**
  * Imports, prepares and quantizes an ONNX model. Symbolic input dimensions take their values
  * from `opts.inputShapes`, else from the samples' lengths where that fixes them
  * (`resolveInputShapes`); a shape error after a symbolic dimension was set to 1 names it.
+ * Pinned inputs (`opts.pinnedInputs`) are constants before anything is folded.
  */
-export function compileOnnx(bytes: Uint8Array, samples: Record<string, ArrayLike<number>>[], opts: QuantizeOptions & PrepareOptions = {}): CompileResult {
+export function compileOnnx(bytes: Uint8Array, samples: Record<string, ArrayLike<number>>[], opts: CompileOptions = {}): CompileResult {
   const g = importOnnx(bytes);
-  const resolved = resolveInputShapes(g, opts.inputShapes, samples, opts.constInputs && new Set(opts.constInputs.keys()));
+  const pins = pinnedTensors(g, opts.pinnedInputs ?? {}, opts.inputShapes ?? {});
+  const constInputs = new Map([...(opts.constInputs ?? []), ...pins.consts]);
+  const shapes = Object.fromEntries(Object.entries(opts.inputShapes ?? {}).filter(([k]) => !pins.consts.has(k)));
+  const resolved = resolveInputShapes(g, shapes, samples, new Set(constInputs.keys()));
   const hinted = <T>(f: () => T): T => {
     try {
       return f();
@@ -93,9 +135,10 @@ export function compileOnnx(bytes: Uint8Array, samples: Record<string, ArrayLike
       throw e;
     }
   };
-  const prepared = hinted(() => prepare(g, { ...opts, inputShapes: resolved.shapes }));
+  const prepared = hinted(() => prepare(g, { ...opts, constInputs, inputShapes: resolved.shapes }));
   const ts = hinted(() => samples.map((s) => toTensors(prepared, s)));
   const model = quantizeModel(prepared, ts, opts);
+  if (pins.pinned.length) model.pinned = pins.pinned;
   const worst = new Map<string, { row: AccuracyRow; ok: boolean; sample: number }>();
   const saturated = new Map<string, number>();
   ts.forEach((s, k) => {

@@ -202,4 +202,17 @@ export interface QuantizedModel {
   /** per tensor: calibrated max |float| and headroom info, for reports */
   calibration: Record<string, { maxAbs: number; maxQ: number }>;
   meta: { margin: number; source: string; created: string };
+  /**
+   * Graph inputs pinned at compile time (`compileOnnx`'s `pinnedInputs`): folded into the model, so
+   * no longer among `inputs`; kept so that an input file giving one can be checked against its value.
+   * `index` is its position among the ONNX graph's inputs (EZKL's positional input_data).
+   */
+  pinned?: PinnedInput[];
+}
+
+export interface PinnedInput {
+  name: string;
+  index: number;
+  dims: number[];
+  values: number[];
 }

@@ -1,5 +1,5 @@
 /**
- * `zkinfer compile model.onnx --calibrate input.json [--calibrate more.json] -o model.zkm [--margin m] [--security 100] [--strict]`
+ * `zkinfer compile model.onnx --calibrate input.json [--calibrate more.json] -o model.zkm [--margin m] [--input-shape n=…] [--const-input n=…] [--security 100] [--strict]`
  * Imports, calibrates, quantizes and writes the .zkm; prints the accuracy of the integer model
  * against the float reference on the calibration inputs (warnings where it is outside tolerance or
  * saturates; with --strict those fail the command), each layer's headroom, and the composed
@@ -11,7 +11,7 @@ import type { Command } from '../command.js';
 import { fmtExp, guard, parseArgs } from '../args.js';
 import { importOnnx } from '../../model/graph.js';
 import { ModelError } from '../../model/errors.js';
-import { deterministicInput, inputShapesJson, parseInputJson } from '../inputs.js';
+import { deterministicInput, inputShapesJson, parseConstFlag, parseInputJson } from '../inputs.js';
 import { compileOnnx } from '../../quantize/compile.js';
 import { parseShapeFlag, resolveInputShapes } from '../../model/input-shapes.js';
 import { encodeZkm } from '../../quantize/zkm.js';
@@ -19,11 +19,16 @@ import { P } from '../../quantize/layers.js';
 import { modelSecurity, SECURITY_HELP, securityLine, securityOption } from '../security.js';
 
 const HELP = `Usage: zkinfer compile <model.onnx> --calibrate <input.json> [--calibrate ...] -o <model.zkm> [--margin 1.25]
-                       [--input-shape name=1,3,48,320 ...] [--security 100] [--strict]
+                       [--input-shape name=1,3,48,320 ...] [--const-input name=v1,v2,... ...]
+                       [--security 100] [--strict]
   --calibrate    sample input(s): EZKL input.json or {"inputName": [...]}; omitted: one deterministic random input
   --input-shape  the shape of an input with symbolic dimensions (batch, sequence, …); also read from
                  EZKL's input_shapes in the calibration file. Without it, a single symbolic dimension
                  is taken from the calibration data's length; otherwise it is set to 1 and said so
+  --const-input  pins an input to a constant at compile time (e.g. --const-input sr=16000 for a
+                 model whose sample-rate input selects a branch): the value is folded into the model,
+                 which then no longer has that input ('prove' refuses a file giving another value).
+                 Values are comma-separated, row-major, in the input's declared type and shape
   --margin       headroom factor for activation scales (default 1.25)
   --strict       exit 1 (and write no .zkm) when the integer model does not hold on its calibration
                  data: an output outside tolerance (rel. L2 over 5% where the reference is not near
@@ -47,7 +52,7 @@ export const compileCommand: Command = {
         console.log(HELP);
         return 0;
       }
-      const a = parseArgs(args, ['--calibrate', '-o', '--output', '--margin', '--security', '--input-shape'], ['--strict']);
+      const a = parseArgs(args, ['--calibrate', '-o', '--output', '--margin', '--security', '--input-shape', '--const-input'], ['--strict']);
       const src = a.pos[0];
       const out = a.opts.get('-o')?.[0] ?? a.opts.get('--output')?.[0];
       if (!src || !out) {
@@ -58,7 +63,13 @@ export const compileCommand: Command = {
       if (!(margin >= 1)) throw new ModelError('BadInput', `--margin must be a number ≥ 1, got ${a.opts.get('--margin')?.[0]}`);
       const bytes = new Uint8Array(readFile(src, 'model'));
       const g = importOnnx(bytes);
-      const inputs = g.inputs.filter((i) => !g.consts.has(i.name));
+      const all = g.inputs.filter((i) => !g.consts.has(i.name));
+      const pinnedInputs: Record<string, number[]> = {};
+      for (const flag of a.opts.get('--const-input') ?? []) {
+        const [name, values] = parseConstFlag(flag);
+        pinnedInputs[name] = values;
+      }
+      const inputs = all.filter((i) => !(i.name in pinnedInputs));
       const cal = a.opts.get('--calibrate') ?? [];
       const texts = cal.map((f) => [f, readFile(f, 'calibration file').toString('utf8')] as const);
       // shapes: --input-shape flags, then EZKL's input_shapes in the calibration files
@@ -68,11 +79,15 @@ export const compileCommand: Command = {
         const [name, dims] = parseShapeFlag(flag);
         inputShapes[name] = dims;
       }
+      const pins = all.flatMap((i, index) => (i.name in pinnedInputs ? [{ name: i.name, index, values: pinnedInputs[i.name] }] : []));
+      const notes: string[] = [];
+      const unpinned = Object.fromEntries(Object.entries(inputShapes).filter(([k]) => !(k in pinnedInputs)));
       const samples = texts.length
-        ? texts.map(([f, t]) => parseInputJson(t, inputs, f))
-        : [deterministicInput(inputs.map((i) => ({ ...i, dims: resolveInputShapes(g, inputShapes).shapes[i.name] ?? i.dims })))];
-      const { model, report, shapeNotes, warnings } = compileOnnx(bytes, samples, { margin, source: src, inputShapes });
-      for (const n of shapeNotes) console.log(`note: ${n}`);
+        ? texts.map(([f, t]) => parseInputJson(t, inputs, f, pins, notes))
+        : [deterministicInput(inputs.map((i) => ({ ...i, dims: resolveInputShapes(g, unpinned, [], new Set(Object.keys(pinnedInputs))).shapes[i.name] ?? i.dims })))];
+      const { model, report, shapeNotes, warnings } = compileOnnx(bytes, samples, { margin, source: src, inputShapes, pinnedInputs });
+      for (const n of [...shapeNotes, ...new Set(notes)]) console.log(`note: ${n}`);
+      for (const p of model.pinned ?? []) console.log(`note: input '${p.name}' pinned to ${p.values.join(',')} (folded into the model; it is no longer an input)`);
       for (const w of warnings) console.error(`warning: ${w}`);
       if (warnings.length && a.flags.has('--strict')) {
         console.error(`zkinfer compile: --strict: the integer model does not hold on its calibration data (${warnings.length} warning(s) above); ${out} not written`);

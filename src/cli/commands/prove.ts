@@ -65,7 +65,9 @@ export const proveCommand: Command = {
         pr.end();
         if (committed && !cm.zk) throw new Error(`--private-input/--commit-output need a zero-knowledge model: ${src} was committed with --no-zk (a clear receipt carries every value)`);
         const loadMs = performance.now() - t0;
-        const data = parseInputJson(new TextDecoder().decode(readFileOrFail(inp, 'input')), cm.model.inputs, inp);
+        const notes: string[] = [];
+        const data = parseInputJson(new TextDecoder().decode(readFileOrFail(inp, 'input')), cm.model.inputs, inp, cm.model.pinned, notes);
+        for (const n of notes) console.error(`note: ${n}`);
         const ledger = cm.zk && held && ledgerOf(cm, (cols) => held.save(zkcWithRevealed(bytes, cols)));
         t0 = performance.now();
         const res = proveRecorded(cm, ledger, data, { onProgress: pr.update, context, committed });

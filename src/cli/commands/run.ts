@@ -35,7 +35,9 @@ export const runCommand: Command = {
         }
       };
       const model = decodeZkm(new Uint8Array(read(src, 'model')));
-      const data = parseInputJson(read(inp, 'input').toString('utf8'), model.inputs, inp);
+      const notes: string[] = [];
+      const data = parseInputJson(read(inp, 'input').toString('utf8'), model.inputs, inp, model.pinned, notes);
+      for (const n of notes) console.error(`note: ${n}`);
       let r: ReturnType<typeof runQuantized>;
       try {
         r = runQuantized(model, data, { strict: !a.flags.has('--saturate') });
