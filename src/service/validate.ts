@@ -184,6 +184,6 @@ function privateOf(v: unknown, model: QuantizedModel, zk: boolean): PrivateInput
     inputs = all.filter((n) => (o.inputs as string[]).includes(n));
   } else throw bad(`'private.inputs' must be true or a non-empty list of input names, got ${describe(o.inputs)}`);
   const h = o.seedHex;
-  if (typeof h !== 'string' || !/^[0-9a-fA-F]{64}$/.test(h)) throw bad(`'private.seedHex' must be 64 hex digits (a fresh 32-byte secret of the requester's; it and the input open the receipt's commitment), got ${describe(h)}`);
+  if (typeof h !== 'string' || !/^[0-9a-fA-F]{64}$/.test(h)) throw bad(`'private.seedHex' must be 64 hex digits (a fresh 32-byte secret of the requester's; it and the input open the receipt's commitment), got ${typeof h === 'string' ? `${h.length} characters` : describe(h)}`); // never echo (part of) a secret
   return { inputs, seed: fromHex(h.toLowerCase()) };
 }

@@ -67,6 +67,14 @@ test('a zero-knowledge receipt with another receipt’s witness commitment, anot
   const other = commitModel(model, { zk: { openings: 8, seed: new Uint8Array(32).fill(9) } });
   const foreignRange = verifyReceipt(encodeReceipt({ ...decodeReceipt(prove(other, input).receipt), paramRange: zcm.paramRange }), other.modelId, input);
   assert.equal(foreignRange.ok, false, 'the range proof of another parameter commitment');
+  // the range proof's last part is its two claim batches (multiplicities last): a changed word there is rejected
+  const m = rc.paramRange.length;
+  for (const at of [m - 1, m - 40, m - 300, m - 700]) {
+    const range = rc.paramRange.slice();
+    range[at] ^= 0x02;
+    const v = verifyReceipt(encodeReceipt({ ...rc, paramRange: range }), zcm.modelId, input);
+    assert.equal(v.ok, false, `a changed range-proof byte ${at} of ${m} was accepted`);
+  }
   const n = rc.proof.length;
   for (const at of [0, 5, Math.floor(n / 3), Math.floor(n / 2), n - 100, n - 1]) {
     const p = rc.proof.slice();

@@ -86,7 +86,8 @@ test('private inputs are refused by a clear node and when malformed, and bind an
   const srv = await startServer({ modelBytes: zkc, saveModel: () => {}, dataDir: tempDir('private-bad'), port: 0, workers: 1 });
   try {
     for (const [priv, msg] of [
-      [{ inputs: [name], seedHex: 'ab' }, /seedHex' must be 64 hex digits/],
+      [{ inputs: [name], seedHex: 'ab' }, /seedHex' must be 64 hex digits .*got 2 characters/],
+      [{ inputs: [name], seedHex: 'z'.repeat(64) }, /got 64 characters$/],
       [{ inputs: [name] }, /seedHex' must be 64 hex digits/],
       [{ inputs: ['nope'], seedHex: SEED }, /unknown input 'nope'/],
       [{ inputs: [], seedHex: SEED }, /true or a non-empty list/],
