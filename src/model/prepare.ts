@@ -2,7 +2,7 @@
  * Import preparation: support check (every unsupported op named with its nodes), input shapes
  * (symbolic dimensions = 1), constant folding with shape inference (an If whose condition folds
  * is replaced by its branch; LSTM/GRU/RNN, Loop and Scan are unrolled, `unroll.ts`), and graph
- * rewrites (BatchNormalization folded into a preceding Conv/Gemm, or split into Mul + Add;
+ * rewrites (an op's own expansion into plain nodes, `OpDef.expand`; BatchNormalization folded into a preceding Conv/Gemm, or split into Mul + Add;
  * Identity/Dropout removed). Folding evaluates every node whose inputs are constant (or that reads
  * only shapes) with the float reference; the remaining nodes are evaluated once on zeros to infer
  * every shape. Nodes are taken from a work list, so the nodes that replace one (a branch, an
@@ -106,6 +106,8 @@ export function prepare(g0: Graph, opts: PrepareOptions = {}): Prepared {
   const nodes: Node[] = [];
   const work: Work[] = g0.nodes.slice().reverse(); // a stack: an inlined branch or unrolled loop goes on top
   const ctx = { consts, dims: (v: string) => (consts.get(v) ?? env.get(v))?.dims, opset: g0.opset, checkSupported };
+  const read = new Set([...g0.nodes.flatMap((n) => n.inputs), ...g0.outputs.map((o) => o.name)]);
+  const ectx = { ...ctx, isRead: (v: string) => read.has(v) };
   while (work.length) {
     const n = work.pop()!;
     if (typeof n === 'function') {
@@ -123,6 +125,11 @@ export function prepare(g0: Graph, opts: PrepareOptions = {}): Prepared {
       continue;
     }
     const def = opDef(n.opType)!;
+    const expanded = def.expand?.(n, ectx);
+    if (expanded) {
+      work.push(...expanded.reverse());
+      continue;
+    }
     const get = (nm: string) => (nm === '' ? undefined : consts.get(nm) ?? env.get(nm));
     const allConst = n.inputs.every((i) => i === '' || consts.has(i)) || (n.opType === 'CastLike' && consts.has(n.inputs[0]));
     const xs = n.inputs.map(get);
