@@ -11,7 +11,7 @@
 import { ModelError, atNode } from './errors.js';
 import type { Graph, Node, ValueInfo } from './graph.js';
 import { DT, dtypeName } from './onnx-proto.js';
-import { isFloatType, sizeOf, type Tensor } from './tensor.js';
+import { isFloatType, isIntegerInput, sizeOf, type Tensor } from './tensor.js';
 import { CONTROL_FLOW, UNSUPPORTED_WHY, opDef } from '../ops/registry.js';
 import { instantiate, isUnrollable, unroll, type Work } from './unroll.js';
 import { bnAffine } from '../ops/BatchNormalization.js';
@@ -94,8 +94,8 @@ export function prepare(g0: Graph, opts: PrepareOptions = {}): Prepared {
     if (consts.has(inp.name)) continue;
     const dims = opts.inputShapes?.[inp.name] ?? inp.dims;
     if (!dims) throw new ModelError('DynamicShape', `graph input '${inp.name}' has no shape; give one with the input data`);
-    const int = inp.dtype === DT.INT64 || inp.dtype === DT.INT32;
-    if (!isFloatType(inp.dtype) && !int) throw new ModelError('Unsupported', `graph input '${inp.name}' has type ${dtypeName(inp.dtype)}; only float inputs and int64/int32 (token-id) inputs are supported`);
+    const int = isIntegerInput(inp.dtype);
+    if (!isFloatType(inp.dtype) && !int) throw new ModelError('Unsupported', `graph input '${inp.name}' has type ${dtypeName(inp.dtype)}; only float inputs, int64/int32 (token-id) and bool inputs are supported`);
     // an integer input keeps its type (taken as integers, `quantize/quantize.ts`); floats compute as float
     const dtype = int ? inp.dtype : DT.FLOAT;
     inputs.push({ ...inp, dims });

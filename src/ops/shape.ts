@@ -1,12 +1,16 @@
 /**
  * Shape plumbing, folded at import (no integer semantics): Shape, Size, ConstantOfShape, Range,
- * Constant, comparisons and boolean logic, and (constant inputs only) NonZero, Trilu, OneHot. PyTorch exports compute Reshape targets this way; once
- * the input shapes are fixed (symbolic dimensions = 1) all of it is constant.
+ * Constant, and (constant inputs only) NonZero, Trilu, OneHot. PyTorch exports compute Reshape targets this way; once
+ * the input shapes are fixed (symbolic dimensions = 1) all of it is constant. Comparisons and boolean
+ * logic also lower on activations (the sum layer's comparison and extremum relations, a table).
  */
 import { DT } from '../model/onnx-proto.js';
 import { sizeOf, type Tensor } from '../model/tensor.js';
-import { compareOp } from './binary.js';
-import { mapUnary } from './common.js';
+import type { Node } from '../model/graph.js';
+import { NodeBuilder } from '../model/builder.js';
+import type { Lowering } from '../quantize/lowering.js';
+import { compareOp, maxOp, minOp } from './binary.js';
+import { lowerUnaryTable, mapUnary } from './common.js';
 import { attrFloat, attrInt, attrInts, type OpDef } from './op.js';
 
 export const Shape: OpDef = {
@@ -70,10 +74,34 @@ export const Less = compareOp((a, b) => a < b, 'lt');
 export const LessOrEqual = compareOp((a, b) => a <= b, 'le');
 export const Greater = compareOp((a, b) => a > b, 'gt');
 export const GreaterOrEqual = compareOp((a, b) => a >= b, 'ge');
-export const And = compareOp((a, b) => !!a && !!b);
-export const Or = compareOp((a, b) => !!a || !!b);
-export const Xor = compareOp((a, b) => !!a !== !!b);
-export const Not: OpDef = { float: (_n, x) => [mapUnary(x[0]!, (v) => (v ? 0 : 1), DT.BOOL)] };
+/*
+ * Boolean logic on activations. A boolean tensor of the integer model holds exactly {0, 2^exp}
+ * (a comparison's or Where's output, a table below, a bool input at exp 0), so on booleans
+ *   And = Min, Or = Max (the sum layer's extremum relation), Not = the table T[q] = [q = 0],
+ *   Xor = Not(Equal) (the equality relation, then the table),
+ * and each output is again {0, 2^exp}: an integer 1 at its own exponent.
+ */
+const boolTable = (q: Lowering, n: Node): void => lowerUnaryTable(q, n, (v) => (v ? 0 : 1));
+
+function logicOp(f: (a: boolean, b: boolean) => boolean, base: OpDef): OpDef {
+  return { float: compareOp((a, b) => f(!!a, !!b)).float, lower: base.lower };
+}
+
+export const And = logicOp((a, b) => a && b, minOp);
+export const Or = logicOp((a, b) => a || b, maxOp);
+export const Xor: OpDef = {
+  float: compareOp((a, b) => !!a !== !!b).float,
+  expand(n, ctx) {
+    if (n.inputs.every((i) => ctx.consts.has(i))) return null;
+    const b = new NodeBuilder(ctx, n.name);
+    b.op('Not', [b.op('Equal', n.inputs, {}, undefined, 'equal')], {}, n.outputs[0]);
+    return b.nodes;
+  },
+};
+export const Not: OpDef = {
+  float: (_n, x) => [mapUnary(x[0]!, (v) => (v ? 0 : 1), DT.BOOL)],
+  lower: boolTable,
+};
 
 /*
  * Data-dependent ops folded when their inputs are constant (a NonZero over a constant mask, a
