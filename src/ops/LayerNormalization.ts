@@ -129,7 +129,8 @@ export const LayerNormalization: OpDef = {
     ['Mean', 'InvStdDev'].forEach((what, i) => {
       const name = n.outputs[i + 1];
       const users = name ? q.usedBy(name) : [];
-      if (users.length) throw new Error(`its optional ${what} output '${name}' is used (${users.join(', ')}), but integer inference computes only Y; drop it from the export or compute it with other ops`);
+      // a reader prepare's expansion did not see (one inside an unrolled body): the norm layer computes only Y
+      if (users.length) throw new Error(`its optional ${what} output '${name}' is used (${users.join(', ')}) by a node the import did not see when it expanded the statistics; compute it with other ops`);
     });
     const s = lnSplit(n, q.act(n.inputs[0]).dims);
     lowerNorm(q, n, s.outer, s.n, 'n', attrFloat(n, 'epsilon', 1e-5));
