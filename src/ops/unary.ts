@@ -7,7 +7,7 @@ import type { Node } from '../model/graph.js';
 import { dtypeName } from '../model/onnx-proto.js';
 import { isIntType } from '../model/tensor.js';
 import type { Lowering } from '../quantize/lowering.js';
-import { lowerUnaryTable, mapUnary, unaryOp, castTo } from './common.js';
+import { QHI, QLO, lowerUnaryTable, mapUnary, unaryOp, castTo } from './common.js';
 import { attrFloat, attrInt, type OpDef } from './op.js';
 
 function erf(x: number): number {
@@ -141,7 +141,10 @@ export const Cast: OpDef = {
   },
   lower(q, n) {
     const to = attrInt(n, 'to', 1);
-    if (to === 1 || to === 11 || to === 10) lowerUnaryTable(q, n, (v) => v, true);
+    // a float copy keeps the exponent of an int8 activation; wider integers (uint8 from QuantizeLinear,
+    // token ids) get the calibrated exponent instead of being clamped to int8
+    const x = q.act(n.inputs[0]);
+    if (to === 1 || to === 11 || to === 10) lowerUnaryTable(q, n, (v) => v, x.lo >= QLO && x.hi <= QHI);
     else if (isIntType(to)) lowerIntCast(q, n, to);
     else throw new Error(`Cast of an activation to ${dtypeName(to)} is not supported (only to float, integer and bool types)`);
   },

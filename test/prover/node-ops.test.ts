@@ -151,6 +151,21 @@ test('QLinearConv and MatMulInteger on activations agree with onnxruntime; prove
   h.assertForgedRejected('zi+1', (vals) => bump(vals, 'zi', 0, 1));
 });
 
+test('Cast to float of uint8 quantized values (beyond int8) takes the calibrated scale, not a clamp', async (t) => {
+  const m = buildModel({
+    inputs: [{ name: 'x', dims: [1, 6] }],
+    outputs: ['y'],
+    nodes: [node('QuantizeLinear', ['x', 's', 'z'], ['q']), node('Cast', ['q'], ['y'], { to: DT.FLOAT })],
+    inits: [ftensor('s', [], [0.01]), u8('z', [], [128])],
+  });
+  const x = [-1, -0.5, 0, 0.4, 0.9, 1.2];
+  const r = compileOnnx(m, [{ x }]);
+  const y = Array.from(runQuantized(r.model, { x: Float64Array.from(x) }).outputs[0].values);
+  assert.ok(y[5] > 240 && y[0] < 40, `y = ${y} (a clamp to int8 would stop at 127)`);
+  if (ort) await checkAgainstOrt(m, { x: { dims: [1, 6], data: x } });
+  else t.diagnostic(NO_ORT);
+});
+
 function logic(): Uint8Array {
   const b = (name: string) => ({ name, dims: [1, 4], dtype: DT.BOOL });
   return buildModel({
