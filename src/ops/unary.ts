@@ -121,7 +121,7 @@ export const Dropout: OpDef = {
  * toward zero, wrapping for 8-bit types, 0/1 for bool) at exponent 0; the output's range is what
  * the table reaches, so an index computed this way (Greater → Cast → Gather) carries its true range.
  */
-function lowerIntCast(q: Lowering, n: Node, to: number): void {
+export function lowerIntCast(q: Lowering, n: Node, to: number): void {
   const x = q.act(n.inputs[0]);
   const table = new Int32Array(x.hi - x.lo + 1);
   for (let i = x.lo; i <= x.hi; i++) table[i - x.lo] = castTo(i * 2 ** -x.exp, to);

@@ -235,6 +235,48 @@ test('Cast to int64 of an activation feeding a class-label Gather: matches onnxr
   h.assertForgedRejected('idx−1', (vals) => bump(vals, 'idx', 0, -1));
 });
 
+/** GatherElements with run-time int64 indices (EZKL's gather_elements), axis 2 over 5 candidates. */
+function gatherRuntime(): Uint8Array {
+  return buildModel({
+    inputs: [{ name: 'x', dims: [1, 3, 5] }, { name: 'i', dims: [1, 3, 2], dtype: DT.INT64 }],
+    outputs: ['y'],
+    nodes: [node('GatherElements', ['x', 'i'], ['y'], { axis: 2 }, 'ge')],
+  });
+}
+
+test('GatherElements with run-time indices: ONNX semantics, proven; a forged selection is rejected; an index out of range is refused', () => {
+  const input = { x: floats(rand(15, 17, 1)), i: [0, 4, 2, 2, 3, 1] };
+  const r = compileOnnx(gatherRuntime(), [input]);
+  const y = Array.from(runQuantized(r.model, { x: Float64Array.from(input.x), i: Float64Array.from(input.i) }).outputs[0].values);
+  const want = input.i.map((k, p) => input.x[Math.floor(p / 2) * 5 + k]);
+  y.forEach((v, p) => assert.ok(Math.abs(v - want[p]) <= 2 ** -r.model.outputs[0].exp, `y[${p}] = ${v}, want ${want[p]}`));
+  const h = opHarness(gatherRuntime(), [input]);
+  h.assertHonest();
+  h.assertForgedRejected('y+1', (vals) => bump(vals, 'y', 1, 1));
+  const index = tensorLike(h.tensors(), 'ge/index');
+  h.assertForgedRejected(`${index} shifted`, (vals) => bump(vals, index, 0, 1));
+  assert.throws(() => runQuantized(r.model, { x: Float64Array.from(input.x), i: Float64Array.of(0, 5, 2, 2, 3, 1) }), /outside \[0, 4\]/);
+});
+
+test('Gather on a constant table with indices computed by arithmetic (a scale, not exponent 0): the index is made an integer first', () => {
+  const m = buildModel({
+    inputs: [{ name: 'x', dims: [4] }],
+    outputs: ['y'],
+    nodes: [
+      node('Greater', ['x', 'zero'], ['g']),
+      node('Cast', ['g'], ['b'], { to: DT.INT64 }),
+      node('Mul', ['b', 'two'], ['i']),
+      node('Gather', ['table', 'i'], ['y'], { axis: 0 }),
+    ],
+    inits: [ftensor('zero', [], [0]), { name: 'two', dims: [], dataType: DT.INT64, int64Data: [2] }, ftensor('table', [3], [0.5, -1, 2])],
+  });
+  const input = { x: [0.3, -0.2, 0.9, -0.7] };
+  const h = opHarness(m, [input]);
+  assert.notEqual(h.model.tensors.find((t) => t.name === 'i')!.exp, 0, 'the product carries a calibrated scale');
+  assert.deepEqual(Array.from(runQuantized(h.model, { x: Float64Array.from(input.x) }).outputs[0].values), [2, 0.5, 2, 0.5]);
+  h.assertHonest();
+});
+
 test('TopK on activations is refused, saying why', () => {
   const m = buildModel({
     inputs: [{ name: 'x', dims: [1, 6] }],
