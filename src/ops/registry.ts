@@ -43,7 +43,7 @@ export const CONTROL_FLOW = new Set(['If', 'Loop', 'Scan', 'SequenceMap']);
 /** Why a known op has no integer semantics yet (shown in the unsupported-op error). */
 export const UNSUPPORTED_WHY: Record<string, string> = {
   TopK: 'selects and sorts values at run time: proving it needs a sort (permutation) argument, which the prover does not have yet; a constant k with ArgMax (k = 1) or ReduceMax is supported',
-  OneHot: 'builds vectors from run-time indices; not supported',
+  OneHot: 'its depth and values must be constants (run-time indices are supported)',
   NonZero: 'its output shape depends on the data',
   Trilu: 'masks activations at run time; not supported yet (a constant mask folds)',
   Unique: 'its output shape depends on the data',

@@ -277,6 +277,24 @@ test('Gather on a constant table with indices computed by arithmetic (a scale, n
   h.assertHonest();
 });
 
+test('OneHot of run-time indices: the float reference (wrapping, all off out of range), proven; a forged hit is rejected', () => {
+  const m = buildModel({
+    inputs: [{ name: 'i', dims: [1, 4], dtype: DT.INT64 }, { name: 'x', dims: [1, 4, 3] }],
+    outputs: ['y', 'z'],
+    nodes: [node('OneHot', ['i', 'depth', 'vals'], ['y'], { axis: -1 }, 'oh'), node('Mul', ['y', 'x'], ['z'])],
+    inits: [{ name: 'depth', dims: [], dataType: DT.INT64, int64Data: [3] }, ftensor('vals', [2], [-1, 4])],
+  });
+  const input = { i: [0, 2, -1, 5], x: floats(rand(12, 19, 1)) };
+  const r = compileOnnx(m, [input]);
+  const feed = { i: Float64Array.from(input.i), x: Float64Array.from(input.x) };
+  assert.deepEqual(Array.from(runQuantized(r.model, feed).outputs[0].values), [4, -1, -1, -1, -1, 4, -1, -1, 4, -1, -1, -1]);
+  const h = opHarness(m, [input]);
+  h.assertHonest();
+  h.assertForgedRejected('y flipped', (vals) => bump(vals, 'y', 1, 1));
+  const hit = tensorLike(h.tensors(), 'oh/hit');
+  h.assertForgedRejected(`${hit}+1`, (vals) => bump(vals, hit, 0, 1));
+});
+
 test('TopK on activations is refused, saying why', () => {
   const m = buildModel({
     inputs: [{ name: 'x', dims: [1, 6] }],
