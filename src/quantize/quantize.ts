@@ -60,6 +60,12 @@ class Ctx implements Lowering {
   expOf(name: string): number {
     return expForMax(this.maxAbs(name), this.margin);
   }
+  integerRange(name: string): { lo: number; hi: number } | null {
+    const dt = this.p.dtypes.get(name);
+    if (dt !== DT.INT64 && dt !== DT.INT32) return null;
+    const r = Math.ceil(this.maxAbs(name) * this.margin);
+    return { lo: Math.min(QLO, -r), hi: Math.max(QHI, r) };
+  }
   fresh(base: string): string {
     let n = `${base}#${this.uid++}`;
     while (this.infos.has(n) || this.p.graph.consts.has(n) || this.p.shapes.has(n)) n = `${base}#${this.uid++}`;

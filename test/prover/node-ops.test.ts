@@ -258,23 +258,47 @@ test('GatherElements with run-time indices: ONNX semantics, proven; a forged sel
   assert.throws(() => runQuantized(r.model, { x: Float64Array.from(input.x), i: Float64Array.of(0, 5, 2, 2, 3, 1) }), /outside \[0, 4\]/);
 });
 
-test('Gather on a constant table with indices computed by arithmetic (a scale, not exponent 0): the index is made an integer first', () => {
+test('Gather on a constant table with indices looked up from another table (a scale, not exponent 0): the index is made an integer first', () => {
+  const m = buildModel({
+    inputs: [{ name: 'ids', dims: [4], dtype: DT.INT64 }],
+    outputs: ['y'],
+    nodes: [node('Gather', ['next', 'ids'], ['i'], { axis: 0 }), node('Gather', ['table', 'i'], ['y'], { axis: 0 })],
+    inits: [{ name: 'next', dims: [3], dataType: DT.INT64, int64Data: [2, 0, 1] }, ftensor('table', [3], [0.5, -1, 2])],
+  });
+  const input = { ids: [0, 1, 2, 0] };
+  const h = opHarness(m, [input]);
+  assert.notEqual(h.model.tensors.find((t) => t.name === 'i')!.exp, 0, 'the looked-up index carries its table\'s int8 scale');
+  assert.deepEqual(Array.from(runQuantized(h.model, { ids: Float64Array.from(input.ids) }).outputs[0].values), [2, 0.5, -1, 2]);
+  h.assertHonest();
+  const int = tensorLike(h.tensors(), 'i:int');
+  h.assertForgedRejected(`${int}+1`, (vals) => bump(vals, int, 0, 1));
+});
+
+test('int64 index arithmetic (2·i + branch, beyond int8) stays exact at 2^0', () => {
   const m = buildModel({
     inputs: [{ name: 'x', dims: [4] }],
     outputs: ['y'],
     nodes: [
       node('Greater', ['x', 'zero'], ['g']),
       node('Cast', ['g'], ['b'], { to: DT.INT64 }),
-      node('Mul', ['b', 'two'], ['i']),
+      node('Mul', ['base', 'two'], ['d']),
+      node('Add', ['d', 'b'], ['i']),
       node('Gather', ['table', 'i'], ['y'], { axis: 0 }),
     ],
-    inits: [ftensor('zero', [], [0]), { name: 'two', dims: [], dataType: DT.INT64, int64Data: [2] }, ftensor('table', [3], [0.5, -1, 2])],
+    inits: [
+      ftensor('zero', [], [0]), { name: 'two', dims: [], dataType: DT.INT64, int64Data: [2] },
+      { name: 'base', dims: [4], dataType: DT.INT64, int64Data: [60, 70, 90, 99] },
+      ftensor('table', [200], Array.from({ length: 200 }, (_, k) => (k % 7) - 3)),
+    ],
   });
   const input = { x: [0.3, -0.2, 0.9, -0.7] };
   const h = opHarness(m, [input]);
-  assert.notEqual(h.model.tensors.find((t) => t.name === 'i')!.exp, 0, 'the product carries a calibrated scale');
-  assert.deepEqual(Array.from(runQuantized(h.model, { x: Float64Array.from(input.x) }).outputs[0].values), [2, 0.5, 2, 0.5]);
+  const i = h.model.tensors.find((t) => t.name === 'i')!;
+  assert.ok(i.exp === 0 && i.hi >= 199, `i at 2^${-i.exp} in [${i.lo}, ${i.hi}]`);
+  // i = 121, 140, 181, 198 → table[i] = i mod 7 − 3
+  assert.deepEqual(Array.from(runQuantized(h.model, { x: Float64Array.from(input.x) }).outputs[0].values), [121, 140, 181, 198].map((k) => (k % 7) - 3));
   h.assertHonest();
+  h.assertForgedRejected('i+1', (vals) => bump(vals, 'i', 0, 1));
 });
 
 test('OneHot of run-time indices: the float reference (wrapping, all off out of range), proven; a forged hit is rejected', () => {
