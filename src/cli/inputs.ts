@@ -5,7 +5,7 @@
  */
 import { ModelError } from '../model/errors.js';
 import type { ValueInfo } from '../model/graph.js';
-import { sizeOf } from '../model/tensor.js';
+import { isIntegerInput, sizeOf } from '../model/tensor.js';
 import { DT } from '../model/onnx-proto.js';
 import type { PinnedInput } from '../quantize/layers.js';
 
@@ -114,7 +114,7 @@ export function deterministicInput(inputs: ValueInfo[], seed = 0x9e3779b9): Reco
   const res: Record<string, number[]> = {};
   for (const i of inputs) {
     const n = sizeOf(i.dims ?? []);
-    const integer = i.dtype === DT.INT64 || i.dtype === DT.INT32;
+    const integer = isIntegerInput(i.dtype);
     const a = new Array<number>(n);
     for (let k = 0; k < n; k++) {
       s ^= s << 13;

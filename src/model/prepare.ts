@@ -2,7 +2,7 @@
  * Import preparation: support check (every unsupported op named with its nodes), input shapes
  * (symbolic dimensions = 1), constant folding with shape inference (an If whose condition folds
  * is replaced by its branch; LSTM/GRU/RNN, Loop and Scan are unrolled, `unroll.ts`), and graph
- * rewrites (BatchNormalization folded into a preceding Conv/Gemm, or split into Mul + Add;
+ * rewrites (an op's own expansion into plain nodes, `OpDef.expand`; BatchNormalization folded into a preceding Conv/Gemm, or split into Mul + Add;
  * Identity/Dropout removed). Folding evaluates every node whose inputs are constant (or that reads
  * only shapes) with the float reference; the remaining nodes are evaluated once on zeros to infer
  * every shape. Nodes are taken from a work list, so the nodes that replace one (a branch, an
@@ -15,7 +15,7 @@
 import { ModelError, atNode } from './errors.js';
 import type { Graph, Node, ValueInfo } from './graph.js';
 import { DT, dtypeName } from './onnx-proto.js';
-import { isFloatType, sizeOf, type Tensor } from './tensor.js';
+import { isFloatType, isIntegerInput, sizeOf, type Tensor } from './tensor.js';
 import { CONTROL_FLOW, UNSUPPORTED_WHY, opDef } from '../ops/registry.js';
 import { instantiate, isUnrollable, unroll, type Work } from './unroll.js';
 import { bnAffine } from '../ops/BatchNormalization.js';
@@ -117,8 +117,8 @@ export function prepare(g0: Graph, opts: PrepareOptions = {}): Prepared {
     const dims = opts.inputShapes?.[inp.name] ?? inp.dims;
     if (!dims) throw new ModelError('DynamicShape', `graph input '${inp.name}' has no shape; give one with the input data`);
     if (dims.includes(0)) throw new ModelError('DynamicShape', `graph input '${inp.name}' has shape [${dims.join(', ')}], dimension ${dims.indexOf(0)} is 0 (an empty tensor); give its shape with --input-shape ${inp.name}=…`);
-    const int = inp.dtype === DT.INT64 || inp.dtype === DT.INT32;
-    if (!isFloatType(inp.dtype) && !int) throw new ModelError('Unsupported', `graph input '${inp.name}' has type ${dtypeName(inp.dtype)}; only float inputs and int64/int32 (token-id) inputs are supported`);
+    const int = isIntegerInput(inp.dtype);
+    if (!isFloatType(inp.dtype) && !int) throw new ModelError('Unsupported', `graph input '${inp.name}' has type ${dtypeName(inp.dtype)}; only float inputs, int64/int32 (token-id) and bool inputs are supported`);
     // an integer input keeps its type (taken as integers, `quantize/quantize.ts`); floats compute as float
     const dtype = int ? inp.dtype : DT.FLOAT;
     inputs.push({ ...inp, dims });
@@ -130,6 +130,8 @@ export function prepare(g0: Graph, opts: PrepareOptions = {}): Prepared {
   const nodes: Node[] = [];
   const work: Work[] = g0.nodes.slice().reverse(); // a stack: an inlined branch or unrolled loop goes on top
   const ctx = { consts, dims: (v: string) => (consts.get(v) ?? env.get(v))?.dims, opset: g0.opset, checkSupported };
+  const read = new Set([...g0.nodes.flatMap((n) => n.inputs), ...g0.outputs.map((o) => o.name)]);
+  const ectx = { ...ctx, isRead: (v: string) => read.has(v) };
   while (work.length) {
     const n = work.pop()!;
     if (typeof n === 'function') {
@@ -147,6 +149,11 @@ export function prepare(g0: Graph, opts: PrepareOptions = {}): Prepared {
       continue;
     }
     const def = opDef(n.opType)!;
+    const expanded = def.expand?.(n, ectx);
+    if (expanded) {
+      work.push(...expanded.reverse());
+      continue;
+    }
     const get = (nm: string) => (nm === '' ? undefined : consts.get(nm) ?? env.get(nm));
     const allConst = n.inputs.every((i) => i === '' || consts.has(i)) || (n.opType === 'CastLike' && consts.has(n.inputs[0]));
     const xs = n.inputs.map(get);

@@ -43,6 +43,11 @@ export function isFloatType(dt: number): boolean {
   return dt === DT.FLOAT || dt === DT.DOUBLE || dt === DT.FLOAT16 || dt === DT.BFLOAT16;
 }
 
+/** A graph input taken as integers at scale 2^0 (token ids, boolean masks): int64, int32, bool. */
+export function isIntegerInput(dt: number): boolean {
+  return dt === DT.INT64 || dt === DT.INT32 || dt === DT.BOOL;
+}
+
 export function isIntType(dt: number): boolean {
   return dt === DT.INT8 || dt === DT.INT16 || dt === DT.INT32 || dt === DT.INT64 || dt === DT.UINT8 ||
     dt === DT.UINT16 || dt === DT.UINT32 || dt === DT.UINT64 || dt === DT.BOOL;

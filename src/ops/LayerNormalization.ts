@@ -5,16 +5,19 @@
  *   V = m·4^j with m ∈ [2^8, 2^10); r = T_rsqrt[m] = round(2^14/√m);
  *   y = round(d·r·γ / 2^(14 + j + fγ − fo)) + β   (γ int8 at fγ, β at fo).
  * All values are integers with |d| ≤ 255, |Σd²| ≤ n·2^16; the rsqrt table has 768 entries.
- * LayerNormalization's optional outputs Mean and InvStdDev (shape dims[:axis] + 1s) have float
- * semantics (constant folding, shapes) but no integer layer: a model that reads them (another node
- * or a graph output) is refused with an error naming the node and the reader; unread, they are
- * dropped, as exporters leave them.
+ * LayerNormalization's optional outputs Mean and InvStdDev (shape dims[:axis] + 1s): when a node or
+ * the graph output reads one, the node is expanded before folding into the norm layer for Y plus
+ *   Mean = ReduceMean(X, axes ≥ axis), V = ReduceMean((X − Mean)²), InvStdDev = (V + ε)^(−1/2),
+ * plain ops that lower to proven window, sum, mul and table layers (each tensor calibrated on its
+ * own); unread, they are dropped, as exporters leave them. stash_type only fixes the float type of
+ * the reference's statistics: the integer statistics are exact integer arithmetic either way.
  */
 import type { Node } from '../model/graph.js';
 import { normAxis, sizeOf, type Tensor } from '../model/tensor.js';
 import { checkBound, expForMax, quantizeAt, roundHalfUp, type Lowering } from '../quantize/lowering.js';
 import { QHI, QLO } from './common.js';
-import { attrFloat, attrInt, type OpDef } from './op.js';
+import { attrFloat, attrInt, type ExpandContext, type OpDef } from './op.js';
+import { NodeBuilder } from '../model/builder.js';
 
 const R_BITS = 14;
 
@@ -89,8 +92,31 @@ function lnStats(X: Tensor, n: Node, eps: number): Tensor[] {
   return [{ dims, data: mean, dtype: X.dtype }, { dims, data: inv, dtype: X.dtype }];
 }
 
+/** The norm node for Y and plain nodes for the statistics that are read (null when none is). */
+function expandStats(n: Node, ctx: ExpandContext): Node[] | null {
+  const [y, mean, inv] = n.outputs;
+  const read = (v: string | undefined): v is string => !!v && ctx.isRead(v);
+  if (!read(mean) && !read(inv)) return null;
+  const dims = ctx.dims(n.inputs[0]);
+  if (!dims) return null;
+  const a = normAxis(attrInt(n, 'axis', -1), dims.length);
+  const b = new NodeBuilder(ctx, n.name);
+  const axes = b.ints('axes', [dims.length - a], dims.map((_, i) => i).slice(a));
+  const nodes: Node[] = y ? [{ ...n, outputs: [y] }] : [];
+  const m = b.op('ReduceMean', [n.inputs[0], axes], { keepdims: 1 }, read(mean) ? mean : undefined, 'mean');
+  if (read(inv)) {
+    const d = b.op('Sub', [n.inputs[0], m], {}, undefined, 'centred');
+    const v = b.op('ReduceMean', [b.op('Mul', [d, d], {}, undefined, 'square'), axes], { keepdims: 1 }, undefined, 'variance');
+    const eps = b.floats('epsilon', [], Float64Array.of(attrFloat(n, 'epsilon', 1e-5)));
+    const ve = b.op('Add', [v, eps], {}, undefined, 'variance_eps');
+    b.op('Pow', [ve, b.floats('minus_half', [], Float64Array.of(-0.5))], {}, inv);
+  }
+  return [...nodes, ...b.nodes];
+}
+
 export const LayerNormalization: OpDef = {
   params: [1, 2],
+  expand: expandStats,
   float(n, x) {
     const X = x[0]!;
     const s = lnSplit(n, X.dims);
@@ -103,7 +129,8 @@ export const LayerNormalization: OpDef = {
     ['Mean', 'InvStdDev'].forEach((what, i) => {
       const name = n.outputs[i + 1];
       const users = name ? q.usedBy(name) : [];
-      if (users.length) throw new Error(`its optional ${what} output '${name}' is used (${users.join(', ')}), but integer inference computes only Y; drop it from the export or compute it with other ops`);
+      // a reader prepare's expansion did not see (one inside an unrolled body): the norm layer computes only Y
+      if (users.length) throw new Error(`its optional ${what} output '${name}' is used (${users.join(', ')}) by a node the import did not see when it expanded the statistics; compute it with other ops`);
     });
     const s = lnSplit(n, q.act(n.inputs[0]).dims);
     lowerNorm(q, n, s.outer, s.n, 'n', attrFloat(n, 'epsilon', 1e-5));

@@ -66,18 +66,21 @@ export const QHI = 127;
  */
 export function lowerUnaryTable(q: Lowering, n: Node, f: (x: number) => number, keepExp = false): void {
   const x = q.act(n.inputs[0]);
-  const fo = keepExp ? x.exp : q.expOf(n.outputs[0]);
+  // an int64/int32 result (index arithmetic such as 2·i) stays exact at 2^0 in its own range
+  const int = keepExp ? null : q.integerRange(n.outputs[0]);
+  const fo = int ? 0 : keepExp ? x.exp : q.expOf(n.outputs[0]);
+  const [lo, hi] = int ? [int.lo, int.hi] : [QLO, QHI];
   const table = new Int32Array(x.hi - x.lo + 1);
   const si = 2 ** -x.exp;
   const so = 2 ** fo;
   for (let i = x.lo; i <= x.hi; i++) {
     let v = roundHalfUp(f(i * si) * so);
     if (Number.isNaN(v)) v = 0;
-    table[i - x.lo] = Math.max(QLO, Math.min(QHI, v));
+    table[i - x.lo] = Math.max(lo, Math.min(hi, v));
   }
   q.emit(
-    { kind: 'table', name: n.name, op: n.opType, inputs: [x.name], output: n.outputs[0], bound: 2 * 256, tlo: x.lo, table },
-    { dims: x.dims, exp: fo, lo: QLO, hi: QHI },
+    { kind: 'table', name: n.name, op: n.opType, inputs: [x.name], output: n.outputs[0], bound: 2 * (Math.max(-lo, hi, 128) + 1), tlo: x.lo, table },
+    { dims: x.dims, exp: fo, lo, hi },
   );
 }
 

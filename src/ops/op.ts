@@ -7,6 +7,12 @@
 import type { Node, AttrValue } from '../model/graph.js';
 import type { Tensor } from '../model/tensor.js';
 import type { Lowering } from '../quantize/lowering.js';
+import type { RewriteContext } from '../model/builder.js';
+
+/** What an op's expansion may read: the rewrite context, and whether a value is read by any node or is a graph output. */
+export interface ExpandContext extends RewriteContext {
+  isRead(name: string): boolean;
+}
 
 export interface OpDef {
   /** input positions holding parameters (weights, shapes, axes, pads): must be constant */
@@ -17,6 +23,12 @@ export interface OpDef {
   layout?: boolean;
   float(n: Node, x: (Tensor | undefined)[], opset: number): Tensor[];
   lower?(q: Lowering, n: Node): void;
+  /**
+   * A rewrite before folding (`model/prepare.ts`): the plain nodes (whose float references and
+   * lowerings exist) that replace this one, or null to keep it. The replacement is folded and
+   * lowered like any other node, so it is proven with the layer kinds its ops lower to.
+   */
+  expand?(n: Node, ctx: ExpandContext): Node[] | null;
 }
 
 export function attrInt(n: Node, name: string, dflt: number): number {

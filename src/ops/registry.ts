@@ -20,6 +20,7 @@ import { ArgMax, ArgMin } from './ArgMax.js';
 import * as unary from './unary.js';
 import * as layout from './layout.js';
 import * as shape from './shape.js';
+import * as quantized from './quantized.js';
 import { addOp, subOp, mulOp, divOp, powOp, sumOp, meanOp, maxOp, minOp } from './binary.js';
 
 /** The OpDef exports of a module (helpers are skipped). */
@@ -32,26 +33,24 @@ function defs(mod: Record<string, unknown>): Record<string, OpDef> {
 export const OPS: Record<string, OpDef> = {
   Gemm, MatMul, Conv, ConvTranspose, GatherElements, ScatterElements, Scatter, Transpose, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool,
   ...defs(reduce), Softmax, LogSoftmax, LayerNormalization, InstanceNormalization, BatchNormalization, PRelu, ArgMax, ArgMin,
-  ...defs(unary), ...defs(layout), ...defs(shape),
+  ...defs(unary), ...defs(layout), ...defs(shape), ...defs(quantized),
   Add: addOp, Sub: subOp, Mul: mulOp, Div: divOp, Pow: powOp, Sum: sumOp, Mean: meanOp, Max: maxOp, Min: minOp,
 };
 
 /** Control flow: If, Loop and Scan are inlined or unrolled by `model/prepare.ts` when their parts are constant. */
 export const CONTROL_FLOW = new Set(['If', 'Loop', 'Scan', 'SequenceMap']);
 
-const PREQUANTIZED = 'an already-quantized ONNX op: export the float model and let zkinfer quantize it';
 /** Why a known op has no integer semantics yet (shown in the unsupported-op error). */
 export const UNSUPPORTED_WHY: Record<string, string> = {
-  TopK: 'selects and sorts values at run time; no integer relation for it yet',
-  OneHot: 'builds vectors from run-time indices; not supported',
+  TopK: 'selects and sorts values at run time: proving it needs a sort (permutation) argument, which the prover does not have yet; a constant k with ArgMax (k = 1) or ReduceMax is supported',
+  OneHot: 'its depth and values must be constants (run-time indices are supported)',
   NonZero: 'its output shape depends on the data',
   Trilu: 'masks activations at run time; not supported yet (a constant mask folds)',
   Unique: 'its output shape depends on the data',
   MaxUnpool: 'scatters to run-time indices; not supported',
   GatherND: 'not supported yet (GatherElements and Gather with constant indices are)',
   ScatterND: 'not supported yet (ScatterElements with constant indices is)',
-  QuantizeLinear: PREQUANTIZED, DequantizeLinear: PREQUANTIZED, DynamicQuantizeLinear: PREQUANTIZED,
-  QLinearConv: PREQUANTIZED, QLinearMatMul: PREQUANTIZED, ConvInteger: PREQUANTIZED, MatMulInteger: PREQUANTIZED,
+  DynamicQuantizeLinear: 'its scale and zero point are computed from the data at run time; export with static quantization (QuantizeLinear with constant scales) or the float model',
 };
 
 export function opDef(opType: string): OpDef | undefined {

@@ -1,13 +1,17 @@
 /**
  * Shape plumbing, folded at import (no integer semantics): Shape, Size, ConstantOfShape, Range,
- * Constant, comparisons and boolean logic, and (constant inputs only) NonZero, Trilu, OneHot. PyTorch exports compute Reshape targets this way; once
- * the input shapes are fixed (symbolic dimensions = 1) all of it is constant.
+ * Constant, and (constant inputs only) NonZero, Trilu, OneHot. PyTorch exports compute Reshape targets this way; once
+ * the input shapes are fixed (symbolic dimensions = 1) all of it is constant. Comparisons and boolean
+ * logic also lower on activations (the sum layer's comparison and extremum relations, a table).
  */
 import { DT } from '../model/onnx-proto.js';
-import { sizeOf, type Tensor } from '../model/tensor.js';
-import { compareOp } from './binary.js';
-import { mapUnary } from './common.js';
-import { attrFloat, attrInt, attrInts, type OpDef } from './op.js';
+import { normAxis, sizeOf, type Tensor } from '../model/tensor.js';
+import type { Node } from '../model/graph.js';
+import { NodeBuilder } from '../model/builder.js';
+import type { Lowering } from '../quantize/lowering.js';
+import { compareOp, maxOp, minOp } from './binary.js';
+import { lowerUnaryTable, mapUnary } from './common.js';
+import { attrFloat, attrInt, attrInts, type ExpandContext, type OpDef } from './op.js';
 
 export const Shape: OpDef = {
   shapeOnly: true,
@@ -70,10 +74,34 @@ export const Less = compareOp((a, b) => a < b, 'lt');
 export const LessOrEqual = compareOp((a, b) => a <= b, 'le');
 export const Greater = compareOp((a, b) => a > b, 'gt');
 export const GreaterOrEqual = compareOp((a, b) => a >= b, 'ge');
-export const And = compareOp((a, b) => !!a && !!b);
-export const Or = compareOp((a, b) => !!a || !!b);
-export const Xor = compareOp((a, b) => !!a !== !!b);
-export const Not: OpDef = { float: (_n, x) => [mapUnary(x[0]!, (v) => (v ? 0 : 1), DT.BOOL)] };
+/*
+ * Boolean logic on activations. A boolean tensor of the integer model holds exactly {0, 2^exp}
+ * (a comparison's or Where's output, a table below, a bool input at exp 0), so on booleans
+ *   And = Min, Or = Max (the sum layer's extremum relation), Not = the table T[q] = [q = 0],
+ *   Xor = Not(Equal) (the equality relation, then the table),
+ * and each output is again {0, 2^exp}: an integer 1 at its own exponent.
+ */
+const boolTable = (q: Lowering, n: Node): void => lowerUnaryTable(q, n, (v) => (v ? 0 : 1));
+
+function logicOp(f: (a: boolean, b: boolean) => boolean, base: OpDef): OpDef {
+  return { float: compareOp((a, b) => f(!!a, !!b)).float, lower: base.lower };
+}
+
+export const And = logicOp((a, b) => a && b, minOp);
+export const Or = logicOp((a, b) => a || b, maxOp);
+export const Xor: OpDef = {
+  float: compareOp((a, b) => !!a !== !!b).float,
+  expand(n, ctx) {
+    if (n.inputs.every((i) => ctx.consts.has(i))) return null;
+    const b = new NodeBuilder(ctx, n.name);
+    b.op('Not', [b.op('Equal', n.inputs, {}, undefined, 'equal')], {}, n.outputs[0]);
+    return b.nodes;
+  },
+};
+export const Not: OpDef = {
+  float: (_n, x) => [mapUnary(x[0]!, (v) => (v ? 0 : 1), DT.BOOL)],
+  lower: boolTable,
+};
 
 /*
  * Data-dependent ops folded when their inputs are constant (a NonZero over a constant mask, a
@@ -122,7 +150,35 @@ export const Trilu: OpDef = {
 };
 
 /** OneHot(indices, depth, values = [off, on]) with the new axis at `axis` (default −1). */
+/**
+ * OneHot on run-time indices, expanded before folding: with i = Cast(indices, int64) (truncation, a
+ * table) unsqueezed at `axis` and the constant classes c = 0 … depth−1 along it,
+ *   y = Where(Or(i = c, i = c − depth), on, off)
+ * the equality relation per (position, class), so a negative index wraps and one outside
+ * [−depth, depth) is all off, as ONNX says. depth and values must be constants.
+ */
+function expandOneHot(n: Node, ctx: ExpandContext): Node[] | null {
+  const [ind, dep, vals] = n.inputs;
+  if (ctx.consts.has(ind) || !ctx.consts.has(dep) || !ctx.consts.has(vals)) return null;
+  const id = ctx.dims(ind);
+  if (!id) return null;
+  const depth = Math.trunc(ctx.consts.get(dep)!.data[0]);
+  const V = ctx.consts.get(vals)!;
+  const r = id.length + 1;
+  const axis = normAxis(attrInt(n, 'axis', -1), r);
+  const b = new NodeBuilder(ctx, n.name);
+  const i = b.unsqueeze(b.op('Cast', [ind], { to: DT.INT64 }, undefined, 'index'), [axis]);
+  const cd = Array.from({ length: r }, (_, k) => (k === axis ? depth : 1));
+  const classes = (shift: number) => b.floats(`classes${shift ? '_wrapped' : ''}`, cd, Float64Array.from({ length: depth }, (_, c) => c - shift));
+  const hit = b.op('Or', [b.op('Equal', [i, classes(0)], {}, undefined, 'is'), b.op('Equal', [i, classes(depth)], {}, undefined, 'is_wrapped')], {}, undefined, 'hit');
+  const on = b.constant('on', { dims: [], data: Float64Array.of(V.data[1]), dtype: V.dtype });
+  const off = b.constant('off', { dims: [], data: Float64Array.of(V.data[0]), dtype: V.dtype });
+  b.op('Where', [hit, on, off], {}, n.outputs[0]);
+  return b.nodes;
+}
+
 export const OneHot: OpDef = {
+  expand: expandOneHot,
   float(n, x) {
     const [ind, dep, vals] = x as Tensor[];
     const depth = Math.trunc(dep.data[0]);

@@ -5,7 +5,9 @@
  */
 import type { Node } from '../model/graph.js';
 import { dtypeName } from '../model/onnx-proto.js';
-import { lowerUnaryTable, mapUnary, unaryOp, castTo } from './common.js';
+import { isIntType } from '../model/tensor.js';
+import type { Lowering } from '../quantize/lowering.js';
+import { QHI, QLO, lowerUnaryTable, mapUnary, unaryOp, castTo } from './common.js';
 import { attrFloat, attrInt, type OpDef } from './op.js';
 
 function erf(x: number): number {
@@ -114,6 +116,24 @@ export const Dropout: OpDef = {
   },
 };
 
+/**
+ * Cast of an activation to an integer type (or bool): the table T[q] = castTo(q·2^−exp) (truncation
+ * toward zero, wrapping for 8-bit types, 0/1 for bool) at exponent 0; the output's range is what
+ * the table reaches, so an index computed this way (Greater → Cast → Gather) carries its true range.
+ */
+export function lowerIntCast(q: Lowering, n: Node, to: number): void {
+  const x = q.act(n.inputs[0]);
+  const table = new Int32Array(x.hi - x.lo + 1);
+  for (let i = x.lo; i <= x.hi; i++) table[i - x.lo] = castTo(i * 2 ** -x.exp, to);
+  const lo = Math.min(...table);
+  const hi = Math.max(...table);
+  if (!(hi - lo < 2 ** 24)) throw new Error(`Cast to ${dtypeName(to)}: the integers reach [${lo}, ${hi}], too wide a range for later lookups`);
+  q.emit(
+    { kind: 'table', name: n.name, op: n.opType, inputs: [x.name], output: n.outputs[0], bound: 2 * (Math.max(-lo, hi, x.hi - x.lo) + 1), tlo: x.lo, table },
+    { dims: x.dims, exp: 0, lo, hi },
+  );
+}
+
 export const Cast: OpDef = {
   float(n, x) {
     const to = attrInt(n, 'to', 1);
@@ -121,8 +141,12 @@ export const Cast: OpDef = {
   },
   lower(q, n) {
     const to = attrInt(n, 'to', 1);
-    if (to !== 1 && to !== 11 && to !== 10) throw new Error(`Cast of an activation to ${dtypeName(to)} is not supported (only to float types)`);
-    lowerUnaryTable(q, n, (v) => v, true);
+    // a float copy keeps the exponent of an int8 activation; wider integers (uint8 from QuantizeLinear,
+    // token ids) get the calibrated exponent instead of being clamped to int8
+    const x = q.act(n.inputs[0]);
+    if (to === 1 || to === 11 || to === 10) lowerUnaryTable(q, n, (v) => v, x.lo >= QLO && x.hi <= QHI);
+    else if (isIntType(to)) lowerIntCast(q, n, to);
+    else throw new Error(`Cast of an activation to ${dtypeName(to)} is not supported (only to float, integer and bool types)`);
   },
 };
 /** CastLike reads only the type of input 1 (model/prepare folds it when input 0 is constant). */

@@ -8,7 +8,7 @@ import { importOnnx, type Graph } from '../model/graph.js';
 import { resolveInputShapes, shapeText, symbolicHint } from '../model/input-shapes.js';
 import { prepare, runFloat, type Prepared, type PrepareOptions } from '../model/prepare.js';
 import { DT, dtypeName } from '../model/onnx-proto.js';
-import { isFloatType, type Tensor } from '../model/tensor.js';
+import { isFloatType, isIntegerInput, type Tensor } from '../model/tensor.js';
 import { ModelError } from '../model/errors.js';
 import { runQuantized } from './infer.js';
 import type { PinnedInput, QuantizedModel } from './layers.js';
@@ -71,7 +71,7 @@ export function toTensors(p: Prepared, data: Record<string, ArrayLike<number>>):
     const n = i.dims!.reduce((a, b) => a * b, 1);
     if (d.length !== n) throw new ModelError('BadInput', `input '${i.name}': expected ${n} values for shape [${i.dims}], got ${d.length}`);
     for (let k = 0; k < d.length; k++) if (!Number.isFinite(d[k])) throw new ModelError('BadInput', `input '${i.name}': value at index ${k} is ${d[k]}`);
-    m.set(i.name, { dims: i.dims!, data: Float64Array.from(d), dtype: i.dtype === DT.INT64 || i.dtype === DT.INT32 ? i.dtype : DT.FLOAT });
+    m.set(i.name, { dims: i.dims!, data: Float64Array.from(d), dtype: isIntegerInput(i.dtype) ? i.dtype : DT.FLOAT });
   }
   return m;
 }

@@ -18,6 +18,12 @@ export interface Lowering {
   maxAbs(name: string): number;
   /** exponent chosen for a tensor from its calibrated range */
   expOf(name: string): number;
+  /**
+   * An int64/int32 tensor computed by arithmetic (tree-ensemble node indices: 2·node + branch): it
+   * is kept exact, at exponent 0 with the range [lo, hi] its calibration needs (at least int8's);
+   * null for any other tensor.
+   */
+  integerRange(name: string): { lo: number; hi: number } | null;
   addConst(base: string, c: QConst): string;
   emit(layer: Layer, out: Omit<QTensorInfo, 'name'>): void;
   /** activation `name` at exponent `exp` (inserting a rescale table when needed) */

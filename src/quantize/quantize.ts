@@ -9,7 +9,7 @@
 import { ModelError, atNode } from '../model/errors.js';
 import type { Node } from '../model/graph.js';
 import { runFloat, type Prepared } from '../model/prepare.js';
-import type { Tensor } from '../model/tensor.js';
+import { isIntegerInput, type Tensor } from '../model/tensor.js';
 import { QHI, QLO } from '../ops/common.js';
 import { DT } from '../model/onnx-proto.js';
 import { opDef } from '../ops/registry.js';
@@ -59,6 +59,12 @@ class Ctx implements Lowering {
   }
   expOf(name: string): number {
     return expForMax(this.maxAbs(name), this.margin);
+  }
+  integerRange(name: string): { lo: number; hi: number } | null {
+    const dt = this.p.dtypes.get(name);
+    if (dt !== DT.INT64 && dt !== DT.INT32) return null;
+    const r = Math.ceil(this.maxAbs(name) * this.margin);
+    return { lo: Math.min(QLO, -r), hi: Math.max(QHI, r) };
   }
   fresh(base: string): string {
     let n = `${base}#${this.uid++}`;
@@ -162,7 +168,7 @@ export function calibrate(p: Prepared, samples: Map<string, Tensor>[]): Map<stri
 function lowerModel(p: Prepared, maxAbs: Map<string, number>, margin: number, source: string): QuantizedModel {
   const ctx = new Ctx(p, maxAbs, margin, p.graph.opset);
   const inputs: QTensorInfo[] = p.graph.inputs.map((i) => {
-    const info: QTensorInfo = i.dtype === DT.INT64 || i.dtype === DT.INT32 ? { name: i.name, dims: i.dims!, exp: 0, ...integerRange(p, i.name), int: true } : { name: i.name, dims: i.dims!, exp: ctx.expOf(i.name), lo: QLO, hi: QHI };
+    const info: QTensorInfo = isIntegerInput(i.dtype) ? { name: i.name, dims: i.dims!, exp: 0, ...(i.dtype === DT.BOOL ? { lo: 0, hi: 1 } : integerRange(p, i.name)), int: true } : { name: i.name, dims: i.dims!, exp: ctx.expOf(i.name), lo: QLO, hi: QHI };
     ctx.infos.set(i.name, info);
     return info;
   });

@@ -113,5 +113,5 @@ test('an If whose condition depends on the input is refused, naming it', () => {
 
 test('errors name data types (int64), not their enum numbers', () => {
   const bytes = buildModel({ inputs: [{ name: 'ids', dims: [1, 4], dtype: DT.UINT8 }], outputs: ['y'], nodes: [node('Cast', ['ids'], ['y'], { to: 1 })] });
-  assert.throws(() => compileOnnx(bytes, [{ ids: [1, 2, 3, 4] }]), /graph input 'ids' has type uint8; only float inputs and int64\/int32 \(token-id\) inputs are supported/);
+  assert.throws(() => compileOnnx(bytes, [{ ids: [1, 2, 3, 4] }]), /graph input 'ids' has type uint8; only float inputs, int64\/int32 \(token-id\) and bool inputs are supported/);
 });
