@@ -48,12 +48,12 @@ test('the figure of a one-Gemm circuit is the union bound computed by hand', () 
   assert.deepEqual(c.lookups.map((g) => [g.table.name, g.tuples.length, g.logLen]), [['range9', 1, 3], ['range8', 1, 3]]);
   const K = P ** 4; // |K|, as a double (relative error 2^-53, far below the 0.01-bit rounding)
   const numerators: [string, number][] = [
-    // logup 0: rem ∈ [0, 2^9): ℓ = 3, c = 1, b = 9 → n = 9, N = 2^10 fractions, W = 1: N·(W+2)
-    ['logup 0 fingerprint', 2 ** 10 * 3],
-    // its GKR over 10 variables: μ at the root, then per layer j = 1..9: 3j (sumcheck) + λ + μ
+    // the two instances share α, β: one term, the larger degree (c·2^ℓ + 2^b)·max(1, W − 1), of
+    // logup 0: rem ∈ [0, 2^9), ℓ = 3, c = 1, b = 9, W = 1 → 8 + 512; logup 1: y + 128 ∈ [0, 2^8) → 8 + 256
+    ['lookup fingerprint (logup 0)', Math.max(8 + 512, 8 + 256)],
+    // logup 0's GKR over n + 1 = 10 variables: μ at the root, then per layer j = 1..9: 3j (sumcheck) + λ + μ
     ['logup 0 GKR', 1 + [1, 2, 3, 4, 5, 6, 7, 8, 9].reduce((s, j) => s + 3 * j + 2, 0)],
-    // logup 1: y ∈ [−128, 127] → y + 128 ∈ [0, 2^8): n = 8, N = 2^9, W = 1
-    ['logup 1 fingerprint', 2 ** 9 * 3],
+    // logup 1: n = 8, its GKR over 9 variables
     ['logup 1 GKR', 1 + [1, 2, 3, 4, 5, 6, 7, 8].reduce((s, j) => s + 3 * j + 2, 0)],
     // the Gemm layer: requant point r (3) + λ (degree 1: one remainder, uniform divisor) +
     // requant sumcheck (3 rounds × degree 3) + matmul sumcheck (K = 12 → 4 rounds × degree 2)

@@ -183,9 +183,9 @@ test('the zk figure of a one-Gemm circuit is the union bound computed by hand', 
   const gkr = (L: number) => 1 + Array.from({ length: L - 1 }, (_, i) => 3 * (i + 1) + 2).reduce((a, b) => a + b, 0);
   const lig = zkLigeroSecurity(cm.zk!.params, M);
   const numerators: [string, number][] = [
-    ['logup 0 fingerprint: N = 2^10, W = 1', 2 ** 10 * 3],
+    // the clear ledger's: the larger of (c·2^ℓ + 2^b)·max(1, W − 1) over the instances sharing α, β
+    ['lookup fingerprint (logup 0: 2^3 lookups into range9)', Math.max(8 + 512, 8 + 256)],
     ['logup 0 GKR over 10 variables, + the root β', gkr(10) + 1],
-    ['logup 1 fingerprint: N = 2^9', 2 ** 9 * 3],
     ['logup 1 GKR over 9 variables, + the root β', gkr(9) + 1],
     ['layer Gemm_y: the clear replay (r 3, λ 1, requant 3·3, matmul 4·2)', 3 + 1 + 3 * 3 + 4 * 2],
     // one chunk of 2^8 entries: a padded LogUp into range8, leaves over max(8, 8) + 1 = 9 variables

@@ -20,7 +20,8 @@
  * the roots, then calls `drawLookupChallenges`, which absorbs the statements (tables, shapes) and
  * draws α, β. With m chosen after α, the prover can balance any sum (the harness test shows it).
  * Several instances (tables) share α, β and run one GKR each, in order, on the same transcript.
- * Error ≤ N_tot·(W + 2)/|K| plus the GKR's Σ_k (3k + 2)/|K|.
+ * Error ≤ max_k D_k/|K| (`fingerprintDegree`: the instances share one draw, and a cheating prover
+ * must pass every instance it cheats in) plus the GKRs' Σ_k Σ_j (3j + 2)/|K|.
  *
  * Committed tables (`./indexed.ts`): tuple column 1 is a matrix of rows folded at a point ρ drawn
  * after α, β (`<label>/<k>/rho`); its column claim is on the matrix at (ρ ‖ x*_{<ℓ}); the table's
@@ -148,6 +149,31 @@ export function lookupShape(st: LookupStatement): { leafVars: number; width: num
   checkLookupStatement(st);
   const d = lookupDims(st);
   return { leafVars: d.n + 1, width: st.table.kind === 'committed' ? st.table.rowVars + 2 : d.width };
+}
+
+/**
+ * D, the degree of instance `st`'s fingerprint: if some looked-up tuple is not in the table, the
+ * verifier's root check passes with probability ≤ D/|K| over (α, β, ρ), where
+ *   D = (c·2^ℓ + 2^b)·max(1, W − 1),   W as `lookupShape` reports it.
+ * Why. Over F = F_p(β, ρ) let each leaf i carry its pole u_i = e_i(β, ρ) (the folded tuple, a
+ * polynomial of total degree ≤ W − 1: Σ_w β^w·e_w, or key + β·row~(ρ) for a committed table) and
+ * numerator p_i ∈ F_p. The verifier's leaf checks pin every numerator (1 on the lookup side, −m_j
+ * on the table's first copy, 0 on its extra copies) and the lookup side's padding to one public
+ * tuple, so the distinct poles are at most c·2^ℓ (the columns' entries) + 1 (the padding tuple) +
+ * 2^b (the table rows; the copies repeat them). Group the leaves by pole: R(X) = Σ_i p_i/(X − u_i)
+ * = Σ_u c_u/(X − u) = A/B with B = Π_u (X − u), A = Σ_u c_u·Π_{u' ≠ u}(X − u') of total degree
+ * ≤ (#poles − 1)·max(1, W − 1) ≤ D. A tuple v outside the table is a pole no table row has, with
+ * c_v = #{i : e_i = v} ∈ [1, 2^n] and 2^n < p, so c_v ≠ 0 in F_p and A ≢ 0. The verifier accepts the
+ * root only if q_0 = Π_i q_i ≠ 0 and p_0 = 0 (`./gkr.ts`; the zk root check adds its own 1/|K|),
+ * i.e. B(α, β, ρ) ≠ 0 and Σ_i p_i/q_i = R(α) = 0, so A(α, β, ρ) = 0: probability ≤ D/|K|
+ * (Schwartz–Zippel; (α, β, ρ) are drawn together after every commitment). This is Haböck's
+ * Lemma 5 (ePrint 2022/1530: the cleared numerator has degree below the number of poles) with the
+ * fold's degree; the padding and the table copies, public or pinned, add at most one pole.
+ */
+export function fingerprintDegree(st: LookupStatement): number {
+  const { width } = lookupShape(st);
+  const d = lookupDims(st);
+  return (st.numLookups * 2 ** st.logLen + 2 ** d.b) * Math.max(1, width - 1);
 }
 
 export function statementOf(w: LookupWitness): LookupStatement {
