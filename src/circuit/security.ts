@@ -66,7 +66,7 @@
  * the terms describe (the tests replay real verifications against the enumeration).
  */
 import { P } from '../field/babybear.js';
-import { fingerprintDegree, lookupDims, lookupShape, type LookupStatement } from '../piop/lookup/logup.js';
+import { fingerprintDegree, lookupDims, lookupRuns, lookupShape, type LookupStatement } from '../piop/lookup/logup.js';
 import { chooseLayout, DEFAULT_SECURITY_PROFILE, DEFAULT_TENSOR_PCS_CONFIG, LOG2_EXT_FIELD, profileConfig, targetBitsOf, tensorFieldTermLog2, tensorSecurityBits, type TensorLayout, type TensorPcsConfig } from '../pcs/params.js';
 import { zkLigeroSecurity, type ZkLigeroParams } from '../pcs/zk-ligero-params.js';
 import { lookupStatements, type Circuit } from './circuit.js';
@@ -188,21 +188,24 @@ export function lookupName(st: LookupStatement, k: number): string {
 }
 
 /**
- * The fingerprint term of LogUp instances that share one draw of α, β (and ρ): the largest
- * instance's degree D_k (see the header; `fingerprintDegree`), named after that instance; null
- * without instances.
+ * Charges the fingerprint term of LogUp instances that share one draw of α, β (and ρ, and the
+ * second draw): the largest over the instances of D_k/|K| (one draw) or (D_k/|K|)² (instances
+ * with `fingerprints: 2`), see the header and `fingerprintDegree`; the term is named after that
+ * instance. Returns its name, or null without instances.
  */
-export function lookupFingerprint(statements: readonly LookupStatement[]): { name: string; degree: number; formula: string } | null {
+export function chargeLookupFingerprint(ledger: Ledger, statements: readonly LookupStatement[]): string | null {
   if (statements.length === 0) return null;
   const degrees = statements.map(fingerprintDegree);
-  const k = degrees.indexOf(Math.max(...degrees));
+  const log2 = statements.map((st, k) => (st.fingerprints === 2 ? 2 : 1) * (Math.log2(degrees[k]) - LOG2_K));
+  const k = log2.indexOf(Math.max(...log2));
   const st = statements[k];
-  const { width } = lookupShape(st);
-  return {
-    name: `${lookupName(st, k)}: fingerprint α, β (the largest of ${statements.length} instances sharing them)`,
-    degree: degrees[k],
-    formula: `max_k (c_k·2^ℓ_k + 2^b_k)·max(1, W_k − 1)/|K| over ${statements.length} instances, at k = ${k}: c = ${st.numLookups}, ℓ = ${st.logLen}, b = ${lookupDims(st).b}, W = ${width}`,
-  };
+  const twice = st.fingerprints === 2;
+  const name = `${lookupName(st, k)}: fingerprint α, β${twice ? ' at two draws' : ''} (the largest of ${statements.length} instances sharing them)`;
+  const twoDraws = statements.filter((x) => x.fingerprints === 2).length;
+  const shape = `max_k (D_k/|K|)^{r_k}, D_k = (c_k·2^ℓ_k + 2^b_k)·max(1, W_k − 1), over ${statements.length} instances (r_k = 2 for the ${twoDraws} checked at two draws), at k = ${k}: c = ${st.numLookups}, ℓ = ${st.logLen}, b = ${lookupDims(st).b}, W = ${lookupShape(st).width}`;
+  if (!twice) ledger.field(name, degrees[k], shape, CITE.logup);
+  else ledger.other({ name, log2: roundUp(log2[k]), formula: `${shape}: (${degrees[k]}/|K|)^2`, citation: CITE.logup });
+  return name;
 }
 
 /** (1 + Σ_{j=1}^{L−1} (3j + 2)): a fractional-sum GKR over L leaf variables. */
@@ -240,16 +243,16 @@ function compute(c: Circuit, cfg: Readonly<TensorPcsConfig>): ReceiptSecurity {
 
   // lookups: one LogUp-GKR per instance, sharing α, β: one fingerprint term, the largest instance's
   const statements = lookupStatements(c);
-  const fp = lookupFingerprint(statements);
-  if (fp) ledger.field(fp.name, fp.degree, fp.formula, CITE.logup);
-  statements.forEach((st, k) => {
+  chargeLookupFingerprint(ledger, statements);
+  for (const { k, second } of lookupRuns(statements)) {
+    const st = statements[k];
     const { leafVars } = lookupShape(st);
-    ledger.field(`${lookupName(st, k)}: GKR over ${leafVars} variables`, gkrNumerator(leafVars), `(1 + Σ_{j<${leafVars}} (3j+2))/|K|`, CITE.gkr);
+    ledger.field(`${lookupName(st, k)}${second ? ' (second draw)' : ''}: GKR over ${leafVars} variables`, gkrNumerator(leafVars), `(1 + Σ_{j<${leafVars}} (3j+2))/|K|`, CITE.gkr);
     const g = c.lookups[k];
     for (const tuple of g.tuples) for (const col of tuple) route(col.tensor);
     route(g.mult);
     if (g.table.kind === 'committed') route(g.table.param);
-  });
+  }
 
   // layers, from their own verifiers
   const replay = replayLayers(c);

@@ -57,7 +57,7 @@
  */
 import { P } from '../field/babybear.js';
 import { lookupStatements, type Circuit } from '../circuit/circuit.js';
-import { CITE, describe, gkrNumerator, InsufficientSecurityError, largestTerms, Ledger, lookupFingerprint, lookupName, roundUp, summarize, type ReceiptSecurity } from '../circuit/security.js';
+import { CITE, describe, gkrNumerator, InsufficientSecurityError, largestTerms, Ledger, chargeLookupFingerprint, lookupName, roundUp, summarize, type ReceiptSecurity } from '../circuit/security.js';
 import { replayLayers } from '../circuit/security-replay.js';
 import { RANGE_TABLE_SIZE } from '../circuit/param-range.js';
 import { PARAM_RANGE_BATCH_LABELS, zkParamLayout, zkParamRangeSystem } from '../circuit/zk-param-range.js';
@@ -66,7 +66,7 @@ import { MASK_ROWS } from '../pcs/zk-ligero-masks.js';
 import { sharedCodeParams, zkLigeroSecurity, type ZkLigeroParams } from '../pcs/zk-ligero-params.js';
 import { hadamardEntries, numLinearConstraints, weightVars } from '../pcs/zk-ligero-system.js';
 import { DEFAULT_SECURITY_PROFILE } from '../pcs/params.js';
-import { lookupShape, type LookupStatement } from '../piop/lookup/logup.js';
+import { lookupRuns, lookupShape, type LookupStatement } from '../piop/lookup/logup.js';
 import { rangeTable } from '../piop/lookup/tables.js';
 import { Transcript, type TranscriptLogEntry } from '../transcript/transcript.js';
 import { ByteReader } from '../util/bytes.js';
@@ -238,16 +238,16 @@ function compute(c: Circuit, params: Readonly<ZkLigeroParams>, vis: ZkVisibility
 
   // lookups: one padded LogUp-GKR per instance, sharing α, β: one fingerprint term, the largest instance's
   const statements = lookupStatements(c);
-  const fp = lookupFingerprint(statements);
-  if (fp) {
-    ledger.field(fp.name, fp.degree, fp.formula, CITE.logup);
-    charge('receipt', fp.name, [{ label: 'logup/alpha', count: 1 }, { label: 'logup/beta', count: 1 }]);
+  const fp = chargeLookupFingerprint(ledger, statements);
+  if (fp) charge('receipt', fp, [{ label: 'logup/alpha', count: 1 }, { label: 'logup/beta', count: 1 }]);
+  if (fp && statements.some((st) => st.fingerprints === 2)) charge('receipt', fp, [{ label: 'logup/alpha-2', count: 1 }, { label: 'logup/beta-2', count: 1 }]);
+  for (const { k, second } of lookupRuns(statements)) {
+    const st = statements[k];
+    // a committed table's row point ρ (ρ₂) is part of the shared draw (W = k + 2, `piop/lookup/indexed.ts`)
+    if (st.table.kind === 'committed' && st.table.rowVars > 0) charge('receipt', fp!, [{ label: `logup/${k}/rho${second ? '-2' : ''}`, count: st.table.rowVars }]);
+    if (second) lookupGkr('receipt', `logup/${k}`, st, 2, `${lookupName(st, k)} (second draw)`);
+    else lookupGkr('receipt', 'logup', st, k, lookupName(st, k));
   }
-  statements.forEach((st, k) => {
-    // a committed table's row point ρ is part of the shared draw (W = k + 2, `piop/lookup/indexed.ts`)
-    if (st.table.kind === 'committed' && st.table.rowVars > 0) charge('receipt', fp!.name, [{ label: `logup/${k}/rho`, count: st.table.rowVars }]);
-    lookupGkr('receipt', 'logup', st, k, lookupName(st, k));
-  });
 
   // layers: the clear replay's terms (the padded session draws what the clear one draws)
   const replay = replayLayers(c);

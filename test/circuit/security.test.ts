@@ -2,13 +2,13 @@
  * The composed security bound (`src/circuit/security.ts`): the figure of a small circuit equals
  * the union bound computed by hand below; the dry replay refuses a challenge drawn outside the
  * bookkeeping; the verifier rejects receipts made with weakened PCS parameters
- * (InsufficientSecurity) and judges stronger ones on their figure; commit refuses a model whose
- * LogUp term alone misses the target, naming it; the 128-bit profile is refused with the reason;
+ * (InsufficientSecurity) and judges stronger ones on their figure; an instance too large for one
+ * fingerprint draw is checked at two and its receipt verifies; the 128-bit profile is refused with the reason;
  * the JSON view lists every term.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildCircuit } from '../../src/circuit/circuit.js';
+import { buildCircuit, lookupStatements } from '../../src/circuit/circuit.js';
 import { describeModel } from '../../src/circuit/description.js';
 import { InsufficientSecurityError, receiptSecurity } from '../../src/circuit/security.js';
 import { replayLayers } from '../../src/circuit/security-replay.js';
@@ -19,7 +19,10 @@ import { commitModel } from '../../src/prover/commit.js';
 import { prove } from '../../src/prover/prove.js';
 import { compileOnnx } from '../../src/quantize/compile.js';
 import { receiptJson } from '../../src/verifier/json.js';
-import { decodeReceipt } from '../../src/verifier/receipt.js';
+import { decodeReceipt, encodeReceipt } from '../../src/verifier/receipt.js';
+import { readLookupProof, writeLookupProof, type LookupProof } from '../../src/piop/lookup/logup.js';
+import { tableBits } from '../../src/piop/lookup/tables.js';
+import { ByteReader, ByteWriter } from '../../src/util/bytes.js';
 import { verifyReceipt } from '../../src/verifier/verify.js';
 import { assertReplayMatchesVerifier } from '../support/live-replay.js';
 
@@ -113,18 +116,49 @@ test('weakened PCS parameters: receipts are rejected with InsufficientSecurity; 
   }
 });
 
-test('commit refuses a model whose LogUp fingerprint alone misses the target, naming the term', () => {
-  const n = 2 ** 21; // one Relu over 2^21 entries: 2^22 fractions × (W + 2 = 4) = 2^24/|K| = 2^-99.6
+/** One Relu over 2^21 entries: a lookup into its (x, relu(x)) table whose one-draw bound N·(W + 2) = 2^22·4 missed the target. */
+function bigReluModel() {
+  const n = 2 ** 21;
   const bytes = buildModel({ inputs: [{ name: 'x', dims: [1, n] }], outputs: ['y'], nodes: [node('Relu', ['x'], ['y'])], inits: [] });
-  const { model } = compileOnnx(bytes, [{ x: Array.from({ length: n }, (_, i) => (((i * 7919) % 255) - 127) / 128) }]);
-  assert.throws(
-    () => commitModel(model),
-    (e: unknown) =>
-      e instanceof InsufficientSecurityError &&
-      e.kind === 'InsufficientSecurity' &&
-      /99\.\d+ composed security bits, below the 100-bit target; largest terms: logup 0 \(table:Relu_y, 1 × 2\^21 lookups\): fingerprint α, β 2\^-99\.6/.test(e.message) &&
-      /field terms alone cap it at 99\.\d+ bits/.test(e.message),
-  );
+  const input = { x: Array.from({ length: n }, (_, i) => (((i * 7919) % 255) - 127) / 128) };
+  return { model: compileOnnx(bytes, [input]).model, input };
+}
+
+test('an instance too large for one fingerprint draw is checked at two: charged (D/|K|)², and its receipt verifies; a changed word of the second GKR is rejected', () => {
+  const { model, input } = bigReluModel();
+  const cm = commitModel(model); // before the second draw: refused at 99.6 bits
+  const [st] = lookupStatements(cm.circuit);
+  assert.deepEqual([st.table.name, st.numLookups, st.logLen, st.fingerprints], ['table:Relu_y', 1, 21, 2]);
+  const s = receiptSecurity(cm.circuit);
+  const fp = s.terms.find((t) => /fingerprint α, β at two draws/.test(t.name))!;
+  // D = (c·2^ℓ + 2^b)·max(1, W − 1) = 2^21 + 2^9 (the table's 2^9 rows, W = 2), squared over |K|²
+  assert.equal(tableBits(st.table), 9);
+  const D = 2 ** 21 + 2 ** 9;
+  assert.ok(Math.abs(fp.log2 - 2 * (Math.log2(D) - 4 * Math.log2(P))) < 1e-5, `${fp.log2} ${fp.formula}`);
+  assert.ok(s.terms.some((t) => /logup 0 .* \(second draw\): GKR over 22 variables/.test(t.name)));
+  assert.ok(s.bits >= 100, `${s.bits} bits`);
+  const { receipt } = prove(cm, input);
+  const v = verifyReceipt(receipt, cm.modelId, input);
+  assert.ok(v.ok, v.ok ? '' : v.error.message);
+  // the lookup proof opens the proof bytes: u32 count, the first draw's GKR, then the second's
+  const rc = decodeReceipt(receipt);
+  const lk = readLookupProof(new ByteReader(rc.proof), [st]);
+  assert.equal(lk.instances.length, 2);
+  const size = (p: LookupProof) => {
+    const w = new ByteWriter();
+    writeLookupProof(w, p);
+    return w.finish().length;
+  };
+  const second = size({ instances: [lk.instances[0]] }); // where the second GKR begins
+  for (const [at, kind] of [[second + 4, 'NonZeroSum'], [second + 100, null]] as const) {
+    const proof = rc.proof.slice();
+    proof[at] ^= 1;
+    const r = verifyReceipt(encodeReceipt({ ...rc, proof }), cm.modelId, input);
+    assert.equal(r.ok, false, `byte ${at}`);
+    if (!r.ok && kind) assert.equal(r.error.kind, kind, r.error.message);
+    if (!r.ok) assert.match(r.error.message, /second fingerprint|canonical|decode/i);
+  }
+  assertReplayMatchesVerifier(receipt);
 });
 
 test('the 128-bit profile is refused with the terms that cap it and what would lift it', () => {
