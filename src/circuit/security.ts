@@ -20,9 +20,13 @@
  *     stays a false claim that its GKR and openings must then get past: their own terms). Per
  *     round this is the round-by-round error of the draw (the state stays doomed unless every
  *     false instance is rescued), which is what the Fiat–Shamir reading below needs.
+ *     An instance too large for one draw (`piop/lookup/logup.ts` needsSecondDraw, from the shape) is
+ *     also checked at a second draw (α₂, β₂, ρ₂) taken in the same round: its A_k must vanish at
+ *     both independent points, so it enters the max as (D_k/|K|)² (logup.ts "Second fingerprint").
  *     Per instance, its GKR over L = n_k + 1 variables (1 + Σ_{j<L} (3j + 2))/|K|: the root's μ,
  *     then per layer j a degree-3 sumcheck of j rounds, λ and μ (Papini–Haböck ePrint 2023/1284;
- *     sumcheck m·d/|K|, PAZK §4.1); these are separate draws and are summed.
+ *     sumcheck m·d/|K|, PAZK §4.1); these are separate draws and are summed, the second draw's
+ *     GKRs included.
  *   - each layer (`./security-replay.ts` enumerates them from the layer's own verifier):
  *     Σ m·d/|K| over its sumchecks (PROTOCOL-NOTES §3), Σ m/|K| over its random points r ∈ K^m
  *     (Schwartz–Zippel: the identities are multilinear in r), Σ k/|K| over its batching

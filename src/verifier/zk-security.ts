@@ -10,12 +10,13 @@
  * The terms (|K| = p^4; each padded protocol is the clear one with committed messages, so it keeps
  * the clear error and adds only the challenges it draws beyond it):
  *   - lookups (`piop/lookup/zk-logup.ts`): the clear fingerprint term for the shared α, β (and ρ),
- *     max_k D_k/|K| over the instances (`circuit/security.ts` header: the same leaves, pinned by the
+ *     max_k (D_k/|K|)^{r_k} over the instances, r_k = 2 for those checked at a second draw
+ *     (α₂, β₂, ρ₂: `logup/alpha-2`, …) (`circuit/security.ts` header: the same leaves, pinned by the
  *     same leaf checks, now linear constraints; the root check below accepts only p_0 = 0 with
  *     q_0 ≠ 0 beyond its own 1/|K|); per instance, its padded GKR (`zk-gkr.ts`) the clear
  *     (1 + Σ_{j<L} (3j+2))/|K| plus 1/|K| for the root's β (the hidden root check β·p_0 + q_0·v = 1
- *     holds for at most one β unless p_0 = 0 and q_0·v = 1). The leaf discharge draws nothing (two
- *     linear constraints).
+ *     holds for at most one β unless p_0 = 0 and q_0·v = 1), and so for each second-draw run
+ *     (`logup/<k>/2/gkr`). The leaf discharge draws nothing (two linear constraints).
  *   - layers: the clear replay's terms (`circuit/security-replay.ts`): the layer verifiers run
  *     unchanged through the padded session (`./zk-session.ts`), whose sumchecks draw one challenge
  *     per round like the clear ones, and whose final checks and `equal`s are exact constraints
@@ -239,7 +240,8 @@ function compute(c: Circuit, params: Readonly<ZkLigeroParams>, vis: ZkVisibility
   // lookups: one padded LogUp-GKR per instance, sharing α, β: one fingerprint term, the largest instance's
   const statements = lookupStatements(c);
   const fp = chargeLookupFingerprint(ledger, statements);
-  if (fp) charge('receipt', fp, [{ label: 'logup/alpha', count: 1 }, { label: 'logup/beta', count: 1 }]);
+  // α, β are drawn even without lookups (then no term charges them: they check nothing)
+  charge('receipt', fp ? [fp] : [], [{ label: 'logup/alpha', count: 1 }, { label: 'logup/beta', count: 1 }]);
   if (fp && statements.some((st) => st.fingerprints === 2)) charge('receipt', fp, [{ label: 'logup/alpha-2', count: 1 }, { label: 'logup/beta-2', count: 1 }]);
   for (const { k, second } of lookupRuns(statements)) {
     const st = statements[k];

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildCircuit, lookupStatements } from '../../src/circuit/circuit.js';
 import { describeModel } from '../../src/circuit/description.js';
-import { InsufficientSecurityError, receiptSecurity } from '../../src/circuit/security.js';
+import { chargeLookupFingerprint, InsufficientSecurityError, Ledger, receiptSecurity } from '../../src/circuit/security.js';
 import { replayLayers } from '../../src/circuit/security-replay.js';
 import { P } from '../../src/field/babybear.js';
 import { buildModel, floatTensor, node } from '../../src/model/onnx-writer.js';
@@ -20,8 +20,8 @@ import { prove } from '../../src/prover/prove.js';
 import { compileOnnx } from '../../src/quantize/compile.js';
 import { receiptJson } from '../../src/verifier/json.js';
 import { decodeReceipt, encodeReceipt } from '../../src/verifier/receipt.js';
-import { readLookupProof, writeLookupProof, type LookupProof } from '../../src/piop/lookup/logup.js';
-import { tableBits } from '../../src/piop/lookup/tables.js';
+import { needsSecondDraw, readLookupProof, writeLookupProof, type LookupProof, type LookupStatement } from '../../src/piop/lookup/logup.js';
+import { rangeTable, tableBits } from '../../src/piop/lookup/tables.js';
 import { ByteReader, ByteWriter } from '../../src/util/bytes.js';
 import { verifyReceipt } from '../../src/verifier/verify.js';
 import { assertReplayMatchesVerifier } from '../support/live-replay.js';
@@ -159,6 +159,30 @@ test('an instance too large for one fingerprint draw is checked at two: charged 
     if (!r.ok) assert.match(r.error.message, /second fingerprint|canonical|decode/i);
   }
   assertReplayMatchesVerifier(receipt);
+});
+
+test('the second-draw rule and the fingerprint term at GPT-2-scale shapes: the largest single-draw instance stays below 2^-101.6, every instance this build allows fits', () => {
+  const range = (bits: number, c: number, l: number): LookupStatement => ({ table: rangeTable(bits), numLookups: c, logLen: l });
+  // W = 1: 2^{n+1}·3 > 2^{log2|K| − 100} = 2^23.63 from n + 1 = 23 on
+  assert.equal(needsSecondDraw(range(8, 32, 16)), false); // 2^21 lookups: the angle classifier's largest
+  assert.equal(needsSecondDraw(range(8, 64, 16)), true); // 2^22
+  assert.equal(needsSecondDraw(range(16, 1, 26)), true); // 2^26, the most one instance takes
+  const log2K = 4 * Math.log2(P);
+  const charged = (sts: LookupStatement[]) => {
+    const ledger = new Ledger();
+    const name = chargeLookupFingerprint(ledger, sts)!;
+    return { name, log2: ledger.terms.find((t) => t.name === name)!.log2 };
+  };
+  // the largest instance left with one draw: D = 2^21 + 2^8, one draw
+  const single = charged([range(8, 32, 16), range(8, 4, 16)]);
+  assert.ok(Math.abs(single.log2 - (Math.log2(2 ** 21 + 2 ** 8) - log2K)) < 1e-5 && single.log2 < -102.6, `${single.log2}`);
+  assert.match(single.name, /^logup 0 .*: fingerprint α, β \(the largest of 2 instances/);
+  // 40 instances of a transformer's size, one of 2^26 lookups: at two draws, the largest term is a one-draw instance's
+  const big = [range(16, 1, 26), ...Array.from({ length: 39 }, () => range(8, 16, 16))].map((st) => (needsSecondDraw(st) ? { ...st, fingerprints: 2 as const } : st));
+  const t = charged(big);
+  assert.ok(Math.abs(t.log2 - (Math.log2(2 ** 20 + 2 ** 8) - log2K)) < 1e-5, `${t.name} ${t.log2}`);
+  const alone = charged([big[0]]);
+  assert.ok(Math.abs(alone.log2 - 2 * (Math.log2(2 ** 26 + 2 ** 16) - log2K)) < 1e-5 && alone.log2 < -195, `${alone.log2}`);
 });
 
 test('the 128-bit profile is refused with the terms that cap it and what would lift it', () => {

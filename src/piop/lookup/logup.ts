@@ -23,6 +23,19 @@
  * Error ≤ max_k D_k/|K| (`fingerprintDegree`: the instances share one draw, and a cheating prover
  * must pass every instance it cheats in) plus the GKRs' Σ_k Σ_j (3j + 2)/|K|.
  *
+ * Second fingerprint (`fingerprints: 2` on a statement; circuits set it by `needsSecondDraw`, from
+ * the shape alone, so prover and verifier agree and the receipt carries no flag). Right after α, β
+ * and the ρ's, with no prover message between, the verifier draws α₂, β₂ (`<label>/alpha-2`,
+ * `<label>/beta-2`) and a ρ₂ for each such committed table (`<label>/<k>/rho-2`); after every
+ * instance's GKR at the first draw, each such instance runs the same protocol again at the second
+ * (labels `<label>/<k>/2/…`: its own GKR, column, multiplicity and table evaluations, and claims,
+ * returned as `claims[k].second`, which the caller opens too). The instance's polynomial A_k is
+ * fixed by the commitments before both draws and must vanish at both, so a false instance passes
+ * with probability ≤ (D_k/|K|)² (`fingerprintDegree`); both draws are one round, so this is also
+ * the round's round-by-round error (two sequential rounds would each keep D_k/|K| under
+ * Fiat–Shamir). Cost: one more GKR over the same leaves' shape per such instance (prover time and
+ * proof bytes of that instance double) and one more set of opening claims.
+ *
  * Committed tables (`./indexed.ts`): tuple column 1 is a matrix of rows folded at a point ρ drawn
  * after α, β (`<label>/<k>/rho`); its column claim is on the matrix at (ρ ‖ x*_{<ℓ}); the table's
  * row column is not computed but claimed: e = E~(ρ ‖ x*_{<b'}) is sent after m~

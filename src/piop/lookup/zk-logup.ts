@@ -19,19 +19,24 @@
  *      m = m̃ − P_m, v_{j,w} = ṽ_{j,w} − P_{j,w}, t~ and the padding row's folded tuple computed by the
  *      verifier; and returns the claims (x*_{<ℓ}, v_{j,w}) on each column and (x*_{<b}, m) on m as
  *      expressions, **which the caller must link** to the committed segments (`linkToSegment`).
+ * An instance with `fingerprints: 2` (`./logup.ts`, "Second fingerprint") runs steps 1–3 again at
+ * the second draw (α₂, β₂, ρ₂) under `<label>/<k>/2`, after every instance's first run, with its own
+ * pads, and returns its claims as `claims[k].second`.
  * Checks with no hidden value stay checks: shapes, lengths and canonical encodings.
  * A committed table (`./indexed.ts`) adds ẽ = E~(ρ ‖ x*_{<b'}) + P_e after m̃ (`<label>/<k>/table-eval`):
  * its row column enters Q with the public coefficient −s*·β·eq(x*_{b,≥b'}, 0) on e = ẽ − P_e, and
  * (ρ ‖ x*_{<b'}, e) is returned as the hidden claim `table` on the parameter E, linked like the others.
  *
- * Pads (`zkLookupLayout`, a function of the statements alone), per instance contiguously:
+ * Pads (`zkLookupLayout`, a function of the statements alone), per run (`lookupRuns`: every instance,
+ * then the second runs) contiguously:
  * `zkGkrLayout(n + 1)`, then 4 entries per column evaluation (j-major), then 4 for m~, then (committed
  * tables) 4 for e.
  *
  * Why sound. With w committed before α, β and every padded value absorbed before the next draw,
  * this is the clear protocol with committed messages: on any w satisfying the system and the links,
- * the clear values pass the clear verifier. Error: the clear LogUp's N_tot·(W + 2)/|K| and the
- * GKR's Σ_k (3k + 2)/|K|, plus 1/|K| per instance for the GKR's root combination.
+ * the clear values pass the clear verifier. Error: the clear LogUp's (max_k (D_k/|K|)^{r_k},
+ * `fingerprintDegree`) and each run's GKR Σ_j (3j + 2)/|K|, plus 1/|K| per run for the GKR's root
+ * combination.
  *
  * What it hides. Every value sent is padded with a uniform pad used once, so the proof is uniform
  * and independent of the columns and the multiplicities (a histogram of hidden data); the
