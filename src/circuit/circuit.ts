@@ -12,7 +12,7 @@
  */
 import type { Layer } from '../quantize/layers.js';
 import { tableBits, type LookupTable } from '../piop/lookup/tables.js';
-import type { LookupStatement } from '../piop/lookup/logup.js';
+import { needsSecondDraw, type LookupStatement } from '../piop/lookup/logup.js';
 import { layerProtocol } from '../ops/proofs/registry.js';
 import type { ModelDescription } from './description.js';
 import { layoutOf, type Layout } from './layout.js';
@@ -63,7 +63,11 @@ function tableKey(t: LookupTable): string {
 }
 
 export function lookupStatements(c: Circuit): LookupStatement[] {
-  return c.lookups.map((g) => ({ table: g.table, numLookups: g.tuples.length, logLen: g.logLen }));
+  return c.lookups.map((g) => {
+    const st: LookupStatement = { table: g.table, numLookups: g.tuples.length, logLen: g.logLen };
+    // an instance too large for one fingerprint draw is checked at two (`piop/lookup/logup.ts`)
+    return needsSecondDraw(st) ? { ...st, fingerprints: 2 } : st;
+  });
 }
 
 export function buildCircuit(desc: ModelDescription): Circuit {

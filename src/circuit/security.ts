@@ -8,11 +8,25 @@
  * receipt whose model falls short (kind `InsufficientSecurity`).
  *
  * The terms ε_i, one per verifier challenge of the interactive protocol, grouped (|K| = p^4):
- *   - LogUp instance k (PROTOCOL-NOTES §5): fingerprint N_k·(W_k + 2)/|K| for its α, β, with N_k
- *     = 2^{n_k+1} its fractions, both sides and padding (Haböck ePrint 2022/1530; the bound of
- *     Plonky3 `security/src/logup.rs`); its GKR over L = n_k + 1 variables (1 + Σ_{j<L} (3j + 2))/|K|:
- *     the root's μ, then per layer j a degree-3 sumcheck of j rounds, λ and μ (Papini–Haböck
- *     ePrint 2023/1284; sumcheck m·d/|K|, PAZK §4.1).
+ *   - the LogUp instances (PROTOCOL-NOTES §5), which share one draw of α, β (and the committed
+ *     tables' ρ): ONE fingerprint term max_k D_k/|K|, D_k = (c_k·2^{ℓ_k} + 2^{b_k})·max(1, W_k − 1)
+ *     (`piop/lookup/logup.ts` fingerprintDegree: the cleared numerator of instance k's identity, over
+ *     its distinct poles, has that degree in (α, β, ρ) — Haböck ePrint 2022/1530 Lemma 5 with the
+ *     fold's degree; the padding and the table's extra copies are pinned by the verifier and add at
+ *     most one pole). Why the largest and not the sum: the commitments fix, before the draw, the
+ *     set S ≠ ∅ of instances whose relation is false; every one of them is checked, so an accepting
+ *     run needs A_k(α, β, ρ) = 0 for every k ∈ S, an event inside {A_{k0} = 0} for any one k0 ∈ S,
+ *     of probability ≤ D_{k0}/|K| ≤ max_k D_k/|K| (an instance whose identity fails at the draw
+ *     stays a false claim that its GKR and openings must then get past: their own terms). Per
+ *     round this is the round-by-round error of the draw (the state stays doomed unless every
+ *     false instance is rescued), which is what the Fiat–Shamir reading below needs.
+ *     An instance too large for one draw (`piop/lookup/logup.ts` needsSecondDraw, from the shape) is
+ *     also checked at a second draw (α₂, β₂, ρ₂) taken in the same round: its A_k must vanish at
+ *     both independent points, so it enters the max as (D_k/|K|)² (logup.ts "Second fingerprint").
+ *     Per instance, its GKR over L = n_k + 1 variables (1 + Σ_{j<L} (3j + 2))/|K|: the root's μ,
+ *     then per layer j a degree-3 sumcheck of j rounds, λ and μ (Papini–Haböck ePrint 2023/1284;
+ *     sumcheck m·d/|K|, PAZK §4.1); these are separate draws and are summed, the second draw's
+ *     GKRs included.
  *   - each layer (`./security-replay.ts` enumerates them from the layer's own verifier):
  *     Σ m·d/|K| over its sumchecks (PROTOCOL-NOTES §3), Σ m/|K| over its random points r ∈ K^m
  *     (Schwartz–Zippel: the identities are multilinear in r), Σ k/|K| over its batching
@@ -56,7 +70,7 @@
  * the terms describe (the tests replay real verifications against the enumeration).
  */
 import { P } from '../field/babybear.js';
-import { lookupShape } from '../piop/lookup/logup.js';
+import { fingerprintDegree, lookupDims, lookupRuns, lookupShape, type LookupStatement } from '../piop/lookup/logup.js';
 import { chooseLayout, DEFAULT_SECURITY_PROFILE, DEFAULT_TENSOR_PCS_CONFIG, LOG2_EXT_FIELD, profileConfig, targetBitsOf, tensorFieldTermLog2, tensorSecurityBits, type TensorLayout, type TensorPcsConfig } from '../pcs/params.js';
 import { zkLigeroSecurity, type ZkLigeroParams } from '../pcs/zk-ligero-params.js';
 import { lookupStatements, type Circuit } from './circuit.js';
@@ -111,7 +125,7 @@ export class InsufficientSecurityError extends CircuitError {
 }
 
 export const CITE = {
-  logup: 'PROTOCOL-NOTES §5; Haböck ePrint 2022/1530 (LogUp); Plonky3 security/src/logup.rs (N·(W+2)/|EF|)',
+  logup: 'PROTOCOL-NOTES §5; Haböck ePrint 2022/1530 Lemma 5 (cleared numerator of degree < #poles), with the fold degree; piop/lookup/logup.ts fingerprintDegree; one shared draw: the largest instance (circuit/security.ts header)',
   gkr: 'PROTOCOL-NOTES §5 ((3k+2)/|K| per layer); Papini–Haböck ePrint 2023/1284; sumcheck PAZK §4.1',
   layer: 'PROTOCOL-NOTES §3 (sumcheck m·d/|K|, PAZK §4.1); Schwartz–Zippel (random point m/|K|, batching challenge of degree k: k/|K|)',
   range: 'circuit/param-range.ts (an independent α per chunk); Haböck ePrint 2022/1530 Lemma 5 (cleared numerator of degree < N_I + 256)',
@@ -172,6 +186,32 @@ export function roundUp(log2: number): number {
   return Math.ceil(log2 * 1e6) / 1e6;
 }
 
+/** How the ledgers name lookup instance k. */
+export function lookupName(st: LookupStatement, k: number): string {
+  return `logup ${k} (${st.table.name}, ${st.numLookups} × 2^${st.logLen} lookups)`;
+}
+
+/**
+ * Charges the fingerprint term of LogUp instances that share one draw of α, β (and ρ, and the
+ * second draw): the largest over the instances of D_k/|K| (one draw) or (D_k/|K|)² (instances
+ * with `fingerprints: 2`), see the header and `fingerprintDegree`; the term is named after that
+ * instance. Returns its name, or null without instances.
+ */
+export function chargeLookupFingerprint(ledger: Ledger, statements: readonly LookupStatement[]): string | null {
+  if (statements.length === 0) return null;
+  const degrees = statements.map(fingerprintDegree);
+  const log2 = statements.map((st, k) => (st.fingerprints === 2 ? 2 : 1) * (Math.log2(degrees[k]) - LOG2_K));
+  const k = log2.indexOf(Math.max(...log2));
+  const st = statements[k];
+  const twice = st.fingerprints === 2;
+  const name = `${lookupName(st, k)}: fingerprint α, β${twice ? ' at two draws' : ''} (the largest of ${statements.length} instances sharing them)`;
+  const twoDraws = statements.filter((x) => x.fingerprints === 2).length;
+  const shape = `max_k (D_k/|K|)^{r_k}, D_k = (c_k·2^ℓ_k + 2^b_k)·max(1, W_k − 1), over ${statements.length} instances (r_k = 2 for the ${twoDraws} checked at two draws), at k = ${k}: c = ${st.numLookups}, ℓ = ${st.logLen}, b = ${lookupDims(st).b}, W = ${lookupShape(st).width}`;
+  if (!twice) ledger.field(name, degrees[k], shape, CITE.logup);
+  else ledger.other({ name, log2: roundUp(log2[k]), formula: `${shape}: (${degrees[k]}/|K|)^2`, citation: CITE.logup });
+  return name;
+}
+
 /** (1 + Σ_{j=1}^{L−1} (3j + 2)): a fractional-sum GKR over L leaf variables. */
 export function gkrNumerator(L: number): number {
   return 1 + (3 * (L - 1) * L) / 2 + 2 * (L - 1);
@@ -205,17 +245,18 @@ function compute(c: Circuit, cfg: Readonly<TensorPcsConfig>): ReceiptSecurity {
     else if (role === undefined) throw new Error(`security: claim on unknown tensor '${tensor}'`);
   };
 
-  // lookups: one LogUp-GKR per instance, sharing α, β
-  lookupStatements(c).forEach((st, k) => {
-    const { leafVars, width } = lookupShape(st);
-    const name = `logup ${k} (${st.table.name}, ${st.numLookups} × 2^${st.logLen} lookups)`;
-    ledger.field(`${name}: fingerprint α, β`, 2 ** leafVars * (width + 2), `N·(W+2)/|K|, N = 2^${leafVars} fractions, W = ${width}`, CITE.logup);
-    ledger.field(`${name}: GKR over ${leafVars} variables`, gkrNumerator(leafVars), `(1 + Σ_{j<${leafVars}} (3j+2))/|K|`, CITE.gkr);
+  // lookups: one LogUp-GKR per instance, sharing α, β: one fingerprint term, the largest instance's
+  const statements = lookupStatements(c);
+  chargeLookupFingerprint(ledger, statements);
+  for (const { k, second } of lookupRuns(statements)) {
+    const st = statements[k];
+    const { leafVars } = lookupShape(st);
+    ledger.field(`${lookupName(st, k)}${second ? ' (second draw)' : ''}: GKR over ${leafVars} variables`, gkrNumerator(leafVars), `(1 + Σ_{j<${leafVars}} (3j+2))/|K|`, CITE.gkr);
     const g = c.lookups[k];
     for (const tuple of g.tuples) for (const col of tuple) route(col.tensor);
     route(g.mult);
     if (g.table.kind === 'committed') route(g.table.param);
-  });
+  }
 
   // layers, from their own verifiers
   const replay = replayLayers(c);

@@ -219,6 +219,7 @@ interface AnyLookupClaims {
   columns: { point: Point; value: Val }[][];
   multiplicities: { point: Point; value: Val };
   table?: { point: Point; value: Val };
+  second?: AnyLookupClaims;
 }
 
 /**
@@ -228,7 +229,10 @@ interface AnyLookupClaims {
  */
 export function addLookupClaims(c: Circuit, claims: readonly (LookupClaims | AnyLookupClaims)[], claim: (tensor: string, point: Point, value: Val) => void): void {
   c.lookups.forEach((g, k) => {
-    const cl = claims[k];
+    // an instance checked at two draws (`fingerprints: 2`) has a second set of claims, settled alike
+    for (let cl: LookupClaims | AnyLookupClaims | undefined = claims[k]; cl; cl = cl.second) addInstance(g, k, cl);
+  });
+  function addInstance(g: Circuit['lookups'][number], k: number, cl: LookupClaims | AnyLookupClaims): void {
     g.tuples.forEach((tuple, j) =>
       tuple.forEach((col, w) => {
         const { point, value } = cl.columns[j][w];
@@ -240,7 +244,7 @@ export function addLookupClaims(c: Circuit, claims: readonly (LookupClaims | Any
       if (!cl.table) throw new Rejected('MalformedProof', `lookup ${k}: no claim on the committed table '${g.table.param}'`);
       claim(g.table.param, cl.table.point, cl.table.value);
     }
-  });
+  }
 }
 
 /**

@@ -9,10 +9,14 @@
  *
  * The terms (|K| = p^4; each padded protocol is the clear one with committed messages, so it keeps
  * the clear error and adds only the challenges it draws beyond it):
- *   - lookups (`piop/lookup/zk-logup.ts`): per instance the clear fingerprint N·(W+2)/|K| for the
- *     shared α, β; its padded GKR (`zk-gkr.ts`) the clear (1 + Σ_{j<L} (3j+2))/|K| plus 1/|K| for
- *     the root's β (the hidden root check β·p_0 + q_0·v = 1 holds for at most one β unless p_0 = 0
- *     and q_0·v = 1). The leaf discharge draws nothing (two linear constraints).
+ *   - lookups (`piop/lookup/zk-logup.ts`): the clear fingerprint term for the shared α, β (and ρ),
+ *     max_k (D_k/|K|)^{r_k} over the instances, r_k = 2 for those checked at a second draw
+ *     (α₂, β₂, ρ₂: `logup/alpha-2`, …) (`circuit/security.ts` header: the same leaves, pinned by the
+ *     same leaf checks, now linear constraints; the root check below accepts only p_0 = 0 with
+ *     q_0 ≠ 0 beyond its own 1/|K|); per instance, its padded GKR (`zk-gkr.ts`) the clear
+ *     (1 + Σ_{j<L} (3j+2))/|K| plus 1/|K| for the root's β (the hidden root check β·p_0 + q_0·v = 1
+ *     holds for at most one β unless p_0 = 0 and q_0·v = 1), and so for each second-draw run
+ *     (`logup/<k>/2/gkr`). The leaf discharge draws nothing (two linear constraints).
  *   - layers: the clear replay's terms (`circuit/security-replay.ts`): the layer verifiers run
  *     unchanged through the padded session (`./zk-session.ts`), whose sumchecks draw one challenge
  *     per round like the clear ones, and whose final checks and `equal`s are exact constraints
@@ -34,8 +38,9 @@
  *     the io batch too when the receipt commits tensors.
  *   - committed tensors (`circuit/zk-io.ts`): the private inputs' padded range LogUp, one
  *     instance per check (x − lo, and hi − x unless the range is a power of two) of 2^a lookups
- *     into [0, 2^b), sharing their own (α, β) — (N + 2^b)/|K| each as for a parameter chunk,
- *     summed — and their padded GKRs; the zero-padding constraints are exact.
+ *     into [0, 2^b), sharing their own (α, β) — (N + 2^b)/|K| as for a parameter chunk, the
+ *     largest check's (one shared draw: as for the receipt's lookups) — and their padded GKRs,
+ *     summed; the zero-padding constraints are exact.
  *   - the zero-knowledge Ligero proof over both commitments (`pcs/zk-ligero-params.ts`), for the
  *     code the proof runs (C, N, t and L = C + max k): proximity (e+2)/|K| for γ, linear test
  *     (⌈log2 M⌉ + 1)/|K| for (β, τ), quadratic test 1/|K| for ρ, and the column-query term,
@@ -53,7 +58,7 @@
  */
 import { P } from '../field/babybear.js';
 import { lookupStatements, type Circuit } from '../circuit/circuit.js';
-import { CITE, describe, gkrNumerator, InsufficientSecurityError, largestTerms, Ledger, roundUp, summarize, type ReceiptSecurity } from '../circuit/security.js';
+import { CITE, describe, gkrNumerator, InsufficientSecurityError, largestTerms, Ledger, chargeLookupFingerprint, lookupName, roundUp, summarize, type ReceiptSecurity } from '../circuit/security.js';
 import { replayLayers } from '../circuit/security-replay.js';
 import { RANGE_TABLE_SIZE } from '../circuit/param-range.js';
 import { PARAM_RANGE_BATCH_LABELS, zkParamLayout, zkParamRangeSystem } from '../circuit/zk-param-range.js';
@@ -62,7 +67,7 @@ import { MASK_ROWS } from '../pcs/zk-ligero-masks.js';
 import { sharedCodeParams, zkLigeroSecurity, type ZkLigeroParams } from '../pcs/zk-ligero-params.js';
 import { hadamardEntries, numLinearConstraints, weightVars } from '../pcs/zk-ligero-system.js';
 import { DEFAULT_SECURITY_PROFILE } from '../pcs/params.js';
-import { lookupShape, type LookupStatement } from '../piop/lookup/logup.js';
+import { lookupRuns, lookupShape, type LookupStatement } from '../piop/lookup/logup.js';
 import { rangeTable } from '../piop/lookup/tables.js';
 import { Transcript, type TranscriptLogEntry } from '../transcript/transcript.js';
 import { ByteReader } from '../util/bytes.js';
@@ -217,34 +222,34 @@ function compute(c: Circuit, params: Readonly<ZkLigeroParams>, vis: ZkVisibility
     return leafVars;
   };
 
-  // the private inputs' range checks: one padded LogUp instance each, sharing their own α, β
+  // the private inputs' range checks: one padded LogUp instance each, sharing their own α, β: as
+  // for the receipt's lookups, one fingerprint term, the largest check's (N + 2^b)
   if (io?.range) {
-    const fps: string[] = [];
+    let worst = { name: '', degree: -1, formula: '' };
     ioRangeStatements(io.range.checks).forEach((st, k) => {
       const ch = io.range!.checks[k];
       const name = `private input '${ch.input}' range check ${ch.upper ? 'hi − x' : 'x − lo'} into [0, 2^${ch.bits}) (2^${ch.numVars} entries)`;
       const leafVars = lookupGkr('receipt', IO_RANGE_LABEL, st, k, name);
-      const f = `${name}: fingerprint α`;
-      ledger.field(f, 2 ** (leafVars - 1) + 2 ** ch.bits, `(N + 2^${ch.bits})/|K|, N = 2^${leafVars - 1} lookup leaves`, CITE_ZK.range);
-      fps.push(f);
+      const degree = 2 ** (leafVars - 1) + 2 ** ch.bits;
+      if (degree > worst.degree) worst = { name: `${name}: fingerprint α (the largest of ${io.range!.checks.length} checks sharing it)`, degree, formula: `max (N + 2^b)/|K| over the checks, here N = 2^${leafVars - 1} lookup leaves, b = ${ch.bits}` };
     });
-    charge('receipt', fps, [{ label: `${IO_RANGE_LABEL}/alpha`, count: 1 }, { label: `${IO_RANGE_LABEL}/beta`, count: 1 }]);
+    ledger.field(worst.name, worst.degree, worst.formula, CITE_ZK.range);
+    charge('receipt', worst.name, [{ label: `${IO_RANGE_LABEL}/alpha`, count: 1 }, { label: `${IO_RANGE_LABEL}/beta`, count: 1 }]);
   }
 
-  // lookups: one padded LogUp-GKR per instance, sharing α, β
+  // lookups: one padded LogUp-GKR per instance, sharing α, β: one fingerprint term, the largest instance's
   const statements = lookupStatements(c);
-  const fingerprints: string[] = [];
-  statements.forEach((st, k) => {
-    const name = `logup ${k} (${st.table.name}, ${st.numLookups} × 2^${st.logLen} lookups)`;
-    const { leafVars, width } = lookupShape(st);
-    const f = `${name}: fingerprint α, β`;
-    ledger.field(f, 2 ** leafVars * (width + 2), `N·(W+2)/|K|, N = 2^${leafVars} fractions, W = ${width}`, CITE.logup);
-    fingerprints.push(f);
-    // a committed table's row point ρ is part of its fingerprint (W = k + 2, `piop/lookup/indexed.ts`)
-    if (st.table.kind === 'committed' && st.table.rowVars > 0) charge('receipt', f, [{ label: `logup/${k}/rho`, count: st.table.rowVars }]);
-    lookupGkr('receipt', 'logup', st, k, name);
-  });
-  charge('receipt', fingerprints, [{ label: 'logup/alpha', count: 1 }, { label: 'logup/beta', count: 1 }]);
+  const fp = chargeLookupFingerprint(ledger, statements);
+  // α, β are drawn even without lookups (then no term charges them: they check nothing)
+  charge('receipt', fp ? [fp] : [], [{ label: 'logup/alpha', count: 1 }, { label: 'logup/beta', count: 1 }]);
+  if (fp && statements.some((st) => st.fingerprints === 2)) charge('receipt', fp, [{ label: 'logup/alpha-2', count: 1 }, { label: 'logup/beta-2', count: 1 }]);
+  for (const { k, second } of lookupRuns(statements)) {
+    const st = statements[k];
+    // a committed table's row point ρ (ρ₂) is part of the shared draw (W = k + 2, `piop/lookup/indexed.ts`)
+    if (st.table.kind === 'committed' && st.table.rowVars > 0) charge('receipt', fp!, [{ label: `logup/${k}/rho${second ? '-2' : ''}`, count: st.table.rowVars }]);
+    if (second) lookupGkr('receipt', `logup/${k}`, st, 2, `${lookupName(st, k)} (second draw)`);
+    else lookupGkr('receipt', 'logup', st, k, lookupName(st, k));
+  }
 
   // layers: the clear replay's terms (the padded session draws what the clear one draws)
   const replay = replayLayers(c);

@@ -2,15 +2,15 @@
  * The composed security bound (`src/circuit/security.ts`): the figure of a small circuit equals
  * the union bound computed by hand below; the dry replay refuses a challenge drawn outside the
  * bookkeeping; the verifier rejects receipts made with weakened PCS parameters
- * (InsufficientSecurity) and judges stronger ones on their figure; commit refuses a model whose
- * LogUp term alone misses the target, naming it; the 128-bit profile is refused with the reason;
+ * (InsufficientSecurity) and judges stronger ones on their figure; an instance too large for one
+ * fingerprint draw is checked at two and its receipt verifies; the 128-bit profile is refused with the reason;
  * the JSON view lists every term.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildCircuit } from '../../src/circuit/circuit.js';
+import { buildCircuit, lookupStatements } from '../../src/circuit/circuit.js';
 import { describeModel } from '../../src/circuit/description.js';
-import { InsufficientSecurityError, receiptSecurity } from '../../src/circuit/security.js';
+import { chargeLookupFingerprint, InsufficientSecurityError, Ledger, receiptSecurity } from '../../src/circuit/security.js';
 import { replayLayers } from '../../src/circuit/security-replay.js';
 import { P } from '../../src/field/babybear.js';
 import { buildModel, floatTensor, node } from '../../src/model/onnx-writer.js';
@@ -19,7 +19,10 @@ import { commitModel } from '../../src/prover/commit.js';
 import { prove } from '../../src/prover/prove.js';
 import { compileOnnx } from '../../src/quantize/compile.js';
 import { receiptJson } from '../../src/verifier/json.js';
-import { decodeReceipt } from '../../src/verifier/receipt.js';
+import { decodeReceipt, encodeReceipt } from '../../src/verifier/receipt.js';
+import { needsSecondDraw, readLookupProof, writeLookupProof, type LookupProof, type LookupStatement } from '../../src/piop/lookup/logup.js';
+import { rangeTable, tableBits } from '../../src/piop/lookup/tables.js';
+import { ByteReader, ByteWriter } from '../../src/util/bytes.js';
 import { verifyReceipt } from '../../src/verifier/verify.js';
 import { assertReplayMatchesVerifier } from '../support/live-replay.js';
 
@@ -48,12 +51,12 @@ test('the figure of a one-Gemm circuit is the union bound computed by hand', () 
   assert.deepEqual(c.lookups.map((g) => [g.table.name, g.tuples.length, g.logLen]), [['range9', 1, 3], ['range8', 1, 3]]);
   const K = P ** 4; // |K|, as a double (relative error 2^-53, far below the 0.01-bit rounding)
   const numerators: [string, number][] = [
-    // logup 0: rem ∈ [0, 2^9): ℓ = 3, c = 1, b = 9 → n = 9, N = 2^10 fractions, W = 1: N·(W+2)
-    ['logup 0 fingerprint', 2 ** 10 * 3],
-    // its GKR over 10 variables: μ at the root, then per layer j = 1..9: 3j (sumcheck) + λ + μ
+    // the two instances share α, β: one term, the larger degree (c·2^ℓ + 2^b)·max(1, W − 1), of
+    // logup 0: rem ∈ [0, 2^9), ℓ = 3, c = 1, b = 9, W = 1 → 8 + 512; logup 1: y + 128 ∈ [0, 2^8) → 8 + 256
+    ['lookup fingerprint (logup 0)', Math.max(8 + 512, 8 + 256)],
+    // logup 0's GKR over n + 1 = 10 variables: μ at the root, then per layer j = 1..9: 3j (sumcheck) + λ + μ
     ['logup 0 GKR', 1 + [1, 2, 3, 4, 5, 6, 7, 8, 9].reduce((s, j) => s + 3 * j + 2, 0)],
-    // logup 1: y ∈ [−128, 127] → y + 128 ∈ [0, 2^8): n = 8, N = 2^9, W = 1
-    ['logup 1 fingerprint', 2 ** 9 * 3],
+    // logup 1: n = 8, its GKR over 9 variables
     ['logup 1 GKR', 1 + [1, 2, 3, 4, 5, 6, 7, 8].reduce((s, j) => s + 3 * j + 2, 0)],
     // the Gemm layer: requant point r (3) + λ (degree 1: one remainder, uniform divisor) +
     // requant sumcheck (3 rounds × degree 3) + matmul sumcheck (K = 12 → 4 rounds × degree 2)
@@ -113,18 +116,73 @@ test('weakened PCS parameters: receipts are rejected with InsufficientSecurity; 
   }
 });
 
-test('commit refuses a model whose LogUp fingerprint alone misses the target, naming the term', () => {
-  const n = 2 ** 21; // one Relu over 2^21 entries: 2^22 fractions × (W + 2 = 4) = 2^24/|K| = 2^-99.6
+/** One Relu over 2^21 entries: a lookup into its (x, relu(x)) table whose one-draw bound N·(W + 2) = 2^22·4 missed the target. */
+function bigReluModel() {
+  const n = 2 ** 21;
   const bytes = buildModel({ inputs: [{ name: 'x', dims: [1, n] }], outputs: ['y'], nodes: [node('Relu', ['x'], ['y'])], inits: [] });
-  const { model } = compileOnnx(bytes, [{ x: Array.from({ length: n }, (_, i) => (((i * 7919) % 255) - 127) / 128) }]);
-  assert.throws(
-    () => commitModel(model),
-    (e: unknown) =>
-      e instanceof InsufficientSecurityError &&
-      e.kind === 'InsufficientSecurity' &&
-      /99\.\d+ composed security bits, below the 100-bit target; largest terms: logup 0 \(table:Relu_y, 1 × 2\^21 lookups\): fingerprint α, β 2\^-99\.6/.test(e.message) &&
-      /field terms alone cap it at 99\.\d+ bits/.test(e.message),
-  );
+  const input = { x: Array.from({ length: n }, (_, i) => (((i * 7919) % 255) - 127) / 128) };
+  return { model: compileOnnx(bytes, [input]).model, input };
+}
+
+test('an instance too large for one fingerprint draw is checked at two: charged (D/|K|)², and its receipt verifies; a changed word of the second GKR is rejected', () => {
+  const { model, input } = bigReluModel();
+  const cm = commitModel(model); // before the second draw: refused at 99.6 bits
+  const [st] = lookupStatements(cm.circuit);
+  assert.deepEqual([st.table.name, st.numLookups, st.logLen, st.fingerprints], ['table:Relu_y', 1, 21, 2]);
+  const s = receiptSecurity(cm.circuit);
+  const fp = s.terms.find((t) => /fingerprint α, β at two draws/.test(t.name))!;
+  // D = (c·2^ℓ + 2^b)·max(1, W − 1) = 2^21 + 2^9 (the table's 2^9 rows, W = 2), squared over |K|²
+  assert.equal(tableBits(st.table), 9);
+  const D = 2 ** 21 + 2 ** 9;
+  assert.ok(Math.abs(fp.log2 - 2 * (Math.log2(D) - 4 * Math.log2(P))) < 1e-5, `${fp.log2} ${fp.formula}`);
+  assert.ok(s.terms.some((t) => /logup 0 .* \(second draw\): GKR over 22 variables/.test(t.name)));
+  assert.ok(s.bits >= 100, `${s.bits} bits`);
+  const { receipt } = prove(cm, input);
+  const v = verifyReceipt(receipt, cm.modelId, input);
+  assert.ok(v.ok, v.ok ? '' : v.error.message);
+  // the lookup proof opens the proof bytes: u32 count, the first draw's GKR, then the second's
+  const rc = decodeReceipt(receipt);
+  const lk = readLookupProof(new ByteReader(rc.proof), [st]);
+  assert.equal(lk.instances.length, 2);
+  const size = (p: LookupProof) => {
+    const w = new ByteWriter();
+    writeLookupProof(w, p);
+    return w.finish().length;
+  };
+  const second = size({ instances: [lk.instances[0]] }); // where the second GKR begins
+  for (const [at, kind] of [[second + 4, 'NonZeroSum'], [second + 100, null]] as const) {
+    const proof = rc.proof.slice();
+    proof[at] ^= 1;
+    const r = verifyReceipt(encodeReceipt({ ...rc, proof }), cm.modelId, input);
+    assert.equal(r.ok, false, `byte ${at}`);
+    if (!r.ok && kind) assert.equal(r.error.kind, kind, r.error.message);
+    if (!r.ok) assert.match(r.error.message, /second fingerprint|canonical|decode/i);
+  }
+  assertReplayMatchesVerifier(receipt);
+});
+
+test('the second-draw rule and the fingerprint term at GPT-2-scale shapes: the largest single-draw instance stays below 2^-101.6, every instance this build allows fits', () => {
+  const range = (bits: number, c: number, l: number): LookupStatement => ({ table: rangeTable(bits), numLookups: c, logLen: l });
+  // W = 1: 2^{n+1}·3 > 2^{log2|K| − 100} = 2^23.63 from n + 1 = 23 on
+  assert.equal(needsSecondDraw(range(8, 32, 16)), false); // 2^21 lookups: the angle classifier's largest
+  assert.equal(needsSecondDraw(range(8, 64, 16)), true); // 2^22
+  assert.equal(needsSecondDraw(range(16, 1, 26)), true); // 2^26, the most one instance takes
+  const log2K = 4 * Math.log2(P);
+  const charged = (sts: LookupStatement[]) => {
+    const ledger = new Ledger();
+    const name = chargeLookupFingerprint(ledger, sts)!;
+    return { name, log2: ledger.terms.find((t) => t.name === name)!.log2 };
+  };
+  // the largest instance left with one draw: D = 2^21 + 2^8, one draw
+  const single = charged([range(8, 32, 16), range(8, 4, 16)]);
+  assert.ok(Math.abs(single.log2 - (Math.log2(2 ** 21 + 2 ** 8) - log2K)) < 1e-5 && single.log2 < -102.6, `${single.log2}`);
+  assert.match(single.name, /^logup 0 .*: fingerprint α, β \(the largest of 2 instances/);
+  // 40 instances of a transformer's size, one of 2^26 lookups: at two draws, the largest term is a one-draw instance's
+  const big = [range(16, 1, 26), ...Array.from({ length: 39 }, () => range(8, 16, 16))].map((st) => (needsSecondDraw(st) ? { ...st, fingerprints: 2 as const } : st));
+  const t = charged(big);
+  assert.ok(Math.abs(t.log2 - (Math.log2(2 ** 20 + 2 ** 8) - log2K)) < 1e-5, `${t.name} ${t.log2}`);
+  const alone = charged([big[0]]);
+  assert.ok(Math.abs(alone.log2 - 2 * (Math.log2(2 ** 26 + 2 ** 16) - log2K)) < 1e-5 && alone.log2 < -195, `${alone.log2}`);
 });
 
 test('the 128-bit profile is refused with the terms that cap it and what would lift it', () => {

@@ -107,7 +107,7 @@ test('every challenge a real zero-knowledge verification draws is charged by a t
   assert.ok(sec.bits >= 100 && sec.bits <= sec.fieldCapBits, `${sec.bits} bits, cap ${sec.fieldCapBits}`);
 });
 
-test('an embedding on int64 ids: its row point ρ is drawn and charged to its lookup fingerprint', () => {
+test('an embedding on int64 ids: its row point ρ is drawn and charged to the lookups’ shared fingerprint term', () => {
   const V = 20;
   const bytes = buildModel({
     inputs: [{ name: 'ids', dims: [3], dtype: DT.INT64 }],
@@ -123,10 +123,32 @@ test('an embedding on int64 ids: its row point ρ is drawn and charged to its lo
   const { result, draws } = recordDraws(() => verifyZkBody(c, rc.modelId, rc, publicsOf(rc)));
   assert.ok(result.ok, result.ok ? '' : result.error.message);
   const rho = sec.challenges.find((ch) => /^logup\/\d+\/rho$/.test(ch.label));
-  assert.ok(rho && rho.count === 4 && rho.terms.every((t) => /rows:wte\/table.*fingerprint/.test(t)), JSON.stringify(rho));
+  const alpha = sec.challenges.find((ch) => ch.label === 'logup/alpha');
+  assert.ok(rho && rho.count === 4 && alpha && rho.terms.length === 1 && rho.terms[0] === alpha.terms[0] && /: fingerprint α, β/.test(rho.terms[0]), JSON.stringify(rho));
   assert.deepEqual(missing(draws, sec.challenges), [], 'drawn by the verifier, charged by no term');
   assert.deepEqual(missing(sec.challenges, draws), [], 'charged by the ledger, never drawn');
   assert.equal(sec.numLinear, realNumLinear(c, rc));
+});
+
+test('an instance checked at two fingerprint draws: its second draw and second padded GKR are drawn and charged, and the zk receipt verifies', () => {
+  const n = 2 ** 21; // one Relu: N·(W + 2) = 2^22·4 fractions missed the target with one draw
+  const bytes = buildModel({ inputs: [{ name: 'x', dims: [1, n] }], outputs: ['y'], nodes: [node('Relu', ['x'], ['y'])], inits: [] });
+  const input = { x: Array.from({ length: n }, (_, i) => (((i * 7919) % 255) - 127) / 128) };
+  const cm = commitModel(compileOnnx(bytes, [input]).model, { zk: { openings: 1, seed: new Uint8Array(32).fill(8) } });
+  const { receipt } = prove(cm, input);
+  const rc = decodeReceipt(receipt);
+  const c = buildCircuit(decodeDescription(rc.description));
+  const sec = zkReceiptSecurity(c, readZkCommitment(new ByteReader(rc.paramCommitment)).params);
+  const { result, draws } = recordDraws(() => verifyZkBody(c, rc.modelId, rc, publicsOf(rc)));
+  assert.ok(result.ok, result.ok ? '' : result.error.message);
+  for (const label of ['logup/alpha-2', 'logup/beta-2', 'logup/0/2/gkr/root-beta']) assert.ok(draws.some((d) => d.label === label), label);
+  assert.deepEqual(missing(draws, sec.challenges), [], 'drawn by the verifier, charged by no term');
+  assert.deepEqual(missing(sec.challenges, draws), [], 'charged by the ledger, never drawn');
+  const fp = sec.challenges.find((ch) => ch.label === 'logup/alpha-2')!;
+  assert.ok(fp.terms.length === 1 && /fingerprint α, β at two draws/.test(fp.terms[0]), JSON.stringify(fp));
+  assert.ok(sec.terms.some((t) => /\(second draw\): padded GKR over 22 variables/.test(t.name)));
+  assert.ok(sec.bits >= 100, `${sec.bits} bits`);
+  assert.ok(verifyReceipt(receipt, cm.modelId, input).ok); // after the recording: the verifier derives the range system once per model
 });
 
 test('committed tensors: the io range check and the io batch are drawn and charged, the Ligero counts included', () => {
@@ -183,9 +205,9 @@ test('the zk figure of a one-Gemm circuit is the union bound computed by hand', 
   const gkr = (L: number) => 1 + Array.from({ length: L - 1 }, (_, i) => 3 * (i + 1) + 2).reduce((a, b) => a + b, 0);
   const lig = zkLigeroSecurity(cm.zk!.params, M);
   const numerators: [string, number][] = [
-    ['logup 0 fingerprint: N = 2^10, W = 1', 2 ** 10 * 3],
+    // the clear ledger's: the larger of (c·2^ℓ + 2^b)·max(1, W − 1) over the instances sharing α, β
+    ['lookup fingerprint (logup 0: 2^3 lookups into range9)', Math.max(8 + 512, 8 + 256)],
     ['logup 0 GKR over 10 variables, + the root β', gkr(10) + 1],
-    ['logup 1 fingerprint: N = 2^9', 2 ** 9 * 3],
     ['logup 1 GKR over 9 variables, + the root β', gkr(9) + 1],
     ['layer Gemm_y: the clear replay (r 3, λ 1, requant 3·3, matmul 4·2)', 3 + 1 + 3 * 3 + 4 * 2],
     // one chunk of 2^8 entries: a padded LogUp into range8, leaves over max(8, 8) + 1 = 9 variables

@@ -21,9 +21,9 @@
  *
  * Why sound. If some tuple (idx_t, O_t) equals no (v, E_v) with v < 2^b, then for every v the
  * folded difference (idx_t − v) + β·(O_t − E_v)(ρ) is a non-zero polynomial in (β, ρ) of degree
- * ≤ 1 + k, so the LogUp identity fails except with probability N·(k + 3)/|K| over the challenges
- * (the clear fingerprint N·(W + 2)/|K| with the fold's degree 1 + k in place of W − 1 = 1:
- * `lookupShape` reports W = k + 2). Out-of-range indices: a key matches only a v ∈ [0, 2^b) (as
+ * ≤ 1 + k, so the LogUp identity fails except with probability (c·2^ℓ + 2^b)·(k + 1)/|K| over the
+ * challenges (`fingerprintDegree`: the distinct poles times the fold's degree 1 + k in place of
+ * W − 1 = 1; `lookupShape` reports W = k + 2). Out-of-range indices: a key matches only a v ∈ [0, 2^b) (as
  * field elements, so a negative index, p − |i|, matches nothing); the padding rows v ∈ [V, 2^b)
  * would admit idx_t = v with a zero O row, so the layer proving an embedding also range-checks
  * V − 1 − idx ∈ [0, 2^b) (`ops/proofs/embedding.ts`), which with idx ∈ [0, 2^b) gives idx < V.

@@ -19,19 +19,24 @@
  *      m = m̃ − P_m, v_{j,w} = ṽ_{j,w} − P_{j,w}, t~ and the padding row's folded tuple computed by the
  *      verifier; and returns the claims (x*_{<ℓ}, v_{j,w}) on each column and (x*_{<b}, m) on m as
  *      expressions, **which the caller must link** to the committed segments (`linkToSegment`).
+ * An instance with `fingerprints: 2` (`./logup.ts`, "Second fingerprint") runs steps 1–3 again at
+ * the second draw (α₂, β₂, ρ₂) under `<label>/<k>/2`, after every instance's first run, with its own
+ * pads, and returns its claims as `claims[k].second`.
  * Checks with no hidden value stay checks: shapes, lengths and canonical encodings.
  * A committed table (`./indexed.ts`) adds ẽ = E~(ρ ‖ x*_{<b'}) + P_e after m̃ (`<label>/<k>/table-eval`):
  * its row column enters Q with the public coefficient −s*·β·eq(x*_{b,≥b'}, 0) on e = ẽ − P_e, and
  * (ρ ‖ x*_{<b'}, e) is returned as the hidden claim `table` on the parameter E, linked like the others.
  *
- * Pads (`zkLookupLayout`, a function of the statements alone), per instance contiguously:
+ * Pads (`zkLookupLayout`, a function of the statements alone), per run (`lookupRuns`: every instance,
+ * then the second runs) contiguously:
  * `zkGkrLayout(n + 1)`, then 4 entries per column evaluation (j-major), then 4 for m~, then (committed
  * tables) 4 for e.
  *
  * Why sound. With w committed before α, β and every padded value absorbed before the next draw,
  * this is the clear protocol with committed messages: on any w satisfying the system and the links,
- * the clear values pass the clear verifier. Error: the clear LogUp's N_tot·(W + 2)/|K| and the
- * GKR's Σ_k (3k + 2)/|K|, plus 1/|K| per instance for the GKR's root combination.
+ * the clear values pass the clear verifier. Error: the clear LogUp's (max_k (D_k/|K|)^{r_k},
+ * `fingerprintDegree`) and each run's GKR Σ_j (3j + 2)/|K|, plus 1/|K| per run for the GKR's root
+ * combination.
  *
  * What it hides. Every value sent is padded with a uniform pad used once, so the proof is uniform
  * and independent of the columns and the multiplicities (a histogram of hidden data); the
@@ -52,7 +57,10 @@ import {
   lookupDims,
   lookupLeaves,
   lookupPadValue,
+  lookupRuns,
+  runDraw,
   statementOf,
+  type LookupDraw,
   type LookupChallenges,
   type LookupClaims,
   type LookupDims,
@@ -120,14 +128,17 @@ export interface ZkLookupClaims {
   multiplicities: ZkLookupClaim;
   /** committed tables: the claim on E */
   table?: ZkLookupClaim;
+  /** `fingerprints: 2`: the claims of the second draw's GKR */
+  second?: ZkLookupClaims;
 }
 
 export type ZkLookupVerifyResult = { ok: true; system: ConstraintSystem; claims: ZkLookupClaims[] } | { ok: false; error: VerifyError };
 
-/** The pad layout of all instances, in order (a function of the statements alone). */
+/** The pad layout of every GKR, in proof order (`lookupRuns`: a function of the statements alone). */
 export function zkLookupLayout(statements: LookupStatement[]): ZkLookupLayout {
-  const instances = statements.map((st) => {
-    checkLookupStatement(st);
+  statements.forEach(checkLookupStatement);
+  const instances = lookupRuns(statements).map(({ k }) => {
+    const st = statements[k];
     const d = lookupDims(st);
     const gkr = zkGkrLayout(d.n + 1);
     const numColumnEvals = st.numLookups * d.width;
@@ -182,24 +193,28 @@ export function proveZkLookupsUnchecked(
   at: ZkLookupAt,
   label = 'logup',
 ): { proof: ZkLookupProof; claims: LookupClaims[] } {
-  if (at.instances.length !== witnesses.length) throw new RangeError(`zk logup: expected a layout of ${witnesses.length} instances, got ${at.instances.length}`);
+  const statements = witnesses.map((wit, k) => ({ ...statementOf(wit), ...(ch.second?.instances.includes(k) ? { fingerprints: 2 as const } : {}) }));
+  const runs = lookupRuns(statements);
+  if (at.instances.length !== runs.length) throw new RangeError(`zk logup: expected a layout of ${runs.length} instances, got ${at.instances.length}`);
   const instances: ZkLookupInstanceProof[] = [];
   const claims: LookupClaims[] = [];
-  witnesses.forEach((wit, k) => {
-    const st = statementOf(wit);
+  runs.forEach((run, i) => {
+    const { k } = run;
+    const { draw, rho, label: lk } = runDraw(ch, run, label);
+    const wit = witnesses[k];
+    const st = statements[k];
     checkLookupStatement(st);
     checkLookupWitnessShape(st, wit.lookups);
     const d = lookupDims(st);
-    const ia = at.instances[k];
+    const ia = at.instances[i];
     if (ia.gkr.layout.numVars !== d.n + 1 || ia.layout.numColumnEvals !== st.numLookups * d.width) {
       throw new RangeError(`zk logup: instance ${k}: the layout does not match the witness's statement`);
     }
     if (wit.multiplicities.length !== 2 ** d.b) {
       throw new RangeError(`lookup into table ${wit.table.name}: expected ${2 ** d.b} multiplicities, got ${wit.multiplicities.length}`);
     }
-    const rho = ch.rho[k];
-    const { p, q } = lookupLeaves(st, d, wit, ch, rho);
-    const g = proveZkGkr(tr, p, q, w, ia.gkr, `${label}/${k}/gkr`);
+    const { p, q } = lookupLeaves(st, d, wit, draw, rho);
+    const g = proveZkGkr(tr, p, q, w, ia.gkr, `${lk}/gkr`);
     const clear = instanceEvals(st, d, wit, g.point, rho);
     const clearCols: Ext[] = [];
     const columnEvals = new Uint32Array(4 * st.numLookups * d.width);
@@ -210,12 +225,14 @@ export function proveZkLookupsUnchecked(
     }
     const mClear = clear.multiplicityEval;
     const multiplicityEval = extAdd(mClear, padAt(w, ia.multiplicityPad));
-    tr.absorbExt(`${label}/${k}/column-evals`, columnEvals);
-    tr.absorbExt(`${label}/${k}/multiplicity-eval`, multiplicityEval);
+    tr.absorbExt(`${lk}/column-evals`, columnEvals);
+    tr.absorbExt(`${lk}/multiplicity-eval`, multiplicityEval);
     const tableEval = clear.tableEval && extAdd(clear.tableEval, padAt(w, ia.tableEvalPad));
-    if (tableEval) tr.absorbExt(`${label}/${k}/table-eval`, tableEval);
+    if (tableEval) tr.absorbExt(`${lk}/table-eval`, tableEval);
     instances.push({ gkr: g.proof, columnEvals, multiplicityEval, ...(tableEval ? { tableEval } : {}) });
-    claims.push(instanceClaims(st, d, g.point, clearCols, mClear, rho, clear.tableEval));
+    const cl: LookupClaims = instanceClaims(st, d, g.point, clearCols, mClear, rho, clear.tableEval);
+    if (run.second) claims[k].second = cl;
+    else claims.push(cl);
   });
   return { proof: { instances }, claims };
 }
@@ -224,7 +241,7 @@ export function proveZkLookupsUnchecked(
  * The clear verifier's leaf checks as constraints (see the header): P and Q of the GKR's leaf
  * claim at x* in terms of the hidden column evaluations `cols` (j-major) and m~ `m`.
  */
-function leafConstraints(st: LookupStatement, d: LookupDims, ch: LookupChallenges, x: Point, leafP: Affine, leafQ: Affine, cols: Affine[], m: Affine, e?: Affine): SparseLinear[] {
+function leafConstraints(st: LookupStatement, d: LookupDims, ch: LookupDraw, x: Point, leafP: Affine, leafQ: Affine, cols: Affine[], m: Affine, e?: Affine): SparseLinear[] {
   const s = x.subarray(4 * d.n, 4 * d.n + 4);
   const oneMinusS = extOneMinus(s);
   const mCoeff = extNeg(extMul(s, eqAtIndex(x.subarray(4 * d.b, 4 * d.n), 0)));
@@ -263,29 +280,36 @@ function canonicalWords(v: Uint32Array): boolean {
  * until a proof shows w satisfies it. Never throws on hostile input.
  */
 export function verifyZkLookups(tr: Transcript, ch: LookupChallenges, statements: LookupStatement[], proof: ZkLookupProof, at: ZkLookupAt, label = 'logup'): ZkLookupVerifyResult {
-  if (!proof || !Array.isArray(proof.instances) || proof.instances.length !== statements.length) {
-    return fail('MalformedProof', `zk logup: expected ${statements.length} instance proofs, got ${proof?.instances?.length}`);
-  }
-  if (!at || !Array.isArray(at.instances) || at.instances.length !== statements.length) return fail('BadShape', `zk logup: expected a layout of ${statements.length} instances`);
-  const system = emptySystem();
-  const claims: ZkLookupClaims[] = [];
   for (let k = 0; k < statements.length; k++) {
-    const st = statements[k];
     try {
-      checkLookupStatement(st);
+      checkLookupStatement(statements[k]);
     } catch (e) {
       return fail('BadShape', `zk logup: instance ${k}: ${(e as Error).message}`, { instance: k });
     }
+  }
+  const runs = lookupRuns(statements);
+  if (!proof || !Array.isArray(proof.instances) || proof.instances.length !== runs.length) {
+    return fail('MalformedProof', `zk logup: expected ${runs.length} instance proofs, got ${proof?.instances?.length}`);
+  }
+  if (!at || !Array.isArray(at.instances) || at.instances.length !== runs.length) return fail('BadShape', `zk logup: expected a layout of ${runs.length} instances`);
+  if (runs.length > statements.length && !(ch.second && ch.second.instances.length === runs.length - statements.length)) {
+    return fail('BadShape', 'zk logup: the second draw does not match the statements');
+  }
+  const system = emptySystem();
+  const claims: ZkLookupClaims[] = [];
+  for (let i = 0; i < runs.length; i++) {
+    const { k } = runs[i];
+    const { draw, rho, label: lk } = runDraw(ch, runs[i], label);
+    const st = statements[k];
     const d = lookupDims(st);
-    const ia = at.instances[k];
+    const ia = at.instances[i];
     const numCols = st.numLookups * d.width;
     const committed = st.table.kind === 'committed';
     if (ia?.gkr?.layout?.numVars !== d.n + 1 || ia.layout?.numColumnEvals !== numCols || ia.layout.tableEval !== committed) {
       return fail('BadShape', `zk logup: instance ${k}: the layout does not match the statement`, { instance: k });
     }
-    const rho = ch.rho?.[k];
     if (committed && !(rho instanceof Uint32Array && rho.length === 4 * (st.table as { rowVars: number }).rowVars)) return fail('BadShape', `zk logup: instance ${k}: expected the row point ρ of a committed table`, { instance: k });
-    const ip = proof.instances[k];
+    const ip = proof.instances[i];
     if (!ip || !(ip.columnEvals instanceof Uint32Array) || ip.columnEvals.length !== 4 * numCols) {
       return fail('MalformedProof', `zk logup: instance ${k}: expected ${numCols} column evaluations`, { instance: k });
     }
@@ -296,17 +320,19 @@ export function verifyZkLookups(tr: Transcript, ch: LookupChallenges, statements
     if (committed !== (ip.tableEval !== undefined) || (ip.tableEval !== undefined && !(ip.tableEval instanceof Uint32Array && ip.tableEval.length === 4 && extIsCanonical(ip.tableEval)))) {
       return fail('MalformedProof', `zk logup: instance ${k}: a canonical table evaluation belongs to committed tables only`, { instance: k });
     }
-    const g = verifyZkGkr(tr, ip.gkr, ia.gkr, `${label}/${k}/gkr`);
-    if (!g.ok) return fail(g.error.kind, `zk logup: instance ${k} (table ${st.table.name}): ${g.error.message}`, { instance: k, cause: g.error });
-    tr.absorbExt(`${label}/${k}/column-evals`, ip.columnEvals);
-    tr.absorbExt(`${label}/${k}/multiplicity-eval`, ip.multiplicityEval);
-    if (ip.tableEval) tr.absorbExt(`${label}/${k}/table-eval`, ip.tableEval);
+    const g = verifyZkGkr(tr, ip.gkr, ia.gkr, `${lk}/gkr`);
+    if (!g.ok) return fail(g.error.kind, `zk logup: instance ${k}${runs[i].second ? ' (second fingerprint)' : ''} (table ${st.table.name}): ${g.error.message}`, { instance: k, cause: g.error });
+    tr.absorbExt(`${lk}/column-evals`, ip.columnEvals);
+    tr.absorbExt(`${lk}/multiplicity-eval`, ip.multiplicityEval);
+    if (ip.tableEval) tr.absorbExt(`${lk}/table-eval`, ip.tableEval);
     const cols = Array.from({ length: numCols }, (_, i) => hidden(ip.columnEvals.subarray(4 * i, 4 * i + 4), ia.columnPads + 4 * i));
     const m = hidden(ip.multiplicityEval, ia.multiplicityPad);
     const e = ip.tableEval && hidden(ip.tableEval, ia.tableEvalPad);
     appendSystem(system, g.system);
-    system.linear.push(...leafConstraints(st, d, ch, g.point, g.p, g.q, cols, m, e));
-    claims.push(instanceClaims(st, d, g.point, cols, m, rho, e));
+    system.linear.push(...leafConstraints(st, d, draw, g.point, g.p, g.q, cols, m, e));
+    const cl: ZkLookupClaims = instanceClaims(st, d, g.point, cols, m, rho, e);
+    if (runs[i].second) claims[k].second = cl;
+    else claims.push(cl);
   }
   return { ok: true, system, claims };
 }
@@ -328,12 +354,14 @@ export function writeZkLookupProof(w: ByteWriter, proof: ZkLookupProof): void {
  * (bounded reader: hostile bytes give a DecodeError). A layout of other statements is a RangeError.
  */
 export function readZkLookupProof(r: ByteReader, statements: LookupStatement[], layout: ZkLookupLayout): ZkLookupProof {
-  if (layout.instances.length !== statements.length) throw new RangeError(`zk logup: expected a layout of ${statements.length} instances, got ${layout.instances.length}`);
-  r.u32In(statements.length, statements.length, 'zk logup instance count');
-  const instances = statements.map((st, k) => {
-    checkLookupStatement(st);
+  statements.forEach(checkLookupStatement);
+  const runs = lookupRuns(statements);
+  if (layout.instances.length !== runs.length) throw new RangeError(`zk logup: expected a layout of ${runs.length} instances, got ${layout.instances.length}`);
+  r.u32In(runs.length, runs.length, 'zk logup instance count');
+  const instances = runs.map(({ k }, i) => {
+    const st = statements[k];
     const d = lookupDims(st);
-    const l = layout.instances[k];
+    const l = layout.instances[i];
     const numCols = st.numLookups * d.width;
     if (l.gkr.numVars !== d.n + 1 || l.numColumnEvals !== numCols) throw new RangeError(`zk logup: instance ${k}: the layout does not match the statement`);
     const gkr = readZkGkrProof(r, l.gkr);
