@@ -74,7 +74,7 @@ export function proveZk(cm: CommittedModel, input: Record<string, ArrayLike<numb
     const last = links[links.length - 1].child;
     const own = zkCommitmentBytes(opened.commitment);
     if (last.length !== own.length || last.some((b, i) => b !== own[i])) throw new RangeError("proveZk: the renewal path's prover data does not commit the path's last child");
-  } else if (links.length === 0 && opened !== zk.data) throw new RangeError('proveZk: a renewal without links (expected its path from the root)');
+  } else if (links.length === 0 && opened !== zk.data && !opts.tamper) throw new RangeError('proveZk: a renewal without links (expected its path from the root)');
   const T0 = performance.now();
   const progress = opts.onProgress ?? (() => {});
   const context = contextBytes(opts.context);
