@@ -69,35 +69,61 @@ export interface ZkTreeOptions {
 /** What the ledger persists: the root's revealed columns, the children and the receipts served. */
 export type ZkTreePersist = (rootRevealed: Uint32Array, children: StoredChild[], served: number) => void;
 
-export class ZkTreeLedger {
+/**
+ * The depth at which the policy proves receipts for a code of k, t (see the header): the least d
+ * whose commitments spend their openings on receipts — `maxDepth` when b ≥ 3, else 0.
+ */
+export function receiptDepthOf(k: number, t: number, maxDepth: number = DEFAULT_ZK_MAX_DEPTH): number {
+  return new ZkTree({ k, t, rootRevealed: [] }, { children: [], served: 0 }, maxDepth).receiptDepth;
+}
+
+/** What a tree needs beyond its records: the code's k and t and the root's revealed columns. */
+export interface ZkTreeInfo {
+  /** random symbols per row of every commitment of the tree */
+  k: number;
+  /** columns each opening reveals */
+  t: number;
+  rootRevealed: Iterable<number>;
+}
+
+/** One commitment of the tree as `inspect` shows it. */
+export interface ZkTreeNodeView {
+  node: number;
+  parent: number;
+  depth: number;
+  /** a child's commitment root (hex); null for the root (the model ID binds it) */
+  root: string | null;
+  revealed: number;
+  openingsLeft: number;
+  /** whether its openings go to receipts (else to children) */
+  servesReceipts: boolean;
+}
+
+/**
+ * The tree's records and the policy's arithmetic (see the header), without prover data: what
+ * `zkinfer inspect model.zkc` shows, and the part of the ledger that decides where a proof goes.
+ */
+export class ZkTree {
   readonly k: number;
   readonly t: number;
   /** b = ⌊k/t⌋: the openings of a fresh root */
   readonly b: number;
   readonly maxDepth: number;
-  private readonly nodes: TreeNode[] = [];
-  private readonly rng: RandomSource;
-  private served: number;
+  protected readonly nodes: TreeNode[] = [];
+  protected served: number;
   /** whether `served` counts every receipt (false: resumed from a version-4 file, a lower bound) */
   readonly servedExact: boolean;
 
-  constructor(
-    private readonly cm: CommittedModel,
-    stored: Pick<StoredZk, 'children' | 'served'>,
-    private readonly persist: ZkTreePersist,
-    opts: ZkTreeOptions = {},
-  ) {
-    const zk = cm.zk;
-    if (!zk) throw new Error('ZkTreeLedger: not a zero-knowledge model');
-    this.k = zk.params.randomness;
-    this.t = zk.params.queries;
+  constructor(info: ZkTreeInfo, stored: Pick<StoredZk, 'children' | 'served'>, maxDepth: number = DEFAULT_ZK_MAX_DEPTH) {
+    if (!(info.t >= 1 && info.k >= info.t)) throw new RangeError(`zk tree: need k ≥ t ≥ 1, got k = ${info.k}, t = ${info.t}`);
+    this.k = info.k;
+    this.t = info.t;
     this.b = Math.floor(this.k / this.t);
-    const maxDepth = opts.maxDepth ?? DEFAULT_ZK_MAX_DEPTH;
     if (!Number.isInteger(maxDepth) || maxDepth < 0 || maxDepth > 8) throw new RangeError(`zk tree: expected a maximum depth in [0, 8], got ${maxDepth}`);
     this.maxDepth = maxDepth;
-    this.rng = opts.rng ?? cryptoRandom;
-    const rootRevealed = new Set(zk.data.revealed);
-    this.nodes.push({ parent: -1, depth: 0, children: [], revealed: rootRevealed, inFlight: 0, data: zk.data });
+    const rootRevealed = new Set(info.rootRevealed);
+    if (rootRevealed.size > this.k) throw new RangeError(`zk tree: the root lists ${rootRevealed.size} revealed columns, more than k = ${this.k}`);
+    this.nodes.push({ parent: -1, depth: 0, children: [], revealed: rootRevealed, inFlight: 0 });
     stored.children.forEach((c, i) => {
       const p = this.nodes[c.parent];
       if (!p || c.parent > i) throw new RangeError(`zk tree: renewal ${i + 1} names parent ${c.parent}, not an earlier node`);
@@ -119,19 +145,19 @@ export class ZkTreeLedger {
     return this.nodes.length - 1;
   }
 
-  private openingsLeft(n: TreeNode): number {
+  protected openingsLeft(n: TreeNode): number {
     return Math.max(0, Math.floor((this.k - n.revealed.size) / this.t) - n.inFlight);
   }
 
   /** f(d): the receipts a fresh commitment at depth d serves under the policy (see the header). */
-  private fresh(d: number): number {
+  protected fresh(d: number): number {
     if (d >= this.maxDepth) return this.b - 1;
     const below = this.fresh(d + 1);
     return below > 1 ? (this.b - 1) * below : this.b - 1;
   }
 
   /** whether a commitment at depth d spends its openings on children */
-  private renews(d: number): boolean {
+  protected renews(d: number): boolean {
     return d < this.maxDepth && this.fresh(d + 1) > 1;
   }
 
@@ -141,22 +167,46 @@ export class ZkTreeLedger {
     return n.children.reduce((s, c) => s + this.capacity(c), own);
   }
 
+  /** the depth of the receipts the policy proves (a root that served receipts before its tree kept them at depth 0) */
+  get receiptDepth(): number {
+    let d = 0;
+    while (this.renews(d)) d++;
+    return d;
+  }
+
   /** receipts the tree can still serve, counting one opening for each proof in flight */
   get receiptsLeft(): number {
     return this.capacity(0);
   }
 
-  /** The tree as `inspect` shows it: per commitment its parent, depth, root and openings left. */
-  describe(): { node: number; parent: number; depth: number; root: string; revealed: number; openingsLeft: number; servesReceipts: boolean }[] {
+  /** Every commitment of the tree, root first. */
+  describe(): ZkTreeNodeView[] {
     return this.nodes.map((n, i) => ({
       node: i,
       parent: n.parent,
       depth: n.depth,
-      root: Buffer.from((n.stored ? n.stored.commitment : zkCommitmentBytes(n.data!.commitment)).subarray(0, 32)).toString('hex'),
+      root: n.stored ? Buffer.from(n.stored.commitment.subarray(0, 32)).toString('hex') : null,
       revealed: n.revealed.size,
       openingsLeft: this.openingsLeft(n),
       servesReceipts: !this.renews(n.depth),
     }));
+  }
+}
+
+/** The ledger of a zero-knowledge committed model's tree: admits proofs, renews, records (see the header). */
+export class ZkTreeLedger extends ZkTree {
+  private readonly rng: RandomSource;
+
+  constructor(
+    private readonly cm: CommittedModel,
+    stored: Pick<StoredZk, 'children' | 'served'>,
+    private readonly persist: ZkTreePersist,
+    opts: ZkTreeOptions = {},
+  ) {
+    if (!cm.zk) throw new Error('ZkTreeLedger: not a zero-knowledge model');
+    super({ k: cm.zk.params.randomness, t: cm.zk.params.queries, rootRevealed: cm.zk.data.revealed }, stored, opts.maxDepth);
+    this.nodes[0].data = cm.zk.data;
+    this.rng = opts.rng ?? cryptoRandom;
   }
 
   /** The node's prover data: the root's, or rebuilt from the child's seed and checked against its record. */

@@ -35,7 +35,7 @@ test('zkinfer prove records the spent budget in the .zkc, refuses once it is spe
   assert.ok(readCommitted(fs.readFileSync(f('z.zkc'))).zk!.revealed.length > 0, 'the opened columns are recorded in the file');
   assert.equal(fs.existsSync(f('z.zkc.lock')), false, 'the lock is released');
   assert.equal(cli(['verify', f('a.zkr'), '--model-id', id, '--input', f('in.json')]).code, 0);
-  assert.match(cli(['inspect', f('z.zkc')]).out, /zero knowledge: 0 of 1 receipts left on this parameter commitment \(\d+ of its k = \d+ hidden columns revealed/);
+  assert.match(cli(['inspect', f('z.zkc')]).out, /zero knowledge: 0 of 1 openings left on this parameter commitment \(\d+ of its k = \d+ hidden columns revealed/);
   assert.equal(JSON.parse(cli(['inspect', f('z.zkc'), '--json']).out).zeroKnowledge.receiptsLeft, 0);
 
   const again = cli(['prove', f('z.zkc'), '--input', f('in.json'), '-o', f('b.zkr'), '--quiet']);
