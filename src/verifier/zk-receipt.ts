@@ -14,11 +14,14 @@
  *   [ioBase, total) with committed inputs or outputs (`circuit/zk-io.ts`, a version-4 receipt):
  *                  the io vector under a third hiding commitment, made from the requester's seed.
  *
- * Transcript, after the clear preamble (with a `zk` marker and any committed names,
- * `circuit/session.ts`) and the commitments (parameters, witness, io): the private inputs' padded
+ * Transcript, after the clear preamble (with a `zk` marker, any committed names and, version 5,
+ * the children of the renewal path, `circuit/session.ts`) and the commitments (the root, the
+ * path's last child when there is a path, witness, io): the private inputs' padded
  * range check (`io-range`), (α, β), the padded lookups, every layer, the limb evaluations of wide
  * parameters, the witness batch, the parameter batch, the io batch, then one zero-knowledge
- * Ligero proof over every commitment of every constraint collected (`pcs/zk-ligero.ts`). Claims
+ * Ligero proof over every commitment it opens — the parameter side's (the root, or the renewal the
+ * path ends at: `./zk-path.ts` checks the links first), witness, io — of every constraint
+ * collected (`pcs/zk-ligero.ts`). Claims
  * on public tensors are constraints against the public values; claims on each committed vector
  * are batched into one TensorLinear.
  */

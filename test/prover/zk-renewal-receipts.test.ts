@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generatedModel } from '../../src/model/generated.js';
 import { compileOnnx } from '../../src/quantize/compile.js';
-import { commitModel, decodeCommitted, encodeCommitted, readCommitted, zkcWithTree, type CommittedModel } from '../../src/prover/commit.js';
+import { commitModel, decodeCommitted, encodeCommitted, readCommitted, zkcWithRevealed, zkcWithTree, type CommittedModel } from '../../src/prover/commit.js';
 import { prove } from '../../src/prover/prove.js';
 import { ZkTreeLedger } from '../../src/prover/zk-tree.js';
 import { ZkBudgetSpent } from '../../src/prover/zk-budget.js';
@@ -99,6 +99,21 @@ test('receipts at depth 0 keep their version-3 bytes; depth 1 verifies', () => {
   const v = check(r1.receipt, one.cm);
   assert.ok(v.ok, reason(v));
   assert.equal(one.ledger.receiptsLeft, 2 * 2 - 1 + 0, 'the root had 2 openings left: two children of 2 receipts, one spent');
+});
+
+test('a renewed receipt with a private input and a committed output (version 5 with the io section) verifies with its opening', () => {
+  const res = ledgerOver(zkc, 1, 57).ledger.prove(input, { committed: { inputs: true, outputs: true } });
+  const rc = decodeReceipt(res.receipt);
+  assert.equal(rc.version, 5);
+  assert.equal(rc.renewals!.length, 1);
+  assert.ok(rc.committed && rc.committed.inputs.length === 1);
+  assert.deepEqual(encodeReceipt(rc), res.receipt, 'one encoding');
+  const o = verifyReceipt(res.receipt, main.cm.modelId, input, { opening: res.opening });
+  assert.ok(o.ok, reason(o));
+  assert.deepEqual(Array.from(o.outputs[0].q), Array.from(res.outputs[0].q));
+  // the io section's flag must be 0 or 1, and its absence must match the bytes
+  const noIo = encodeReceipt({ ...rc, committed: null });
+  assert.equal(verifyReceipt(noIo, main.cm.modelId, input).ok, false);
 });
 
 test('a link whose child commits another vector is rejected at that link', () => {
@@ -258,6 +273,10 @@ test('the .zkc records the tree; a reload continues where it stopped, never past
   assert.equal(end.served, 12);
   // an older record is never restored over a newer one
   assert.throws(() => zkcWithTree(again.file.bytes, end.revealed, rec.children, 4), /forgets/);
+  // the root-only ledger of `zkinfer serve` writes its record back without losing the tree
+  const kept = readCommitted(zkcWithRevealed(again.file.bytes, [...end.revealed, 0, 1])).zk!;
+  assert.equal(kept.children.length, 9);
+  assert.equal(kept.served, 12);
 });
 
 test('concurrent reservations never over-spend a commitment', () => {
