@@ -105,7 +105,11 @@ export function computeModelId(descriptionBytes: Uint8Array, paramCommitment: Ui
   return toHex(sha256(enc.encode(zk ? 'zkinfer/model-id/zk/v1' : 'zkinfer/model-id/v1'), sha256(descriptionBytes), u32le(paramCommitment.length), paramCommitment, pcsConfigBytes(cfg)));
 }
 
-/** Steps 0–2 of the transcript: everything public (context right after the model ID), then the witness commitment. */
+/**
+ * Steps 0–2 of the transcript: everything public (context right after the model ID), then, for a
+ * version-5 receipt, the child commitments of its renewal path (`path`, root side first), then the
+ * witness commitment.
+ */
 export function receiptTranscript(
   modelId: string,
   cfg: Readonly<TensorPcsConfig>,

@@ -46,10 +46,11 @@ export function clearRenewalCache(): void {
 
 /**
  * Checks the path from `root` link by link and returns the commitment the receipt's proof must
- * open (`root` itself for an empty path). Never throws: malformed bytes and failed links come back
- * as errors naming the link.
+ * open (`root` itself for an empty path); each link must give `minBits` on its own
+ * (`verifyZkRenewal`'s default, 103, unless given; the receipt's composed bound charges D·ε_link
+ * besides). Never throws: malformed bytes and failed links come back as errors naming the link.
  */
-export function verifyRenewalPath(root: ZkLigeroCommitment, links: readonly ReceiptRenewal[]): Result<ZkLigeroCommitment> {
+export function verifyRenewalPath(root: ZkLigeroCommitment, links: readonly ReceiptRenewal[], minBits?: number): Result<ZkLigeroCommitment> {
   let parent = root;
   for (let i = 0; i < links.length; i++) {
     const where = `renewal link ${i + 1} of ${links.length}`;
@@ -62,10 +63,10 @@ export function verifyRenewalPath(root: ZkLigeroCommitment, links: readonly Rece
       if (e instanceof DecodeError) return fail('MalformedReceipt', `${where}: ${e.message}`);
       throw e;
     }
-    const key = linkKey(parent, child, links[i].proof);
+    const key = `${minBits ?? 'default'}:${linkKey(parent, child, links[i].proof)}`;
     if (VERIFIED.has(key)) stats.cached++;
     else {
-      const res = verifyZkRenewal(parent, child, links[i].proof);
+      const res = verifyZkRenewal(parent, child, links[i].proof, { minBits });
       if (!res.ok) return fail(res.error.kind, `${where}: ${res.error.message}`, { link: i + 1 });
       stats.checked++;
       if (VERIFIED.size >= RENEWAL_CACHE_SIZE) VERIFIED.delete(VERIFIED.values().next().value!);

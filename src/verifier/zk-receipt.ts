@@ -221,7 +221,7 @@ export function verifyZkBody(c: Circuit, modelId: string, rc: Receipt, publics: 
   if (bits < ZK_LIGERO_MIN_BITS) return fail('InsufficientSecurity', `the parameter commitment's code gives ${bits.toFixed(1)} bits, below ${ZK_LIGERO_MIN_BITS}`);
   // a version-5 receipt opens a renewal of the root: every link checked (or cached) before the body
   const path = rc.renewals ?? [];
-  const opened = verifyRenewalPath(pc, path);
+  const opened = verifyRenewalPath(pc, path, ZK_LIGERO_MIN_BITS);
   if (!opened.ok) return opened;
   const want = { ...pc.params, randomness: pc.params.queries };
   const wr = new ByteReader(rc.witnessCommitment);
