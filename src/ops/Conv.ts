@@ -3,11 +3,13 @@
  * im2col: acc[b,co,p] = Σ_{ci,i,j} W[co,ci,i,j]·X[b, g·Cg+ci, y·sh+i·dh−pt, x·sw+j·dw−pl] + bias[co]
  * (0 outside the image), int8 weights per output channel, q = round(acc / 2^(fx + fw[co] − fy)).
  * No-wrap: |acc| ≤ 128·Σ|W[co]| + |bias[co]| per channel (PROTOCOL-NOTES §4, §7); fw[co] ≤
- * fy − fx + SHIFT_MAX, so a near-zero channel cannot make the divisor overflow p.
+ * fy − fx + SHIFT_MAX, so a near-zero channel cannot make the divisor overflow p, and |bias[co]| ≤
+ * BIAS_MAX at its scale (three digits: the circuit bounds a parameter by its digits; `quantize/lowering.ts`
+ * linearRowCaps).
  */
 import type { Node } from '../model/graph.js';
 import type { Tensor } from '../model/tensor.js';
-import { checkBound, quantizeRows, requantBound, roundHalfUp, SHIFT_MAX, type Lowering } from '../quantize/lowering.js';
+import { checkBound, linearRowCaps, quantizeRows, requantBound, roundHalfUp, type Lowering } from '../quantize/lowering.js';
 import { QHI, QLO } from './common.js';
 import { attrInt, attrInts, attrStr, type OpDef } from './op.js';
 
@@ -114,7 +116,7 @@ export function emitConv(q: Lowering, n: Node, xName: string, g: ConvGeom, Wt: F
   const x = q.act(xName);
   const KK = (g.C / g.group) * g.KH * g.KW;
   const fy = q.expOf(out);
-  const { q: w, exps } = quantizeRows(Wt, g.Co, KK, fy - x.exp + SHIFT_MAX);
+  const { q: w, exps } = quantizeRows(Wt, g.Co, KK, linearRowCaps(g.Co, x.exp, fy, (co) => (B ? Math.abs(B[co]) : 0)));
   const shift = new Int32Array(g.Co);
   const bias = B ? new Float64Array(g.Co) : null;
   let bound = 0;

@@ -3,11 +3,13 @@
  * output column (exponent fw[n]), bias β·C at exponent fx + fw[n];
  *   acc[r,n] = Σ_k x[r,k]·W[n,k] + bias[n],  q = round(acc / 2^(fx + fw[n] − fy)),  y = clamp(q).
  * No-wrap: |acc| ≤ 128·Σ_k|W[n,k]| + |bias[n]|, checked per column against p (PROTOCOL-NOTES §7);
- * fw[n] ≤ fy − fx + SHIFT_MAX, so a near-zero column cannot make the divisor overflow p.
+ * fw[n] ≤ fy − fx + SHIFT_MAX, so a near-zero column cannot make the divisor overflow p, and
+ * |bias[n]| ≤ BIAS_MAX at its scale (three digits: the circuit bounds a parameter by its digits;
+ * `quantize/lowering.ts` linearRowCaps).
  */
 import type { Node } from '../model/graph.js';
 import { broadcastIndex, sizeOf, type Tensor } from '../model/tensor.js';
-import { checkBound, quantizeRows, requantBound, roundHalfUp, SHIFT_MAX, type Lowering } from '../quantize/lowering.js';
+import { checkBound, linearRowCaps, quantizeRows, requantBound, roundHalfUp, type Lowering } from '../quantize/lowering.js';
 import { QHI, QLO } from './common.js';
 import { attrFloat, attrInt, type OpDef } from './op.js';
 import { transpose2d } from './Transpose.js';
@@ -30,7 +32,12 @@ export function matmul2d(a: Float64Array, b: Float64Array, M: number, K: number,
 export function emitGemm(q: Lowering, n: Node, xName: string, Wt: Float64Array, N: number, K: number, bias: Float64Array | null, out: string): void {
   const x = q.act(xName);
   const fy = q.expOf(out);
-  const { q: w, exps } = quantizeRows(Wt, N, K, fy - x.exp + SHIFT_MAX);
+  const biasMax = (c: number) => {
+    let m = 0;
+    if (bias) for (let i = c; i < bias.length; i += N) m = Math.max(m, Math.abs(bias[i]));
+    return m;
+  };
+  const { q: w, exps } = quantizeRows(Wt, N, K, linearRowCaps(N, x.exp, fy, biasMax));
   const shift = new Int32Array(N);
   let bq: Float64Array | null = null;
   if (bias) bq = new Float64Array(bias.length);

@@ -5,6 +5,7 @@
  * multipliers ±2^(F−f_i) and requantise once (one division with remainder); Mul multiplies int8
  * operands (|a·b| ≤ 2^14) and requantises; Div is a division with remainder y = round(a·2^t / b).
  */
+import { P } from '../field/babybear.js';
 import type { Node } from '../model/graph.js';
 import { broadcastIndex, sizeOf, type Tensor } from '../model/tensor.js';
 import { checkBound, expForMax, quantizeAt, requantBound, type Lowering } from '../quantize/lowering.js';
@@ -107,12 +108,26 @@ export function lowerMul(q: Lowering, n: Node): void {
   const out = n.outputs[0];
   const outDims = q.dims(out);
   const int = q.integerRange(out);
-  const fo = int ? 0 : q.expOf(out);
   const a = operand(q, n.inputs[0]);
   const b = operand(q, n.inputs[1]);
-  const t = a.exp + b.exp - fo;
+  let t = a.exp + b.exp - (int ? 0 : q.expOf(out));
+  // A product whose calibrated scale is far from its operands' (0 on the calibration data: two Relus
+  // with disjoint supports, or near-zero activations, take the zero rule's exponent) needs a shift
+  // whose relation can wrap mod p. Both the lowering's bound and the circuit's must hold
+  // (`circuit/requant.ts` planRequant: 2·mult·|acc| + D + 2D·|y| + 2D, |y| ≤ 128 for int8).
+  const wraps = (t: number) => {
+    const mult = 2 ** Math.max(0, -t);
+    const D = 2 ** Math.max(0, t);
+    return requantBound(a.mag * b.mag * mult, D) >= P || 2 * mult * a.mag * b.mag + D * (2 * 128 + 3) >= P;
+  };
+  // a shift up (output finer than the operands' product): take the finest coarser output scale that fits
+  while (!int && t < 0 && wraps(t)) t++;
+  const fo = a.exp + b.exp - t;
   const mult = t >= 0 ? 1 : 2 ** -t;
-  const div = t >= 0 ? 2 ** t : 1;
+  // a shift down past every product of the operands (2^(t−1) > |a|·|b|): the output is exactly 0 for
+  // every input, and so is round(a·b / 2^s) for the smallest such s, whose relation fits
+  let div = t >= 0 ? 2 ** t : 1;
+  if (!int && t > 0 && wraps(t) && 2 ** (t - 1) > a.mag * b.mag) div = 2 ** (Math.floor(Math.log2(a.mag * b.mag)) + 2);
   const bound = requantBound(a.mag * b.mag * mult, div);
   checkBound(bound, n, 'the product requantisation');
   q.emit(

@@ -79,7 +79,7 @@ export function lowerUnaryTable(q: Lowering, n: Node, f: (x: number) => number, 
     table[i - x.lo] = Math.max(lo, Math.min(hi, v));
   }
   q.emit(
-    { kind: 'table', name: n.name, op: n.opType, inputs: [x.name], output: n.outputs[0], bound: 2 * (Math.max(-lo, hi, 128) + 1), tlo: x.lo, table },
+    { kind: 'table', name: n.name, op: n.opType, inputs: [x.name], output: n.outputs[0], bound: 2 * Math.max(256, Math.max(-lo, hi) + 1), tlo: x.lo, table },
     { dims: x.dims, exp: fo, lo, hi },
   );
 }

@@ -6,6 +6,7 @@ import { Conv } from './Conv.js';
 import { ConvTranspose } from './ConvTranspose.js';
 import { GatherElements } from './GatherElements.js';
 import { ScatterElements, Scatter } from './ScatterElements.js';
+import { GatherND, ScatterND } from './nd.js';
 import { Transpose } from './Transpose.js';
 import { MaxPool } from './MaxPool.js';
 import { AveragePool } from './AveragePool.js';
@@ -31,7 +32,7 @@ function defs(mod: Record<string, unknown>): Record<string, OpDef> {
 }
 
 export const OPS: Record<string, OpDef> = {
-  Gemm, MatMul, Conv, ConvTranspose, GatherElements, ScatterElements, Scatter, Transpose, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool,
+  Gemm, MatMul, Conv, ConvTranspose, GatherElements, ScatterElements, Scatter, GatherND, ScatterND, Transpose, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool,
   ...defs(reduce), Softmax, LogSoftmax, LayerNormalization, InstanceNormalization, BatchNormalization, PRelu, ArgMax, ArgMin,
   ...defs(unary), ...defs(layout), ...defs(shape), ...defs(quantized),
   Add: addOp, Sub: subOp, Mul: mulOp, Div: divOp, Pow: powOp, Sum: sumOp, Mean: meanOp, Max: maxOp, Min: minOp,
@@ -45,11 +46,8 @@ export const UNSUPPORTED_WHY: Record<string, string> = {
   TopK: 'selects and sorts values at run time: proving it needs a sort (permutation) argument, which the prover does not have yet; a constant k with ArgMax (k = 1) or ReduceMax is supported',
   OneHot: 'its depth and values must be constants (run-time indices are supported)',
   NonZero: 'its output shape depends on the data',
-  Trilu: 'masks activations at run time; not supported yet (a constant mask folds)',
   Unique: 'its output shape depends on the data',
   MaxUnpool: 'scatters to run-time indices; not supported',
-  GatherND: 'not supported yet (GatherElements and Gather with constant indices are)',
-  ScatterND: 'not supported yet (ScatterElements with constant indices is)',
   DynamicQuantizeLinear: 'its scale and zero point are computed from the data at run time; export with static quantization (QuantizeLinear with constant scales) or the float model',
 };
 

@@ -1,8 +1,9 @@
 /**
  * Shape plumbing, folded at import (no integer semantics): Shape, Size, ConstantOfShape, Range,
- * Constant, and (constant inputs only) NonZero, Trilu, OneHot. PyTorch exports compute Reshape targets this way; once
+ * Constant, and (constant inputs only) NonZero. PyTorch exports compute Reshape targets this way; once
  * the input shapes are fixed (symbolic dimensions = 1) all of it is constant. Comparisons and boolean
- * logic also lower on activations (the sum layer's comparison and extremum relations, a table).
+ * logic also lower on activations (the sum layer's comparison and extremum relations, a table),
+ * Trilu as data movement with zeros, OneHot of run-time indices by expansion.
  */
 import { DT } from '../model/onnx-proto.js';
 import { normAxis, sizeOf, type Tensor } from '../model/tensor.js';
@@ -10,7 +11,7 @@ import type { Node } from '../model/graph.js';
 import { NodeBuilder } from '../model/builder.js';
 import type { Lowering } from '../quantize/lowering.js';
 import { compareOp, maxOp, minOp } from './binary.js';
-import { lowerUnaryTable, mapUnary } from './common.js';
+import { lowerLayout, lowerUnaryTable, mapUnary } from './common.js';
 import { attrFloat, attrInt, attrInts, type ExpandContext, type OpDef } from './op.js';
 
 export const Shape: OpDef = {
@@ -130,8 +131,17 @@ export const NonZero: OpDef = {
   },
 };
 
-/** Trilu: the upper (default) or lower triangle of the last two axes, diagonal offset k. */
+/**
+ * Trilu: the upper (default) or lower triangle of the last two axes, diagonal offset k (a constant).
+ * On an activation it is data movement with zeros (a causal mask applied to scores): the gather map
+ * of its float reference on an index tensor (`common.ts` `lowerLayout`).
+ */
 export const Trilu: OpDef = {
+  params: [1],
+  layout: true,
+  lower(q, n) {
+    lowerLayout(q, n, Trilu, [0]);
+  },
   float(n, x) {
     const t = x[0]!;
     if (t.dims.length < 2) throw new Error(`Trilu needs a tensor of rank ≥ 2, got [${t.dims}]`);

@@ -63,18 +63,42 @@ export function roundHalfUp(v: number): number {
 export const SHIFT_MAX = 20;
 
 /**
+ * Largest |bias| at the accumulator's scale 2^(fx + fw[n]): three signed base-256 digits
+ * (`circuit/params.ts` limbBound(3) = 8,421,504). The circuit bounds a parameter by its digits, not
+ * its values (the verifier never sees them), and a four-digit bias alone (2.2·10^9) exceeds p.
+ */
+export const BIAS_MAX = 8421504;
+
+/**
+ * Per-row exponent caps of a linear layer's weights (Gemm, Conv): the shift cap fy − fx + SHIFT_MAX,
+ * and for a row with a bias b the cap that keeps |b|·2^(fx + fw) ≤ BIAS_MAX. The bias cap binds only
+ * when the input is far finer than its bias needs (an activation that is ~0 on the calibration data,
+ * at the zero rule's exponent): the row then keeps its bias and drops weight bits worth nothing at x's
+ * scale.
+ */
+export function linearRowCaps(N: number, fx: number, fy: number, biasMax: (n: number) => number): Int32Array {
+  const caps = new Int32Array(N);
+  for (let n = 0; n < N; n++) {
+    const b = biasMax(n);
+    const biasCap = b > 0 ? Math.floor(Math.log2(BIAS_MAX / b)) - fx : Infinity;
+    caps[n] = Math.min(fy - fx + SHIFT_MAX, biasCap);
+  }
+  return caps;
+}
+
+/**
  * Per-row int8 quantization of a [N, K] matrix with power-of-two row exponents (per output channel:
  * each row's own max |w| sets its scale). `maxExp` caps every row exponent (the layer passes
- * fy − fx + SHIFT_MAX): a near-zero row is quantized at the cap, where its weights round to the
- * few integers they are worth (usually 0), instead of at 2^40.
+ * fy − fx + SHIFT_MAX), or each row its own (`linearRowCaps`): a near-zero row is quantized at the
+ * cap, where its weights round to the few integers they are worth (usually 0), instead of at 2^40.
  */
-export function quantizeRows(w: Float64Array, N: number, K: number, maxExp = EXP_MAX): { q: Int8Array; exps: Int32Array } {
+export function quantizeRows(w: Float64Array, N: number, K: number, maxExp: number | ArrayLike<number> = EXP_MAX): { q: Int8Array; exps: Int32Array } {
   const q = new Int8Array(N * K);
   const exps = new Int32Array(N);
   for (let n = 0; n < N; n++) {
     let m = 0;
     for (let k = 0; k < K; k++) m = Math.max(m, Math.abs(w[n * K + k]));
-    const e = Math.min(expForMax(m, 1), maxExp);
+    const e = Math.min(expForMax(m, 1), typeof maxExp === 'number' ? maxExp : maxExp[n]);
     exps[n] = e;
     const sc = 2 ** e;
     for (let k = 0; k < K; k++) q[n * K + k] = Math.max(-127, Math.min(127, roundHalfUp(w[n * K + k] * sc)));

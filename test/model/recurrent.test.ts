@@ -4,7 +4,8 @@
  * quantized integer model is within tolerance of them (forward, reverse, bidirectional, initial
  * states, layout 1, constant sequence_lens, GRU's linear_before_reset 0 and 1, LSTM peepholes,
  * RNN with Relu). Attributes and inputs that cannot be unrolled are refused, naming them. One LSTM
- * and one GRU go end to end: compile → commit → prove → verify, and a tampered receipt is rejected.
+ * and one GRU go end to end, in clear and zero-knowledge mode: compile → commit → prove → verify,
+ * and a tampered receipt is rejected.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -151,15 +152,19 @@ test('what cannot be unrolled is refused, naming the input or attribute', () => 
   assert.throws(() => compileOnnx(spec({ input_forget: 1 }), [x]), /LSTM 'rnn': attribute input_forget = 1/);
 });
 
-/** compile → commit → prove → verify; a changed output and a flipped byte are rejected. */
+/** compile → commit → prove → verify, clear and zero knowledge; a changed output and a flipped byte are rejected. */
 function endToEnd(spec: Spec): void {
   const { bytes, inputs } = recurrent(spec);
   const input = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, Array.from(v.data)]));
   const { model } = compileOnnx(bytes, [input]);
-  const cm = commitModel(model);
+  for (const cm of [commitModel(model), commitModel(model, { zk: { openings: 2, seed: new Uint8Array(32).fill(spec.seed ?? 7) } })]) checkReceipt(cm, model, input);
+}
+
+function checkReceipt(cm: ReturnType<typeof commitModel>, model: ReturnType<typeof compileOnnx>['model'], input: Record<string, number[]>): void {
   const { receipt } = prove(cm, input);
   const v = verifyReceipt(receipt, cm.modelId, input);
   assert.ok(v.ok, v.ok ? '' : `${v.error.kind}: ${v.error.message}`);
+  assert.equal(v.receipt.zk, cm.zk !== undefined, 'the receipt reports its mode');
   assert.deepEqual(v.outputs.map((o) => Array.from(o.q)), runQuantized(model, input).outputs.map((o) => Array.from(o.q)));
   const flipped = receipt.slice();
   flipped[Math.floor(flipped.length / 2)] ^= 0x10;
@@ -168,10 +173,10 @@ function endToEnd(spec: Spec): void {
   assert.equal(verifyReceipt(receipt, cm.modelId, other).ok, false, 'the receipt verified for another input');
 }
 
-test('LSTM end to end: compile, commit, prove, verify; tampered receipts rejected', () => {
+test('LSTM end to end, clear and zk: compile, commit, prove, verify; tampered receipts rejected', () => {
   endToEnd({ cell: 'LSTM', seq: 3, batch: 1, I: 3, H: 4, initial: true, seed: 31 });
 });
 
-test('GRU end to end: compile, commit, prove, verify; tampered receipts rejected', () => {
+test('GRU end to end, clear and zk: compile, commit, prove, verify; tampered receipts rejected', () => {
   endToEnd({ cell: 'GRU', seq: 3, batch: 1, I: 3, H: 4, direction: 'bidirectional', attrs: { linear_before_reset: 1 }, seed: 33 });
 });
