@@ -27,5 +27,6 @@ export {
   type VerifyOptions,
 } from './verifier/index.js';
 export { prove, type ProveResult, type ProveOptions } from './prover/prove.js';
-export { commitModel, encodeCommitted, decodeCommitted, type CommittedModel, type CommitOptions } from './prover/commit.js';
+export { commitModel, encodeCommitted, decodeCommitted, readCommitted, zkcWithTree, type CommittedModel, type CommitOptions } from './prover/commit.js';
+export { ZkTreeLedger, DEFAULT_ZK_MAX_DEPTH, type ZkTreeOptions } from './prover/zk-tree.js';
 export { receiptSecurity, assertSecurity, assertProfileAvailable, verifySecurity, InsufficientSecurityError, type ReceiptSecurity, type SecurityTerm } from './circuit/security.js';

@@ -37,6 +37,11 @@ export const PROTOCOL = 'zkinfer/receipt/v1';
 export const RECEIPT_VERSION = 3;
 /** The format of a zero-knowledge receipt with committed inputs or outputs (`verifier/receipt.ts`). */
 export const COMMITTED_RECEIPT_VERSION = 4;
+/**
+ * The format of a zero-knowledge receipt that opens a renewal of the model ID's parameter
+ * commitment: it carries the path of links from the root (`verifier/receipt.ts`, `pcs/zk-renew.ts`).
+ */
+export const RENEWED_RECEIPT_VERSION = 5;
 
 /** The most context bytes a receipt may carry. */
 export const MAX_CONTEXT_BYTES = 1024;
@@ -100,7 +105,11 @@ export function computeModelId(descriptionBytes: Uint8Array, paramCommitment: Ui
   return toHex(sha256(enc.encode(zk ? 'zkinfer/model-id/zk/v1' : 'zkinfer/model-id/v1'), sha256(descriptionBytes), u32le(paramCommitment.length), paramCommitment, pcsConfigBytes(cfg)));
 }
 
-/** Steps 0–2 of the transcript: everything public (context right after the model ID), then the witness commitment. */
+/**
+ * Steps 0–2 of the transcript: everything public (context right after the model ID), then, for a
+ * version-5 receipt, the child commitments of its renewal path (`path`, root side first), then the
+ * witness commitment.
+ */
 export function receiptTranscript(
   modelId: string,
   cfg: Readonly<TensorPcsConfig>,
@@ -111,9 +120,10 @@ export function receiptTranscript(
   options: TranscriptOptions = {},
   zk = false,
   committed: { inputs: readonly string[]; outputs: readonly string[]; commitment: Uint8Array } | null = null,
+  path: readonly Uint8Array[] = [],
 ): Transcript {
   const tr = new Transcript(PROTOCOL, options);
-  tr.absorbNumber('version', committed ? COMMITTED_RECEIPT_VERSION : RECEIPT_VERSION);
+  tr.absorbNumber('version', path.length > 0 ? RENEWED_RECEIPT_VERSION : committed ? COMMITTED_RECEIPT_VERSION : RECEIPT_VERSION);
   // a zero-knowledge receipt says so first (clear receipts absorb exactly what they did before)
   if (zk) tr.absorbNumber('zk', 1);
   tr.absorbBytes('params/field', enc.encode(`babybear:${P};ext:x^4-11;hash:sha256`));
@@ -136,6 +146,11 @@ export function receiptTranscript(
       for (const n of names) tr.absorbBytes(`${label}/name`, enc.encode(n));
     }
     tr.absorbBytes('committed/commitment', committed.commitment);
+  }
+  if (path.length > 0) {
+    // version 5: every child commitment of the renewal path, root side first, before the witness
+    tr.absorbNumber('renew/depth', path.length);
+    for (const child of path) tr.absorbBytes('renew/child', child);
   }
   tr.absorbBytes('witness/commitment', witnessCommitment);
   return tr;

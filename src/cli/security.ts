@@ -3,6 +3,7 @@
  * report a model's composed security figure (`circuit/security.ts`; a zero-knowledge model's,
  * `verifier/zk-security.ts`) in compile, commit, prove and inspect.
  */
+import { receiptDepthOf } from '../prover/zk-tree.js';
 import { buildCircuit, type Circuit } from '../circuit/circuit.js';
 import { describeModel } from '../circuit/description.js';
 import { assertProfileAvailable, largestTerms, receiptSecurity, type ReceiptSecurity } from '../circuit/security.js';
@@ -43,20 +44,25 @@ export function modelSecurity(model: QuantizedModel, bits: number = DEFAULT_SECU
 
 /**
  * The composed figure of a committed model's receipts: the zero-knowledge back end's for a zk
- * commitment (`verifier/zk-security.ts`, from its parameter code), else the clear one.
+ * commitment (`verifier/zk-security.ts`, from its parameter code, for receipts at renewal depth
+ * `depth`: by default the depth `zkinfer prove` proves at, `prover/zk-tree.ts`), else the clear one.
  */
-export function committedSecurity(cm: CommittedModel): ReceiptSecurity {
-  return cm.zk ? zkReceiptSecurity(cm.circuit, cm.zk.params) : receiptSecurity(cm.circuit, cm.pcs.config);
+export function committedSecurity(cm: CommittedModel, depth?: number): ReceiptSecurity {
+  if (!cm.zk) return receiptSecurity(cm.circuit, cm.pcs.config);
+  // a zk receipt at renewal depth D also rests on its D links: by default, the depth `zkinfer prove` proves at
+  return zkReceiptSecurity(cm.circuit, cm.zk.params, undefined, depth ?? receiptDepthOf(cm.zk.params.randomness, cm.zk.params.queries));
 }
 
 /**
- * The composed figure of a zero-knowledge model's receipts when committed for `openings` receipts
- * (the code `commit --zk` chooses, `zkCommitmentCode`), or why there is none.
+ * The composed figure of a zero-knowledge model's receipts when committed for `openings` openings
+ * (the code `commit --zk` chooses, `zkCommitmentCode`), at the renewal depth `zkinfer prove`
+ * proves at by default, or why there is none.
  */
 export function zkModelSecurity(model: QuantizedModel, openings: number): { security: ReceiptSecurity } | { error: string } {
   try {
     const c = buildCircuit(describeModel(model).description);
-    return { security: zkReceiptSecurity(c, zkCommitmentCode(c, openings)) };
+    const code = zkCommitmentCode(c, openings);
+    return { security: zkReceiptSecurity(c, code, undefined, receiptDepthOf(code.randomness, code.queries)) };
   } catch (e) {
     return { error: (e as Error).message };
   }

@@ -30,6 +30,7 @@ import { proveZkParamRange, zkParamVector } from '../circuit/zk-param-range.js';
 import { zkReceiptLayout } from '../verifier/zk-receipt.js';
 import { assertZkSecurity } from '../verifier/zk-security.js';
 import { sha256 } from '../hash/sha256.js';
+import { MAX_RENEWAL_PROOF_BYTES } from '../pcs/zk-renew.js';
 
 /** Independent streams from one seed: SHA-256(domain ‖ seed). */
 function subSeed(seed: Uint8Array, what: string): Uint8Array {
@@ -194,11 +195,17 @@ function commitZkSide(
 const MAGIC = [0x5a, 0x4b, 0x43, 0x00]; // "ZKC\0"
 const ZKC_VERSION = 3; // 3: parameter range proof v3 (an α per chunk, `circuit/param-range.ts`)
 const ZKC_ZK_VERSION = 4; // 4: a zero-knowledge model (its seed, opening budget and revealed columns follow)
+const ZKC_TREE_VERSION = 5; // 5: version 4 and the tree of renewals of its parameter commitment (`zk-tree.ts`)
+/** The most renewals a `.zkc` records (a tree of depth 2 with 16 openings has 16 + 16·15 = 256). */
+const MAX_ZKC_CHILDREN = 1 << 16;
 
 /**
  * `.zkc`: "ZKC\0" | u32 version | 32-byte model ID | blob .zkm | blob range proof, and for a
- * zero-knowledge model (version 4) | 32-byte seed | u32 openings | u32 count, revealed columns.
- * The seed is as secret as the weights (the file holds both).
+ * zero-knowledge model (version 4) | 32-byte seed | u32 openings | u32 count, revealed columns,
+ * and (version 5, a model whose commitment was renewed) | u32 receipts served | u32 count, children:
+ * u32 parent node (0 = the root, i + 1 = child i; a parent comes before its children) | 32-byte
+ * seed | blob child commitment | blob renewal proof | u32 count, revealed columns.
+ * The seeds are as secret as the weights (the file holds both).
  */
 export function encodeCommitted(cm: CommittedModel): Uint8Array {
   const w = new ByteWriter(1 << 20);
@@ -211,10 +218,42 @@ export function encodeCommitted(cm: CommittedModel): Uint8Array {
   return w.finish();
 }
 
+/** A renewal of a zero-knowledge model's parameter commitment, as the `.zkc` records it (`zk-tree.ts`). */
+export interface StoredChild {
+  /** the parent node: 0 the root, i + 1 child i (always an earlier node) */
+  parent: number;
+  /** SECRET: the child commitment's randomness (`seededRandom(seed)`) */
+  seed: Uint8Array;
+  /** the child's `zkCommitmentBytes` */
+  commitment: Uint8Array;
+  /** its renewal proof against the parent (`pcs/zk-renew.ts`) */
+  proof: Uint8Array;
+  /** its columns revealed so far (the renewal's own, then its receipts' or children's) */
+  revealed: Uint32Array;
+}
+
 export interface StoredZk {
   seed: Uint8Array;
   openings: number;
+  /** the root commitment's revealed columns */
   revealed: Uint32Array;
+  /** the renewals (version 5; empty for a version-4 file: migration to a tree of one node) */
+  children: StoredChild[];
+  /** receipts served, counted from version 5 on (null for a version-4 file, which did not count them) */
+  served: number | null;
+}
+
+function readColumns(r: ByteReader, what: string): Uint32Array {
+  const n = r.u32In(0, 1 << 24, `${what} count`);
+  if (4 * n > r.remaining) throw new DecodeError(`truncated input: ${n} ${what}s need ${4 * n} bytes`);
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = r.u32(what);
+  return out;
+}
+
+function writeColumns(w: ByteWriter, cols: ArrayLike<number>): void {
+  w.u32(cols.length);
+  for (let i = 0; i < cols.length; i++) w.u32(cols[i]);
 }
 
 /** Reads a `.zkc` file's parts without recommitting: the stored model ID, the model, the range proof (and a zk model's secrets). */
@@ -223,21 +262,77 @@ export function readCommitted(bytes: Uint8Array): { modelId: string; model: Quan
   const magic = r.bytes(4, 'magic');
   if (magic.some((b, i) => b !== MAGIC[i])) throw new DecodeError('not a zkinfer committed model (.zkc) file: wrong magic bytes (run `zkinfer commit model.zkm` first)');
   const v = r.u32('version');
-  if (v !== ZKC_VERSION && v !== ZKC_ZK_VERSION) throw new DecodeError(`.zkc version ${v} is not supported (this build reads ${ZKC_VERSION} and ${ZKC_ZK_VERSION})`);
+  if (v !== ZKC_VERSION && v !== ZKC_ZK_VERSION && v !== ZKC_TREE_VERSION) throw new DecodeError(`.zkc version ${v} is not supported (this build reads ${ZKC_VERSION} to ${ZKC_TREE_VERSION})`);
   const modelId = toHex(r.bytes(32, 'model ID'));
   const model = decodeZkm(r.blob(1 << 30, 'model'));
   const paramRange = r.blob(1 << 28, 'range proof');
   let zk: StoredZk | undefined;
-  if (v === ZKC_ZK_VERSION) {
+  if (v !== ZKC_VERSION) {
     const seed = r.bytes(32, 'zk seed');
     const openings = r.u32In(1, 1024, 'zk openings');
-    const n = r.u32In(0, 1 << 24, 'revealed column count');
-    const revealed = new Uint32Array(n);
-    for (let i = 0; i < n; i++) revealed[i] = r.u32('revealed column');
-    zk = { seed, openings, revealed };
+    const revealed = readColumns(r, 'revealed column');
+    zk = { seed, openings, revealed, children: [], served: null };
+    if (v === ZKC_TREE_VERSION) {
+      zk.served = r.u32('receipts served');
+      const n = r.u32In(1, MAX_ZKC_CHILDREN, 'renewal count');
+      for (let i = 0; i < n; i++) {
+        const parent = r.u32In(0, i, `renewal ${i + 1} parent`);
+        zk.children.push({ parent, seed: r.bytes(32, 'renewal seed'), commitment: r.blob(4096, 'renewal commitment'), proof: r.blob(MAX_RENEWAL_PROOF_BYTES, 'renewal proof'), revealed: readColumns(r, 'renewal revealed column') });
+      }
+    }
   }
   r.end('.zkc file');
   return { modelId, model, paramRange, zk };
+}
+
+/** Where a zero-knowledge `.zkc`'s secrets start (after the range proof), and its version. */
+function zkSectionAt(bytes: Uint8Array): number {
+  const r = new ByteReader(bytes);
+  r.bytes(4 + 4 + 32, 'header');
+  r.blob(1 << 30, 'model');
+  r.blob(1 << 28, 'range proof');
+  return bytes.length - r.remaining;
+}
+
+/**
+ * The `.zkc` bytes of a zero-knowledge model with its opening record replaced: the root's revealed
+ * columns, the tree of renewals and the receipts served (`zk-tree.ts`); the model, its range proof
+ * and its seed unchanged. Version 4 while there is no renewal (so a file never renewed keeps its
+ * format), else version 5. Refuses a record that forgets a column or a renewal the file has.
+ */
+export function zkcWithTree(bytes: Uint8Array, rootRevealed: ArrayLike<number>, children: readonly StoredChild[], served: number): Uint8Array {
+  const { zk } = readCommitted(bytes);
+  if (!zk) throw new Error('zkcWithTree: not a zero-knowledge .zkc');
+  const forgets = (old: ArrayLike<number>, now: ArrayLike<number>, what: string) => {
+    const set = new Set(Array.from(now));
+    for (const j of Array.from(old)) if (!set.has(j)) throw new Error(`zkcWithTree: the new record forgets revealed column ${j} of ${what}`);
+  };
+  forgets(zk.revealed, rootRevealed, 'the root');
+  if (children.length < zk.children.length) throw new Error(`zkcWithTree: the new record forgets renewals (${children.length} < ${zk.children.length})`);
+  zk.children.forEach((c, i) => {
+    const n = children[i];
+    if (n.parent !== c.parent || !bytesEqual(n.commitment, c.commitment)) throw new Error(`zkcWithTree: the new record changes renewal ${i + 1}`);
+    forgets(c.revealed, n.revealed, `renewal ${i + 1}`);
+  });
+  const head = bytes.subarray(0, zkSectionAt(bytes));
+  const w = new ByteWriter(head.length + (1 << 16));
+  w.bytes(head);
+  w.bytes(zk.seed).u32(zk.openings);
+  writeColumns(w, Uint32Array.from(new Set(Array.from(rootRevealed))).sort());
+  if (children.length > 0) {
+    w.u32(served).u32(children.length);
+    for (const c of children) {
+      w.u32(c.parent).bytes(c.seed).blob(c.commitment).blob(c.proof);
+      writeColumns(w, Uint32Array.from(new Set(Array.from(c.revealed))).sort());
+    }
+  }
+  const out = w.finish();
+  new DataView(out.buffer, out.byteOffset + 4, 4).setUint32(0, children.length > 0 ? ZKC_TREE_VERSION : ZKC_ZK_VERSION, true);
+  return out;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**
@@ -248,14 +343,7 @@ export function readCommitted(bytes: Uint8Array): { modelId: string; model: Quan
 export function zkcWithRevealed(bytes: Uint8Array, revealed: ArrayLike<number>): Uint8Array {
   const { zk } = readCommitted(bytes);
   if (!zk) throw new Error('zkcWithRevealed: not a zero-knowledge .zkc');
-  const now = new Set(Array.from(revealed));
-  for (const j of zk.revealed) if (!now.has(j)) throw new Error(`zkcWithRevealed: the new record forgets revealed column ${j}`);
-  const cols = Uint32Array.from(now).sort();
-  const head = bytes.length - 4 * (zk.revealed.length + 1);
-  const w = new ByteWriter(head + 4 * (cols.length + 1));
-  w.bytes(bytes.subarray(0, head)).u32(cols.length);
-  for (const j of cols) w.u32(j);
-  return w.finish();
+  return zkcWithTree(bytes, revealed, zk.children, zk.served ?? 0);
 }
 
 /** Loads a `.zkc` file: recommits the parameters and checks that they give the stored model ID. */

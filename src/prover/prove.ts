@@ -28,7 +28,8 @@ import { evaluateBase } from '../poly/multilinear.js';
 import { runQuantized, type IntOutput } from '../quantize/infer.js';
 import { ByteWriter } from '../util/bytes.js';
 import type { ZkIoOpening } from '../circuit/zk-io.js';
-import { encodeReceipt, receiptVersionOf, type Receipt, type ReceiptCommitted } from '../verifier/receipt.js';
+import { encodeReceipt, receiptVersionOf, type Receipt, type ReceiptCommitted, type ReceiptRenewal } from '../verifier/receipt.js';
+import type { ZkLigeroProverData } from '../pcs/zk-ligero.js';
 import type { CommittedModel, Progress } from './commit.js';
 
 export interface ProveTimings {
@@ -75,6 +76,18 @@ export interface ProveOptions {
    * random ones by default; a reused seed is mixed with each receipt's fresh witness commitment), returned in `opening`.
    */
   committed?: { inputs?: readonly string[] | boolean; outputs?: readonly string[] | boolean; seed?: Uint8Array };
+  /**
+   * Zero-knowledge models only: prove against a renewal of the model ID's parameter commitment
+   * (a version-5 receipt carrying `links`, `prover/zk-tree.ts`), `data` the prover data of the
+   * path's last child (it must commit that child: checked). Absent: the proof opens the root.
+   */
+  renewal?: ZkRenewalPath;
+}
+
+/** A renewal path from the model's root commitment and the prover data of the commitment it ends at. */
+export interface ZkRenewalPath {
+  links: ReceiptRenewal[];
+  data: ZkLigeroProverData;
 }
 
 const rangeClaims = new WeakMap<Uint8Array, { commitment: Uint8Array; claims: EvalClaim[] }>();
@@ -177,9 +190,10 @@ export function buildWitness(cm: CommittedModel, input: Record<string, ArrayLike
 }
 
 /** The receipt of a finished proof (both modes: the model's public data, the statement, the proof). */
-export function receiptOf(cm: CommittedModel, zk: boolean, context: Uint8Array, inputs: PublicTensor[], outputs: PublicTensor[], witnessCommitment: Uint8Array, proof: Uint8Array, committed: ReceiptCommitted | null = null): Receipt {
+export function receiptOf(cm: CommittedModel, zk: boolean, context: Uint8Array, inputs: PublicTensor[], outputs: PublicTensor[], witnessCommitment: Uint8Array, proof: Uint8Array, committed: ReceiptCommitted | null = null, renewals: ReceiptRenewal[] = []): Receipt {
   return {
-    version: receiptVersionOf(committed),
+    ...(renewals.length > 0 ? { renewals } : {}),
+    version: receiptVersionOf(committed, renewals.length),
     zk,
     modelId: cm.modelId,
     pcs: { ...cm.pcs.config },

@@ -17,10 +17,11 @@
  *    commitment was revealed by it.
  * The record is the sorted list of revealed positions that the `.zkc` file stores
  * (`zkcWithRevealed`), so the budget lives with the seed it protects.
+ *
+ * This is the ledger of one commitment: the pool of `zkinfer serve` admits by it (its threads prove
+ * against the root). `zkinfer prove` and the market operator admit by the tree of renewals
+ * (`./zk-tree.ts`), which keeps one such count per commitment and renews when one is spent.
  */
-import { revealedColumns } from '../pcs/zk-ligero.js';
-import type { CommittedModel } from './commit.js';
-import { prove, type ProveOptions, type ProveResult } from './prove.js';
 export class ZkBudgetSpent extends Error {
   constructor(message: string) {
     super(message);
@@ -86,28 +87,4 @@ export class ZkOpeningLedger {
     if (this.inFlight < 1) throw new Error('zk budget: release without a reservation');
     this.inFlight--;
   }
-}
-
-/** The ledger of a zero-knowledge committed model's budget, resuming the columns its data has revealed. */
-export function ledgerOf(cm: CommittedModel, persist: (revealed: Uint32Array) => void): ZkOpeningLedger {
-  if (!cm.zk) throw new Error('ledgerOf: not a zero-knowledge model');
-  return new ZkOpeningLedger({ k: cm.zk.params.randomness, t: cm.zk.params.queries, revealed: revealedColumns(cm.zk.data) }, persist);
-}
-
-/**
- * `prove` admitted by `ledger` (when given): reserve, prove, and record the revealed columns
- * before the receipt is returned (a failed proof returns its reservation).
- */
-export function proveRecorded(cm: CommittedModel, ledger: ZkOpeningLedger | undefined, input: Record<string, ArrayLike<number>>, opts: ProveOptions = {}): ProveResult {
-  if (!ledger) return prove(cm, input, opts);
-  ledger.reserve();
-  let res: ProveResult;
-  try {
-    res = prove(cm, input, opts);
-  } catch (e) {
-    ledger.release();
-    throw e;
-  }
-  ledger.settle(revealedColumns(cm.zk!.data));
-  return res;
 }

@@ -8,7 +8,8 @@
  *  3. the statement: the verifier's replay of those messages (`zkReceiptSystem`) and the model's
  *     parameter range proof (`circuit/zk-param-range.ts`) give every constraint; one
  *     zero-knowledge Ligero proof over the parameter and witness commitments shows the committed
- *     vectors satisfy them.
+ *     vectors satisfy them. With `opts.renewal` the parameter commitment it opens is a renewal of
+ *     the root (same vector, its own randomness and budget) and the receipt carries the path.
  * The prover's address space is one array [parameter side ‖ witness vector] (the parameter side
  * copied in once per receipt: the batches and sessions read both through absolute offsets).
  */
@@ -16,7 +17,7 @@ import { lookupStatements } from '../circuit/circuit.js';
 import { addLookupClaims, contextBytes, receiptTranscript, type PublicTensor } from '../circuit/session.js';
 import { fillProducts, PadAllocator } from '../circuit/zk-pads.js';
 import { fillZkBatchPads, proveZkBatch, writeZkBatchProof } from '../pcs/zk-batch.js';
-import { absorbZkCommitment, commitZkLigero, proveZkLigeroMulti, writeZkMultiProof, zkCommitmentBytes, type ZkLigeroProverData } from '../pcs/zk-ligero.js';
+import { commitZkLigero, proveZkLigeroMulti, writeZkMultiProof, zkCommitmentBytes, type ZkLigeroProverData } from '../pcs/zk-ligero.js';
 import { drawLookupChallenges } from '../piop/lookup/logup.js';
 import { fillZkLookupPads, proveZkLookups, proveZkLookupsUnchecked, writeZkLookupProof } from '../piop/lookup/zk-logup.js';
 import { appendSystem, fillUniform } from '../piop/zk-affine.js';
@@ -25,7 +26,7 @@ import { zkParamRangeSystem } from '../circuit/zk-param-range.js';
 import { ByteReader, ByteWriter } from '../util/bytes.js';
 import { encodeReceipt } from '../verifier/receipt.js';
 import { proverZkLinks } from '../verifier/zk-layers.js';
-import { batchClaims, zkBatches, zkReceiptLayout, zkReceiptSystem, ZK_BATCH_LABELS } from '../verifier/zk-receipt.js';
+import { absorbZkCommitments, batchClaims, zkBatches, zkReceiptLayout, zkReceiptSystem, ZK_BATCH_LABELS } from '../verifier/zk-receipt.js';
 import type { ReceiptCommitted } from '../verifier/receipt.js';
 import { ALL_PUBLIC, commitZkIo, proveZkIoRange, visibilityIssue, type ZkIoOpening, type ZkVisibility } from '../circuit/zk-io.js';
 import { cryptoRandom, MIN_SEED_BYTES, randomBytes } from '../pcs/zk-ligero-masks.js';
@@ -67,6 +68,13 @@ function visibilityOf(cm: CommittedModel, committed: ProveOptions['committed']):
 export function proveZk(cm: CommittedModel, input: Record<string, ArrayLike<number>>, opts: ProveOptions = {}): ProveResult {
   const zk = cm.zk;
   if (!zk) throw new Error('proveZk: the model was not committed for zero-knowledge receipts');
+  const links = opts.renewal?.links ?? [];
+  const opened = opts.renewal ? opts.renewal.data : zk.data;
+  if (links.length > 0 && !opts.tamper) {
+    const last = links[links.length - 1].child;
+    const own = zkCommitmentBytes(opened.commitment);
+    if (last.length !== own.length || last.some((b, i) => b !== own[i])) throw new RangeError("proveZk: the renewal path's prover data does not commit the path's last child");
+  } else if (links.length === 0 && opened !== zk.data && !opts.tamper) throw new RangeError('proveZk: a renewal without links (expected its path from the root)');
   const T0 = performance.now();
   const progress = opts.onProgress ?? (() => {});
   const context = contextBytes(opts.context);
@@ -106,10 +114,8 @@ export function proveZk(cm: CommittedModel, input: Record<string, ArrayLike<numb
   }
   const commitMs = performance.now() - t;
   const start = () => {
-    const tr = receiptTranscript(cm.modelId, cm.pcs.config, context, publicInputs, publicOutputs, witnessCommitment, {}, true, io?.committed ?? null);
-    absorbZkCommitment(tr, zk.commitment);
-    absorbZkCommitment(tr, wc);
-    if (io) absorbZkCommitment(tr, io.data.commitment);
+    const tr = receiptTranscript(cm.modelId, cm.pcs.config, context, publicInputs, publicOutputs, witnessCommitment, {}, true, io?.committed ?? null, links.map((l) => l.child));
+    absorbZkCommitments(tr, zk.commitment, links.length > 0 ? opened.commitment : null, io ? [wc, io.data.commitment] : [wc]);
     return tr;
   };
   const tr = start();
@@ -144,10 +150,10 @@ export function proveZk(cm: CommittedModel, input: Record<string, ArrayLike<numb
   const system = appendSystem(zkReceiptSystem(c, replay, new ByteReader(body), publics, { visibility: vis }), rangeSystemOf(cm));
   const proof = new ByteWriter(body.length + (1 << 20));
   proof.bytes(body);
-  writeZkMultiProof(proof, proveZkLigeroMulti(io ? [zk.data, wd, io.data] : [zk.data, wd], system, replay, { unchecked }));
+  writeZkMultiProof(proof, proveZkLigeroMulti(io ? [opened, wd, io.data] : [opened, wd], system, replay, { unchecked }));
   const openMs = performance.now() - t;
 
-  const receipt = encodeReceipt(receiptOf(cm, true, context, publicInputs, publicOutputs, witnessCommitment, proof.finish(), io?.committed ?? null));
+  const receipt = encodeReceipt(receiptOf(cm, true, context, publicInputs, publicOutputs, witnessCommitment, proof.finish(), io?.committed ?? null, links));
   progress('done', 1, 1);
   return {
     outputs: run.outputs,

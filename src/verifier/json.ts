@@ -18,6 +18,23 @@ import { chooseLayout, DEFAULT_SECURITY_PROFILE, tensorSecurityBits, type Tensor
 import { toHex } from '../util/bytes.js';
 import type { Receipt } from './receipt.js';
 
+/**
+ * The commitment a zero-knowledge receipt's proof opens: the model ID's root, or (version 5) the
+ * end of its renewal path, with each child's root (`./zk-path.ts`).
+ */
+export function weightsCommitmentJson(rc: Receipt): { root: string; depth: number; path: string[]; opened: string } {
+  const root = toHex(rc.paramCommitment.subarray(0, 32));
+  const path = (rc.renewals ?? []).map((l) => toHex(l.child.subarray(0, 32)));
+  return { root, depth: path.length, path, opened: path.at(-1) ?? root };
+}
+
+/** A weights-commitment line for people: "root (model ID) → child … (depth D)". */
+export function weightsCommitmentLine(rc: Receipt): string {
+  const w = weightsCommitmentJson(rc);
+  const short = (h: string) => `${h.slice(0, 16)}…`;
+  return `weights commitment: ${short(w.root)} (model ID)${w.path.map((c) => ` → ${short(c)}`).join('')} (depth ${w.depth})`;
+}
+
 /** A context for people: `{ bytes, hex, text? }`, `text` only when the bytes are valid UTF-8 (BOM kept). */
 export function contextJson(context: Uint8Array): { bytes: number; hex: string; text?: string } {
   let text: string | undefined;
@@ -53,7 +70,8 @@ function zkJson(rc: Receipt): Record<string, unknown> {
       public: ['model description (layers, shapes, scales, tables)', rc.committed ? 'the public inputs and outputs (the committed ones: only their commitment)' : 'inputs and outputs', 'every size (vector lengths, rounds, queries)'],
       ...(rc.committed ? { ioCommitment: { bytes: rc.committed.commitment.length, hex: toHex(rc.committed.commitment) } } : {}),
       parameterCommitment: { logCols: p.logCols, randomness: p.randomness, logCodeword: p.logCodeword, queries: p.queries, entries: pc.length },
-      weightsHiddenFor: `up to ${Math.floor(p.randomness / p.queries)} receipts per parameter commitment`,
+      weightsCommitment: weightsCommitmentJson(rc),
+      weightsHiddenFor: `up to ${Math.floor(p.randomness / p.queries)} openings per parameter commitment (receipts, or renewals: a renewed commitment opens its children; docs/zero-knowledge.md §4)`,
       ligeroSecurityBits: Math.floor(zkLigeroSecurity(p).bits * 10) / 10,
     };
   } catch (e) {
@@ -100,7 +118,7 @@ export function receiptJson(rc: Receipt): Record<string, unknown> {
     circuit = buildCircuit(d);
     // a zero-knowledge receipt's bound comes from its own back end and parameter code
     const vis = { inputs: rc.committed?.inputs ?? [], outputs: rc.committed?.outputs ?? [] };
-    security = rc.zk ? zkReceiptSecurity(circuit, readZkCommitment(new ByteReader(rc.paramCommitment)).params, vis) : receiptSecurity(circuit, rc.pcs);
+    security = rc.zk ? zkReceiptSecurity(circuit, readZkCommitment(new ByteReader(rc.paramCommitment)).params, vis, rc.renewals?.length ?? 0) : receiptSecurity(circuit, rc.pcs);
   } catch (e) {
     // the JSON view is best effort; `verify` reports malformed descriptions
     securityError = (e as Error).message;
@@ -143,6 +161,7 @@ export function receiptJson(rc: Receipt): Record<string, unknown> {
     sizes: {
       description: rc.description.length,
       parameterRangeProof: rc.paramRange.length,
+      ...(rc.renewals ? { renewalPath: rc.renewals.reduce((s, l) => s + l.child.length + l.proof.length, 0) } : {}),
       proof: rc.proof.length,
     },
   };

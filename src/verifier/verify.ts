@@ -316,7 +316,7 @@ function zkSecurityOf(c: Circuit, rc: Receipt): VerifyResult {
   const vis = { inputs: rc.committed?.inputs ?? [], outputs: rc.committed?.outputs ?? [] };
   const err = visibilityIssue(c, vis);
   if (err) return fail('PublicMismatch', `committed tensors: ${err}`);
-  return verifyZkSecurity(c, readZkCommitment(new ByteReader(rc.paramCommitment)).params, undefined, vis);
+  return verifyZkSecurity(c, readZkCommitment(new ByteReader(rc.paramCommitment)).params, undefined, vis, rc.renewals?.length ?? 0);
 }
 
 /**

@@ -14,11 +14,14 @@
  *   [ioBase, total) with committed inputs or outputs (`circuit/zk-io.ts`, a version-4 receipt):
  *                  the io vector under a third hiding commitment, made from the requester's seed.
  *
- * Transcript, after the clear preamble (with a `zk` marker and any committed names,
- * `circuit/session.ts`) and the commitments (parameters, witness, io): the private inputs' padded
+ * Transcript, after the clear preamble (with a `zk` marker, any committed names and, version 5,
+ * the children of the renewal path, `circuit/session.ts`) and the commitments (the root, the
+ * path's last child when there is a path, witness, io): the private inputs' padded
  * range check (`io-range`), (α, β), the padded lookups, every layer, the limb evaluations of wide
  * parameters, the witness batch, the parameter batch, the io batch, then one zero-knowledge
- * Ligero proof over every commitment of every constraint collected (`pcs/zk-ligero.ts`). Claims
+ * Ligero proof over every commitment it opens — the parameter side's (the root, or the renewal the
+ * path ends at: `./zk-path.ts` checks the links first), witness, io — of every constraint
+ * collected (`pcs/zk-ligero.ts`). Claims
  * on public tensors are constraints against the public values; claims on each committed vector
  * are batched into one TensorLinear.
  */
@@ -39,6 +42,8 @@ import { addLookupClaims, receiptTranscript } from '../circuit/session.js';
 import { zkParamRangeSystem } from '../circuit/zk-param-range.js';
 import { absorbZkCommitment, readZkCommitment, readZkMultiProof, verifyZkLigeroMulti } from '../pcs/zk-ligero.js';
 import { zkLigeroSecurity, type ZkLigeroParams } from '../pcs/zk-ligero-params.js';
+import type { ZkLigeroCommitment } from '../pcs/zk-ligero.js';
+import { verifyRenewalPath } from './zk-path.js';
 import type { Receipt } from './receipt.js';
 
 /** The least per-proof bits a zero-knowledge commitment's code must give (the chooser's target is 103). */
@@ -214,13 +219,17 @@ export function verifyZkBody(c: Circuit, modelId: string, rc: Receipt, publics: 
   if (pc.length !== lay.witnessBase) return fail('MalformedReceipt', `parameter commitment: expected ${lay.witnessBase} entries, got ${pc.length}`);
   const bits = zkLigeroSecurity(pc.params).bits;
   if (bits < ZK_LIGERO_MIN_BITS) return fail('InsufficientSecurity', `the parameter commitment's code gives ${bits.toFixed(1)} bits, below ${ZK_LIGERO_MIN_BITS}`);
+  // a version-5 receipt opens a renewal of the root: every link checked (or cached) before the body
+  const path = rc.renewals ?? [];
+  const opened = verifyRenewalPath(pc, path, ZK_LIGERO_MIN_BITS);
+  if (!opened.ok) return opened;
   const want = { ...pc.params, randomness: pc.params.queries };
   const wr = new ByteReader(rc.witnessCommitment);
   const wc = readZkCommitment(wr);
   wr.end('witness commitment');
   if (wc.length !== lay.end - lay.witnessBase) return fail('MalformedReceipt', `witness commitment: expected ${lay.end - lay.witnessBase} entries, got ${wc.length}`);
   if (!paramsEqual(wc.params, want)) return fail('ParameterMismatch', `witness commitment parameters ${JSON.stringify(wc.params)} differ from the model's ${JSON.stringify(want)}`);
-  const commitments = [pc, wc];
+  const commitments = [opened.value, wc];
   if (rc.committed) {
     const ir = new ByteReader(rc.committed.commitment);
     const ic = readZkCommitment(ir);
@@ -240,14 +249,25 @@ export function verifyZkBody(c: Circuit, modelId: string, rc: Receipt, publics: 
       RANGE_SYSTEMS.set(rangeKey, range);
     }
   }
-  const tr = seam?.receipt ?? receiptTranscript(modelId, rc.pcs, rc.context, rc.inputs, rc.outputs, rc.witnessCommitment, {}, true, rc.committed);
-  for (const cm of commitments) absorbZkCommitment(tr, cm);
+  const tr = seam?.receipt ?? receiptTranscript(modelId, rc.pcs, rc.context, rc.inputs, rc.outputs, rc.witnessCommitment, {}, true, rc.committed, path.map((l) => l.child));
+  absorbZkCommitments(tr, pc, path.length > 0 ? opened.value : null, commitments.slice(1));
   const r = new ByteReader(rc.proof);
   const system = appendSystem(zkReceiptSystem(c, tr, r, publics, { visibility: vis }), range);
   const proof = readZkMultiProof(r, commitments, system);
   r.end('proof');
   const res = verifyZkLigeroMulti(commitments, system, proof, tr);
   return res.ok ? res : fail(res.error.kind, `zero-knowledge proof: ${res.error.message}`);
+}
+
+/**
+ * The zk commitments in transcript order: the root, then (version 5) every child of the path, then
+ * the witness and io commitments. Only the last child is opened, but every child is bound: the
+ * preamble absorbed their bytes; the root and the opened one are absorbed here as commitments.
+ */
+export function absorbZkCommitments(tr: Transcript, root: ZkLigeroCommitment, opened: ZkLigeroCommitment | null, rest: readonly ZkLigeroCommitment[]): void {
+  absorbZkCommitment(tr, root);
+  if (opened) absorbZkCommitment(tr, opened);
+  for (const c of rest) absorbZkCommitment(tr, c);
 }
 
 function paramsEqual(a: ZkLigeroParams, b: ZkLigeroParams): boolean {

@@ -46,6 +46,8 @@
  *     (⌈log2 M⌉ + 1)/|K| for (β, τ), quadratic test 1/|K| for ρ, and the column-query term,
  *     with M the receipt's real number of linear constraints (sparse + tensor + 3 per Hadamard
  *     entry, receipt body and range system together), **counted from the system** of a dry run.
+ *   - a renewal path of D links (a version-5 receipt, `./zk-path.ts`): D·ε_link, ε_link the
+ *     renewal's own bound (`pcs/zk-renew.ts` zkRenewalSecurity for the parameter side's code).
  *   - Fiat–Shamir / Merkle: `circuit/security.ts`'s 2^8·Q_max/2^256 (salted leaves only add hiding).
  *
  * The dry run. The verifier's own replay (`zkReceiptSystem`, `zkParamRangeSystem`) runs on
@@ -65,6 +67,7 @@ import { PARAM_RANGE_BATCH_LABELS, zkParamLayout, zkParamRangeSystem } from '../
 import type { ConstraintSystem } from '../pcs/constraints.js';
 import { MASK_ROWS } from '../pcs/zk-ligero-masks.js';
 import { sharedCodeParams, zkLigeroSecurity, type ZkLigeroParams } from '../pcs/zk-ligero-params.js';
+import { zkRenewalSecurity } from '../pcs/zk-renew.js';
 import { hadamardEntries, numLinearConstraints, weightVars } from '../pcs/zk-ligero-system.js';
 import { DEFAULT_SECURITY_PROFILE } from '../pcs/params.js';
 import { lookupRuns, lookupShape, type LookupStatement } from '../piop/lookup/logup.js';
@@ -193,16 +196,17 @@ const cache = new WeakMap<Circuit, Map<string, ZkReceiptSecurity>>();
  * visibility. Throws (an Error naming the label) if the dry run draws a challenge the ledger does
  * not account for, or a RangeError for invalid parameters.
  */
-export function zkReceiptSecurity(c: Circuit, params: Readonly<ZkLigeroParams>, vis: ZkVisibility = ALL_PUBLIC): ZkReceiptSecurity {
-  const key = `${params.logCols}/${params.randomness}/${params.logCodeword}/${params.queries}/${visKey(vis)}`;
+export function zkReceiptSecurity(c: Circuit, params: Readonly<ZkLigeroParams>, vis: ZkVisibility = ALL_PUBLIC, depth = 0): ZkReceiptSecurity {
+  if (!Number.isSafeInteger(depth) || depth < 0) throw new RangeError(`zkReceiptSecurity: expected a renewal depth ≥ 0, got ${depth}`);
+  const key = `${params.logCols}/${params.randomness}/${params.logCodeword}/${params.queries}/${visKey(vis)}/${depth}`;
   let m = cache.get(c);
   if (!m) cache.set(c, (m = new Map()));
   let hit = m.get(key);
-  if (!hit) m.set(key, (hit = compute(c, params, vis)));
+  if (!hit) m.set(key, (hit = compute(c, params, vis, depth)));
   return hit;
 }
 
-function compute(c: Circuit, params: Readonly<ZkLigeroParams>, vis: ZkVisibility): ZkReceiptSecurity {
+function compute(c: Circuit, params: Readonly<ZkLigeroParams>, vis: ZkVisibility, depth: number): ZkReceiptSecurity {
   const code = sharedCodeParams([params, { ...params, randomness: params.queries }]);
   const visErr = visibilityIssue(c, vis);
   if (visErr) throw new RangeError(`security: committed tensors: ${visErr}`);
@@ -336,6 +340,18 @@ function compute(c: Circuit, params: Readonly<ZkLigeroParams>, vis: ZkVisibility
   charge('receipt', quad, [{ label: 'zkl/quadratic', count: triples }]);
   charge('receipt', cols, [{ label: 'zkl/columns', count: code.queries, kind: 'index' }]);
 
+  // a version-5 receipt opens a renewal at depth D: sound only if each of its D links is
+  // (`pcs/zk-renew.ts`; each link runs its own transcript, so the receipt's draws are unchanged)
+  if (depth > 0) {
+    const link = zkRenewalSecurity(params, lay.witnessBase);
+    ledger.other({
+      name: `renewal path: ${depth} link(s)`,
+      log2: roundUp(Math.log2(depth) - link.bits + 1e-9),
+      formula: `D·ε_link, D = ${depth}, ε_link = 2^-${link.bits.toFixed(2)} (${link.terms.map((t) => `${t.name} 2^${t.log2.toFixed(2)}`).join(' + ')})`,
+      citation: 'pcs/zk-renew.ts (zkRenewalSecurity: Schwartz–Zippel at r + the renewal’s zk-Ligero proof); verifier/zk-path.ts',
+    });
+  }
+
   try {
     checkAccounted('receipt', dry.receipt, draws.filter((d) => d.transcript === 'receipt' && !d.label.startsWith('zkl/')));
     checkAccounted('param-range', dry.range, draws.filter((d) => d.transcript === 'param-range'));
@@ -367,10 +383,10 @@ function checkAccounted(transcript: string, squeezes: readonly TranscriptLogEntr
  * `params` (pinned by the model ID) must reach `minBits` composed bits; else
  * `InsufficientSecurity`, naming the largest terms.
  */
-export function verifyZkSecurity(c: Circuit, params: Readonly<ZkLigeroParams>, minBits: number = DEFAULT_SECURITY_PROFILE, vis: ZkVisibility = ALL_PUBLIC): VerifyResult {
+export function verifyZkSecurity(c: Circuit, params: Readonly<ZkLigeroParams>, minBits: number = DEFAULT_SECURITY_PROFILE, vis: ZkVisibility = ALL_PUBLIC, depth = 0): VerifyResult {
   let s: ZkReceiptSecurity;
   try {
-    s = zkReceiptSecurity(c, params, vis);
+    s = zkReceiptSecurity(c, params, vis, depth);
   } catch (e) {
     return fail('InsufficientSecurity', `the composed security bound of this zero-knowledge model cannot be established: ${(e as Error).message}`);
   }

@@ -12,7 +12,8 @@ import { decodeZkm } from '../../quantize/zkm.js';
 import { decodeReceipt } from '../../verifier/receipt.js';
 import { receiptJson, securityJson } from '../../verifier/json.js';
 import { modelSecurity, securityLine, zkModelSecurity } from '../security.js';
-import { readCommitted, zkCommitmentCode } from '../../prover/commit.js';
+import { ZkTree } from '../../prover/zk-tree.js';
+import { readCommitted, zkCommitmentCode, type StoredZk } from '../../prover/commit.js';
 import { buildCircuit } from '../../circuit/circuit.js';
 import { describeModel } from '../../circuit/description.js';
 
@@ -28,10 +29,26 @@ export function paramCount(l: Layer): number {
   }
 }
 
-/** A zero-knowledge .zkc's opening budget, from its record of revealed columns (`prover/zk-budget.ts`). */
-function zkBudgetOf(m: QuantizedModel, openings: number, revealed: number): { openings: number; receiptsLeft: number; revealedColumns: number; k: number; t: number } {
-  const code = zkCommitmentCode(buildCircuit(describeModel(m).description), openings);
-  return { openings, receiptsLeft: Math.max(0, Math.floor((code.randomness - revealed) / code.queries)), revealedColumns: revealed, k: code.randomness, t: code.queries };
+/**
+ * A zero-knowledge .zkc's opening budget, from its records: the root's revealed columns, and the
+ * tree of renewals with what `zkinfer prove` can still serve under the default maximum depth
+ * (`prover/zk-tree.ts`).
+ */
+function zkBudgetOf(m: QuantizedModel, zk: StoredZk) {
+  const code = zkCommitmentCode(buildCircuit(describeModel(m).description), zk.openings);
+  const tree = new ZkTree({ k: code.randomness, t: code.queries, rootRevealed: zk.revealed }, zk);
+  return {
+    openings: zk.openings,
+    receiptsLeft: tree.receiptsLeft,
+    maxDepth: tree.maxDepth,
+    receiptsServed: tree.receiptsServed,
+    receiptsServedExact: tree.servedExact,
+    rootReceiptsLeft: Math.max(0, Math.floor((code.randomness - zk.revealed.length) / code.queries)),
+    revealedColumns: zk.revealed.length,
+    k: code.randomness,
+    t: code.queries,
+    tree: tree.describe(),
+  };
 }
 
 export const inspectCommand: Command = {
@@ -65,7 +82,7 @@ export const inspectCommand: Command = {
       const params = m.layers.reduce((s, l) => s + paramCount(l), 0) + consts;
       const rows = m.layers.map((l) => ({ name: l.name, op: l.op, kind: l.kind, dims: info.get(l.output)!.dims, exp: info.get(l.output)!.exp, params: paramCount(l), bound: l.bound }));
       const sec = zkOpenings !== undefined ? zkModelSecurity(m, zkOpenings) : modelSecurity(m);
-      const budget = stored?.zk && zkBudgetOf(m, stored.zk.openings, stored.zk.revealed.length);
+      const budget = stored?.zk && zkBudgetOf(m, stored.zk);
       if (a.flags.has('--json')) {
         const security = 'security' in sec ? { securityBits: sec.security.bits, security: securityJson(sec.security) } : { security: { error: sec.error } };
         console.log(JSON.stringify({ name: m.name, version: m.version, opset: m.opset, inputs: m.inputs, outputs: m.outputs, params, layers: rows, ...security, ...(stored && { zeroKnowledge: budget ?? false }) }));
@@ -76,7 +93,15 @@ export const inspectCommand: Command = {
       for (const o of m.outputs) console.log(`  output ${o.name} [${o.dims.join('×')}] scale 2^-${o.exp}`);
       console.log(`  ${m.layers.length} layers, ${params} parameters (int8 weights, wide biases and constants)`);
       console.log(`  ${'security' in sec ? securityLine(sec.security) : `security: not available (${sec.error})`}`);
-      if (budget) console.log(`  zero knowledge: ${budget.receiptsLeft} of ${budget.openings} receipts left on this parameter commitment (${budget.revealedColumns} of its k = ${budget.k} hidden columns revealed, t = ${budget.t} per receipt)`);
+      if (budget) {
+        console.log(`  zero knowledge: ${budget.rootReceiptsLeft} of ${budget.openings} openings left on this parameter commitment (${budget.revealedColumns} of its k = ${budget.k} hidden columns revealed, t = ${budget.t} per opening)`);
+        console.log(`  renewal tree: ${budget.tree.length} commitment(s), ${budget.receiptsServed}${budget.receiptsServedExact ? '' : '+'} receipt(s) served, ${budget.receiptsLeft} more receipt(s) at maximum depth ${budget.maxDepth}`);
+        for (const n of budget.tree) {
+          if (n.node === 0 && budget.tree.length === 1) break;
+          const name = n.root === null ? 'root (model ID)' : `${n.root.slice(0, 16)}…`;
+          console.log(`    ${'  '.repeat(n.depth)}${n.node === 0 ? '' : `#${n.node} ← #${n.parent}: `}${name}: ${n.openingsLeft} opening(s) left (${n.revealed} columns revealed), ${n.servesReceipts ? 'serves receipts' : 'renews'}`);
+        }
+      }
       else if (stored) console.log('  clear receipts (committed with --no-zk): not zero knowledge');
       console.log('');
       console.log(`  ${'layer'.padEnd(34)} ${'op'.padEnd(18)} ${'kind'.padEnd(8)} ${'shape'.padEnd(16)} ${'scale'.padEnd(7)} ${'params'.padStart(8)}  bound/p`);

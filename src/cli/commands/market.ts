@@ -8,8 +8,8 @@ import type { Command } from '../command.js';
 import { guard, parseArgs, untilSignal, type Parsed } from '../args.js';
 import { readFileOrFail } from '../files.js';
 import { parseInputJson } from '../inputs.js';
-import { commitModel, decodeCommitted, zkcWithRevealed, type CommittedModel } from '../../prover/commit.js';
-import { ledgerOf, proveRecorded } from '../../prover/zk-budget.js';
+import { commitModel, decodeCommitted, readCommitted, zkcWithTree, type CommittedModel } from '../../prover/commit.js';
+import { ZkTreeLedger } from '../../prover/zk-tree.js';
 import type { ProveOptions } from '../../prover/prove.js';
 import { encodeZkm } from '../../quantize/zkm.js';
 import { parseServedModel } from '../../service/model.js';
@@ -123,8 +123,9 @@ async function operator(a: Parsed): Promise<number> {
   const modelId = cm.modelId;
   // a zero-knowledge .zkc records its spent opening budget: held while operating, written back before each receipt
   const held = served.zk ? holdZkc(file) : undefined;
-  const ledger = held && ledgerOf(cm, (cols) => held.save(zkcWithRevealed(bytes, cols)));
-  if (ledger) log(`zero knowledge: the parameter commitment serves ${ledger.receiptsLeft} more receipt(s)`);
+  let zkc = bytes;
+  const ledger = held && new ZkTreeLedger(cm, readCommitted(bytes).zk!, (root, children, n) => held.save((zkc = zkcWithTree(zkc, root, children, n))));
+  if (ledger) log(`zero knowledge: this model ID serves ${ledger.receiptsLeft} more receipt(s) (renewal tree of maximum depth ${ledger.maxDepth})`);
   try {
     try {
       await c.get(`/v1/models/${modelId}`);
@@ -143,7 +144,7 @@ async function operator(a: Parsed): Promise<number> {
     }
     log(`serving model ${modelId} as ${c.account}`);
     const traces = new Map<number, ExecutedTrace>();
-    const opts = { client: c, model, modelId, committed: () => (cm ??= commitModel(model)), prove: ledger && ((m: CommittedModel, input: Record<string, ArrayLike<number>>, o: ProveOptions) => proveRecorded(m, ledger, input, o)), maxJobs: intOpt(a, '--max-jobs', 16, 0, 1000)!, log };
+    const opts = { client: c, model, modelId, committed: () => (cm ??= commitModel(model)), prove: ledger && ((_m: CommittedModel, input: Record<string, ArrayLike<number>>, o: ProveOptions) => ledger.prove(input, o)), maxJobs: intOpt(a, '--max-jobs', 16, 0, 1000)!, log };
     return await loop(a, log, () => operatorStep(opts, traces));
   } finally {
     held?.release();

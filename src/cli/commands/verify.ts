@@ -6,7 +6,7 @@
  */
 import type { Command } from '../command.js';
 import { contextOption, describeContext, guard, parseArgs } from '../args.js';
-import { contextJson } from '../../verifier/json.js';
+import { contextJson, weightsCommitmentJson, weightsCommitmentLine } from '../../verifier/json.js';
 import { readFileOrFail } from '../files.js';
 import { parseInputJson } from '../inputs.js';
 import { decodeReceipt } from '../../verifier/receipt.js';
@@ -60,7 +60,7 @@ export const verifyCommand: Command = {
       const res = verifyReceipt(bytes, id, input, { context, opening });
       const ms = performance.now() - t0;
       if (a.flags.has('--json')) {
-        console.log(JSON.stringify(res.ok ? { valid: true, modelId: res.modelId, context: contextJson(res.context), ms, outputs: Object.fromEntries(res.outputs.map((o) => [o.name, Array.from(o.values)])), visibility: res.visibility } : { valid: false, ms, error: res.error }));
+        console.log(JSON.stringify(res.ok ? { valid: true, modelId: res.modelId, context: contextJson(res.context), ms, outputs: Object.fromEntries(res.outputs.map((o) => [o.name, Array.from(o.values)])), visibility: res.visibility, ...(res.receipt.zk ? { weightsCommitment: weightsCommitmentJson(res.receipt) } : {}) } : { valid: false, ms, error: res.error }));
         return res.ok ? 0 : 1;
       }
       if (!res.ok) {
@@ -70,6 +70,7 @@ export const verifyCommand: Command = {
       const given = [input ? 'the given input' : '', context ? 'the given context' : '', opening ? 'the given opening' : ''].filter(Boolean).join(' and ');
       console.log(`VALID receipt for model ${res.modelId}${given ? ` and ${given}` : ''} (verified in ${ms.toFixed(1)} ms; ${res.receipt.zk ? "zero knowledge: the parameters and activations stay hidden" : "clear: not zero knowledge"})`);
       if (res.context.length) console.log(`context ${describeContext(res.context)}`);
+      if (res.receipt.zk) console.log(weightsCommitmentLine(res.receipt));
       const priv = Object.entries(res.visibility.inputs).filter(([, v]) => v === 'private').map(([k]) => k);
       const com = Object.entries(res.visibility.outputs).filter(([, v]) => v === 'committed').map(([k]) => k);
       if (priv.length) console.log(`private inputs (committed, not in the receipt): ${priv.join(', ')}${opening ? ' — opened' : ''}`);
