@@ -51,7 +51,8 @@ export function lowerSum(q: Lowering, n: Node, signs: number[], divN = 1, mode: 
   const out = n.outputs[0];
   const outDims = q.dims(out);
   const int = mode === 'sum' && divN === 1 ? q.integerRange(out) : null;
-  const fo = int ? 0 : q.expOf(out);
+  const wide = mode === 'sum' && !int ? q.wide(out) : null;
+  const fo = int ? 0 : wide ? wide.exp : q.expOf(out);
   const ins = n.inputs.filter((x) => x !== '');
   const cap = fo + SUM_GUARD;
   const actExps = ins.filter((x) => !q.isConst(x)).map((x) => Math.min(q.act(x).exp, cap));
@@ -86,7 +87,7 @@ export function lowerSum(q: Lowering, n: Node, signs: number[], divN = 1, mode: 
   checkBound(bound, n, 'the requantisation');
   q.emit(
     { kind: 'sum', name: n.name, op: n.opType, inputs: names, output: out, bound, maps: dimsOf.map((d) => mapOf(d, outDims)), mult, div: D, ...(mode !== 'sum' ? { mode } : {}) },
-    { dims: outDims, exp: fo, lo: int?.lo ?? QLO, hi: int?.hi ?? QHI },
+    { dims: outDims, exp: fo, lo: int?.lo ?? wide?.lo ?? QLO, hi: int?.hi ?? wide?.hi ?? QHI },
   );
 }
 
@@ -107,7 +108,8 @@ export function lowerMul(q: Lowering, n: Node): void {
   const out = n.outputs[0];
   const outDims = q.dims(out);
   const int = q.integerRange(out);
-  const fo = int ? 0 : q.expOf(out);
+  const wide = int ? null : q.wide(out);
+  const fo = int ? 0 : wide ? wide.exp : q.expOf(out);
   const a = operand(q, n.inputs[0]);
   const b = operand(q, n.inputs[1]);
   const t = a.exp + b.exp - fo;
@@ -117,7 +119,7 @@ export function lowerMul(q: Lowering, n: Node): void {
   checkBound(bound, n, 'the product requantisation');
   q.emit(
     { kind: 'mul', name: n.name, op: n.opType, inputs: [a.name, b.name], output: out, bound, aMap: mapOf(a.dims, outDims), bMap: mapOf(b.dims, outDims), mult, div },
-    { dims: outDims, exp: fo, lo: int?.lo ?? QLO, hi: int?.hi ?? QHI },
+    { dims: outDims, exp: fo, lo: int?.lo ?? wide?.lo ?? QLO, hi: int?.hi ?? wide?.hi ?? QHI },
   );
 }
 
