@@ -67,11 +67,12 @@ class Ctx implements Lowering {
     const r = Math.ceil(this.maxAbs(name) * this.margin);
     return { lo: Math.min(QLO, -r), hi: Math.max(QHI, r) };
   }
-  private wideSet: Set<string> | null = null;
+  private wideSet: ReturnType<typeof wideTensors> | null = null;
   wide(name: string): { exp: number; lo: number; hi: number } | null {
     this.wideSet ??= wideTensors(this.p);
-    if (!this.wideSet.has(name)) return null;
-    return { exp: expForMax(this.maxAbs(name), this.margin, WIDE_MAX), lo: -WIDE_MAX, hi: WIDE_MAX };
+    const w = this.wideSet.get(name);
+    if (!w) return null;
+    return { exp: expForMax(this.maxAbs(name), this.margin, WIDE_MAX), lo: w.nonNegative ? 0 : -WIDE_MAX, hi: WIDE_MAX };
   }
   fresh(base: string): string {
     let n = `${base}#${this.uid++}`;

@@ -16,6 +16,8 @@
  * and (read only by tables and sums) every node reading it is a table of it (a unary op in
  * TABLE_OPS, or a binary op with a scalar constant) or such a sum, and it is not a graph output.
  * The chain ends at the first table that is not affine (Sqrt, Reciprocal, …), whose output is int8.
+ * A non-negative wide tensor (a sum of squares, a variance + ε) takes [0, WIDE_MAX], the others
+ * ±WIDE_MAX: the table's clamp and the sum's range check enforce whichever range it has.
  */
 import type { Graph, Node } from '../model/graph.js';
 import { DT } from '../model/onnx-proto.js';
@@ -36,8 +38,12 @@ export interface WideGraph {
   shapes: Map<string, number[]>;
 }
 
-/** The set of wide tensors of a graph (see the header). */
-export function wideTensors(p: WideGraph): Set<string> {
+/**
+ * The wide tensors of a graph (see the header), each with whether it is non-negative (a square,
+ * or a sum with + signs or a non-negative affine function of non-negative ones): such a tensor's
+ * range is [0, WIDE_MAX], half the table and range check of ±WIDE_MAX at the same precision.
+ */
+export function wideTensors(p: WideGraph): Map<string, { nonNegative: boolean }> {
   const { graph } = p;
   const producer = new Map<string, Node>();
   const readers = new Map<string, Node[]>();
@@ -76,7 +82,25 @@ export function wideTensors(p: WideGraph): Set<string> {
     memo.set(t, ok);
     return ok;
   };
-  const out = new Set<string>();
-  for (const n of graph.nodes) for (const o of n.outputs) if (wide(o)) out.add(o);
+  const nonNeg = new Map<string, boolean>();
+  const nonNegative = (t: string): boolean => {
+    if (!memo.get(t)) return false;
+    const known = nonNeg.get(t);
+    if (known !== undefined) return known;
+    const n = producer.get(t)!;
+    const c = (i: number) => (scalarConst(n.inputs[i]) ? graph.consts.get(n.inputs[i])!.data[0] : NaN);
+    let r: boolean;
+    if (isSquare(n)) r = true;
+    else if (n.opType === 'Sub') r = false;
+    else if (SUMS.has(n.opType) && !n.inputs.some((i) => i !== '' && isConst(i) && !n.opType.startsWith('Reduce'))) r = n.inputs.filter((i) => i !== '' && !isConst(i)).every(nonNegative);
+    else if (n.opType === 'Add' || n.opType === 'Mul') r = (c(0) >= 0 || c(1) >= 0) && nonNegative(n.inputs[isConst(n.inputs[0]) ? 1 : 0]);
+    else if (n.opType === 'Div') r = c(1) > 0 && nonNegative(n.inputs[0]);
+    else r = false;
+    nonNeg.set(t, r);
+    return r;
+  };
+  const out = new Map<string, { nonNegative: boolean }>();
+  for (const n of graph.nodes) for (const o of n.outputs) if (wide(o)) out.set(o, { nonNegative: false });
+  for (const [t, v] of out) v.nonNegative = nonNegative(t);
   return out;
 }

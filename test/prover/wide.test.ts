@@ -60,10 +60,11 @@ const range = (m: QuantizedModel, name: string) => m.tensors.find((t) => t.name 
 test('STFT magnitude √(re² + im²): the squares and their sum keep 16 bits; proven, forgeries rejected, 3× closer to float than at int8', (t) => {
   const input = spectrum(129, 3);
   const h = opHarness(magnitude(false), [input]);
-  for (const name of ['a', 'b', 's']) assert.equal(range(h.model, name).hi, WIDE_MAX, `${name} is not wide`);
+  // non-negative: [0, WIDE_MAX], so √ is a table of 2^15 entries
+  for (const name of ['a', 'b', 's']) assert.deepEqual([range(h.model, name).lo, range(h.model, name).hi], [0, WIDE_MAX], `${name} is not wide`);
   assert.equal(range(h.model, 'm').hi, 127);
   const sq = h.model.layers.find((l) => l.output === 'm')!;
-  assert.ok(sq.kind === 'table' && sq.table.length === 2 * WIDE_MAX + 1);
+  assert.ok(sq.kind === 'table' && sq.table.length === WIDE_MAX + 1);
   h.assertHonest();
   h.assertForgedRejected('square + 1', (v, ph) => w(ph) && bump(v, 'a', 5, 1));
   h.assertForgedRejected('sum of squares + 1', (v, ph) => w(ph) && bump(v, 's', 5, 1));
@@ -121,7 +122,7 @@ test('LayerNorm decomposed at d_model 768: the variance keeps 16 bits; proven, f
   const row = (k: number, big: number, a: number) => Array.from({ length: 2 * d }, (_, i) => (i === k ? big : 0) + (i < d ? a : a / 10) * (r() + r() + r()));
   const x = row(17, 9, 1.5);
   const h = opHarness(layerNorm(d, false), [{ x }]);
-  for (const name of ['d2', 'var', 've']) assert.equal(range(h.model, name).hi, WIDE_MAX, `${name} is not wide`);
+  for (const name of ['d2', 'var', 've']) assert.deepEqual([range(h.model, name).lo, range(h.model, name).hi], [0, WIDE_MAX], `${name} is not wide`);
   assert.equal(range(h.model, 'sd').hi, 127);
   h.assertHonest();
   h.assertForgedRejected('variance + 1', (v, ph) => w(ph) && bump(v, 'var', 1, 1));
@@ -141,15 +142,20 @@ test('LayerNorm decomposed at d_model 768: the variance keeps 16 bits; proven, f
   assert.ok(sd < 0.02 && sd * 3 < sdInt8, `wide ${sd}, int8 ${sdInt8}`);
 });
 
-test('wideTensors: a square read by anything but tables and sums, or a graph output, stays int8', () => {
-  const g = (nodes: ReturnType<typeof node>[], outputs: string[]) =>
-    prepare(importOnnx(buildModel({ inputs: [{ name: 'x', dims: [1, 4] }], outputs, nodes, inits: [floatTensor('two', [], [2]), floatTensor('w', [4, 4], new Array(16).fill(0.1))] })), {});
+test('wideTensors: a square read by anything but tables and sums, or a graph output, stays int8; signs are tracked', () => {
+  const g = (nodes: ReturnType<typeof node>[], outputs: string[]) => {
+    const p = prepare(importOnnx(buildModel({ inputs: [{ name: 'x', dims: [1, 4] }], outputs, nodes, inits: [floatTensor('two', [], [2]), floatTensor('c', [], [-1]), floatTensor('w', [4, 4], new Array(16).fill(0.1))] })), {});
+    return Object.fromEntries([...wideTensors(p)].map(([k, v]) => [k, v.nonNegative]));
+  };
   // read by a MatMul: int8
-  assert.deepEqual([...wideTensors(g([node('Pow', ['x', 'two'], ['s']), node('MatMul', ['s', 'w'], ['y'])], ['y']))], []);
-  // read by a Sqrt: wide; Sqrt's output is not
-  assert.deepEqual([...wideTensors(g([node('Mul', ['x', 'x'], ['s']), node('Sqrt', ['s'], ['y'])], ['y']))], ['s']);
+  assert.deepEqual(g([node('Pow', ['x', 'two'], ['s']), node('MatMul', ['s', 'w'], ['y'])], ['y']), {});
+  // read by a Sqrt: wide and non-negative; Sqrt's output is not wide
+  assert.deepEqual(g([node('Mul', ['x', 'x'], ['s']), node('Sqrt', ['s'], ['y'])], ['y']), { s: true });
   // also a graph output: int8
-  assert.deepEqual([...wideTensors(g([node('Mul', ['x', 'x'], ['s']), node('Sqrt', ['s'], ['y'])], ['y', 's']))], []);
-  // a sum of a square and a plain activation read by a table: both wide; the plain operand is not
-  assert.deepEqual([...wideTensors(g([node('Mul', ['x', 'x'], ['s']), node('Add', ['s', 'x'], ['t']), node('Exp', ['t'], ['y'])], ['y']))].sort(), ['s', 't']);
+  assert.deepEqual(g([node('Mul', ['x', 'x'], ['s']), node('Sqrt', ['s'], ['y'])], ['y', 's']), {});
+  // a sum of a square and a plain activation read by a table: both wide, the sum of unknown sign;
+  // the plain operand is not wide
+  assert.deepEqual(g([node('Mul', ['x', 'x'], ['s']), node('Add', ['s', 'x'], ['t']), node('Exp', ['t'], ['y'])], ['y']), { s: true, t: false });
+  // a square plus a negative constant: wide, of unknown sign
+  assert.deepEqual(g([node('Mul', ['x', 'x'], ['s']), node('Add', ['s', 'c'], ['t']), node('Log', ['t'], ['y'])], ['y']), { s: true, t: false });
 });
