@@ -52,7 +52,8 @@ export function lowerSum(q: Lowering, n: Node, signs: number[], divN = 1, mode: 
   const out = n.outputs[0];
   const outDims = q.dims(out);
   const int = mode === 'sum' && divN === 1 ? q.integerRange(out) : null;
-  const fo = int ? 0 : q.expOf(out);
+  const wide = mode === 'sum' && !int ? q.wide(out) : null;
+  const fo = int ? 0 : wide ? wide.exp : q.expOf(out);
   const ins = n.inputs.filter((x) => x !== '');
   const cap = fo + SUM_GUARD;
   const actExps = ins.filter((x) => !q.isConst(x)).map((x) => Math.min(q.act(x).exp, cap));
@@ -87,7 +88,7 @@ export function lowerSum(q: Lowering, n: Node, signs: number[], divN = 1, mode: 
   checkBound(bound, n, 'the requantisation');
   q.emit(
     { kind: 'sum', name: n.name, op: n.opType, inputs: names, output: out, bound, maps: dimsOf.map((d) => mapOf(d, outDims)), mult, div: D, ...(mode !== 'sum' ? { mode } : {}) },
-    { dims: outDims, exp: fo, lo: int?.lo ?? QLO, hi: int?.hi ?? QHI },
+    { dims: outDims, exp: fo, lo: int?.lo ?? wide?.lo ?? QLO, hi: int?.hi ?? wide?.hi ?? QHI },
   );
 }
 
@@ -108,9 +109,10 @@ export function lowerMul(q: Lowering, n: Node): void {
   const out = n.outputs[0];
   const outDims = q.dims(out);
   const int = q.integerRange(out);
+  const wide = int ? null : q.wide(out);
   const a = operand(q, n.inputs[0]);
   const b = operand(q, n.inputs[1]);
-  let t = a.exp + b.exp - (int ? 0 : q.expOf(out));
+  let t = a.exp + b.exp - (int ? 0 : wide ? wide.exp : q.expOf(out));
   // A product whose calibrated scale is far from its operands' (0 on the calibration data: two Relus
   // with disjoint supports, or near-zero activations, take the zero rule's exponent) needs a shift
   // whose relation can wrap mod p. Both the lowering's bound and the circuit's must hold
@@ -120,19 +122,20 @@ export function lowerMul(q: Lowering, n: Node): void {
     const D = 2 ** Math.max(0, t);
     return requantBound(a.mag * b.mag * mult, D) >= P || 2 * mult * a.mag * b.mag + D * (2 * 128 + 3) >= P;
   };
-  // a shift up (output finer than the operands' product): take the finest coarser output scale that fits
-  while (!int && t < 0 && wraps(t)) t++;
+  // a shift up (output finer than the operands' product): take the finest coarser output scale that fits.
+  // A wide (16-bit) output keeps the exponent its readers were planned with; its bound is checked below.
+  while (!int && !wide && t < 0 && wraps(t)) t++;
   const fo = a.exp + b.exp - t;
   const mult = t >= 0 ? 1 : 2 ** -t;
   // a shift down past every product of the operands (2^(t−1) > |a|·|b|): the output is exactly 0 for
   // every input, and so is round(a·b / 2^s) for the smallest such s, whose relation fits
   let div = t >= 0 ? 2 ** t : 1;
-  if (!int && t > 0 && wraps(t) && 2 ** (t - 1) > a.mag * b.mag) div = 2 ** (Math.floor(Math.log2(a.mag * b.mag)) + 2);
+  if (!int && !wide && t > 0 && wraps(t) && 2 ** (t - 1) > a.mag * b.mag) div = 2 ** (Math.floor(Math.log2(a.mag * b.mag)) + 2);
   const bound = requantBound(a.mag * b.mag * mult, div);
   checkBound(bound, n, 'the product requantisation');
   q.emit(
     { kind: 'mul', name: n.name, op: n.opType, inputs: [a.name, b.name], output: out, bound, aMap: mapOf(a.dims, outDims), bMap: mapOf(b.dims, outDims), mult, div },
-    { dims: outDims, exp: fo, lo: int?.lo ?? QLO, hi: int?.hi ?? QHI },
+    { dims: outDims, exp: fo, lo: int?.lo ?? wide?.lo ?? QLO, hi: int?.hi ?? wide?.hi ?? QHI },
   );
 }
 

@@ -68,8 +68,10 @@ export function lowerUnaryTable(q: Lowering, n: Node, f: (x: number) => number, 
   const x = q.act(n.inputs[0]);
   // an int64/int32 result (index arithmetic such as 2·i) stays exact at 2^0 in its own range
   const int = keepExp ? null : q.integerRange(n.outputs[0]);
-  const fo = int ? 0 : keepExp ? x.exp : q.expOf(n.outputs[0]);
-  const [lo, hi] = int ? [int.lo, int.hi] : [QLO, QHI];
+  // a wide intermediate (a square, or an affine function of one, read by a table) keeps 16 bits
+  const wide = keepExp || int ? null : q.wide(n.outputs[0]);
+  const fo = int ? 0 : wide ? wide.exp : keepExp ? x.exp : q.expOf(n.outputs[0]);
+  const [lo, hi] = int ? [int.lo, int.hi] : wide ? [wide.lo, wide.hi] : [QLO, QHI];
   const table = new Int32Array(x.hi - x.lo + 1);
   const si = 2 ** -x.exp;
   const so = 2 ** fo;

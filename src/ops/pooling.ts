@@ -7,6 +7,7 @@
 import type { Node } from '../model/graph.js';
 import { sizeOf, stridesOf, normAxis, type Tensor } from '../model/tensor.js';
 import { checkBound, requantBound, type Lowering } from '../quantize/lowering.js';
+import { P } from '../quantize/layers.js';
 import { padAxis } from './Conv.js';
 import { attrInt, attrInts, attrStr } from './op.js';
 import { QHI, QLO } from './common.js';
@@ -137,10 +138,6 @@ export function lowerWindow(q: Lowering, n: Node, wm: WindowMap, mode: 'max' | '
     );
     return;
   }
-  const fy = q.expOf(out);
-  const t = fy - x.exp;
-  const mult = t >= 0 ? 2 ** t : 1;
-  const div = t >= 0 ? 1 : 2 ** -t;
   const nOut = sizeOf(wm.outDims);
   let counts: Int32Array | null = null;
   let maxCount = 1;
@@ -156,11 +153,21 @@ export function lowerWindow(q: Lowering, n: Node, wm: WindowMap, mode: 'max' | '
       maxCount = Math.max(maxCount, counts[j]);
     }
   }
+  // a mean of squares read by a table (a variance) keeps 16 bits (`quantize/wide.ts`); finer than
+  // its 16-bit inputs (a row of squares with one outlier at d = 768) it could wrap, so it is kept
+  // coarse enough for the relation instead
+  const wide = mode === 'sum' || mode === 'avg' ? q.wide(out) : null;
+  const mag = Math.max(128, -x.lo, x.hi);
+  let fy = wide ? wide.exp : q.expOf(out);
+  while (wide && fy > x.exp && requantBound(wm.win * mag * 2 ** (fy - x.exp), maxCount) >= P) fy--;
+  const t = fy - x.exp;
+  const mult = t >= 0 ? 2 ** t : 1;
+  const div = t >= 0 ? 1 : 2 ** -t;
   const map = wm.map.map((v) => (v < 0 ? -1 : v));
-  const bound = requantBound(wm.win * 128 * mult, div * maxCount);
+  const bound = requantBound(wm.win * mag * mult, div * maxCount);
   checkBound(bound, n, `the window sum (window ${wm.win})`);
   q.emit(
     { kind: 'window', name: n.name, op: n.opType, inputs: [x.name], output: out, bound, mode: 'sum', win: wm.win, map, counts, mult, div },
-    { dims: wm.outDims, exp: fy, lo: QLO, hi: QHI },
+    { dims: wm.outDims, exp: fy, lo: wide?.lo ?? QLO, hi: wide?.hi ?? QHI },
   );
 }

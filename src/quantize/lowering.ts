@@ -24,6 +24,12 @@ export interface Lowering {
    * null for any other tensor.
    */
   integerRange(name: string): { lo: number; hi: number } | null;
+  /**
+   * A wide intermediate (`wide.ts`): a square, or a sum or affine function of one, read only by
+   * tables and sums. It keeps 16 bits (±WIDE_MAX, or [0, WIDE_MAX] when non-negative, at the
+   * exponent its calibration gives) instead of int8; null for any other tensor.
+   */
+  wide(name: string): { exp: number; lo: number; hi: number } | null;
   addConst(base: string, c: QConst): string;
   emit(layer: Layer, out: Omit<QTensorInfo, 'name'>): void;
   /** activation `name` at exponent `exp` (inserting a rescale table when needed) */

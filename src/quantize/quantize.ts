@@ -16,6 +16,7 @@ import { opDef } from '../ops/registry.js';
 import { runQuantized } from './infer.js';
 import type { Layer, QConst, QTensorInfo, QuantizedModel } from './layers.js';
 import { expForMax, quantizeAt, type Lowering } from './lowering.js';
+import { WIDE_MAX, wideTensors } from './wide.js';
 
 export const ZKM_VERSION = 1;
 
@@ -66,6 +67,13 @@ class Ctx implements Lowering {
     const r = Math.ceil(this.maxAbs(name) * this.margin);
     return { lo: Math.min(QLO, -r), hi: Math.max(QHI, r) };
   }
+  private wideSet: ReturnType<typeof wideTensors> | null = null;
+  wide(name: string): { exp: number; lo: number; hi: number } | null {
+    this.wideSet ??= wideTensors(this.p);
+    const w = this.wideSet.get(name);
+    if (!w) return null;
+    return { exp: expForMax(this.maxAbs(name), this.margin, WIDE_MAX), lo: w.nonNegative ? 0 : -WIDE_MAX, hi: WIDE_MAX };
+  }
   fresh(base: string): string {
     let n = `${base}#${this.uid++}`;
     while (this.infos.has(n) || this.p.graph.consts.has(n) || this.p.shapes.has(n)) n = `${base}#${this.uid++}`;
@@ -96,14 +104,16 @@ class Ctx implements Lowering {
     const x = this.act(name);
     if (x.exp === exp) return x.name;
     const out = this.fresh(`${name}@2^-${exp}`);
+    // a wide tensor keeps its 16 bits through a rescale; everything else is int8
+    const [lo, hi] = this.wide(name) ? [x.lo, x.hi] : [QLO, QHI];
     const table = new Int32Array(x.hi - x.lo + 1);
     for (let i = x.lo; i <= x.hi; i++) {
       const v = Math.floor(i * 2 ** (exp - x.exp) + 0.5);
-      table[i - x.lo] = Math.max(QLO, Math.min(QHI, v));
+      table[i - x.lo] = Math.max(lo, Math.min(hi, v));
     }
     this.emit(
-      { kind: 'table', name: `${node.name}/rescale:${name}`, op: 'Rescale', inputs: [x.name], output: out, bound: 512, tlo: x.lo, table },
-      { dims: x.dims, exp, lo: QLO, hi: QHI },
+      { kind: 'table', name: `${node.name}/rescale:${name}`, op: 'Rescale', inputs: [x.name], output: out, bound: lo === QLO ? 512 : 2 * (hi + 1), tlo: x.lo, table },
+      { dims: x.dims, exp, lo, hi },
     );
     return out;
   }

@@ -14,6 +14,18 @@
  * (which also proves y zero on padding); y range-checked.
  * No wrap: 2^(outExp+1)·max e + Smax + 2·Smax·max|y| + 2·Smax < p with Smax = n·max e (and the
  * normalisation's own bound), checked at planning.
+ *
+ * Long rows (`softmaxDivision`): the product S'·y is what wraps first (n = 6,625 at 2^15 per entry
+ * gives 2·Smax·128 ≈ 2^36.7), so when the bound above fails the first relation is split at the
+ * remainder's limb boundary T = 2^t (rem = rem0 + T·rem1, its two range-checked limbs), with
+ * S = Sl + T·Sh per row (Sl ∈ [0, T), Sh ∈ [0, ⌊Smax/T⌋] range-checked) and a carry c per entry
+ * (range-checked in the interval the low half can reach):
+ *   2^(outExp+1)·e + Sl' − 2·Sl'·y − rem0 − T·c = 0          (low half)
+ *   Sh' − 2·Sh'·y − rem1 + c = 0                              (high half)
+ *   S − Sl − T·Sh = 0                                         (per row, its own zero-check)
+ * Each identity's worst case is below p, so each holds over the integers, and low + T·high is the
+ * unsplit relation over the integers: the division is exact for any n with 2·Smax < 2^29 (the
+ * lowering picks the exp table's precision from n for that, `Softmax.ts`).
  */
 import { vScale } from '../../circuit/values.js';
 import { P } from '../../field/babybear.js';
@@ -26,12 +38,54 @@ import { normaliseWitness, planNormalise, runNormalise, type NormalisePlan } fro
 import { bitsFor, chiColumn, keyColumn, keyedTable, limbColumns, limbTerms, limbWitness, maxAbs, planLimbs, viewColumn, views, zeroCheck, type Column, type Limbs } from './relations.js';
 import { planRowMax, rowMaxWitness, runRowMax, type RowMaxPlan } from './rowmax.js';
 
+/** The long-row split of the division (see the header): limb boundary 2^t and the ranges it needs. */
+export interface DivisionSplit {
+  t: number;
+  shMax: number;
+  cLo: number;
+  cHi: number;
+}
+
+/**
+ * Worst case |lhs| + |rhs| over the division's relations for rows of n entries of at most eMax
+ * and outputs in `y`, and the split that keeps them below p when the unsplit relation would not
+ * (null: the unsplit one fits, or no split of a 2-limb remainder does; then `bound` is ≥ p).
+ */
+export function softmaxDivision(n: number, eMax: number, outExp: number, y: { lo: number; hi: number }): { bound: number; bits: number; split: DivisionSplit | null } {
+  const Smax = n * eMax;
+  const bits = bitsFor(2 * Smax);
+  const remCheck = 2 * 2 ** bits + 1 + 2 * Smax;
+  const E1 = 2 ** (outExp + 1) * eMax;
+  const ym = maxAbs(y);
+  const whole = Math.max(E1 + Smax + 2 * Smax * ym + 2 * Smax, remCheck);
+  if (whole < P) return { bound: whole, bits, split: null };
+  const limbs = planLimbs('rem', bits, [1]).limbs;
+  if (limbs.names.length !== 2) return { bound: whole, bits, split: null };
+  const t = limbs.bits[0];
+  const T = 2 ** t;
+  // A = 2^(outExp+1)·e + Sl·(1 − 2y) − rem0 over e ∈ [0, eMax], Sl, rem0 ∈ [0, T), y ∈ [lo, hi]
+  const aMax = E1 + (T - 1) * Math.max(0, 1 - 2 * y.lo);
+  const aMin = (T - 1) * Math.min(0, 1 - 2 * y.hi) - (T - 1);
+  const cLo = Math.ceil(aMin / T);
+  const cHi = Math.floor(aMax / T);
+  const cAbs = Math.max(-cLo, cHi);
+  const shMax = Math.floor(Smax / T);
+  const low = E1 + (T - 1) * (2 + 2 * ym) + T * cAbs;
+  const high = shMax * (1 + 2 * ym) + 2 ** limbs.bits[1] - 1 + cAbs;
+  const row = Smax + T - 1 + T * shMax;
+  const bound = Math.max(low, high, row, remCheck);
+  if (cHi - cLo + 1 > 2 ** 16 || shMax >= 2 ** 16) return { bound: Math.max(bound, P), bits, split: null };
+  return { bound, bits, split: { t, shMax, cLo, cHi } };
+}
+
 interface SoftmaxPlan {
   rm: RowMaxPlan;
   e: string;
   S: string;
   rem: Limbs | null;
   rem2: Limbs | null;
+  /** long rows: S's halves (row tensors) and the carry of the split relation */
+  split: (DivisionSplit & { lo: string; hi: string; carry: string }) | null;
   dq: { name: string; rq: RequantPlan; coeffs: RequantCoeffs } | null;
   norm: NormalisePlan | null;
 }
@@ -61,18 +115,23 @@ function plan(L: SoftmaxLayer, c: PlanContext) {
   const lookups: LookupSpec[] = [...rm.lookups, { table, columns: [keyColumn(rm.plan.gap, 0, nE), { tensor: e }] }];
   const Smax = L.n * eMax;
   const yr = c.range(L.output);
-  const data: SoftmaxPlan = { rm: rm.plan, e, S, rem: null, rem2: null, dq: null, norm: null };
+  const data: SoftmaxPlan = { rm: rm.plan, e, S, rem: null, rem2: null, split: null, dq: null, norm: null };
   if (!L.log) {
     if (!Number.isInteger(L.outExp) || L.outExp < 0) throw new CircuitError(`layer '${L.name}' (${L.op}): output exponent ${L.outExp} must be a non-negative integer`, L.name);
-    const bits = bitsFor(2 * Smax);
-    const bound = 2 ** (L.outExp + 1) * eMax + Smax + 2 * Smax * maxAbs(yr) + 2 * Smax;
-    if (!(bound < P) || !(2 * 2 ** bits + 1 + 2 * Smax < P)) throw new CircuitError(`layer '${L.name}' (${L.op}): worst-case |lhs| + |rhs| of the division is ${bound} ≥ p = ${P} (n = ${L.n} is too long)`, L.name);
+    const { bound, bits, split } = softmaxDivision(L.n, eMax, L.outExp, yr);
+    if (!(bound < P)) throw new CircuitError(`layer '${L.name}' (${L.op}): worst-case |lhs| + |rhs| of the division is ${bound} ≥ p = ${P} (n = ${L.n} is too long)`, L.name);
     const rem = planLimbs(`${L.output}#rem`, bits, xd);
     const rem2 = planLimbs(`${L.output}#remc`, bits, xd);
     aux.push(...rem.aux, ...rem2.aux);
     lookups.push(...rem.lookups, ...rem2.lookups);
     data.rem = rem.limbs;
     data.rem2 = rem2.limbs;
+    if (split) {
+      const names = { lo: `${L.output}#sumlo`, hi: `${L.output}#sumhi`, carry: `${L.output}#carry` };
+      aux.push({ name: names.lo, dims: rowDims }, { name: names.hi, dims: rowDims }, { name: names.carry, dims: xd });
+      lookups.push(...rangeLookups(names.lo, { lo: 0, hi: 2 ** split.t - 1 }), ...rangeLookups(names.hi, { lo: 0, hi: split.shMax }), ...rangeLookups(names.carry, { lo: split.cLo, hi: split.cHi }));
+      data.split = { ...split, ...names };
+    }
   } else {
     const logT = L.logTable;
     const kT = L.kTable;
@@ -137,6 +196,18 @@ function witness(L: SoftmaxLayer, p: SoftmaxPlan, values: (t: string) => ArrayLi
     }
     limbWitness(p.rem, rem, out);
     limbWitness(p.rem2, rem2, out);
+    if (p.split) {
+      const T = 2 ** p.split.t;
+      const lo = Int32Array.from(S, (s) => s % T);
+      const carry = new Int32Array(y.length);
+      for (let j = 0; j < y.length; j++) {
+        const sl = lo[p.rm.rowMap[j]];
+        carry[j] = (fo2 * e[j] + sl - 2 * sl * y[j] - (rem[j] % T)) / T;
+      }
+      out.set(p.split.lo, lo);
+      out.set(p.split.hi, Int32Array.from(S, (s) => Math.floor(s / T)));
+      out.set(p.split.carry, carry);
+    }
   }
   if (p.dq && p.norm) {
     const dq = dqOf(L, gap);
@@ -156,6 +227,10 @@ function run(L: SoftmaxLayer, p: SoftmaxPlan, ctx: Context): void {
     const cols: Column[] = [chiColumn(xl), t(p.e), viewColumn(ctx, xl, p.S, p.rm.rowMap), t(L.output), ...limbColumns(p.rem), ...limbColumns(p.rem2)];
     const r0 = 4;
     const r20 = r0 + p.rem.names.length;
+    if (p.split) {
+      runSplit(ctx, L, p, cols, r0, r20);
+      return;
+    }
     const { point, evals } = zeroCheck(
       ctx,
       xl,
@@ -194,6 +269,33 @@ function run(L: SoftmaxLayer, p: SoftmaxPlan, ctx: Context): void {
     `${L.name}/logsoftmax`,
   );
   ctx.claim(L.output, r, v);
+}
+
+/** The long-row division (header): low and high halves of the split relation, then S = Sl + T·Sh per row. */
+function runSplit(ctx: Context, L: SoftmaxLayer, p: SoftmaxPlan, base: Column[], r0: number, r20: number): void {
+  const sp = p.split!;
+  const rem = p.rem!;
+  const T = 2 ** sp.t;
+  const xl = ctx.layout(L.inputs[0]);
+  const s0 = base.length;
+  // base columns (0 χ, 1 e, 2 S', 3 y, rem limbs, rem2 limbs), then Sl', Sh', carry
+  const cols: Column[] = [...base, viewColumn(ctx, xl, sp.lo, p.rm.rowMap), viewColumn(ctx, xl, sp.hi, p.rm.rowMap), { kind: 'tensor', name: sp.carry }];
+  const [sl, sh, c] = [s0, s0 + 1, s0 + 2];
+  const { point, evals } = zeroCheck(
+    ctx,
+    xl,
+    cols,
+    [
+      [{ coef: 2 ** (L.outExp + 1), cols: [1] }, { coef: 1, cols: [sl] }, { coef: -2, cols: [sl, 3] }, { coef: -1, cols: [r0] }, { coef: -T, cols: [c] }],
+      [{ coef: 1, cols: [sh] }, { coef: -2, cols: [sh, 3] }, { coef: -1, cols: [r0 + 1] }, { coef: 1, cols: [c] }],
+      [...limbTerms(rem, r0, 1), ...limbTerms(p.rem2!, r20, 1), { coef: 1, cols: [0] }, { coef: -2, cols: [2] }],
+      [{ coef: 1, cols: [3] }, { coef: -1, cols: [0, 3] }],
+    ],
+    `${L.name}/softmax`,
+  );
+  views(ctx, xl, point, [p.S, sp.lo, sp.hi], p.rm.rowMap, [evals[2], evals[sl], evals[sh]], `${L.name}/sum`);
+  const t = (name: string): Column => ({ kind: 'tensor', name });
+  zeroCheck(ctx, ctx.layout(p.S), [t(p.S), t(sp.lo), t(sp.hi)], [[{ coef: 1, cols: [0] }, { coef: -1, cols: [1] }, { coef: -T, cols: [2] }]], `${L.name}/sum-halves`);
 }
 
 export const softmaxProof: LayerProtocol<SoftmaxLayer> = {
