@@ -62,6 +62,7 @@ import { Rejected } from './protocol.js';
 import type { Circuit, TensorInfo } from './circuit.js';
 import { paddedIndex, toField } from './layout.js';
 import { placeSegments, type Segment } from './params.js';
+import { pushAll } from '../util/arrays.js';
 
 /** The tensors a zero-knowledge receipt binds by commitment, each list in the model's order. */
 export interface ZkVisibility {
@@ -328,7 +329,7 @@ export function readZkIoRange(tr: Transcript, c: Circuit, v: ZkVisibility, r: By
     system.tensor.push(linkToSegment(cl.multiplicities.value, ioBase + check.multiplicities, cl.multiplicities.point));
   });
   const one = Uint32Array.of(1, 0, 0, 0);
-  for (const name of v.inputs) system.linear.push(...paddingZeros(c.tensors.get(name)!, ioBase + lay.segments.get(name)!.offset, one));
+  for (const name of v.inputs) pushAll(system.linear, paddingZeros(c.tensors.get(name)!, ioBase + lay.segments.get(name)!.offset, one));
   return system;
 }
 

@@ -18,6 +18,7 @@ import { DT } from './onnx-proto.js';
 import { normAxis } from './tensor.js';
 import { RECURRENT_OPS, unrollRecurrent } from './recurrent.js';
 import { attrInt, attrInts } from '../ops/op.js';
+import { pushAll } from '../util/arrays.js';
 
 /** An item of prepare's work list: a node, or a continuation that yields more work once earlier items are folded. */
 export type Work = Node | (() => Work[]);
@@ -161,7 +162,7 @@ function unrollScan(n: Node, ctx: UnrollContext): Work[] {
   for (let t = 0; t < L; t++) {
     const slices = scanIns.map((x, j) => b.pick(x, inDirs[j] ? L - 1 - t : t, axes[j], `${t}/scan_in${j}`));
     const inst = instantiate(body, [...states, ...slices], `${n.name}/${t}`, ctx);
-    bodies.push(...inst.nodes);
+    pushAll(bodies, inst.nodes);
     states = inst.outputs.slice(0, N);
     inst.outputs.slice(N).forEach((v, k) => outs[k].push(v));
   }

@@ -125,8 +125,8 @@ export function lowerIntCast(q: Lowering, n: Node, to: number): void {
   const x = q.act(n.inputs[0]);
   const table = new Int32Array(x.hi - x.lo + 1);
   for (let i = x.lo; i <= x.hi; i++) table[i - x.lo] = castTo(i * 2 ** -x.exp, to);
-  const lo = Math.min(...table);
-  const hi = Math.max(...table);
+  const lo = table.reduce((m, v) => Math.min(m, v), Infinity); // no spread: an int64 range has millions
+  const hi = table.reduce((m, v) => Math.max(m, v), -Infinity);
   if (!(hi - lo < 2 ** 24)) throw new Error(`Cast to ${dtypeName(to)}: the integers reach [${lo}, ${hi}], too wide a range for later lookups`);
   q.emit(
     { kind: 'table', name: n.name, op: n.opType, inputs: [x.name], output: n.outputs[0], bound: 2 * (Math.max(-lo, hi, x.hi - x.lo) + 1), tlo: x.lo, table },

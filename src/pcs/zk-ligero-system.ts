@@ -39,6 +39,7 @@ import { eqTable } from '../poly/multilinear.js';
 import { ByteWriter } from '../util/bytes.js';
 import { segmentAligned, type ConstraintSystem } from './constraints.js';
 import { MASK_ROWS } from './zk-ligero-masks.js';
+import { pushAll } from '../util/arrays.js';
 
 /** Tensor segments of at most this many entries are expanded into entries. */
 export const SMALL_SEGMENT = 32;
@@ -365,9 +366,9 @@ export function linearTerms(sys: ConstraintSystem, d: RowDims, omega: Uint32Arra
     } else if (m >= logC) {
       const rowWeights = new Uint32Array(4 * 2 ** (m - logC));
       K.extScale(rowWeights, eqTable(c.point.subarray(4 * logC)), w);
-      groups.push(...tensorGroups(c.offset, rowWeights, eqTable(c.point.subarray(0, 4 * logC)), map, C));
+      pushAll(groups, tensorGroups(c.offset, rowWeights, eqTable(c.point.subarray(0, 4 * logC)), map, C));
     } else {
-      groups.push(...tensorGroups(c.offset, w.slice(), eqTable(c.point), map, C));
+      pushAll(groups, tensorGroups(c.offset, w.slice(), eqTable(c.point), map, C));
     }
     i++;
   }

@@ -29,6 +29,7 @@
 import { P, add, mul } from '../field/babybear.js';
 import { type Ext, ext, extAdd, extIsCanonical, extMul, extMulBase, extNeg } from '../field/extension.js';
 import type { ConstraintSystem, SparseLinear } from '../pcs/constraints.js';
+import { pushAll } from '../util/arrays.js';
 
 /** Terms Σ coeffs_k·w[index_k]: indices strictly ascending, 4 coefficient words per index. */
 export interface AffineTerms {
@@ -266,9 +267,9 @@ export function padAt(w: Uint32Array, pad: number): Ext {
 /** Appends the constraints of `parts` to `into` (in order) and returns it. */
 export function appendSystem(into: ConstraintSystem, ...parts: ConstraintSystem[]): ConstraintSystem {
   for (const s of parts) {
-    into.linear.push(...s.linear);
-    into.tensor.push(...s.tensor);
-    into.hadamard.push(...s.hadamard);
+    pushAll(into.linear, s.linear);
+    pushAll(into.tensor, s.tensor);
+    pushAll(into.hadamard, s.hadamard);
   }
   return into;
 }

@@ -60,6 +60,7 @@ import {
   sortedTerms,
   U_POWERS,
 } from './zk-affine.js';
+import { pushAll } from '../util/arrays.js';
 
 /** Base entries of one product slot (X, Y and Z blocks of 16). */
 export const PRODUCT_SLOT_ENTRIES = 48;
@@ -111,7 +112,7 @@ export function productCopies(slot: ProductSlot, padA: number, padB: number): Sp
 /** A standalone slot's constraints: its copies and its own 16-entry Hadamard. */
 export function productSlotSystem(slot: ProductSlot, padA: number, padB: number): ConstraintSystem {
   const sys = emptySystem();
-  sys.linear.push(...productCopies(slot, padA, padB));
+  pushAll(sys.linear, productCopies(slot, padA, padB));
   sys.hadamard.push({ x: slot.x, y: slot.y, z: slot.z, len: 16 });
   return sys;
 }
@@ -370,7 +371,7 @@ export function finalCheckSystem(
   const sys = emptySystem();
   const prods = layout.products.map((p, i) => {
     const a = operand(p.left), b = operand(p.right), slot = { x: slots.x + 16 * i, y: slots.y + 16 * i, z: slots.z + 16 * i };
-    sys.linear.push(...productCopies(slot, a.pad, b.pad));
+    pushAll(sys.linear, productCopies(slot, a.pad, b.pad));
     return mulHidden(a, b, slot);
   });
   // slot i's blocks are at x + 16i, y + 16i, z + 16i: one Hadamard covers them all, wherever the regions lie

@@ -18,6 +18,9 @@
  * The chain ends at the first table that is not affine (Sqrt, Reciprocal, …), whose output is int8.
  * A non-negative wide tensor (a sum of squares, a variance + ε) takes [0, WIDE_MAX], the others
  * ±WIDE_MAX: the table's clamp and the sum's range check enforce whichever range it has.
+ *
+ * Opt-in (`compile --wide`, `QuantizeOptions.wide`): the larger tables cost proof size and time,
+ * and on the real-model suite (BENCHMARKS.md) no model's outputs came within tolerance by it.
  */
 import type { Graph, Node } from '../model/graph.js';
 import { DT } from '../model/onnx-proto.js';

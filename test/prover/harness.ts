@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { buildModel, type ModelSpec } from '../../src/model/onnx-writer.js';
-import { compileOnnx } from '../../src/quantize/compile.js';
+import { compileOnnx, type CompileOptions } from '../../src/quantize/compile.js';
 import { commitModel, type CommittedModel } from '../../src/prover/commit.js';
 import { prove, type ProveOptions } from '../../src/prover/prove.js';
 import { verifyReceipt } from '../../src/verifier/verify.js';
@@ -35,9 +35,9 @@ export interface OpHarness {
   tensors(): string[];
 }
 
-export function opHarness(spec: ModelSpec | Uint8Array, inputs: Record<string, number[]>[]): OpHarness {
+export function opHarness(spec: ModelSpec | Uint8Array, inputs: Record<string, number[]>[], opts: CompileOptions = {}): OpHarness {
   const bytes = spec instanceof Uint8Array ? spec : buildModel(spec);
-  const { model } = compileOnnx(bytes, inputs);
+  const { model } = compileOnnx(bytes, inputs, opts);
   const cm = commitModel(model);
   const input = inputs[0];
   let zcm: CommittedModel | undefined;

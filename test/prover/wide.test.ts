@@ -59,7 +59,7 @@ const range = (m: QuantizedModel, name: string) => m.tensors.find((t) => t.name 
 
 test('STFT magnitude √(re² + im²): the squares and their sum keep 16 bits; proven, forgeries rejected, 3× closer to float than at int8', (t) => {
   const input = spectrum(129, 3);
-  const h = opHarness(magnitude(false), [input]);
+  const h = opHarness(magnitude(false), [input], { wide: true });
   // non-negative: [0, WIDE_MAX], so √ is a table of 2^15 entries
   for (const name of ['a', 'b', 's']) assert.deepEqual([range(h.model, name).lo, range(h.model, name).hi], [0, WIDE_MAX], `${name} is not wide`);
   assert.equal(range(h.model, 'm').hi, 127);
@@ -75,9 +75,14 @@ test('STFT magnitude √(re² + im²): the squares and their sum keep 16 bits; p
   const x2 = spectrum(129, 4);
   const ref = x2.re.map((r, i) => Math.hypot(r, x2.im[i]));
   const wide = relL2(h.model, x2, 'm', ref);
-  const narrow = compileOnnx(magnitude(true), [input]).model;
+  const narrow = compileOnnx(magnitude(true), [input], { wide: true }).model;
   assert.equal(range(narrow, 's').hi, 127, 'a graph output stays int8');
   const int8 = relL2(narrow, x2, 'm', ref);
+  // opt-in: compiled without `wide`, the same chain is int8 and gives the int8 sum's error
+  const plain = compileOnnx(magnitude(false), [input]).model;
+  for (const name of ['a', 'b', 's']) assert.equal(range(plain, name).hi, 127, `${name} is wide without the option`);
+  const off = relL2(plain, x2, 'm', ref);
+  assert.ok(wide * 3 < off, `wide ${wide}, default (int8) ${off}`);
   t.diagnostic(`magnitude rel. L2 vs float: ${wide.toExponential(2)} with a 16-bit sum of squares, ${int8.toExponential(2)} with an int8 one`);
   assert.ok(wide < 0.03 && wide * 3 < int8, `wide ${wide}, int8 ${int8}`);
 });
@@ -121,7 +126,7 @@ test('LayerNorm decomposed at d_model 768: the variance keeps 16 bits; proven, f
   // variance is a hundredth of the calibrated maximum
   const row = (k: number, big: number, a: number) => Array.from({ length: 2 * d }, (_, i) => (i === k ? big : 0) + (i < d ? a : a / 10) * (r() + r() + r()));
   const x = row(17, 9, 1.5);
-  const h = opHarness(layerNorm(d, false), [{ x }]);
+  const h = opHarness(layerNorm(d, false), [{ x }], { wide: true });
   for (const name of ['d2', 'var', 've']) assert.deepEqual([range(h.model, name).lo, range(h.model, name).hi], [0, WIDE_MAX], `${name} is not wide`);
   assert.equal(range(h.model, 'sd').hi, 127);
   h.assertHonest();
@@ -133,7 +138,7 @@ test('LayerNorm decomposed at d_model 768: the variance keeps 16 bits; proven, f
   const ref = layerNormRef(x2, d);
   const sd = relL2(h.model, { x: x2 }, 'sd', ref.sd);
   const y = relL2(h.model, { x: x2 }, 'y', ref.y);
-  const narrow = compileOnnx(layerNorm(d, true), [{ x }]).model;
+  const narrow = compileOnnx(layerNorm(d, true), [{ x }], { wide: true }).model;
   assert.equal(range(narrow, 'var').hi, 127, 'a graph output stays int8');
   const sdInt8 = relL2(narrow, { x: x2 }, 'sd', ref.sd);
   // the output's own error is its int8 input's (dx at the loud row's scale: the quiet row keeps

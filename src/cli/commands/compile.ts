@@ -1,5 +1,5 @@
 /**
- * `zkinfer compile model.onnx --calibrate input.json [--calibrate more.json] -o model.zkm [--margin m] [--input-shape n=…] [--const-input n=…] [--security 100] [--strict]`
+ * `zkinfer compile model.onnx --calibrate input.json [--calibrate more.json] -o model.zkm [--margin m] [--input-shape n=…] [--const-input n=…] [--security 100] [--strict] [--wide]`
  * Imports, calibrates, quantizes and writes the .zkm; prints the accuracy of the integer model
  * against the float reference on the calibration inputs (warnings where it is outside tolerance or
  * saturates; with --strict those fail the command), each layer's headroom, and the composed
@@ -20,7 +20,7 @@ import { modelSecurity, SECURITY_HELP, securityLine, securityOption } from '../s
 
 const HELP = `Usage: zkinfer compile <model.onnx> --calibrate <input.json> [--calibrate ...] -o <model.zkm> [--margin 1.25]
                        [--input-shape name=1,3,48,320 ...] [--const-input name=v1,v2,... ...]
-                       [--security 100] [--strict]
+                       [--security 100] [--strict] [--wide]
   --calibrate    sample input(s): EZKL input.json or {"inputName": [...]}; omitted: one deterministic random input
   --input-shape  the shape of an input with symbolic dimensions (batch, sequence, …); also read from
                  EZKL's input_shapes in the calibration file. Without it, a single symbolic dimension
@@ -30,6 +30,10 @@ const HELP = `Usage: zkinfer compile <model.onnx> --calibrate <input.json> [--ca
                  which then no longer has that input ('prove' refuses a file giving another value).
                  Values are comma-separated, row-major, in the input's declared type and shape
   --margin       headroom factor for activation scales (default 1.25)
+  --wide         keep squares and the sums of them that only tables read at 16 bits instead of int8
+                 (an STFT magnitude √(re² + im²), a LayerNorm variance): finer √ inputs for larger
+                 tables and range checks (2^15 entries each); off by default, since on the measured
+                 models it changed no output within tolerance and grew receipts up to 2.6×
   --strict       exit 1 (and write no .zkm) when the integer model does not hold on its calibration
                  data: an output outside tolerance (rel. L2 over 5% where the reference is not near
                  zero, or the argmax differs) or a layer that saturates (that input would not prove);
@@ -52,7 +56,7 @@ export const compileCommand: Command = {
         console.log(HELP);
         return 0;
       }
-      const a = parseArgs(args, ['--calibrate', '-o', '--output', '--margin', '--security', '--input-shape', '--const-input'], ['--strict']);
+      const a = parseArgs(args, ['--calibrate', '-o', '--output', '--margin', '--security', '--input-shape', '--const-input'], ['--strict', '--wide']);
       const src = a.pos[0];
       const out = a.opts.get('-o')?.[0] ?? a.opts.get('--output')?.[0];
       if (!src || !out) {
@@ -85,7 +89,7 @@ export const compileCommand: Command = {
       const samples = texts.length
         ? texts.map(([f, t]) => parseInputJson(t, inputs, f, pins, notes))
         : [deterministicInput(inputs.map((i) => ({ ...i, dims: resolveInputShapes(g, unpinned, [], new Set(Object.keys(pinnedInputs))).shapes[i.name] ?? i.dims })))];
-      const { model, report, shapeNotes, warnings } = compileOnnx(bytes, samples, { margin, source: src, inputShapes, pinnedInputs });
+      const { model, report, shapeNotes, warnings } = compileOnnx(bytes, samples, { margin, source: src, inputShapes, pinnedInputs, wide: a.flags.has('--wide') });
       for (const n of [...shapeNotes, ...new Set(notes)]) console.log(`note: ${n}`);
       for (const p of model.pinned ?? []) console.log(`note: input '${p.name}' pinned to ${p.values.join(',')} (folded into the model; it is no longer an input)`);
       for (const w of warnings) console.error(`warning: ${w}`);

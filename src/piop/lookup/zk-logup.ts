@@ -71,6 +71,7 @@ import { instanceClaims, instanceEvals } from './logup.js';
 import { tableRowEval } from './indexed.js';
 import { betaPowers, evaluateTable } from './tables.js';
 import { fillZkGkrPads, proveZkGkr, readZkGkrProof, verifyZkGkr, writeZkGkrProof, zkGkrAt, zkGkrLayout, type ZkGkrAt, type ZkGkrLayout, type ZkGkrProof } from './zk-gkr.js';
+import { pushAll } from '../../util/arrays.js';
 
 export interface ZkLookupInstanceLayout {
   gkr: ZkGkrLayout;
@@ -329,7 +330,7 @@ export function verifyZkLookups(tr: Transcript, ch: LookupChallenges, statements
     const m = hidden(ip.multiplicityEval, ia.multiplicityPad);
     const e = ip.tableEval && hidden(ip.tableEval, ia.tableEvalPad);
     appendSystem(system, g.system);
-    system.linear.push(...leafConstraints(st, d, draw, g.point, g.p, g.q, cols, m, e));
+    pushAll(system.linear, leafConstraints(st, d, draw, g.point, g.p, g.q, cols, m, e));
     const cl: ZkLookupClaims = instanceClaims(st, d, g.point, cols, m, rho, e);
     if (runs[i].second) claims[k].second = cl;
     else claims.push(cl);
