@@ -21,6 +21,7 @@ import {
   affinePlusPad,
   affineScale,
   affineSub,
+  appendSystem,
   evalAffine,
   hidden,
   isAffine,
@@ -29,6 +30,7 @@ import {
   U_POWERS,
 } from '../../src/piop/zk-affine.js';
 import { Rng } from '../support/random.js';
+import type { ConstraintSystem } from '../../src/pcs/constraints.js';
 
 /** The reference: constant and a Map of terms. */
 interface Ref {
@@ -160,4 +162,13 @@ test('isAffine refuses descending or repeated indices, a short coefficient array
   bad[5] = P;
   assert.equal(isAffine({ ...good, coeffs: bad }), false);
   assert.equal(isAffine({ ...good, constant: ext(P) }), false);
+});
+
+test('appendSystem: a system of 300,000 constraints appends without overflowing the call stack (the PaddleOCR recognizer has ~10^5)', () => {
+  const big: ConstraintSystem = { linear: [], tensor: [], hadamard: [] };
+  const c = { terms: [], rhs: [0, 0, 0, 0] } as unknown as ConstraintSystem['linear'][number];
+  for (let i = 0; i < 300_000; i++) big.linear.push(c);
+  const into = appendSystem({ linear: [c], tensor: [], hadamard: [] }, big, big);
+  assert.equal(into.linear.length, 600_001);
+  assert.equal(into.linear[600_000], c);
 });
