@@ -14,7 +14,6 @@ import { evaluateBase } from '../../src/poly/multilinear.js';
 import {
   computeMultiplicities,
   drawLookupChallenges,
-  fillZkLookupPads,
   functionTable,
   lookupRuns,
   proveLookups,
@@ -29,20 +28,19 @@ import {
   verifyZkLookups,
   writeLookupProof,
   writeZkLookupProof,
-  zkLookupAt,
   zkLookupLayout,
   type LookupClaims,
   type LookupProof,
   type LookupStatement,
   type LookupWitness,
-  type ZkLookupAt,
   type ZkLookupProof,
 } from '../../src/piop/lookup/index.js';
 import { linkToSegment } from '../../src/piop/zk-final.js';
 import { Transcript } from '../../src/transcript/transcript.js';
 import { ByteReader, ByteWriter } from '../../src/util/bytes.js';
 import { Rng } from '../support/random.js';
-import { bump, seededWords } from '../support/zk.js';
+import { bump } from '../support/zk.js';
+import { commitLookups, type CommittedLookups } from '../support/zk-lookup.js';
 
 const ROOT = new Uint8Array(32).fill(7); // stands in for the commitment of the columns and m
 
@@ -203,25 +201,7 @@ test('two draws: a forgery balanced at the first draw passes its GKR and the sec
 });
 
 /** w = the columns and m as aligned segments, then the pads of every GKR (both draws'). */
-function commit(ws: LookupWitness[], sts: LookupStatement[]): { w: Uint32Array; at: ZkLookupAt; seg: { columns: number[][][]; m: number[] } } {
-  let off = 0;
-  const place = (len: number) => {
-    off = Math.ceil(off / len) * len;
-    const o = off;
-    off += len;
-    return o;
-  };
-  const seg = { columns: ws.map((x) => x.lookups.map((cols) => cols.map((c) => place(c.length)))), m: ws.map((x) => place(x.multiplicities.length)) };
-  const layout = zkLookupLayout(sts);
-  const at = zkLookupAt(layout, off);
-  const w = new Uint32Array(off + layout.size);
-  ws.forEach((x, k) => {
-    x.lookups.forEach((cols, j) => cols.forEach((c, i) => w.set(c, seg.columns[k][j][i])));
-    w.set(x.multiplicities, seg.m[k]);
-  });
-  fillZkLookupPads(w, at, seededWords(new Rng(99)));
-  return { w, at, seg };
-}
+const commit = (ws: LookupWitness[], sts: LookupStatement[]): CommittedLookups => commitLookups(ws, sts);
 
 /** The zk verifier with every claim of both draws linked to its segment: the first failure, or null. */
 function checkZk(sts: LookupStatement[], proof: ZkLookupProof, c: ReturnType<typeof commit>): string | null {

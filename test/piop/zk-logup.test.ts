@@ -15,7 +15,6 @@ import { evaluateBase } from '../../src/poly/multilinear.js';
 import {
   computeMultiplicities,
   drawLookupChallenges,
-  fillZkLookupPads,
   functionTable,
   proveZkLookups,
   proveZkLookupsUnchecked,
@@ -25,21 +24,20 @@ import {
   statementOf,
   verifyZkLookups,
   writeZkLookupProof,
-  zkLookupAt,
   zkLookupLayout,
   type LookupStatement,
   type LookupTable,
   type LookupWitness,
-  type ZkLookupAt,
   type ZkLookupProof,
 } from '../../src/piop/lookup/index.js';
-import { evalAffine } from '../../src/piop/zk-affine.js';
+import { evalAffine, type WordSource } from '../../src/piop/zk-affine.js';
 import { linkToSegment } from '../../src/piop/zk-final.js';
 import { Transcript } from '../../src/transcript/transcript.js';
 import { ByteReader, ByteWriter, DecodeError } from '../../src/util/bytes.js';
 import { Rng } from '../support/random.js';
 import { screenTwoSamples } from '../support/stats.js';
 import { bump, seededWords } from '../support/zk.js';
+import { commitLookups, type CommittedLookups } from '../support/zk-lookup.js';
 
 const ROOT = new Uint8Array(32).fill(7); // stands in for the ZK-PCS root of w
 
@@ -74,33 +72,8 @@ function witness(table: LookupTable, lookups: Uint32Array[][]): LookupWitness {
   return { table, lookups, multiplicities: computeMultiplicities(table, lookups) };
 }
 
-/** Where each committed vector lies in w: seg.columns[k][j][w], seg.m[k]; the pads after them. */
-interface Committed {
-  w: Uint32Array;
-  at: ZkLookupAt;
-  seg: { columns: number[][][]; m: number[] };
-}
-
-/** w = the columns and m as aligned segments (each at a multiple of its length), then the pads. */
-function commit(ws: LookupWitness[], words = seededWords(new Rng(99))): Committed {
-  let off = 0;
-  const place = (len: number) => {
-    off = Math.ceil(off / len) * len;
-    const o = off;
-    off += len;
-    return o;
-  };
-  const seg = { columns: ws.map((x) => x.lookups.map((cols) => cols.map((c) => place(c.length)))), m: ws.map((x) => place(x.multiplicities.length)) };
-  const layout = zkLookupLayout(ws.map(statementOf));
-  const at = zkLookupAt(layout, off);
-  const w = new Uint32Array(off + layout.size);
-  ws.forEach((x, k) => {
-    x.lookups.forEach((cols, j) => cols.forEach((c, i) => w.set(c, seg.columns[k][j][i])));
-    w.set(x.multiplicities, seg.m[k]);
-  });
-  fillZkLookupPads(w, at, words);
-  return { w, at, seg };
-}
+type Committed = CommittedLookups;
+const commit = (ws: LookupWitness[], words?: WordSource): Committed => commitLookups(ws, undefined, words);
 
 function transcript(): Transcript {
   const tr = new Transcript('test/zk-lookup');
